@@ -1,0 +1,271 @@
+//! Typed backend errors, their retry/fatal classification, and parsing of server error bodies.
+//! Every message names the server and says what to do. Never put an API key in a message.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Everything that can go wrong talking to a model server.
+///
+/// Messages are stored as `String`s so the error is `Clone` and can travel in run events.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BackendError {
+    /// The backend could not be configured (bad host, missing base URL, TLS setup).
+    #[error("{message}")]
+    Config {
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// Nothing answered at the host (connection refused, DNS failure, connect timeout).
+    #[error("cannot reach the model server at {host} ({detail}); {hint}")]
+    Unreachable {
+        /// Base URL that was tried.
+        host: String,
+        /// What the network layer said.
+        detail: String,
+        /// What to do about it, depending on the backend.
+        hint: String,
+    },
+    /// The connection broke while sending the request or waiting for the response head.
+    #[error("network error talking to {host}: {detail}; the request will be retried")]
+    Network {
+        /// Base URL of the server.
+        host: String,
+        /// What the network layer said.
+        detail: String,
+    },
+    /// The request (including the whole answer stream) took longer than `--timeout`.
+    #[error("{host} did not finish answering within {secs:.0} s; raise --timeout or lower --concurrency")]
+    Timeout {
+        /// Base URL of the server.
+        host: String,
+        /// The configured timeout in seconds.
+        secs: f64,
+    },
+    /// The server answered with an unexpected HTTP status.
+    #[error("{host} answered HTTP {status}: {message}{}", status_hint(*.status))]
+    Http {
+        /// Base URL of the server.
+        host: String,
+        /// HTTP status code.
+        status: u16,
+        /// The server's error message (parsed from its JSON body when possible).
+        message: String,
+    },
+    /// The server does not know the model.
+    #[error("model '{model}' not found on {host}: {hint}")]
+    ModelNotFound {
+        /// Base URL of the server.
+        host: String,
+        /// The model name that was asked for.
+        model: String,
+        /// What to do, e.g. "run `ollama pull llava`".
+        hint: String,
+    },
+    /// The model cannot see images.
+    #[error("model '{model}' on {host} has no vision support ({detail}); pick a vision model (see `squint models`)")]
+    NotVision {
+        /// Base URL of the server.
+        host: String,
+        /// The model name.
+        model: String,
+        /// Why we think so.
+        detail: String,
+    },
+    /// The server rejected the credentials.
+    #[error("{host} rejected the API key (HTTP {status}: {message}); set {env_var} to a valid key or pass --api-key-env NAME")]
+    Auth {
+        /// Base URL of the server.
+        host: String,
+        /// HTTP status (401 or 403).
+        status: u16,
+        /// The server's error message.
+        message: String,
+        /// Name of the environment variable the key is read from.
+        env_var: String,
+    },
+    /// The server reported an error inside an already started (HTTP 200) stream.
+    #[error("{host} failed while generating: {message}; the request will be retried")]
+    MidStream {
+        /// Base URL of the server.
+        host: String,
+        /// The error the server sent.
+        message: String,
+    },
+    /// The answer stream ended before the server said it was done.
+    #[error("the answer stream from {host} ended early ({detail}); the server may have crashed or restarted")]
+    CutStream {
+        /// Base URL of the server.
+        host: String,
+        /// What was observed.
+        detail: String,
+    },
+    /// The server sent something that is not the expected protocol.
+    #[error("unexpected response from {host}: {detail}; is --backend right for this server?")]
+    BadResponse {
+        /// Base URL of the server.
+        host: String,
+        /// What could not be understood.
+        detail: String,
+    },
+}
+
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        429 => " (rate limited; lower --concurrency)",
+        503 => " (server busy or queue full; lower --concurrency)",
+        500..=599 => " (server error; check the server's log)",
+        400 => " (the server rejected the request; check --model, the template options and the server version)",
+        _ => "",
+    }
+}
+
+impl BackendError {
+    /// True when trying the same request again may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Unreachable { .. }
+            | Self::Network { .. }
+            | Self::Timeout { .. }
+            | Self::MidStream { .. }
+            | Self::CutStream { .. }
+            | Self::BadResponse { .. } => true,
+            Self::Http { status, .. } => *status == 429 || (500..=599).contains(status),
+            Self::Config { .. } | Self::ModelNotFound { .. } | Self::NotVision { .. } | Self::Auth { .. } => {
+                false
+            }
+        }
+    }
+
+    /// True when every further request would fail the same way: the engine stops the run.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            Self::Config { .. }
+                | Self::Unreachable { .. }
+                | Self::ModelNotFound { .. }
+                | Self::NotVision { .. }
+                | Self::Auth { .. }
+        )
+    }
+
+    /// Builds a `Timeout` from the configured duration.
+    pub(crate) fn timeout(host: &str, after: Duration) -> Self {
+        Self::Timeout { host: host.to_owned(), secs: after.as_secs_f64() }
+    }
+}
+
+/// Longest server message kept in an error.
+const MAX_MESSAGE: usize = 300;
+
+/// Extracts the human message from an error body in any of the shapes servers use:
+/// OpenAI/llama.cpp `{"error":{"message":...}}`, Ollama `{"error":"..."}`, vLLM
+/// `{"object":"error","message":...}`. Anything else is returned as (shortened) text.
+pub fn parse_error_body(body: &str) -> String {
+    let message = serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| message_from_value(&v))
+        .unwrap_or_else(|| body.trim().to_owned());
+    let message = if message.is_empty() { "no error message".to_owned() } else { message };
+    shorten(&message)
+}
+
+/// The message of an error JSON value, if it has one of the known shapes.
+pub(crate) fn message_from_value(v: &Value) -> Option<String> {
+    match v.get("error") {
+        Some(Value::String(s)) => return Some(s.clone()),
+        Some(Value::Object(o)) => {
+            return Some(match o.get("message") {
+                Some(Value::String(s)) => s.clone(),
+                _ => Value::Object(o.clone()).to_string(),
+            });
+        }
+        Some(other) if !other.is_null() => return Some(other.to_string()),
+        _ => {}
+    }
+    if v.get("object").and_then(Value::as_str) == Some("error") {
+        return v.get("message").and_then(Value::as_str).map(str::to_owned);
+    }
+    None
+}
+
+fn shorten(s: &str) -> String {
+    match s.char_indices().nth(MAX_MESSAGE) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_error_body_shape() {
+        let cases = [
+            (r#"{"error":{"message":"bad model","type":"invalid_request_error","param":null,"code":null}}"#, "bad model"),
+            (r#"{"error":"model 'x' not found"}"#, "model 'x' not found"),
+            (r#"{"object":"error","message":"x is not a multimodal model None","type":"BadRequestError","param":null,"code":400}"#, "x is not a multimodal model None"),
+            (r#"{"error":{"code":503,"type":"unavailable_error"}}"#, r#"{"code":503,"type":"unavailable_error"}"#),
+            ("404 page not found", "404 page not found"),
+            ("  ", "no error message"),
+            (r#"{"detail":"nope"}"#, r#"{"detail":"nope"}"#),
+        ];
+        for (body, want) in cases {
+            assert_eq!(parse_error_body(body), want, "body {body}");
+        }
+    }
+
+    #[test]
+    fn long_bodies_are_shortened() {
+        let body = "x".repeat(1000);
+        let got = parse_error_body(&body);
+        assert_eq!(got.chars().count(), MAX_MESSAGE + 1);
+        assert!(got.ends_with('…'));
+    }
+
+    #[test]
+    fn retryable_and_fatal_classification() {
+        let h = || "http://h:1".to_owned();
+        let http = |status| BackendError::Http { host: h(), status, message: String::new() };
+        let cases: Vec<(BackendError, bool, bool)> = vec![
+            (BackendError::Unreachable { host: h(), detail: String::new(), hint: String::new() }, true, true),
+            (BackendError::Network { host: h(), detail: String::new() }, true, false),
+            (BackendError::timeout("h", Duration::from_secs(1)), true, false),
+            (http(500), true, false),
+            (http(503), true, false),
+            (http(429), true, false),
+            (http(400), false, false),
+            (http(404), false, false),
+            (BackendError::ModelNotFound { host: h(), model: "m".into(), hint: String::new() }, false, true),
+            (BackendError::NotVision { host: h(), model: "m".into(), detail: String::new() }, false, true),
+            (
+                BackendError::Auth { host: h(), status: 401, message: String::new(), env_var: "K".into() },
+                false,
+                true,
+            ),
+            (BackendError::MidStream { host: h(), message: String::new() }, true, false),
+            (BackendError::CutStream { host: h(), detail: String::new() }, true, false),
+            (BackendError::BadResponse { host: h(), detail: String::new() }, true, false),
+            (BackendError::Config { message: String::new() }, false, true),
+        ];
+        for (err, retry, fatal) in cases {
+            assert_eq!(err.is_retryable(), retry, "{err:?}");
+            assert_eq!(err.is_fatal(), fatal, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn messages_name_the_host_and_what_to_do() {
+        let err = BackendError::Auth {
+            host: "http://h:1/v1".into(),
+            status: 401,
+            message: "bad key".into(),
+            env_var: "MY_KEY".into(),
+        };
+        let text = err.to_string();
+        assert!(text.contains("http://h:1/v1") && text.contains("MY_KEY"), "{text}");
+        let text = BackendError::Http { host: "http://h".into(), status: 503, message: "queue full".into() }.to_string();
+        assert!(text.contains("lower --concurrency"), "{text}");
+    }
+}

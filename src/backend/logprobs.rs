@@ -1,0 +1,147 @@
+//! Turns per-token log-probabilities into a confidence for the chosen label.
+//! Pure. It reports a number only when one token carries the whole label; it never guesses by
+//! multiplying pieces of a multi-token label.
+
+use serde::Deserialize;
+
+use super::types::TokenLogprob;
+
+/// A logprob entry as both protocols send it: `{"token","logprob","bytes","top_logprobs"}`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct WireLogprob {
+    #[serde(default)]
+    token: String,
+    logprob: f64,
+    #[serde(default)]
+    top_logprobs: Option<Vec<WireTop>>,
+}
+
+/// One alternative in `top_logprobs`.
+#[derive(Debug, Clone, Deserialize)]
+struct WireTop {
+    #[serde(default)]
+    token: String,
+    logprob: f64,
+}
+
+impl From<WireLogprob> for TokenLogprob {
+    fn from(w: WireLogprob) -> Self {
+        let top = w.top_logprobs.unwrap_or_default().into_iter().map(|t| (t.token, t.logprob)).collect();
+        TokenLogprob { token: w.token, logprob: w.logprob, top }
+    }
+}
+
+/// Confidence (probability in 0..=1) that the model meant `label`, read from the token that
+/// carries the answer:
+/// * constrained output (`{"label":"..."}`): the first token that starts at the label value;
+/// * free output: the first token that is not whitespace.
+///
+/// Returns `None` unless that token (trimmed, quotes stripped, case-insensitive) is the whole
+/// label, or when another label of `labels` starts with the same text (the token alone would
+/// not tell the two apart).
+pub fn label_confidence(logprobs: &[TokenLogprob], label: &str, labels: &[String]) -> Option<f64> {
+    let token = answer_token(logprobs)?;
+    let text = normalize(&token.token);
+    let wanted = normalize(label);
+    if text.is_empty() || text != wanted {
+        return None;
+    }
+    let ambiguous = labels.iter().map(|l| normalize(l)).any(|l| l != wanted && l.starts_with(&wanted));
+    if ambiguous || !token.logprob.is_finite() {
+        return None;
+    }
+    Some(token.logprob.exp().clamp(0.0, 1.0))
+}
+
+/// The token carrying the start of the answer.
+fn answer_token(logprobs: &[TokenLogprob]) -> Option<&TokenLogprob> {
+    let first = logprobs.iter().find(|t| !t.token.trim().is_empty())?;
+    if !first.token.trim_start().starts_with('{') {
+        return Some(first);
+    }
+    // JSON: find where the value of "label" starts in the concatenated text.
+    let text: String = logprobs.iter().map(|t| t.token.as_str()).collect();
+    let value_start = label_value_start(&text)?;
+    let mut offset = 0;
+    for t in logprobs {
+        let end = offset + t.token.len();
+        // The token that contains the first character of the value; a token made only of the
+        // value's opening quote is skipped.
+        if end > value_start && !normalize(&t.token).is_empty() {
+            return Some(t);
+        }
+        offset = end;
+    }
+    None
+}
+
+/// Byte offset just after `"label"`, the colon and the opening quote of the value.
+fn label_value_start(text: &str) -> Option<usize> {
+    let key = text.find("\"label\"")? + "\"label\"".len();
+    let rest = &text[key..];
+    let colon = rest.find(':')?;
+    if !rest[..colon].trim().is_empty() {
+        return None;
+    }
+    let after_colon = &rest[colon + 1..];
+    let quote = after_colon.find('"')?;
+    if !after_colon[..quote].trim().is_empty() {
+        return None;
+    }
+    Some(key + colon + 1 + quote + 1)
+}
+
+fn normalize(s: &str) -> String {
+    s.trim().trim_matches(['"', '\'']).trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(pieces: &[(&str, f64)]) -> Vec<TokenLogprob> {
+        pieces.iter().map(|(t, lp)| TokenLogprob { token: (*t).to_owned(), logprob: *lp, top: vec![] }).collect()
+    }
+
+    #[test]
+    fn confidence_table() {
+        let labels: Vec<String> = ["cat", "dog", "bird", "catfish"].iter().map(|s| (*s).to_owned()).collect();
+        let half = 0.5f64.ln();
+        let cases: &[(&[(&str, f64)], &str, Option<f64>)] = &[
+            // free output: first non-whitespace token
+            (&[("dog", half), (".", -0.1)], "dog", Some(0.5)),
+            (&[(" ", -0.1), (" Dog", half)], "dog", Some(0.5)),
+            (&[("The", -0.1), (" dog", half)], "dog", None),
+            (&[("bi", half), ("rd", -0.1)], "bird", None),
+            (&[("dog", half)], "bird", None),
+            // prefix of another label: ambiguous
+            (&[("cat", half)], "cat", None),
+            // constrained output
+            (&[("{\"", -0.01), ("label", -0.01), ("\":\"", -0.01), ("dog", half), ("\"}", -0.01)], "dog", Some(0.5)),
+            (&[("{", -0.01), ("\"label\"", -0.01), (": ", -0.01), ("\"dog", half), ("\"}", -0.01)], "dog", Some(0.5)),
+            (&[("{\"", -0.01), ("label", -0.01), ("\":", -0.01), (" \"", -0.01), ("dog", half), ("\"}", 0.0)], "dog", Some(0.5)),
+            (&[("{\"", -0.01), ("label", -0.01), ("\":\"", -0.01), ("bi", half), ("rd", -0.1)], "bird", None),
+            // label text inside the key must not be mistaken for the value
+            (&[("{\"", -0.01), ("label", -0.01), ("\":\"", -0.01), ("dog", half)], "label", None),
+            // JSON without a label key
+            (&[("{\"", -0.01), ("answer", -0.01), ("\":\"", -0.01), ("dog", half)], "dog", None),
+            (&[], "dog", None),
+            (&[("dog", f64::NEG_INFINITY)], "dog", None),
+        ];
+        for (pieces, label, want) in cases {
+            let got = label_confidence(&toks(pieces), label, &labels);
+            match (got, want) {
+                (Some(g), Some(w)) => assert!((g - w).abs() < 1e-9, "{pieces:?} {label}: {g} != {w}"),
+                _ => assert_eq!(got, *want, "{pieces:?} {label}"),
+            }
+        }
+    }
+
+    #[test]
+    fn value_start_offsets() {
+        assert_eq!(label_value_start(r#"{"label":"x"}"#), Some(10));
+        assert_eq!(label_value_start(r#"{"label" : "x"}"#), Some(12));
+        assert_eq!(label_value_start(r#"{"label":x}"#), None);
+        assert_eq!(label_value_start(r#"{"other":"x"}"#), None);
+    }
+}

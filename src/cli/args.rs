@@ -1,0 +1,193 @@
+//! Flag definitions shared by `squint run` and `squint tui`, and their translation into a
+//! `RunSpec` (filling unset flags from a resumed session). No IO beyond reading session.json.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::backend::{BackendConfig, BackendKind};
+use crate::dataset::Layout;
+use crate::session::{Session, SessionMeta};
+use crate::setup::RunSpec;
+use crate::tui::TuiOptions;
+use crate::tui::preview::ImageProtocolChoice;
+
+/// Which server to talk to.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Server protocol: `ollama` (native /api/chat) or `openai` (any OpenAI-compatible
+    /// /chat/completions: llama.cpp's llama-server, vLLM, LM Studio, hosted APIs).
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendKind>,
+    /// Server URL. Ollama default: $OLLAMA_HOST, else http://127.0.0.1:11434. OpenAI-compatible:
+    /// the base URL ending in /v1, default $OPENAI_BASE_URL.
+    #[arg(long, value_name = "URL")]
+    pub host: Option<String>,
+    /// Environment variable holding the API key for OpenAI-compatible servers (sent as a bearer
+    /// token, never stored).
+    #[arg(long, value_name = "VAR", default_value = "OPENAI_API_KEY")]
+    pub api_key_env: String,
+}
+
+/// Dataset, template, backend and run flags shared by `run` and `tui`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Dataset: a folder with one sub-folder per class, a folder of LABEL_name images, or a CSV
+    /// (`path,label`) / JSONL manifest.
+    #[arg(long, value_name = "PATH")]
+    pub dataset: Option<PathBuf>,
+    /// Force the dataset layout instead of detecting it.
+    #[arg(long, value_enum)]
+    pub layout: Option<Layout>,
+    /// Prompt template: a TOML file, or the name of a bundled or user template. Default: the
+    /// dataset's own template.toml.
+    #[arg(long, value_name = "PATH|NAME", conflicts_with = "modelfile")]
+    pub template: Option<String>,
+    /// Import an Ollama Modelfile as the template (FROM gives the model, SYSTEM the system
+    /// prompt, PARAMETER lines the options).
+    #[arg(long, value_name = "PATH")]
+    pub modelfile: Option<PathBuf>,
+    /// Server flags.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Model name (overrides a Modelfile's FROM). Ollama default: llava.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Requests in flight at once. Ollama answers one request at a time unless the server was
+    /// started with OLLAMA_NUM_PARALLEL > 1; more only queue there.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: Option<u32>,
+    /// At most N images per class (stratified, deterministic with --seed).
+    #[arg(long, value_name = "N")]
+    pub limit_per_class: Option<usize>,
+    /// A random sample of N images (deterministic with --seed).
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// Seed for --limit-per-class and --sample.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Session folder to write (default: a new folder under the data dir, or $SQUINT_DATA_DIR).
+    #[arg(long, value_name = "DIR", conflicts_with = "resume")]
+    pub out: Option<PathBuf>,
+    /// Finish an interrupted session without re-asking finished items. Needs no other flag;
+    /// flags given override the session's.
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+    /// Ask the server even when the answer cache has this exact request.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Downscale images whose longer side exceeds PX pixels before sending.
+    #[arg(long, value_name = "PX")]
+    pub max_side: Option<u32>,
+    /// Per-request timeout in seconds (the whole streamed answer).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+    /// Attempts per image on connection errors, 5xx, 429, cut streams and mid-stream errors.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub retries: Option<u32>,
+    /// Ask an OpenAI-compatible server for logprobs (Ollama >= 0.12.11 gets them automatically).
+    #[arg(long)]
+    pub logprobs: bool,
+}
+
+/// Flags only `squint run` has.
+#[derive(Debug, Clone, Args)]
+pub struct RunOnlyArgs {
+    /// Decimal places in the report.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub digits: usize,
+    /// Print one JSON object instead of the text report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Flags of the workbench.
+#[derive(Debug, Clone, Args)]
+pub struct TuiArgs {
+    /// Run flags.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Theme: dark, light, high-contrast, colorblind, a name in <config dir>/themes, or a path.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Image protocol for previews (auto detects once at start).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub image_protocol: ImageProtocolChoice,
+}
+
+impl TuiArgs {
+    /// The workbench options, with a resumed session's settings filled in.
+    pub fn into_options(self) -> Result<TuiOptions, String> {
+        let spec = self.run.into_spec()?;
+        Ok(TuiOptions { spec, theme: self.theme, image_protocol: self.image_protocol })
+    }
+}
+
+impl RunArgs {
+    /// Builds the run spec; with `--resume`, unset flags take the session's values.
+    pub fn into_spec(self) -> Result<RunSpec, String> {
+        let meta = match &self.resume {
+            Some(dir) => Some(Session::open(dir).map_err(|e| e.to_string())?.meta),
+            None => None,
+        };
+        Ok(self.merge(meta.as_ref()))
+    }
+
+    fn merge(self, meta: Option<&SessionMeta>) -> RunSpec {
+        let defaults = RunSpec::default();
+        let kind = self.server.backend.or_else(|| meta.and_then(|m| kind_from(&m.backend.kind))).unwrap_or(BackendKind::Ollama);
+        let host = self.server.host.or_else(|| meta.map(|m| m.backend.host.clone()));
+        let remembered_template = meta.filter(|_| self.template.is_none() && self.modelfile.is_none());
+        RunSpec {
+            dataset: self.dataset.or_else(|| meta.map(|m| m.dataset.path.clone())),
+            layout: self.layout.or_else(|| meta.and_then(|m| layout_from(&m.dataset.layout))),
+            template: self.template,
+            modelfile: self.modelfile,
+            template_text: remembered_template.map(|m| (format!("session:{}", m.template.source), m.template.text.clone())),
+            backend: BackendConfig {
+                kind,
+                host,
+                api_key_env: self.server.api_key_env,
+                timeout: self
+                    .timeout
+                    .or_else(|| meta.map(|m| m.backend.timeout_s))
+                    .map_or(defaults.backend.timeout, Duration::from_secs),
+                connect_timeout: defaults.backend.connect_timeout,
+                retries: self.retries.or_else(|| meta.map(|m| m.backend.retries)).unwrap_or(defaults.backend.retries),
+                logprobs: self.logprobs || meta.is_some_and(|m| m.backend.logprobs && m.backend.kind == "openai"),
+            },
+            model: self.model.or_else(|| meta.map(|m| m.backend.model.clone())),
+            concurrency: self
+                .concurrency
+                .map(|c| c as usize)
+                .or_else(|| meta.map(|m| m.backend.concurrency))
+                .unwrap_or(defaults.concurrency),
+            limit_per_class: self.limit_per_class.or_else(|| meta.and_then(|m| m.dataset.limit_per_class)),
+            sample: self.sample.or_else(|| meta.and_then(|m| m.dataset.sample)),
+            seed: self.seed.or_else(|| meta.map(|m| m.dataset.seed)).unwrap_or(defaults.seed),
+            no_cache: self.no_cache,
+            max_side: self.max_side.or_else(|| meta.and_then(|m| m.backend.max_side)),
+            out: self.out,
+            resume: self.resume,
+            logprobs: self.logprobs,
+        }
+    }
+}
+
+fn kind_from(name: &str) -> Option<BackendKind> {
+    match name {
+        "ollama" => Some(BackendKind::Ollama),
+        "openai" => Some(BackendKind::Openai),
+        _ => None,
+    }
+}
+
+fn layout_from(name: &str) -> Option<Layout> {
+    match name {
+        "folders" => Some(Layout::Folders),
+        "prefix" => Some(Layout::Prefix),
+        "manifest" => Some(Layout::Manifest),
+        _ => None,
+    }
+}

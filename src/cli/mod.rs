@@ -1,0 +1,99 @@
+//! The command line: flags, subcommands and exit codes. Parses and dispatches; the work happens
+//! in `setup`, `engine` and `tui`. The only module that prints to stdout.
+
+mod args;
+mod models_cmd;
+mod progress;
+mod run_cmd;
+
+use clap::{Parser, Subcommand};
+
+pub use args::{RunArgs, RunOnlyArgs, TuiArgs};
+
+/// Exit code: finished (item errors are allowed and counted).
+pub const EXIT_OK: i32 = 0;
+/// Exit code: bad usage or input (flags, dataset, template).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code: server unreachable or model unusable.
+pub const EXIT_SERVER: i32 = 3;
+/// Exit code: interrupted (Ctrl-C); the session can be resumed.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+const EXIT_CODES_HELP: &str = "Exit codes: 0 finished (item errors are allowed and counted), 2 bad usage or input, \
+3 server unreachable or model unusable, 130 interrupted (resume with `squint run --resume DIR`).";
+
+/// squint: classify labelled images with vision language models and see where they go wrong.
+#[derive(Debug, Parser)]
+#[command(name = "squint", version, about, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// What to do; without a subcommand the workbench opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Workbench flags when no subcommand is given.
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Classify a dataset headless: progress on stderr, the report on stdout.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Run {
+        /// Dataset, template, backend and run flags.
+        #[command(flatten)]
+        run: RunArgs,
+        /// Output flags.
+        #[command(flatten)]
+        output: RunOnlyArgs,
+    },
+    /// Open the interactive workbench (the default).
+    Tui {
+        /// Workbench flags.
+        #[command(flatten)]
+        tui: TuiArgs,
+    },
+    /// List the server's models and mark the vision-capable ones.
+    Models {
+        /// Which server.
+        #[command(flatten)]
+        server: args::ServerArgs,
+    },
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn main_with_args() -> i32 {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("squint: cannot start the async runtime: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Some(Command::Run { run, output }) => run_cmd::run(run, output).await,
+            Some(Command::Models { server }) => models_cmd::run(server).await,
+            Some(Command::Tui { tui }) => tui_main(tui).await,
+            None => tui_main(cli.tui).await,
+        }
+    })
+}
+
+async fn tui_main(args: TuiArgs) -> i32 {
+    let options = match args.into_options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("squint: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    match crate::tui::run_tui(options).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("squint: {e:#}");
+            EXIT_USAGE
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The headless consumer of run events: an indicatif progress bar on stderr and the running
+//! tallies the final report needs. Never writes to stdout.
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::domain::metrics::Metrics;
+use crate::domain::report::Counts;
+use crate::engine::RunEvent;
+
+/// Tallies of a run as its events arrive.
+pub struct Tally {
+    /// Confusion matrix and scores over answered items.
+    pub metrics: Metrics,
+    /// Items planned, finished, failed and unparsed.
+    pub counts: Counts,
+    /// The abort message, when the run stopped on a server error.
+    pub aborted: Option<String>,
+    /// Whether the run ended early.
+    pub interrupted: bool,
+    bar: ProgressBar,
+}
+
+impl Tally {
+    /// A tally for a run over `classes`, drawing to stderr when it is a terminal.
+    pub fn new(classes: &[String]) -> Tally {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
+        let style = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} ETA {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.enable_steady_tick(Duration::from_millis(250));
+        Tally { metrics: Metrics::with_classes(classes), counts: Counts::default(), aborted: None, interrupted: false, bar }
+    }
+
+    /// Applies one event. Returns false once the run has finished.
+    pub fn apply(&mut self, event: RunEvent) -> bool {
+        match event {
+            RunEvent::Started { total, already_done } => {
+                self.counts.total = total as u64;
+                self.bar.set_length(total as u64);
+                if already_done > 0 {
+                    self.bar.println(format!("resuming: {already_done} of {total} items already done"));
+                }
+            }
+            RunEvent::ItemFinished { result, replayed, .. } => {
+                self.counts.done += 1;
+                if result.is_error() {
+                    self.counts.errors += 1;
+                    if !replayed {
+                        self.bar.println(format!("error: {}: {}", result.image, result.error.as_deref().unwrap_or_default()));
+                    }
+                } else {
+                    if result.is_unparsed() {
+                        self.counts.unparsed += 1;
+                    }
+                    self.metrics.record(&result.truth, result.label.as_deref());
+                }
+                self.bar.inc(1);
+                self.bar.set_message(format!(
+                    "acc {:.3}  errors {}  unparsed {}",
+                    self.metrics.accuracy(),
+                    self.counts.errors,
+                    self.counts.unparsed
+                ));
+            }
+            RunEvent::Retrying { attempt, error, .. } => {
+                tracing::info!("retrying (attempt {attempt}): {error}");
+            }
+            RunEvent::Warning(message) => self.bar.println(format!("warning: {message}")),
+            RunEvent::Aborted { error } => self.aborted = Some(error),
+            RunEvent::Finished { interrupted } => {
+                self.interrupted = interrupted;
+                self.bar.finish_and_clear();
+                return false;
+            }
+            RunEvent::ItemStarted { .. } | RunEvent::Token { .. } | RunEvent::Paused | RunEvent::Resumed => {}
+        }
+        true
+    }
+
+    /// Stops drawing the bar (before printing something else on stderr).
+    pub fn suspend_bar(&self) {
+        self.bar.finish_and_clear();
+    }
+}

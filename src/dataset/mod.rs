@@ -1,0 +1,267 @@
+//! Datasets of labelled images: finding them on disk and choosing which items to run.
+//!
+//! Three layouts are understood (see [`Layout`]); [`scan`] detects one, walks the files and
+//! returns a [`Dataset`] whose items are sorted by their path relative to the root, together
+//! with counts of everything it skipped. [`select`] then picks a deterministic subset.
+//! This module never reads image bytes (scanning a hundred thousand files must take about a
+//! second) and never panics on what it finds on disk: odd entries are counted, not fatal.
+
+mod error;
+mod layout;
+mod manifest;
+mod scan;
+mod select;
+mod walk;
+mod warnings;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use error::DatasetError;
+pub use layout::detect_layout;
+pub use scan::scan;
+pub use select::select;
+
+/// Where the labels of a dataset come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// One top-level sub-folder per class (torchvision's ImageFolder); nesting below is allowed.
+    Folders,
+    /// Images whose file name starts with the label and an underscore: `7_img_117.jpg` is a "7".
+    Prefix,
+    /// A CSV (`path,label` header) or JSONL (`{"path": .., "label": ..}`) file listing the images.
+    Manifest,
+}
+
+impl fmt::Display for Layout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Folders => "folders",
+            Self::Prefix => "prefix",
+            Self::Manifest => "manifest",
+        })
+    }
+}
+
+/// One labelled image of a dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetItem {
+    /// Path to open: the dataset root (as given) joined with the relative path, or absolute.
+    pub path: PathBuf,
+    /// Path relative to the dataset root with `/` separators (lossy UTF-8, for display and keys).
+    pub rel: String,
+    /// The ground-truth label.
+    pub truth: String,
+}
+
+/// How many entries a scan left out, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SkipCounts {
+    /// Files whose extension is not one of the decodable image formats.
+    pub not_image: u64,
+    /// Files and folders whose name starts with `.` (a hidden folder counts once).
+    pub hidden: u64,
+    /// Entries that could not be read: unreadable folders, broken links, missing manifest files.
+    pub unreadable: u64,
+    /// Images without a label (images at the root of a folders dataset, names without `_`...).
+    pub no_label: u64,
+    /// Images KEPT although their path is not valid UTF-8 (shown and keyed lossily).
+    pub non_utf8: u64,
+    /// Symbolic links that point back at one of their own parent folders (not followed).
+    pub symlink_loops: u64,
+}
+
+impl SkipCounts {
+    /// Number of entries left out (everything but `non_utf8`, which are kept).
+    pub fn skipped_total(&self) -> u64 {
+        self.not_image + self.hidden + self.unreadable + self.no_label + self.symlink_loops
+    }
+
+    /// A short human summary such as "3 not images, 1 hidden", or "nothing skipped".
+    pub fn summary(&self) -> String {
+        let parts: Vec<String> = [
+            (self.not_image, "not images"),
+            (self.hidden, "hidden"),
+            (self.unreadable, "unreadable or missing"),
+            (self.no_label, "without a label"),
+            (self.symlink_loops, "symlink loops"),
+            (self.non_utf8, "non-UTF-8 names (kept)"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        if parts.is_empty() {
+            "nothing skipped".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// A scanned dataset.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The folder the relative paths start from (a manifest's own folder for manifests).
+    pub root: PathBuf,
+    /// The manifest file, for the manifest layout.
+    pub manifest: Option<PathBuf>,
+    /// The layout used (detected or forced).
+    pub layout: Layout,
+    /// The labelled images, sorted by `rel`.
+    pub items: Vec<DatasetItem>,
+    /// What was left out.
+    pub skipped: SkipCounts,
+    /// Human-readable notes on the first few problems (missing files, loops, duplicates).
+    pub warnings: Vec<String>,
+}
+
+impl Dataset {
+    /// The sorted, unique ground-truth labels.
+    pub fn classes(&self) -> Vec<String> {
+        self.class_counts()
+            .into_iter()
+            .map(|(label, _)| label)
+            .collect()
+    }
+
+    /// Each label with its number of items, sorted by label.
+    pub fn class_counts(&self) -> Vec<(String, usize)> {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for item in &self.items {
+            *counts.entry(item.truth.as_str()).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .map(|(label, n)| (label.to_owned(), n))
+            .collect()
+    }
+}
+
+/// File extensions (lower case) of the formats the `image` crate features decode.
+pub const IMAGE_EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"];
+
+/// Whether a file name has an image extension (case-insensitive); never looks at the bytes.
+pub fn is_image_name(name: &str) -> bool {
+    Path::new(name)
+        .extension()
+        .and_then(|ext| ext.to_str())
+        .is_some_and(|ext| {
+            IMAGE_EXTENSIONS
+                .iter()
+                .any(|known| ext.eq_ignore_ascii_case(known))
+        })
+}
+
+/// Whether a file name looks like a manifest (`.csv` or `.jsonl`, case-insensitive).
+pub(crate) fn is_manifest_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|ext| ext.to_str())
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("csv") || ext.eq_ignore_ascii_case("jsonl"))
+}
+
+/// Whether a file or folder name is hidden (starts with `.`).
+pub(crate) fn is_hidden_name(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+/// A path as a `/`-separated string, dropping `.` components (lossy UTF-8).
+pub(crate) fn rel_string(path: &Path) -> String {
+    let parts: Vec<String> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::CurDir => None,
+            Component::RootDir => Some(String::new()),
+            other => Some(other.as_os_str().to_string_lossy().into_owned()),
+        })
+        .collect();
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_names_by_extension() {
+        let cases = [
+            ("a.jpg", true),
+            ("a.JPEG", true),
+            ("dir.v2/b.Png", true),
+            ("c.webp", true),
+            ("d.gif", true),
+            ("e.bmp", true),
+            ("f.tif", true),
+            ("g.TIFF", true),
+            ("h.txt", false),
+            ("jpg", false),
+            (".jpg", false),
+            ("i.jpg.bak", false),
+            ("j.heic", false),
+            ("", false),
+        ];
+        for (name, want) in cases {
+            assert_eq!(is_image_name(name), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn manifest_and_hidden_names() {
+        assert!(is_manifest_name(Path::new("x/labels.CSV")));
+        assert!(is_manifest_name(Path::new("labels.jsonl")));
+        assert!(!is_manifest_name(Path::new("labels.json")));
+        assert!(is_hidden_name(std::ffi::OsStr::new(".git")));
+        assert!(!is_hidden_name(std::ffi::OsStr::new("a.b")));
+    }
+
+    #[test]
+    fn rel_strings_use_slashes() {
+        let cases = [
+            ("a/b/c.png", "a/b/c.png"),
+            ("./a/./b.png", "a/b.png"),
+            ("../up.png", "../up.png"),
+            ("/abs/x.png", "/abs/x.png"),
+        ];
+        for (path, want) in cases {
+            assert_eq!(rel_string(Path::new(path)), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn class_counts_and_summary() {
+        let item = |rel: &str, truth: &str| DatasetItem {
+            path: PathBuf::from(rel),
+            rel: rel.to_owned(),
+            truth: truth.to_owned(),
+        };
+        let ds = Dataset {
+            root: PathBuf::from("."),
+            manifest: None,
+            layout: Layout::Folders,
+            items: vec![
+                item("b/1.png", "b"),
+                item("a/1.png", "a"),
+                item("b/2.png", "b"),
+            ],
+            skipped: SkipCounts {
+                not_image: 3,
+                hidden: 1,
+                ..SkipCounts::default()
+            },
+            warnings: Vec::new(),
+        };
+        assert_eq!(ds.classes(), ["a", "b"]);
+        assert_eq!(
+            ds.class_counts(),
+            [("a".to_owned(), 1), ("b".to_owned(), 2)]
+        );
+        assert_eq!(ds.skipped.summary(), "3 not images, 1 hidden");
+        assert_eq!(ds.skipped.skipped_total(), 4);
+        assert_eq!(SkipCounts::default().summary(), "nothing skipped");
+        assert_eq!(Layout::Manifest.to_string(), "manifest");
+    }
+}

@@ -1,0 +1,156 @@
+//! Walks a dataset folder for the `folders` and `prefix` layouts.
+//! Looks only at names and file types (never opens an image), follows symbolic links, and
+//! turns every odd entry (hidden, not an image, unreadable, a link loop) into a count.
+
+use std::path::Path;
+
+use walkdir::WalkDir;
+
+use super::warnings::Warnings;
+use super::{DatasetItem, Layout, SkipCounts, is_hidden_name, is_image_name, rel_string};
+
+/// What a walk found.
+#[derive(Debug, Default)]
+pub(crate) struct WalkOutcome {
+    /// The labelled images, in walk order.
+    pub items: Vec<DatasetItem>,
+    /// What was left out.
+    pub skipped: SkipCounts,
+    /// The first few problems, named.
+    pub warnings: Vec<String>,
+}
+
+/// The label encoded in a file name for the prefix layout: the text before the first `_`.
+pub(crate) fn prefix_label(file_name: &str) -> Option<&str> {
+    let (prefix, _) = file_name.split_once('_')?;
+    let prefix = prefix.trim();
+    (!prefix.is_empty()).then_some(prefix)
+}
+
+/// Walks `root` and labels images by top-level folder (`Folders`) or name prefix (otherwise).
+pub(crate) fn walk(root: &Path, layout: Layout) -> WalkOutcome {
+    let mut skipped = SkipCounts::default();
+    let mut warnings = Warnings::default();
+    let mut items = Vec::new();
+    let mut hidden = 0u64;
+    let entries = WalkDir::new(root)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|entry| {
+            let is_hidden = entry.depth() > 0 && is_hidden_name(entry.file_name());
+            hidden += u64::from(is_hidden);
+            !is_hidden
+        });
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let shown = err.path().unwrap_or(root).display().to_string();
+                if let Some(ancestor) = err.loop_ancestor() {
+                    skipped.symlink_loops += 1;
+                    let ancestor = ancestor.display().to_string();
+                    warnings.push(|| format!("{shown} loops back to {ancestor}; not followed"));
+                } else {
+                    skipped.unreadable += 1;
+                    warnings.push(|| format!("cannot read {shown}: {err}"));
+                }
+                continue;
+            }
+        };
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        if !entry.file_type().is_file() || !is_image_name(&name) {
+            skipped.not_image += 1;
+            continue;
+        }
+        let rel_path = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let label = match layout {
+            Layout::Folders if entry.depth() >= 2 => rel_path
+                .components()
+                .next()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+            Layout::Folders => None,
+            Layout::Prefix | Layout::Manifest => prefix_label(&name).map(str::to_owned),
+        };
+        let Some(truth) = label else {
+            skipped.no_label += 1;
+            continue;
+        };
+        if rel_path.to_str().is_none() {
+            skipped.non_utf8 += 1;
+        }
+        items.push(DatasetItem {
+            path: entry.path().to_path_buf(),
+            rel: rel_string(rel_path),
+            truth,
+        });
+    }
+    skipped.hidden = hidden;
+    WalkOutcome {
+        items,
+        skipped,
+        warnings: warnings.finish(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_labels() {
+        let cases = [
+            ("7_img_117.jpg", Some("7")),
+            ("Rook_00000051.jpg", Some("Rook")),
+            ("golden retriever_3.png", Some("golden retriever")),
+            ("_nolabel.png", None),
+            ("cat.png", None),
+            (" _x.png", None),
+        ];
+        for (name, want) in cases {
+            assert_eq!(prefix_label(name), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn walk_labels_by_layout() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        for rel in [
+            "cat/a.jpg",
+            "cat/in/b_1.png",
+            "dog/c.PNG",
+            "top_1.jpg",
+            "dog/notes.txt",
+        ] {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, b"").expect("write");
+        }
+        let mut folders = walk(root, Layout::Folders);
+        folders.items.sort_by(|a, b| a.rel.cmp(&b.rel));
+        let got: Vec<(&str, &str)> = folders
+            .items
+            .iter()
+            .map(|i| (i.rel.as_str(), i.truth.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("cat/a.jpg", "cat"),
+                ("cat/in/b_1.png", "cat"),
+                ("dog/c.PNG", "dog")
+            ]
+        );
+        assert_eq!(folders.skipped.no_label, 1);
+        assert_eq!(folders.skipped.not_image, 1);
+
+        let prefix = walk(root, Layout::Prefix);
+        let mut got: Vec<&str> = prefix.items.iter().map(|i| i.truth.as_str()).collect();
+        got.sort_unstable();
+        assert_eq!(got, ["b", "top"]);
+        assert_eq!(prefix.skipped.no_label, 2);
+    }
+}

@@ -1,0 +1,11 @@
+//! Pure domain logic: answer parsing, metrics, reports, templates, linting, sanitising.
+//! Nothing here does IO, spawns tasks or knows about terminals or HTTP.
+
+pub mod lint;
+pub mod metrics;
+pub mod modelfile;
+pub mod parse;
+pub mod report;
+pub mod result;
+pub mod sanitize;
+pub mod template;

@@ -1,0 +1,59 @@
+//! The record of one classified (or failed) item: one line of a session's `results.jsonl`.
+//! Plain data only; writing and reading it is `session::journal`'s job.
+
+use serde::{Deserialize, Serialize};
+
+use super::parse::ParseStep;
+
+/// One finished item. Field names are a file-format contract (`results.jsonl`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemResult {
+    /// Path of the image relative to the dataset root, with `/` separators.
+    pub image: String,
+    /// Hex SHA-256 of the image file's bytes.
+    pub sha256: String,
+    /// The true label.
+    pub truth: String,
+    /// The model's raw answer text (empty when the request failed).
+    pub answer: String,
+    /// The parsed label, or `None` when unparsed or failed.
+    pub label: Option<String>,
+    /// Which parsing step matched; `None` when the request failed.
+    pub parse: Option<ParseStep>,
+    /// Confidence of the parsed label from logprobs, when known.
+    pub confidence: Option<f64>,
+    /// Wall-clock time of the request, including retries.
+    pub latency_ms: u64,
+    /// Generated tokens as the server counted them.
+    pub eval_count: Option<u64>,
+    /// Prompt tokens as the server counted them.
+    #[serde(default)]
+    pub prompt_eval_count: Option<u64>,
+    /// Generation time as the server measured it, in nanoseconds.
+    #[serde(default)]
+    pub eval_duration_ns: Option<u64>,
+    /// Requests sent for this item (0 when answered from the cache).
+    pub attempts: u32,
+    /// True when the answer came from the cache.
+    #[serde(default)]
+    pub cached: bool,
+    /// Why the item failed, or `None`.
+    pub error: Option<String>,
+}
+
+impl ItemResult {
+    /// True when the request failed: not a prediction at all.
+    pub fn is_error(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// True when the model answered but no label could be read from it.
+    pub fn is_unparsed(&self) -> bool {
+        self.error.is_none() && self.label.is_none()
+    }
+
+    /// True when the parsed label equals the truth.
+    pub fn is_correct(&self) -> bool {
+        self.label.as_deref() == Some(self.truth.as_str())
+    }
+}

@@ -1,0 +1,68 @@
+//! What a run tells its consumers (the headless progress bar, the TUI), in the order it happens.
+//! Plain data: no channels or tasks here.
+
+use crate::domain::result::ItemResult;
+
+/// One thing that happened during a run. `index` is the item's position in the run's plan.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunEvent {
+    /// The run began: `total` items in the plan, `already_done` of them finished in an earlier
+    /// attempt of this session (resume) and replayed as `ItemFinished` right after this event.
+    Started {
+        /// Items in the plan.
+        total: usize,
+        /// Items finished before (resume) or answered from nowhere yet.
+        already_done: usize,
+    },
+    /// A request for an item was sent (or the cache is being checked).
+    ItemStarted {
+        /// Position in the plan.
+        index: usize,
+        /// Image path relative to the dataset root.
+        image: String,
+        /// The true label.
+        truth: String,
+    },
+    /// A piece of the answer streamed in.
+    Token {
+        /// Position in the plan.
+        index: usize,
+        /// The new text (unsanitised model output).
+        text: String,
+    },
+    /// An attempt failed and will be retried; the streamed text so far is discarded.
+    Retrying {
+        /// Position in the plan.
+        index: usize,
+        /// The attempt about to start (2 for the first retry).
+        attempt: u32,
+        /// Why the previous attempt failed.
+        error: String,
+    },
+    /// An item finished, successfully or not; already written to the journal.
+    ItemFinished {
+        /// Position in the plan.
+        index: usize,
+        /// The journal record.
+        result: ItemResult,
+        /// True when it was replayed from the session's journal (resume), not asked now.
+        replayed: bool,
+    },
+    /// The run paused: no new requests start; in-flight ones finish.
+    Paused,
+    /// The run resumed after a pause.
+    Resumed,
+    /// Something the user should know that does not stop the run.
+    Warning(String),
+    /// The run stopped because the server or model became unusable (e.g. unreachable after
+    /// retries, model missing). Finished items are safe in the journal.
+    Aborted {
+        /// What went wrong and what to do.
+        error: String,
+    },
+    /// The run ended. Always the last event.
+    Finished {
+        /// True when stopped early (Ctrl-C, quit, abort) rather than finishing every item.
+        interrupted: bool,
+    },
+}

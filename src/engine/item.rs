@@ -1,0 +1,197 @@
+//! Classifies one item: read and prepare the image, consult the cache, stream the answer, parse
+//! it, journal the result and report it. Never panics on bad input; a fatal server error is
+//! handed back to the engine without journaling, so a resume asks that item again.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use super::{RunEvent, RunPlan};
+use crate::backend::{self, Backend, ClassifyRequest, Completion, TokenEvent};
+use crate::domain::parse::parse_answer;
+use crate::domain::result::ItemResult;
+use crate::domain::template::OutputMode;
+use crate::imaging::{self, ImagePayload};
+use crate::session::{CacheKey, CachedAnswer, Journal};
+
+/// What a task hands back to the engine loop.
+pub(super) enum Outcome {
+    /// The item finished (successfully or with an item-level error) and was journaled.
+    Done,
+    /// The server or model became unusable; the run must stop.
+    Fatal(String),
+}
+
+pub(super) struct ItemContext {
+    pub plan: Arc<RunPlan>,
+    pub backend: Backend,
+    pub journal: Arc<Mutex<Journal>>,
+    pub tx: mpsc::UnboundedSender<RunEvent>,
+    pub index: usize,
+}
+
+struct Prepared {
+    payload: ImagePayload,
+    sha256: String,
+}
+
+pub(super) async fn process(ctx: ItemContext) -> Outcome {
+    let Some(item) = ctx.plan.item(ctx.index).cloned() else {
+        return Outcome::Done;
+    };
+    let _ = ctx.tx.send(RunEvent::ItemStarted { index: ctx.index, image: item.rel.clone(), truth: item.truth.clone() });
+    let started = Instant::now();
+    let mut result = ItemResult {
+        image: item.rel.clone(),
+        sha256: String::new(),
+        truth: item.truth.clone(),
+        answer: String::new(),
+        label: None,
+        parse: None,
+        confidence: None,
+        latency_ms: 0,
+        eval_count: None,
+        prompt_eval_count: None,
+        eval_duration_ns: None,
+        attempts: 0,
+        cached: false,
+        error: None,
+    };
+
+    let (max_side, allow_webp) = (ctx.plan.max_side, ctx.plan.allow_webp);
+    let path = item.path.clone();
+    let prepared = tokio::task::spawn_blocking(move || {
+        let (bytes, sha256) = imaging::read_with_digest(&path)?;
+        let payload = imaging::prepare(bytes, max_side, allow_webp)?;
+        Ok::<_, imaging::ImageError>(Prepared { payload, sha256 })
+    })
+    .await;
+    let prepared = match prepared {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => return finish(&ctx, fail(result, e.to_string(), started)),
+        Err(e) => return finish(&ctx, fail(result, format!("image task failed: {e}"), started)),
+    };
+    result.sha256 = prepared.sha256.clone();
+
+    let cache_key = cache_key(&ctx.plan, &prepared.sha256);
+    if let Some(hit) = lookup(&ctx.plan, &cache_key).await {
+        let _ = ctx.tx.send(RunEvent::Token { index: ctx.index, text: hit.answer.clone() });
+        result.cached = true;
+        result.eval_count = hit.eval_count;
+        result.prompt_eval_count = hit.prompt_eval_count;
+        result.eval_duration_ns = hit.eval_duration_ns;
+        result.confidence = hit.confidence;
+        return finish(&ctx, answered(&ctx.plan, result, hit.answer, started, None));
+    }
+
+    let request = ClassifyRequest {
+        model: ctx.plan.model.clone(),
+        system: ctx.plan.system.clone(),
+        prompt: ctx.plan.prompt.clone(),
+        image: prepared.payload,
+        options: ctx.plan.options.clone(),
+        constrained_labels: (ctx.plan.output == OutputMode::Constrained).then(|| ctx.plan.labels.clone()),
+        logprobs: ctx.plan.logprobs,
+    };
+    let (tx, index) = (ctx.tx.clone(), ctx.index);
+    let mut on_token = move |event: TokenEvent<'_>| {
+        let _ = match event {
+            TokenEvent::Token(text) => tx.send(RunEvent::Token { index, text: text.to_string() }),
+            TokenEvent::Retrying { attempt, error } => {
+                tx.send(RunEvent::Retrying { index, attempt, error: error.to_string() })
+            }
+        };
+    };
+    let attempted = ctx.backend.classify_with_retry(&request, &mut on_token).await;
+    result.attempts = attempted.attempts;
+    match attempted.result {
+        Ok(completion) => {
+            result.eval_count = completion.eval_count;
+            result.prompt_eval_count = completion.prompt_eval_count;
+            result.eval_duration_ns = completion.eval_duration_ns;
+            let result = answered(&ctx.plan, result, completion.text.clone(), started, Some(&completion));
+            store(&ctx.plan, cache_key, &completion, result.confidence).await;
+            finish(&ctx, result)
+        }
+        Err(e) if e.is_fatal() => Outcome::Fatal(e.to_string()),
+        Err(e) => finish(&ctx, fail(result, e.to_string(), started)),
+    }
+}
+
+fn answered(plan: &RunPlan, mut result: ItemResult, answer: String, started: Instant, completion: Option<&Completion>) -> ItemResult {
+    let parsed = parse_answer(&answer, &plan.label_set, plan.output == OutputMode::Constrained);
+    if let (Some(label), Some(completion)) = (parsed.label.as_deref(), completion) {
+        result.confidence = backend::label_confidence(&completion.logprobs, label, &plan.labels);
+    }
+    result.answer = answer;
+    result.label = parsed.label;
+    result.parse = Some(parsed.step);
+    result.latency_ms = elapsed_ms(started);
+    result
+}
+
+fn fail(mut result: ItemResult, error: String, started: Instant) -> ItemResult {
+    result.error = Some(error);
+    result.latency_ms = elapsed_ms(started);
+    result
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+fn finish(ctx: &ItemContext, result: ItemResult) -> Outcome {
+    let written = match ctx.journal.lock() {
+        Ok(mut journal) => journal.append(&result).map_err(|e| e.to_string()),
+        Err(_) => Err("the results journal is unusable after an earlier failure".to_string()),
+    };
+    if let Err(e) = written {
+        return Outcome::Fatal(format!("cannot write results: {e}"));
+    }
+    let _ = ctx.tx.send(RunEvent::ItemFinished { index: ctx.index, result, replayed: false });
+    Outcome::Done
+}
+
+fn cache_key(plan: &RunPlan, sha256: &str) -> Option<String> {
+    plan.cache.as_ref()?;
+    let key = CacheKey {
+        backend: plan.backend_kind.clone(),
+        model: plan.model_key.clone(),
+        system: plan.system.clone(),
+        prompt: plan.prompt.clone(),
+        options_json: serde_json::to_string(&plan.options).unwrap_or_default(),
+        output: format!("{:?}", plan.output),
+        constrained_labels: if plan.output == OutputMode::Constrained { plan.labels.clone() } else { Vec::new() },
+        image_sha256: sha256.to_string(),
+        max_side: plan.max_side,
+    };
+    Some(key.digest())
+}
+
+async fn lookup(plan: &Arc<RunPlan>, key: &Option<String>) -> Option<CachedAnswer> {
+    let key = key.clone()?;
+    let plan = Arc::clone(plan);
+    tokio::task::spawn_blocking(move || plan.cache.as_ref()?.get(&key)).await.ok().flatten()
+}
+
+async fn store(plan: &Arc<RunPlan>, key: Option<String>, completion: &Completion, confidence: Option<f64>) {
+    let Some(key) = key else { return };
+    let answer = CachedAnswer {
+        answer: completion.text.clone(),
+        eval_count: completion.eval_count,
+        prompt_eval_count: completion.prompt_eval_count,
+        eval_duration_ns: completion.eval_duration_ns,
+        confidence,
+        logprobs: None,
+    };
+    let plan = Arc::clone(plan);
+    let stored = tokio::task::spawn_blocking(move || match plan.cache.as_ref() {
+        Some(cache) => cache.put(&key, &answer).map_err(|e| e.to_string()),
+        None => Ok(()),
+    })
+    .await;
+    if let Ok(Err(e)) = stored {
+        tracing::warn!("answer cache write failed: {e}");
+    }
+}

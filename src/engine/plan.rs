@@ -1,0 +1,53 @@
+//! Everything a run needs to know up front: the items, the rendered prompt, the model and its
+//! options, and the answers already journaled. Built by `setup`; read-only during a run.
+
+use std::collections::HashMap;
+
+use crate::dataset::DatasetItem;
+use crate::domain::parse::LabelSet;
+use crate::domain::result::ItemResult;
+use crate::domain::template::{GenOptions, OutputMode};
+use crate::session::AnswerCache;
+
+/// The fixed inputs of one run.
+pub struct RunPlan {
+    /// Items in run order.
+    pub items: Vec<crate::dataset::DatasetItem>,
+    /// Results already in the session's journal, by item `rel` path (resume).
+    pub done: HashMap<String, ItemResult>,
+    /// Rendered system prompt.
+    pub system: Option<String>,
+    /// Rendered user prompt.
+    pub prompt: String,
+    /// Model name sent to the server.
+    pub model: String,
+    /// The model's identity for the cache: its digest when the server gives one, else its name.
+    pub model_key: String,
+    /// Backend kind as a string, for the cache key.
+    pub backend_kind: String,
+    /// Generation options.
+    pub options: GenOptions,
+    /// Free text or constrained JSON output.
+    pub output: OutputMode,
+    /// The labels the model may answer, in report order.
+    pub labels: Vec<String>,
+    /// Labels with aliases, for parsing.
+    pub label_set: LabelSet,
+    /// Ask the server for logprobs.
+    pub logprobs: bool,
+    /// Downscale images whose longer side exceeds this.
+    pub max_side: Option<u32>,
+    /// Send WebP as is (Ollama) instead of re-encoding.
+    pub allow_webp: bool,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// The answer cache, when enabled and the options are deterministic.
+    pub cache: Option<AnswerCache>,
+}
+
+impl RunPlan {
+    /// The item at `index`.
+    pub fn item(&self, index: usize) -> Option<&DatasetItem> {
+        self.items.get(index)
+    }
+}

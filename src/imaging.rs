@@ -1,0 +1,153 @@
+//! Reads image files and prepares the bytes sent to a model server.
+//! JPEG and PNG (and WebP where the server takes it) go byte for byte as stored; anything else is
+//! re-encoded to PNG; `--max-side` downscales. Every image is fully decoded once, so a corrupt
+//! file becomes a failed item with its reason instead of a confusing server error.
+//! Never touches the network or the terminal.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use bytes::Bytes;
+use image::{ImageFormat, ImageReader};
+use sha2::{Digest, Sha256};
+
+/// Image bytes ready for a request, with their MIME type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImagePayload {
+    /// The encoded image.
+    pub bytes: Bytes,
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub mime: &'static str,
+}
+
+/// Why an image could not be prepared. Becomes the item's error, never a crash.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum ImageError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {reason}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The OS error.
+        reason: String,
+    },
+    /// The bytes are not an image the decoder understands, or are corrupt.
+    #[error("not a readable image ({reason})")]
+    Decode {
+        /// What the decoder said.
+        reason: String,
+    },
+    /// Re-encoding failed.
+    #[error("cannot re-encode image: {reason}")]
+    Encode {
+        /// What the encoder said.
+        reason: String,
+    },
+}
+
+/// Reads a file and returns its bytes with their hex SHA-256.
+pub fn read_with_digest(path: &Path) -> Result<(Vec<u8>, String), ImageError> {
+    let bytes = std::fs::read(path).map_err(|e| ImageError::Read {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let digest = sha256_hex(&bytes);
+    Ok((bytes, digest))
+}
+
+/// Hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Decodes the image (to validate it) and returns the payload to send: the original bytes when
+/// the format is accepted as is and no downscale is needed, else a PNG re-encoding.
+pub fn prepare(bytes: Vec<u8>, max_side: Option<u32>, allow_webp: bool) -> Result<ImagePayload, ImageError> {
+    let reader = ImageReader::new(Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|e| decode_error(&e))?;
+    let format = reader.format().ok_or_else(|| ImageError::Decode {
+        reason: "unknown image format".to_string(),
+    })?;
+    let img = reader.decode().map_err(|e| decode_error(&e))?;
+    let too_big = max_side.is_some_and(|side| img.width().max(img.height()) > side);
+    let passthrough = match format {
+        ImageFormat::Jpeg => Some("image/jpeg"),
+        ImageFormat::Png => Some("image/png"),
+        ImageFormat::WebP if allow_webp => Some("image/webp"),
+        _ => None,
+    };
+    match passthrough {
+        Some(mime) if !too_big => Ok(ImagePayload { bytes: Bytes::from(bytes), mime }),
+        _ => reencode_png(img, max_side),
+    }
+}
+
+fn reencode_png(mut img: image::DynamicImage, max_side: Option<u32>) -> Result<ImagePayload, ImageError> {
+    if let Some(side) = max_side
+        && img.width().max(img.height()) > side
+    {
+        img = img.resize(side, side, image::imageops::FilterType::Triangle);
+    }
+    let mut out = Vec::new();
+    img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+        .map_err(|e| ImageError::Encode { reason: e.to_string() })?;
+    Ok(ImagePayload { bytes: Bytes::from(out), mime: "image/png" })
+}
+
+fn decode_error(e: &dyn std::fmt::Display) -> ImageError {
+    ImageError::Decode { reason: e.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(format: ImageFormat, side: u32) -> Vec<u8> {
+        let img = image::DynamicImage::new_rgb8(side, side);
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), format).expect("encode test image");
+        out
+    }
+
+    #[test]
+    fn jpeg_and_png_pass_through_byte_for_byte() {
+        for (format, mime) in [(ImageFormat::Jpeg, "image/jpeg"), (ImageFormat::Png, "image/png")] {
+            let bytes = encoded(format, 28);
+            let payload = prepare(bytes.clone(), None, false).expect("prepare");
+            assert_eq!(payload.mime, mime);
+            assert_eq!(payload.bytes.as_ref(), bytes.as_slice());
+        }
+    }
+
+    #[test]
+    fn other_formats_are_reencoded_to_png() {
+        let bmp = encoded(ImageFormat::Bmp, 8);
+        let payload = prepare(bmp, None, false).expect("prepare");
+        assert_eq!(payload.mime, "image/png");
+        assert!(payload.bytes.starts_with(b"\x89PNG"));
+    }
+
+    #[test]
+    fn webp_passes_only_when_allowed() {
+        let webp = encoded(ImageFormat::WebP, 8);
+        assert_eq!(prepare(webp.clone(), None, true).expect("webp").mime, "image/webp");
+        assert_eq!(prepare(webp, None, false).expect("png").mime, "image/png");
+    }
+
+    #[test]
+    fn max_side_downscales() {
+        let big = encoded(ImageFormat::Png, 100);
+        let payload = prepare(big, Some(32), false).expect("prepare");
+        let img = image::load_from_memory(&payload.bytes).expect("decode");
+        assert_eq!((img.width(), img.height()), (32, 32));
+    }
+
+    #[test]
+    fn garbage_is_a_decode_error() {
+        assert!(matches!(prepare(b"not an image".to_vec(), None, false), Err(ImageError::Decode { .. })));
+        let mut truncated = encoded(ImageFormat::Png, 8);
+        truncated.truncate(10);
+        assert!(prepare(truncated, None, false).is_err());
+    }
+}

@@ -1,0 +1,16 @@
+//! squint: classify labelled images with vision language models and see where they go wrong.
+//!
+//! Data flows one way: `dataset` scan -> `engine` (cache -> `backend` stream -> `domain::parse`
+//! -> `session` journal) -> run events -> consumers (the headless progress bar, the TUI).
+//! `domain` is pure (no IO, no async); IO lives in `dataset`, `backend`, `session` and `images`.
+
+pub mod backend;
+pub mod cli;
+pub mod dataset;
+pub mod domain;
+pub mod engine;
+pub mod imaging;
+pub mod paths;
+pub mod session;
+pub mod setup;
+pub mod tui;

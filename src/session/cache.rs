@@ -1,0 +1,318 @@
+//! The answer cache: model answers stored by a digest of everything that shaped the request.
+//!
+//! One JSON file per key at `dir/<first 2 hex chars>/<digest>.json`, written atomically (temp
+//! file + rename), so concurrent writers and crashes never leave a half file; an unreadable or
+//! corrupt entry is a miss. Blocking std::fs calls: async callers use `spawn_blocking`.
+//! Never decides what is cacheable (only deterministic requests should be; the caller decides)
+//! and never evicts.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::SessionError;
+use super::atomic::write_atomic;
+
+/// Everything that determines a model's answer to one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheKey {
+    /// Backend kind, `"ollama"` or `"openai"`.
+    pub backend: String,
+    /// Model digest when known, else the model name.
+    pub model: String,
+    /// System prompt, if any.
+    pub system: Option<String>,
+    /// Rendered user prompt.
+    pub prompt: String,
+    /// Generation options as canonical JSON (see [`canonical_json`]).
+    pub options_json: String,
+    /// Output mode (e.g. `"free"`, `"constrained"`).
+    pub output: String,
+    /// Labels allowed by constrained output (empty otherwise).
+    pub constrained_labels: Vec<String>,
+    /// Hex SHA-256 of the image file's bytes.
+    pub image_sha256: String,
+    /// Longest image side sent, when images are downscaled.
+    pub max_side: Option<u32>,
+}
+
+impl CacheKey {
+    /// Lowercase hex SHA-256 over a length-prefixed encoding of every field, so no two
+    /// different keys can encode to the same bytes.
+    pub fn digest(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(b"squint-answer-cache-v1");
+        let mut put = |s: &str| {
+            h.update((s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        };
+        put(&self.backend);
+        put(&self.model);
+        match &self.system {
+            None => put("\0none"),
+            Some(s) => {
+                put("\0some");
+                put(s);
+            }
+        }
+        put(&self.prompt);
+        put(&self.options_json);
+        put(&self.output);
+        put(&self.constrained_labels.len().to_string());
+        for label in &self.constrained_labels {
+            put(label);
+        }
+        put(&self.image_sha256);
+        put(&self
+            .max_side
+            .map_or_else(|| "\0none".to_string(), |m| m.to_string()));
+        hex::encode(h.finalize())
+    }
+}
+
+/// JSON text with object keys sorted at every level and no whitespace, for stable keys.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), canonical_json(v)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(canonical_json).collect();
+            format!("[{}]", inner.join(","))
+        }
+        scalar => scalar.to_string(),
+    }
+}
+
+/// A cached model answer.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct CachedAnswer {
+    /// The raw answer text.
+    pub answer: String,
+    /// Generated tokens, as the server counted them.
+    pub eval_count: Option<u64>,
+    /// Prompt tokens, as the server counted them.
+    pub prompt_eval_count: Option<u64>,
+    /// Generation time in nanoseconds, as the server measured it.
+    pub eval_duration_ns: Option<u64>,
+    /// Confidence from logprobs, when known.
+    pub confidence: Option<f64>,
+    /// Raw logprobs, when requested.
+    pub logprobs: Option<serde_json::Value>,
+}
+
+/// An on-disk answer cache rooted at one folder.
+#[derive(Debug, Clone)]
+pub struct AnswerCache {
+    dir: PathBuf,
+}
+
+impl AnswerCache {
+    /// Opens (creating if needed) the cache folder `dir`.
+    pub fn open(dir: &Path) -> Result<AnswerCache, SessionError> {
+        fs::create_dir_all(dir).map_err(|e| SessionError::io("create cache folder", dir, e))?;
+        Ok(AnswerCache {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// The answer stored under `key` (a [`CacheKey::digest`]); a missing, unreadable or
+    /// corrupt entry, or a malformed key, is `None`.
+    pub fn get(&self, key: &str) -> Option<CachedAnswer> {
+        let path = self.entry_path(key)?;
+        let bytes = fs::read(path).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Stores `a` under `key` (a [`CacheKey::digest`]), replacing any previous entry atomically.
+    pub fn put(&self, key: &str, a: &CachedAnswer) -> Result<(), SessionError> {
+        let path = self
+            .entry_path(key)
+            .ok_or_else(|| SessionError::BadCacheKey { key: key.into() })?;
+        if let Some(shard) = path.parent() {
+            fs::create_dir_all(shard)
+                .map_err(|e| SessionError::io("create cache folder", shard, e))?;
+        }
+        let json = serde_json::to_vec(a).map_err(|source| SessionError::Encode {
+            what: "a cached answer",
+            source,
+        })?;
+        write_atomic(&path, &json)
+    }
+
+    /// `dir/ab/abcdef....json`, or `None` unless `key` is lowercase hex of length >= 2.
+    fn entry_path(&self, key: &str) -> Option<PathBuf> {
+        let valid = key.len() >= 2 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        valid.then(|| self.dir.join(&key[..2]).join(format!("{key}.json")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key() -> CacheKey {
+        CacheKey {
+            backend: "ollama".into(),
+            model: "sha256:abc".into(),
+            system: Some("You classify digits.".into()),
+            prompt: "Which digit?".into(),
+            options_json: canonical_json(&json!({"temperature": 0, "seed": 1})),
+            output: "free".into(),
+            constrained_labels: vec!["0".into(), "1".into()],
+            image_sha256: "ff".repeat(32),
+            max_side: Some(512),
+        }
+    }
+
+    fn answer() -> CachedAnswer {
+        CachedAnswer {
+            answer: "It is 1.".into(),
+            eval_count: Some(4),
+            prompt_eval_count: Some(100),
+            eval_duration_ns: Some(1_000_000),
+            confidence: Some(0.93),
+            logprobs: Some(json!([{"token": "1", "logprob": -0.07}])),
+        }
+    }
+
+    #[test]
+    fn digest_changes_with_every_field() {
+        let base = key().digest();
+        assert_eq!(base.len(), 64);
+        assert_eq!(base, key().digest(), "digest must be deterministic");
+        let edits: Vec<(&str, fn(&mut CacheKey))> = vec![
+            ("backend", |k| k.backend = "openai".into()),
+            ("model", |k| k.model = "llava".into()),
+            ("system none", |k| k.system = None),
+            ("system empty", |k| k.system = Some(String::new())),
+            ("prompt", |k| k.prompt.push('?')),
+            ("options", |k| k.options_json = "{}".into()),
+            ("output", |k| k.output = "constrained".into()),
+            ("labels order", |k| k.constrained_labels.reverse()),
+            ("labels merged", |k| {
+                k.constrained_labels = vec!["01".into()]
+            }),
+            ("labels empty", |k| k.constrained_labels.clear()),
+            ("image", |k| k.image_sha256 = "ee".repeat(32)),
+            ("max side", |k| k.max_side = Some(256)),
+            ("max side none", |k| k.max_side = None),
+            // Moving text between adjacent fields must change the digest too.
+            ("shifted", |k| {
+                k.backend = "ollamasha256:abc".into();
+                k.model = String::new();
+            }),
+        ];
+        let mut seen = std::collections::HashSet::from([base]);
+        for (name, edit) in edits {
+            let mut k = key();
+            edit(&mut k);
+            assert!(seen.insert(k.digest()), "{name} did not change the digest");
+        }
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level() {
+        let cases = [
+            (
+                json!({"b": 1, "a": {"d": [2, {"z": 0, "y": 1}], "c": null}}),
+                r#"{"a":{"c":null,"d":[2,{"y":1,"z":0}]},"b":1}"#,
+            ),
+            (json!("q\"uote"), r#""q\"uote""#),
+            (json!({"k\"": 0.5}), r#"{"k\"":0.5}"#),
+            (json!([]), "[]"),
+        ];
+        for (value, want) in cases {
+            assert_eq!(canonical_json(&value), want);
+        }
+    }
+
+    #[test]
+    fn round_trip_and_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = AnswerCache::open(&dir.path().join("cache")).unwrap();
+        let k = key().digest();
+        assert_eq!(cache.get(&k), None);
+        cache.put(&k, &answer()).unwrap();
+        assert_eq!(cache.get(&k), Some(answer()));
+        assert!(
+            dir.path()
+                .join("cache")
+                .join(&k[..2])
+                .join(format!("{k}.json"))
+                .is_file()
+        );
+
+        let mut newer = answer();
+        newer.answer = "1".into();
+        newer.logprobs = None;
+        cache.put(&k, &newer).unwrap();
+        assert_eq!(cache.get(&k), Some(newer));
+        let shard: Vec<_> = fs::read_dir(dir.path().join("cache").join(&k[..2]))
+            .unwrap()
+            .collect();
+        assert_eq!(shard.len(), 1, "temp files left behind");
+    }
+
+    #[test]
+    fn corrupt_entries_are_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = AnswerCache::open(dir.path()).unwrap();
+        let k = key().digest();
+        cache.put(&k, &answer()).unwrap();
+        let path = dir.path().join(&k[..2]).join(format!("{k}.json"));
+        for garbage in ["", "{\"answer\": \"x\"", "null", "\u{0}\u{0}"] {
+            fs::write(&path, garbage).unwrap();
+            assert_eq!(cache.get(&k), None, "{garbage:?}");
+        }
+    }
+
+    #[test]
+    fn malformed_keys_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = AnswerCache::open(dir.path()).unwrap();
+        for bad in ["", "a", "../etc/passwd", "ABCD", "ab/cd", "zz"] {
+            assert_eq!(cache.get(bad), None, "{bad:?}");
+            let err = cache.put(bad, &answer()).unwrap_err();
+            assert!(matches!(err, SessionError::BadCacheKey { .. }), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn concurrent_writers_never_leave_half_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = AnswerCache::open(dir.path()).unwrap();
+        let k = key().digest();
+        let long = CachedAnswer {
+            answer: "x".repeat(200_000),
+            ..answer()
+        };
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..10 {
+                        cache.put(&k, &long).unwrap();
+                    }
+                });
+            }
+            s.spawn(|| {
+                for _ in 0..50 {
+                    if let Some(a) = cache.get(&k) {
+                        assert_eq!(a, long);
+                    }
+                }
+            });
+        });
+        assert_eq!(cache.get(&k), Some(long));
+    }
+}

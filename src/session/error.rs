@@ -1,0 +1,78 @@
+//! The one error type of the session store (folders, journal, cache).
+//!
+//! Every message names the file or folder involved and says what to do. Never used for
+//! per-line problems in `results.jsonl`: those are reported as data in `ResultsLog`.
+
+use std::io;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Why a session folder, journal or cache operation failed.
+#[derive(Debug, Error)]
+pub enum SessionError {
+    /// A filesystem call failed.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done, e.g. "create folder".
+        action: &'static str,
+        /// The file or folder involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// `Session::create` was pointed at a folder that already holds a session.
+    #[error(
+        "{} already holds a squint session (session.json); choose another folder or resume that session",
+        dir.display()
+    )]
+    AlreadyExists {
+        /// The folder given.
+        dir: PathBuf,
+    },
+    /// The folder has no `session.json`.
+    #[error(
+        "{} is not a squint session folder (no session.json there); give a folder created by `squint run`",
+        dir.display()
+    )]
+    NotASession {
+        /// The folder given.
+        dir: PathBuf,
+    },
+    /// `session.json` exists but is not valid.
+    #[error(
+        "session file {} is corrupt ({source}); fix or remove that folder, or start a new session",
+        path.display()
+    )]
+    CorruptMeta {
+        /// The `session.json` path.
+        path: PathBuf,
+        /// The JSON error, with line and column.
+        source: serde_json::Error,
+    },
+    /// A value could not be encoded as JSON (should not happen for squint's own types).
+    #[error("cannot encode {what} as JSON: {source}")]
+    Encode {
+        /// What was being encoded.
+        what: &'static str,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+    /// A cache key that is not a lowercase hex digest.
+    #[error("invalid answer-cache key {key:?}: expected the hex digest from CacheKey::digest")]
+    BadCacheKey {
+        /// The key given.
+        key: String,
+    },
+}
+
+impl SessionError {
+    /// Shorthand for building an [`SessionError::Io`].
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! `session.json`: what a run was (dataset, template, backend, options) and how it ended.
+//!
+//! Plain serde data; field names are a file-format contract. Never stores secrets: the API
+//! key is recorded only as the NAME of the environment variable holding it.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The contents of a session folder's `session.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionMeta {
+    /// Version of squint that started the session.
+    pub squint_version: String,
+    /// Session id, e.g. `20261129-143012-mnist-digits` (UTC start time + template slug).
+    pub id: String,
+    /// The dataset classified.
+    pub dataset: DatasetInfo,
+    /// The prompt template used.
+    pub template: TemplateInfo,
+    /// The model server and request settings.
+    pub backend: BackendInfo,
+    /// The effective generation options as JSON.
+    #[serde(default)]
+    pub options: serde_json::Value,
+    /// Warnings raised before the run (e.g. bias-lint warnings).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// Start time, RFC 3339 UTC.
+    pub started_at: String,
+    /// End time, RFC 3339 UTC; set when a run finishes, not when interrupted.
+    #[serde(default)]
+    pub ended_at: Option<String>,
+    /// Where the run stands.
+    pub status: SessionStatus,
+}
+
+/// The dataset a session classified.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetInfo {
+    /// Absolute path of the dataset folder or manifest given.
+    pub path: PathBuf,
+    /// Layout detected or chosen (e.g. "folders", "csv").
+    pub layout: String,
+    /// Number of items selected for the run.
+    pub total: usize,
+    /// The labels, in report order.
+    pub labels: Vec<String>,
+    /// `--limit-per-class`, when given.
+    #[serde(default)]
+    pub limit_per_class: Option<usize>,
+    /// `--sample`, when given.
+    #[serde(default)]
+    pub sample: Option<usize>,
+    /// Seed for sampling and shuffling.
+    pub seed: u64,
+}
+
+/// The prompt template a session used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateInfo {
+    /// Template name.
+    pub name: String,
+    /// Where it came from: a path, `bundled:NAME` or `modelfile:PATH`.
+    pub source: String,
+    /// The full TOML text, so the session can be reproduced.
+    pub text: String,
+    /// Hash of `text`.
+    pub hash: String,
+}
+
+/// The model server and request settings of a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackendInfo {
+    /// `"ollama"` or `"openai"`.
+    pub kind: String,
+    /// Base URL of the server.
+    pub host: String,
+    /// Model name as requested.
+    pub model: String,
+    /// Model digest, when the server reports one.
+    #[serde(default)]
+    pub model_digest: Option<String>,
+    /// NAME of the environment variable holding the API key; never the key itself.
+    #[serde(default)]
+    pub api_key_env: Option<String>,
+    /// Whether logprobs were requested.
+    pub logprobs: bool,
+    /// Longest image side sent, when images are downscaled.
+    #[serde(default)]
+    pub max_side: Option<u32>,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Per-request timeout, in seconds.
+    pub timeout_s: u64,
+    /// Retries per item after the first attempt.
+    pub retries: u32,
+}
+
+/// Where a session's run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStatus {
+    /// Started and not known to have ended (also what a killed run leaves behind).
+    Running,
+    /// Every selected item was processed.
+    Finished,
+    /// Stopped early (Ctrl-C, quit); can be resumed.
+    Interrupted,
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A complete example used by the other session tests.
+    pub(crate) fn sample_meta(id: &str, started_at: &str) -> SessionMeta {
+        SessionMeta {
+            squint_version: "0.1.0".into(),
+            id: id.into(),
+            dataset: DatasetInfo {
+                path: PathBuf::from("/data/digits"),
+                layout: "folders".into(),
+                total: 20,
+                labels: vec!["0".into(), "1".into()],
+                limit_per_class: Some(10),
+                sample: None,
+                seed: 42,
+            },
+            template: TemplateInfo {
+                name: "digits".into(),
+                source: "bundled:digits".into(),
+                text: "system = \"x\"\n".into(),
+                hash: "abc".into(),
+            },
+            backend: BackendInfo {
+                kind: "ollama".into(),
+                host: "http://127.0.0.1:11434".into(),
+                model: "llava:7b".into(),
+                model_digest: None,
+                api_key_env: Some("OPENAI_API_KEY".into()),
+                logprobs: false,
+                max_side: Some(512),
+                concurrency: 2,
+                timeout_s: 120,
+                retries: 2,
+            },
+            options: serde_json::json!({"temperature": 0, "seed": 42}),
+            warnings: vec!["label order bias".into()],
+            started_at: started_at.into(),
+            ended_at: None,
+            status: SessionStatus::Running,
+        }
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let meta = sample_meta("20261129-143012-digits", "2026-11-29T14:30:12Z");
+        let text = serde_json::to_string(&meta).unwrap();
+        assert_eq!(serde_json::from_str::<SessionMeta>(&text).unwrap(), meta);
+    }
+
+    #[test]
+    fn status_is_lowercase_on_disk() {
+        let cases = [
+            (SessionStatus::Running, "\"running\""),
+            (SessionStatus::Finished, "\"finished\""),
+            (SessionStatus::Interrupted, "\"interrupted\""),
+        ];
+        for (status, want) in cases {
+            assert_eq!(serde_json::to_string(&status).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn optional_fields_may_be_absent() {
+        let mut value = serde_json::to_value(sample_meta("a", "b")).unwrap();
+        let obj = value.as_object_mut().unwrap();
+        for key in ["options", "warnings", "ended_at"] {
+            obj.remove(key);
+        }
+        let meta: SessionMeta = serde_json::from_value(value).unwrap();
+        assert!(meta.warnings.is_empty());
+        assert_eq!(meta.options, serde_json::Value::Null);
+    }
+}

@@ -1,0 +1,39 @@
+//! Crash-safe session folders, the append-only results journal, and the answer cache.
+//!
+//! A session folder (by default `paths::sessions_dir()/YYYYMMDD-HHMMSS-<template>`; the
+//! folder name is the session id) holds exactly two files:
+//!
+//! - `session.json`: one pretty-printed [`SessionMeta`] (what was run, how it ended). It is
+//!   only ever replaced atomically (temp file in the same folder, fsync, rename), so it is
+//!   always either the old or the new version, never half of one.
+//! - `results.jsonl`: one [`ItemResult`](crate::domain::result::ItemResult) JSON object per
+//!   line, `\n`-terminated, append-only. Each line is written with a single `write_all`, so a
+//!   `kill -9` loses at most the items in flight. Readers ([`read_results`]) ignore a torn last
+//!   line (`torn_tail`), skip and report invalid lines in the middle (`bad_lines`), and let a
+//!   later line for the same image replace an earlier one (re-runs append). When a journal is
+//!   reopened after a crash left it without a final `\n`, the next append starts with `\n`.
+//!
+//! The answer cache ([`AnswerCache`], under `paths::cache_dir()`) stores one JSON file per
+//! [`CacheKey::digest`] at `<dir>/<first 2 hex>/<digest>.json`, written atomically; a corrupt
+//! entry is a miss.
+//!
+//! All of this is blocking `std::fs`; async callers use `spawn_blocking`. This module never
+//! deletes sessions or results, never stores API keys (only the variable's name), and never
+//! talks to the network.
+
+mod atomic;
+pub mod cache;
+pub mod clock;
+mod error;
+pub mod folder;
+pub mod journal;
+pub mod list;
+pub mod meta;
+
+pub use cache::{AnswerCache, CacheKey, CachedAnswer, canonical_json};
+pub use clock::{UtcTime, now_rfc3339};
+pub use error::SessionError;
+pub use folder::{META_FILE, RESULTS_FILE, Session, default_session_dir, session_id};
+pub use journal::{Journal, ResultsLog, read_results};
+pub use list::{SessionSummary, list_sessions};
+pub use meta::{BackendInfo, DatasetInfo, SessionMeta, SessionStatus, TemplateInfo};

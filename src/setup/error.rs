@@ -1,0 +1,62 @@
+//! Why a run could not be set up, with the exit code each reason maps to.
+
+use std::path::PathBuf;
+
+use crate::backend::BackendError;
+use crate::dataset::DatasetError;
+use crate::domain::modelfile::ModelfileError;
+use crate::domain::template::TemplateError;
+use crate::paths::PathsError;
+use crate::session::SessionError;
+
+/// A setup failure. Messages name the file, flag or server and say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// No dataset was given.
+    #[error("no dataset: pass --dataset PATH (a folder of class sub-folders, a folder of LABEL_name images, or a CSV/JSONL manifest)")]
+    NoDataset,
+    /// The dataset has no usable images.
+    #[error("no images found in {path}: check the path and --layout (folders, prefix or manifest)")]
+    EmptyDataset {
+        /// The dataset path.
+        path: PathBuf,
+    },
+    /// No model was given for a backend without a default.
+    #[error("no model: pass --model NAME (list them with `squint models --backend openai --host URL`)")]
+    NoModel,
+    /// The dataset could not be scanned.
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    /// The template is invalid.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// The Modelfile is invalid.
+    #[error(transparent)]
+    Modelfile(#[from] ModelfileError),
+    /// A template file could not be read or found.
+    #[error("{0}")]
+    TemplateNotFound(String),
+    /// The server or model is unusable.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// The session folder could not be created, opened or written.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// No data directory.
+    #[error(transparent)]
+    Paths(#[from] PathsError),
+    /// A session to resume is inconsistent with the flags given.
+    #[error("{0}")]
+    Resume(String),
+}
+
+impl SetupError {
+    /// The process exit code for this failure: 3 for an unreachable server or unusable model,
+    /// 2 for everything the user can fix in flags or files.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            SetupError::Backend(_) => 3,
+            _ => 2,
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Turns what the user asked for (flags, or the TUI's start screen) into a ready run: scans the
+//! dataset, resolves the template and labels, lints the prompt, checks the server, and opens the
+//! session. Both `squint run` and the TUI go through here; this module never draws or prints.
+
+mod bundled;
+mod error;
+mod start;
+mod template_source;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::backend::{BackendConfig, BackendKind};
+use crate::dataset::{self, Dataset, DatasetItem, Layout};
+use crate::domain::lint::bias_lint;
+use crate::domain::template::{RenderedPrompt, Template};
+
+pub use bundled::{bundled_datasets, bundled_templates, user_templates};
+pub use error::SetupError;
+pub use start::{Started, connect, finish_session, start};
+
+/// The model used with Ollama when neither `--model`, a Modelfile nor a session names one.
+pub const DEFAULT_OLLAMA_MODEL: &str = "llava";
+
+/// Everything the user chose for a run. `None` means "not given": defaults, or on `--resume`,
+/// the session's remembered value.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// Dataset folder or manifest file.
+    pub dataset: Option<PathBuf>,
+    /// Forced dataset layout.
+    pub layout: Option<Layout>,
+    /// Template path or bundled/user template name.
+    pub template: Option<String>,
+    /// Ollama Modelfile to import as the template.
+    pub modelfile: Option<PathBuf>,
+    /// Template TOML text remembered by a resumed session (used when no template flag is given).
+    pub template_text: Option<(String, String)>,
+    /// Server connection settings.
+    pub backend: BackendConfig,
+    /// Model name.
+    pub model: Option<String>,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// At most this many images per class.
+    pub limit_per_class: Option<usize>,
+    /// A random sample of this many images.
+    pub sample: Option<usize>,
+    /// Seed for `limit_per_class` and `sample`.
+    pub seed: u64,
+    /// Ask the server even when a cached answer exists.
+    pub no_cache: bool,
+    /// Downscale images whose longer side exceeds this many pixels.
+    pub max_side: Option<u32>,
+    /// Session folder to create.
+    pub out: Option<PathBuf>,
+    /// Session folder to resume.
+    pub resume: Option<PathBuf>,
+    /// Ask an OpenAI-compatible server for logprobs.
+    pub logprobs: bool,
+}
+
+impl Default for RunSpec {
+    fn default() -> Self {
+        RunSpec {
+            dataset: None,
+            layout: None,
+            template: None,
+            modelfile: None,
+            template_text: None,
+            backend: BackendConfig {
+                kind: BackendKind::Ollama,
+                host: None,
+                api_key_env: "OPENAI_API_KEY".to_string(),
+                timeout: Duration::from_secs(120),
+                connect_timeout: Duration::from_secs(5),
+                retries: 3,
+                logprobs: false,
+            },
+            model: None,
+            concurrency: 1,
+            limit_per_class: None,
+            sample: None,
+            seed: 0,
+            no_cache: false,
+            max_side: None,
+            out: None,
+            resume: None,
+            logprobs: false,
+        }
+    }
+}
+
+/// A run ready to connect: the scanned dataset, the selected items and the rendered prompt.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The whole scanned dataset.
+    pub dataset: Dataset,
+    /// The items this run classifies (after `--limit-per-class` / `--sample`).
+    pub items: Vec<DatasetItem>,
+    /// The prompt template.
+    pub template: Template,
+    /// Where the template came from: a path, `bundled:NAME`, `modelfile:PATH` or `session`.
+    pub template_source: String,
+    /// The labels, spelled as in the dataset.
+    pub labels: Vec<String>,
+    /// The prompt with placeholders filled.
+    pub rendered: RenderedPrompt,
+    /// The model to ask.
+    pub model: String,
+    /// Things the user should know (bias lint, skipped files).
+    pub warnings: Vec<String>,
+}
+
+/// Scans the dataset, resolves the template and labels, renders and lints the prompt.
+/// Blocking file IO: async callers use `spawn_blocking`.
+pub fn prepare(spec: &RunSpec) -> Result<Prepared, SetupError> {
+    let dataset_path = spec.dataset.clone().ok_or(SetupError::NoDataset)?;
+    let dataset = dataset::scan(&dataset_path, spec.layout)?;
+    if dataset.items.is_empty() {
+        return Err(SetupError::EmptyDataset { path: dataset_path });
+    }
+    let items = dataset::select(&dataset.items, spec.limit_per_class, spec.sample, spec.seed);
+    let (template, template_source) = template_source::resolve(spec, &dataset)?;
+    let classes = dataset.classes();
+    let labels = template.resolve_labels(&classes)?;
+    let rendered = template.render(&labels)?;
+    let mut warnings: Vec<String> = bias_lint(&rendered, &labels).iter().map(|w| w.message()).collect();
+    warnings.extend(dataset.warnings.iter().cloned());
+    let model = match (&spec.model, &template.model, spec.backend.kind) {
+        (Some(model), _, _) | (None, Some(model), _) => model.clone(),
+        (None, None, BackendKind::Ollama) => DEFAULT_OLLAMA_MODEL.to_string(),
+        (None, None, BackendKind::Openai) => return Err(SetupError::NoModel),
+    };
+    Ok(Prepared { dataset, items, template, template_source, labels, rendered, model, warnings })
+}

@@ -1,0 +1,157 @@
+//! Connects to the server, creates or reopens the session folder and starts the engine.
+//! Async only where it talks to the network; never prints.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::{Prepared, RunSpec, SetupError};
+use crate::backend::{Backend, BackendKind, ModelInfo};
+use crate::domain::result::ItemResult;
+use crate::engine::{self, RunEvent, RunHandle, RunPlan};
+use crate::paths;
+use crate::session::{
+    AnswerCache, BackendInfo, DatasetInfo, Session, SessionMeta, SessionStatus, TemplateInfo, default_session_dir,
+    now_rfc3339,
+};
+
+/// A running engine and where its session lives.
+pub struct Started {
+    /// The session folder (`session.json` + `results.jsonl`).
+    pub session_dir: PathBuf,
+    /// Pause, resume or stop the run.
+    pub handle: RunHandle,
+    /// The run's events, ending with `RunEvent::Finished`.
+    pub events: UnboundedReceiver<RunEvent>,
+}
+
+/// Checks the server and the model (reachable, present, vision-capable).
+pub async fn connect(spec: &RunSpec, prepared: &Prepared) -> Result<(Backend, ModelInfo), SetupError> {
+    let backend = Backend::new(spec.backend.clone())?;
+    let info = backend.preflight(&prepared.model).await?;
+    Ok((backend, info))
+}
+
+/// Creates (or on resume reopens) the session and spawns the engine on the current runtime.
+pub fn start(spec: &RunSpec, prepared: &Prepared, backend: Backend, info: ModelInfo) -> Result<Started, SetupError> {
+    let (session, done) = match &spec.resume {
+        Some(dir) => reopen(dir)?,
+        None => (create(spec, prepared, &backend, &info)?, Vec::new()),
+    };
+    let mut session = session;
+    session.meta.status = SessionStatus::Running;
+    session.meta.ended_at = None;
+    session.meta.warnings = merged_warnings(&session.meta.warnings, &prepared.warnings, &info.warnings);
+    session.save_meta()?;
+
+    let wanted: HashMap<&str, ()> = prepared.items.iter().map(|i| (i.rel.as_str(), ())).collect();
+    let done: HashMap<String, ItemResult> =
+        done.into_iter().filter(|r| wanted.contains_key(r.image.as_str())).map(|r| (r.image.clone(), r)).collect();
+    let cache = if spec.no_cache || !prepared.template.options.is_deterministic() {
+        None
+    } else {
+        Some(AnswerCache::open(&paths::cache_dir()?)?)
+    };
+    let plan = RunPlan {
+        items: prepared.items.clone(),
+        done,
+        system: prepared.rendered.system.clone(),
+        prompt: prepared.rendered.prompt.clone(),
+        model: prepared.model.clone(),
+        model_key: info.digest.clone().unwrap_or_else(|| prepared.model.clone()),
+        backend_kind: kind_name(backend.kind()).to_string(),
+        options: prepared.template.options.clone(),
+        output: prepared.template.output,
+        labels: prepared.labels.clone(),
+        label_set: prepared.template.label_set(&prepared.labels),
+        logprobs: info.logprobs,
+        max_side: spec.max_side,
+        allow_webp: backend.kind() == BackendKind::Ollama,
+        concurrency: spec.concurrency.max(1),
+        cache,
+    };
+    let journal = session.journal()?;
+    let (handle, events) = engine::spawn(plan, backend, journal);
+    Ok(Started { session_dir: session.dir, handle, events })
+}
+
+/// Records how a run ended in `session.json`.
+pub fn finish_session(dir: &Path, interrupted: bool) -> Result<(), SetupError> {
+    let mut session = Session::open(dir)?;
+    session.meta.status = if interrupted { SessionStatus::Interrupted } else { SessionStatus::Finished };
+    session.meta.ended_at = Some(now_rfc3339());
+    session.save_meta()?;
+    Ok(())
+}
+
+/// The backend kind as stored in sessions and cache keys.
+pub fn kind_name(kind: BackendKind) -> &'static str {
+    match kind {
+        BackendKind::Ollama => "ollama",
+        BackendKind::Openai => "openai",
+    }
+}
+
+fn reopen(dir: &Path) -> Result<(Session, Vec<ItemResult>), SetupError> {
+    let session = Session::open(dir)?;
+    let log = session.read_results()?;
+    Ok((session, log.results))
+}
+
+fn create(spec: &RunSpec, prepared: &Prepared, backend: &Backend, info: &ModelInfo) -> Result<Session, SetupError> {
+    let dir = match &spec.out {
+        Some(dir) => dir.clone(),
+        None => default_session_dir(&paths::sessions_dir()?, &prepared.template.name),
+    };
+    let dataset_path = spec.dataset.clone().unwrap_or_else(|| prepared.dataset.root.clone());
+    let dataset_path = std::path::absolute(&dataset_path).unwrap_or(dataset_path);
+    let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let meta = SessionMeta {
+        squint_version: env!("CARGO_PKG_VERSION").to_string(),
+        id,
+        dataset: DatasetInfo {
+            path: dataset_path,
+            layout: format!("{:?}", prepared.dataset.layout).to_lowercase(),
+            total: prepared.items.len(),
+            labels: prepared.labels.clone(),
+            limit_per_class: spec.limit_per_class,
+            sample: spec.sample,
+            seed: spec.seed,
+        },
+        template: TemplateInfo {
+            name: prepared.template.name.clone(),
+            source: prepared.template_source.clone(),
+            text: prepared.template.to_toml(),
+            hash: prepared.template.fingerprint(),
+        },
+        backend: BackendInfo {
+            kind: kind_name(backend.kind()).to_string(),
+            host: backend.host().to_string(),
+            model: prepared.model.clone(),
+            model_digest: info.digest.clone(),
+            api_key_env: (backend.kind() == BackendKind::Openai).then(|| spec.backend.api_key_env.clone()),
+            logprobs: info.logprobs,
+            max_side: spec.max_side,
+            concurrency: spec.concurrency.max(1),
+            timeout_s: spec.backend.timeout.as_secs(),
+            retries: spec.backend.retries,
+        },
+        options: serde_json::to_value(&prepared.template.options).unwrap_or_default(),
+        warnings: Vec::new(),
+        started_at: now_rfc3339(),
+        ended_at: None,
+        status: SessionStatus::Running,
+    };
+    Ok(Session::create(&dir, meta)?)
+}
+
+fn merged_warnings(old: &[String], new: &[String], server: &[String]) -> Vec<String> {
+    let mut all: Vec<String> = old.to_vec();
+    for w in new.iter().chain(server) {
+        if !all.contains(w) {
+            all.push(w.clone());
+        }
+    }
+    all
+}

@@ -1,0 +1,235 @@
+//! The IO behind each effect: reading choices and sessions, path completion, listing models,
+//! preparing and starting runs. Each runs as a tokio task (blocking file IO via
+//! `spawn_blocking`) and reports back as a `Msg`. Never touches the model or the terminal.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::backend::Backend;
+use crate::engine::RunHandle;
+use crate::session::{Session, list_sessions};
+use crate::setup::{self, Prepared, RunSpec};
+use crate::tui::msg::{Choice, Choices, ItemRef, LoadedSession, ModelChoice, Msg, PreparedInfo, StartedInfo};
+
+/// At most this many completion candidates are offered.
+const MAX_COMPLETIONS: usize = 64;
+
+/// Sends `msg`, ignoring a closed channel (the UI is shutting down).
+fn send(tx: &UnboundedSender<Msg>, msg: Msg) {
+    let _ = tx.send(msg);
+}
+
+/// Reads bundled and recent datasets, templates and past sessions.
+pub fn load_choices(tx: UnboundedSender<Msg>) {
+    tokio::task::spawn_blocking(move || send(&tx, Msg::ChoicesLoaded(choices())));
+}
+
+fn choices() -> Choices {
+    let sessions = crate::paths::sessions_dir().map(|d| list_sessions(&d)).unwrap_or_default();
+    let mut datasets: Vec<Choice> = setup::bundled_datasets()
+        .into_iter()
+        .map(|(name, path)| Choice { label: format!("sample: {name}"), value: path.display().to_string() })
+        .collect();
+    for s in &sessions {
+        let value = s.dataset.display().to_string();
+        if !datasets.iter().any(|d| d.value == value) {
+            datasets.push(Choice { label: format!("recent: {value}"), value });
+        }
+    }
+    let mut templates: Vec<Choice> = setup::bundled_templates()
+        .into_iter()
+        .map(|(name, _)| Choice { label: format!("bundled: {name}"), value: name })
+        .collect();
+    templates.extend(
+        setup::user_templates()
+            .into_iter()
+            .map(|(name, path)| Choice { label: format!("user: {name}"), value: path.display().to_string() }),
+    );
+    Choices { datasets, templates, sessions }
+}
+
+/// Lists paths starting with `input` (folders end with `/`).
+pub fn complete_path(tx: UnboundedSender<Msg>, input: String) {
+    tokio::task::spawn_blocking(move || {
+        let candidates = completions(&input);
+        send(&tx, Msg::PathCompleted { input, candidates });
+    });
+}
+
+/// Directory entries completing `input`, sorted; hidden ones only when asked for.
+pub fn completions(input: &str) -> Vec<String> {
+    let (dir_part, prefix) = match input.rfind('/') {
+        Some(i) => (&input[..=i], &input[i + 1..]),
+        None => ("", input),
+    };
+    let dir: PathBuf = match dir_part {
+        "" => PathBuf::from("."),
+        d if d.starts_with("~/") => std::env::var_os("HOME").map_or_else(|| PathBuf::from(d), |h| Path::new(&h).join(&d[2..])),
+        d => PathBuf::from(d),
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_owned();
+            if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
+                return None;
+            }
+            let is_dir = e.path().is_dir();
+            Some(format!("{dir_part}{name}{}", if is_dir { "/" } else { "" }))
+        })
+        .collect();
+    out.sort();
+    out.truncate(MAX_COMPLETIONS);
+    out
+}
+
+/// Asks the server for its models.
+pub fn list_models(tx: UnboundedSender<Msg>, spec: RunSpec) {
+    tokio::spawn(async move {
+        let backend = match Backend::new(spec.backend.clone()) {
+            Ok(b) => b,
+            Err(e) => {
+                let host = spec.backend.host.clone().unwrap_or_default();
+                return send(&tx, Msg::ModelsListed { host, result: Err(e.to_string()) });
+            }
+        };
+        let host = backend.host().to_owned();
+        let result = backend
+            .list_models()
+            .await
+            .map(|models| models.into_iter().map(|m| ModelChoice { name: m.name, vision: m.vision }).collect())
+            .map_err(|e| e.to_string());
+        send(&tx, Msg::ModelsListed { host, result });
+    });
+}
+
+/// Reads a past session's results.
+pub fn open_session(tx: UnboundedSender<Msg>, dir: PathBuf) {
+    tokio::task::spawn_blocking(move || send(&tx, Msg::SessionLoaded(load_session(&dir))));
+}
+
+fn load_session(dir: &Path) -> Result<LoadedSession, String> {
+    let session = Session::open(dir).map_err(|e| e.to_string())?;
+    let log = session.read_results().map_err(|e| e.to_string())?;
+    let meta = &session.meta;
+    let dataset_root = if meta.dataset.path.is_file() {
+        meta.dataset.path.parent().map(Path::to_path_buf).unwrap_or_default()
+    } else {
+        meta.dataset.path.clone()
+    };
+    Ok(LoadedSession {
+        dir: dir.to_path_buf(),
+        labels: meta.dataset.labels.clone(),
+        dataset_root,
+        template: meta.template.name.clone(),
+        model: meta.backend.model.clone(),
+        host: meta.backend.host.clone(),
+        results: log.results,
+    })
+}
+
+/// Where the last prepared run waits for `StartRun` (set before `Msg::Prepared` is sent).
+pub type PreparedSlot = Arc<Mutex<Option<(u64, Arc<Prepared>)>>>;
+/// Where the running engine's handle lives (set before `Msg::RunStarted` is sent).
+pub type HandleSlot = Arc<Mutex<Option<RunHandle>>>;
+
+/// The prepared run of `generation`, if it is the one in the slot.
+pub fn prepared_for(slot: &PreparedSlot, generation: u64) -> Option<Arc<Prepared>> {
+    let guard = slot.lock().ok()?;
+    guard.as_ref().filter(|(g, _)| *g == generation).map(|(_, p)| Arc::clone(p))
+}
+
+/// Scans and renders off the UI thread; the prepared run goes to `slot`, a summary to the UI.
+pub fn prepare(tx: UnboundedSender<Msg>, slot: PreparedSlot, generation: u64, spec: RunSpec) {
+    tokio::task::spawn_blocking(move || {
+        let result = match setup::prepare(&spec) {
+            Ok(p) => {
+                let info = summarize(&p);
+                if let Ok(mut s) = slot.lock() {
+                    *s = Some((generation, Arc::new(p)));
+                }
+                Ok(info)
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        send(&tx, Msg::Prepared { generation, result });
+    });
+}
+
+/// The model's view of a prepared run.
+pub fn summarize(p: &Prepared) -> PreparedInfo {
+    PreparedInfo {
+        dataset_root: p.dataset.root.clone(),
+        class_counts: p.dataset.class_counts(),
+        items: p
+            .items
+            .iter()
+            .map(|it| ItemRef { path: it.path.clone(), rel: it.rel.clone(), truth: it.truth.clone() })
+            .collect(),
+        labels: p.labels.clone(),
+        template: p.template.name.clone(),
+        model: p.model.clone(),
+        warnings: p.warnings.clone(),
+    }
+}
+
+/// Connects, opens the session and starts the engine; the handle goes to `handles`, events
+/// are forwarded as `Msg::Run` until the run ends.
+pub fn start_run(
+    tx: UnboundedSender<Msg>,
+    handles: HandleSlot,
+    spec: RunSpec,
+    prepared: Arc<Prepared>,
+) {
+    tokio::spawn(async move {
+        let (backend, info) = match setup::connect(&spec, &prepared).await {
+            Ok(ok) => ok,
+            Err(e) => return send(&tx, Msg::RunStarted(Err(e.to_string()))),
+        };
+        let host = backend.host().to_owned();
+        let model = if info.name.is_empty() { prepared.model.clone() } else { info.name.clone() };
+        let mut started = match setup::start(&spec, &prepared, backend, info) {
+            Ok(s) => s,
+            Err(e) => return send(&tx, Msg::RunStarted(Err(e.to_string()))),
+        };
+        if let Ok(mut h) = handles.lock() {
+            *h = Some(started.handle.clone());
+        }
+        send(&tx, Msg::RunStarted(Ok(StartedInfo { session_dir: started.session_dir.clone(), host, model })));
+        while let Some(event) = started.events.recv().await {
+            let last = matches!(event, crate::engine::RunEvent::Finished { .. });
+            let interrupted = matches!(event, crate::engine::RunEvent::Finished { interrupted: true });
+            send(&tx, Msg::Run(event));
+            if last {
+                if let Err(e) = setup::finish_session(&started.session_dir, interrupted) {
+                    tracing::warn!("could not record the end of the run: {e}");
+                }
+                break;
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::completions;
+
+    #[test]
+    fn completes_entries_in_a_folder() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("digits")).expect("mkdir");
+        std::fs::create_dir(dir.path().join("dogs")).expect("mkdir");
+        std::fs::create_dir(dir.path().join(".hidden")).expect("mkdir");
+        std::fs::write(dir.path().join("data.csv"), "path,label\n").expect("write");
+        let base = format!("{}/", dir.path().display());
+        let got = completions(&format!("{base}d"));
+        assert_eq!(got, [format!("{base}data.csv"), format!("{base}digits/"), format!("{base}dogs/")]);
+        assert_eq!(completions(&format!("{base}x")), Vec::<String>::new());
+        assert_eq!(completions(&format!("{base}.h")), [format!("{base}.hidden/")]);
+    }
+}

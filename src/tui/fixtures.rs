@@ -1,0 +1,131 @@
+//! Deterministic demo models for tests, snapshots and the benchmark: a prepared run with any
+//! number of classes and results, fed through `update` exactly like a real run (so the
+//! numbers on screen are the ones a run would produce). Never touches disk or the network.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::domain::parse::ParseStep;
+use crate::domain::result::ItemResult;
+use crate::engine::events::RunEvent;
+use crate::setup::RunSpec;
+use crate::tui::keymap::Keymap;
+use crate::tui::model::Model;
+use crate::tui::msg::{ItemRef, Msg, PreparedInfo, StartedInfo};
+use crate::tui::theme::Theme;
+use crate::tui::update::update;
+
+/// A model on the default theme and keymap, with a fixed terminal size.
+pub fn model(width: u16, height: u16) -> Model {
+    let (theme, _) = Theme::load(None, None, false);
+    let mut m = Model::new(RunSpec::default(), theme, Keymap::default_keymap());
+    m.size = (width, height);
+    m
+}
+
+/// Labels `0`, `1`, ... `n-1` (digits) or `class-000`... for more than ten.
+pub fn labels(n: usize) -> Vec<String> {
+    if n <= 10 { (0..n).map(|i| i.to_string()).collect() } else { (0..n).map(|i| format!("class-{i:03}")).collect() }
+}
+
+/// A prepared run over `per_class` images of each label.
+pub fn prepared(labels: &[String], per_class: usize) -> PreparedInfo {
+    let items = (0..per_class)
+        .flat_map(|k| {
+            labels.iter().map(move |l| ItemRef {
+                path: PathBuf::from(format!("/data/{l}/img_{k:04}.png")),
+                rel: format!("{l}/img_{k:04}.png"),
+                truth: l.clone(),
+            })
+        })
+        .collect();
+    PreparedInfo {
+        dataset_root: PathBuf::from("/data"),
+        class_counts: labels.iter().map(|l| (l.clone(), per_class)).collect(),
+        items,
+        labels: labels.to_vec(),
+        template: "digits".to_owned(),
+        model: "llava".to_owned(),
+        warnings: Vec::new(),
+    }
+}
+
+/// A finished result for `image` with the given truth and prediction (`None` = unparsed).
+pub fn result(image: &str, truth: &str, label: Option<&str>) -> ItemResult {
+    ItemResult {
+        image: image.to_owned(),
+        sha256: String::new(),
+        truth: truth.to_owned(),
+        answer: match label {
+            Some(l) => format!("The digit in this image is {l}."),
+            None => "I cannot tell what this is.".to_owned(),
+        },
+        label: label.map(str::to_owned),
+        parse: Some(if label.is_some() { ParseStep::WholeWord } else { ParseStep::Unparsed }),
+        confidence: None,
+        latency_ms: 850,
+        eval_count: Some(12),
+        prompt_eval_count: Some(600),
+        eval_duration_ns: Some(300_000_000),
+        attempts: 1,
+        cached: false,
+        error: None,
+    }
+}
+
+/// The prediction a skewed demo model makes for item `i` of true class `t` out of `n`:
+/// mostly right, often "3" (the original experiment's skew), sometimes unparsed or failed.
+fn predict(i: usize, t: usize, n: usize) -> Option<Option<usize>> {
+    match (i * 7 + t * 3) % 20 {
+        0 => None,                                      // request failed
+        1 => Some(None),                                // unparsed
+        2..=4 => Some(Some(3 % n)),                     // skew toward "3"
+        5 => Some(Some((t + 1) % n)),                   // neighbour confusion
+        _ => Some(Some(t)),                             // right
+    }
+}
+
+/// A model on the run screen after `done` of `labels.len() * per_class` items finished, with
+/// `in_flight` items streaming, the clock `secs` seconds after the start.
+pub fn running(width: u16, height: u16, n_labels: usize, per_class: usize, done: usize, in_flight: usize, secs: u64) -> (Model, Instant) {
+    let mut m = model(width, height);
+    let labels = labels(n_labels);
+    let info = prepared(&labels, per_class);
+    let t0 = Instant::now();
+    let items = info.items.clone();
+    update(&mut m, Msg::Ticked(t0));
+    update(&mut m, Msg::Prepared { generation: 0, result: Ok(info) });
+    m.screen = crate::tui::model::Screen::Run;
+    update(
+        &mut m,
+        Msg::RunStarted(Ok(StartedInfo {
+            session_dir: PathBuf::from("/sessions/demo"),
+            host: "http://127.0.0.1:11434".to_owned(),
+            model: "llava".to_owned(),
+        })),
+    );
+    update(&mut m, Msg::Run(RunEvent::Started { total: items.len(), already_done: 0 }));
+    for (i, item) in items.iter().enumerate().take(done) {
+        let t = labels.iter().position(|l| *l == item.truth).unwrap_or(0);
+        let mut r = result(&item.rel, &item.truth, None);
+        match predict(i, t, labels.len()) {
+            None => {
+                r.error = Some("HTTP 500 from http://127.0.0.1:11434: model runner crashed".to_owned());
+                r.label = None;
+                r.parse = None;
+                r.answer.clear();
+            }
+            Some(p) => {
+                r = result(&item.rel, &item.truth, p.map(|p| labels[p].as_str()));
+                r.confidence = Some(((i * 37) % 100) as f64 / 100.0);
+            }
+        }
+        update(&mut m, Msg::Run(RunEvent::ItemFinished { index: i, result: r, replayed: false }));
+    }
+    for (i, item) in items.iter().enumerate().skip(done).take(in_flight) {
+        update(&mut m, Msg::Run(RunEvent::ItemStarted { index: i, image: item.rel.clone(), truth: item.truth.clone() }));
+        update(&mut m, Msg::Run(RunEvent::Token { index: i, text: "The digit shown \u{1b}[31mis".to_owned() }));
+    }
+    update(&mut m, Msg::Ticked(t0 + Duration::from_secs(secs)));
+    (m, t0)
+}

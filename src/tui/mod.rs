@@ -1,0 +1,68 @@
+//! The terminal workbench: start screen, dataset browser, live run with confusion matrix, and
+//! drill-down with image previews. Built as a state machine: `update(model, msg) -> effects`
+//! is the only place state changes, `view` draws `&Model`, `runtime` owns the loop and the IO.
+//! Never prints to stdout/stderr while the screen is up: logs go to a file.
+
+pub mod keymap;
+pub mod preview;
+pub mod theme;
+
+pub mod effects;
+pub mod fixtures;
+pub mod images;
+pub mod logging;
+pub mod model;
+pub mod msg;
+pub mod runtime;
+pub mod terminal;
+pub mod update;
+pub mod view;
+
+use ratatui::Frame;
+
+use crate::setup::RunSpec;
+use crate::tui::keymap::Keymap;
+use crate::tui::model::Model;
+use crate::tui::preview::ImageProtocolChoice;
+use crate::tui::theme::Theme;
+
+/// What `squint` / `squint tui` asked for.
+#[derive(Debug, Clone)]
+pub struct TuiOptions {
+    /// Dataset, template, backend and run settings from the command line.
+    pub spec: RunSpec,
+    /// Theme name or path (`--theme`).
+    pub theme: Option<String>,
+    /// Image protocol (`--image-protocol`).
+    pub image_protocol: ImageProtocolChoice,
+}
+
+/// Runs the workbench until the user quits; returns the process exit code.
+pub async fn run_tui(opts: TuiOptions) -> anyhow::Result<i32> {
+    let _log = logging::init();
+    let config_dir = crate::paths::config_dir().ok();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let (theme, theme_warnings) = Theme::load(opts.theme.as_deref(), config_dir.as_deref(), no_color);
+    let (keymap, key_warnings) = Keymap::load(config_dir.as_deref());
+    let mut model = Model::new(opts.spec, theme, keymap);
+    for w in theme_warnings.iter().chain(&key_warnings) {
+        tracing::warn!("{w}");
+        model.notify(model::Level::Warn, w);
+    }
+    let initial = update::init(&mut model);
+    let (mut terminal, guard) = terminal::enter()?;
+    let previews = images::Previews::new(opts.image_protocol);
+    model.image_protocol = previews.protocol_name();
+    let result = runtime::run(&mut terminal, model, initial, previews).await;
+    drop(guard);
+    if let Err(e) = &result {
+        tracing::error!("workbench failed: {e:#}");
+    }
+    result
+}
+
+/// Draws one run-screen frame of `model` into `frame` (used by the benchmark to time a frame
+/// with ratatui's `TestBackend`).
+pub fn render_run_screen_for_bench(frame: &mut Frame, model: &Model) {
+    view::render_run_screen(frame, frame.area(), model);
+}

@@ -1,0 +1,159 @@
+//! The workbench's whole state, grouped by concern: navigation, the start form, the dataset
+//! browser, the run, the matrix cursor, the drill-down list, previews and notices.
+//! Only `update` mutates a `Model`; views only read it. No IO, no channels, no clocks here:
+//! time comes in through `Msg::Ticked`.
+
+mod drill;
+mod matrix;
+mod run;
+mod start;
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub use drill::{DrillFilter, DrillState};
+pub use matrix::{Axis, MatrixCursor, MatrixMode, MatrixView, PAIRS_THRESHOLD, scroll_offset};
+pub use run::{InFlight, MAX_STREAM_CHARS, RECENT_LEN, RunPhase, RunState, Timing};
+pub use start::{BrowseState, Field, ModelsStatus, Picker, StartForm};
+
+use crate::setup::RunSpec;
+use crate::tui::keymap::Keymap;
+use crate::tui::theme::Theme;
+
+/// Which full screen is showing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Pick dataset, template, backend and model.
+    Start,
+    /// Classes, counts and images of the prepared dataset.
+    Browse,
+    /// Matrix, scores, live stream and status.
+    Run,
+    /// The images of one matrix cell, row, column or the error list.
+    Drill,
+}
+
+/// What is drawn on top of the screen, taking the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    /// The key help generated from the keymap.
+    Help,
+    /// "A run is active: quit anyway?"
+    ConfirmQuit,
+    /// The current image as large as the terminal allows; any key closes it.
+    FullImage,
+}
+
+/// How serious a notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Plain information.
+    Info,
+    /// Something to look at.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+/// A message shown in the corner until dismissed (errors) or until it expires (others).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// How serious it is.
+    pub level: Level,
+    /// What happened and what to do (already sanitised).
+    pub text: String,
+    /// When it was posted (for expiry), if the clock was known.
+    pub at: Option<Instant>,
+}
+
+/// The preview the view should show: which image was asked for and whether it is ready.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PreviewState {
+    /// The image last requested.
+    pub wanted: Option<PathBuf>,
+    /// The image whose pixels the runtime holds, ready to draw.
+    pub ready: Option<PathBuf>,
+    /// Why the wanted image could not be shown.
+    pub error: Option<String>,
+}
+
+/// The whole workbench state.
+#[derive(Debug)]
+pub struct Model {
+    /// Which screen is showing.
+    pub screen: Screen,
+    /// What is on top of it.
+    pub overlay: Option<Overlay>,
+    /// Terminal size (width, height).
+    pub size: (u16, u16),
+    /// The injected clock: the instant of the last tick.
+    pub now: Option<Instant>,
+    /// The run settings (from the command line, then the start form).
+    pub spec: RunSpec,
+    /// The start screen form.
+    pub start: StartForm,
+    /// The dataset browser.
+    pub browse: BrowseState,
+    /// The run and its results.
+    pub run: RunState,
+    /// Matrix cursor and display mode.
+    pub matrix: MatrixView,
+    /// The open drill-down list, if any.
+    pub drill: Option<DrillState>,
+    /// Scroll offset of the help overlay.
+    pub help_scroll: u16,
+    /// The image preview.
+    pub preview: PreviewState,
+    /// Notices, oldest first.
+    pub notices: VecDeque<Notice>,
+    /// Resolved colours.
+    pub theme: Theme,
+    /// Key bindings.
+    pub keymap: Keymap,
+    /// Name of the image protocol in use, for the status line.
+    pub image_protocol: String,
+    /// Set when the workbench should exit.
+    pub quitting: bool,
+    /// Set whenever something visible changed; the runtime clears it after drawing.
+    pub dirty: bool,
+}
+
+/// How many notices are kept at once.
+pub const MAX_NOTICES: usize = 4;
+
+impl Model {
+    /// A fresh model on the start screen.
+    pub fn new(spec: RunSpec, theme: Theme, keymap: Keymap) -> Model {
+        Model {
+            screen: Screen::Start,
+            overlay: None,
+            size: (80, 24),
+            now: None,
+            start: StartForm::from_spec(&spec),
+            spec,
+            browse: BrowseState::default(),
+            run: RunState::default(),
+            matrix: MatrixView::default(),
+            drill: None,
+            help_scroll: 0,
+            preview: PreviewState::default(),
+            notices: VecDeque::new(),
+            theme,
+            keymap,
+            image_protocol: "halfblocks".to_owned(),
+            quitting: false,
+            dirty: true,
+        }
+    }
+
+    /// Posts a notice (the text is sanitised to one line); drops the oldest beyond the limit.
+    pub fn notify(&mut self, level: Level, text: impl AsRef<str>) {
+        let text = crate::domain::sanitize::one_line(text.as_ref());
+        self.notices.push_back(Notice { level, text, at: self.now });
+        while self.notices.len() > MAX_NOTICES {
+            self.notices.pop_front();
+        }
+        self.dirty = true;
+    }
+}

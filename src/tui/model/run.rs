@@ -1,0 +1,267 @@
+//! Run state: phase, results by plan index, in-flight items with their streaming text, counters
+//! and timing. Recording a result is O(1) (plus O(labels) when a new label first appears), so
+//! hundreds of results per second never slow the UI down. Never iterates all results per frame.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::domain::metrics::Metrics;
+use crate::domain::result::ItemResult;
+use crate::tui::msg::PreparedInfo;
+
+use super::matrix::Axis;
+
+/// How many finished items the live stream remembers.
+pub const RECENT_LEN: usize = 32;
+/// Streamed text kept per in-flight item (older text is dropped from the front).
+pub const MAX_STREAM_CHARS: usize = 4096;
+
+/// Where the run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RunPhase {
+    /// Nothing prepared yet.
+    #[default]
+    NotReady,
+    /// The dataset is being scanned.
+    Preparing,
+    /// Prepared; `r` starts.
+    Ready,
+    /// Connecting to the server and opening the session.
+    Connecting,
+    /// Requests are being sent.
+    Running,
+    /// No new requests; in-flight ones finish.
+    Paused,
+    /// The run ended (`interrupted` when stopped early or aborted).
+    Finished {
+        /// Stopped before every item was done.
+        interrupted: bool,
+    },
+    /// A past session opened read-only.
+    Viewing,
+}
+
+impl RunPhase {
+    /// True while the engine is working (quitting asks first).
+    pub fn is_active(self) -> bool {
+        matches!(self, RunPhase::Connecting | RunPhase::Running | RunPhase::Paused)
+    }
+}
+
+/// An item whose request is in flight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InFlight {
+    /// Image path relative to the dataset root.
+    pub image: String,
+    /// The true label.
+    pub truth: String,
+    /// The answer so far (unsanitised; sanitised when drawn).
+    pub text: String,
+    /// The current attempt (1 for the first).
+    pub attempt: u32,
+    /// The last retry's reason.
+    pub retry_error: Option<String>,
+}
+
+/// Throughput bookkeeping; all instants come from `Msg::Ticked`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timing {
+    /// When the run started.
+    pub started: Option<Instant>,
+    /// When it ended.
+    pub ended: Option<Instant>,
+    /// When the current pause began.
+    pub paused_since: Option<Instant>,
+    /// Time spent paused so far.
+    pub paused_total: Duration,
+    /// Items finished by this run (not replayed from the journal).
+    pub fresh_done: usize,
+    /// Generated tokens the server counted.
+    pub eval_tokens: u64,
+    /// Generation time the server measured, in nanoseconds.
+    pub eval_ns: u64,
+}
+
+impl Timing {
+    /// Active (unpaused) running time up to `now`.
+    pub fn active(&self, now: Option<Instant>) -> Option<Duration> {
+        let started = self.started?;
+        let end = self.ended.or(now)?;
+        let paused = self.paused_total
+            + self.paused_since.map_or(Duration::ZERO, |p| end.saturating_duration_since(p));
+        Some(end.saturating_duration_since(started).saturating_sub(paused))
+    }
+
+    /// Images per second finished by this run.
+    pub fn rate(&self, now: Option<Instant>) -> Option<f64> {
+        let secs = self.active(now)?.as_secs_f64();
+        (secs > 0.0 && self.fresh_done > 0).then(|| self.fresh_done as f64 / secs)
+    }
+
+    /// Generated tokens per second per request, from the server's own counts.
+    pub fn tokens_per_sec(&self) -> Option<f64> {
+        (self.eval_ns > 0).then(|| self.eval_tokens as f64 / (self.eval_ns as f64 / 1e9))
+    }
+}
+
+/// The run and everything it produced.
+#[derive(Debug, Clone, Default)]
+pub struct RunState {
+    /// Where the run stands.
+    pub phase: RunPhase,
+    /// Identifies the last `PrepareRun`; answers for older ones are ignored.
+    pub generation: u64,
+    /// The prepared run, once scanned.
+    pub prepared: Option<PreparedInfo>,
+    /// Items in the plan.
+    pub total: usize,
+    /// Results by plan index.
+    pub results: Vec<Option<ItemResult>>,
+    /// Running counts (errors are not recorded here).
+    pub metrics: Metrics,
+    /// Row and column labels of the matrix.
+    pub axis: Axis,
+    /// In-flight items by plan index.
+    pub in_flight: BTreeMap<usize, InFlight>,
+    /// Plan indexes of the latest finished items, newest last.
+    pub recent: VecDeque<usize>,
+    /// Finished items (including errors and replayed ones).
+    pub done: usize,
+    /// Failed items.
+    pub errors: usize,
+    /// Answers no label could be read from.
+    pub unparsed: usize,
+    /// Correct predictions.
+    pub correct: usize,
+    /// Throughput bookkeeping.
+    pub timing: Timing,
+    /// Session folder of the run.
+    pub session_dir: Option<PathBuf>,
+    /// Server address.
+    pub host: String,
+    /// Model name.
+    pub model: String,
+    /// Why the run was aborted, if it was.
+    pub abort_error: Option<String>,
+    /// Folder image paths start from.
+    pub dataset_root: PathBuf,
+    /// Set when results changed since the confused-pairs list was computed.
+    pub pairs_stale: bool,
+    /// The most confused (truth, predicted, count) pairs, largest first.
+    pub pairs: Vec<(usize, usize, u64)>,
+    /// Start the run as soon as preparing finishes (Ctrl-R on the start screen).
+    pub auto_start: bool,
+}
+
+impl RunState {
+    /// Clears results for a fresh start over `total` items with the given labels.
+    pub fn reset(&mut self, total: usize, labels: &[String]) {
+        self.total = total;
+        self.results = vec![None; total];
+        self.metrics = Metrics::with_classes(labels);
+        self.axis = Axis::new(labels);
+        self.in_flight.clear();
+        self.recent.clear();
+        self.done = 0;
+        self.errors = 0;
+        self.unparsed = 0;
+        self.correct = 0;
+        self.timing = Timing::default();
+        self.abort_error = None;
+        self.pairs.clear();
+        self.pairs_stale = true;
+    }
+
+    /// Records a finished item at plan `index`. A second result for the same index replaces
+    /// the counters' view only when the first was absent (the engine sends each index once).
+    pub fn record(&mut self, index: usize, result: ItemResult, replayed: bool) {
+        self.in_flight.remove(&index);
+        if index >= self.results.len() {
+            self.results.resize(index + 1, None);
+            self.total = self.total.max(index + 1);
+        }
+        if self.results[index].is_some() {
+            return;
+        }
+        self.done += 1;
+        if !replayed {
+            self.timing.fresh_done += 1;
+            if let (Some(n), Some(ns)) = (result.eval_count, result.eval_duration_ns) {
+                self.timing.eval_tokens += n;
+                self.timing.eval_ns += ns;
+            }
+        }
+        if result.is_error() {
+            self.errors += 1;
+        } else {
+            self.axis.ensure(&result.truth);
+            if let Some(label) = &result.label {
+                self.axis.ensure(label);
+            } else {
+                self.unparsed += 1;
+            }
+            if result.is_correct() {
+                self.correct += 1;
+            }
+            self.metrics.record(&result.truth, result.label.as_deref());
+            self.pairs_stale = true;
+        }
+        self.recent.push_back(index);
+        while self.recent.len() > RECENT_LEN {
+            self.recent.pop_front();
+        }
+        self.results[index] = Some(result);
+    }
+
+    /// Appends streamed text to an in-flight item, keeping at most `MAX_STREAM_CHARS`.
+    pub fn stream(&mut self, index: usize, text: &str) {
+        if let Some(item) = self.in_flight.get_mut(&index) {
+            item.text.push_str(text);
+            if item.text.len() > MAX_STREAM_CHARS {
+                let mut cut = item.text.len() - MAX_STREAM_CHARS;
+                while !item.text.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                item.text.drain(..cut);
+            }
+        }
+    }
+
+    /// Accuracy so far over predictions (errors excluded), or `None` before the first.
+    pub fn accuracy(&self) -> Option<f64> {
+        let predicted = self.done - self.errors;
+        (predicted > 0).then(|| self.correct as f64 / predicted as f64)
+    }
+
+    /// Estimated time left at the current rate.
+    pub fn eta(&self, now: Option<Instant>) -> Option<Duration> {
+        let rate = self.timing.rate(now)?;
+        let left = self.total.saturating_sub(self.done) as f64;
+        Some(Duration::from_secs_f64(left / rate))
+    }
+
+    /// Recomputes the most confused pairs (off-diagonal cells, largest first), O(labels²).
+    pub fn refresh_pairs(&mut self) {
+        let rows = &self.axis.rows;
+        let cols = &self.axis.cols;
+        let mut pairs = Vec::new();
+        for (r, truth) in rows.iter().enumerate() {
+            if self.metrics.true_count(truth) == 0 {
+                continue;
+            }
+            for (c, pred) in cols.iter().enumerate() {
+                if truth == pred {
+                    continue;
+                }
+                let n = self.metrics.count(truth, pred);
+                if n > 0 {
+                    pairs.push((r, c, n));
+                }
+            }
+        }
+        pairs.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+        self.pairs = pairs;
+        self.pairs_stale = false;
+    }
+}

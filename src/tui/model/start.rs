@@ -1,0 +1,217 @@
+//! The start screen form (dataset, template, backend, host, model, past sessions) and the
+//! dataset browser's selection. Pure data plus small editing helpers; reading directories and
+//! asking the server happen in the runtime.
+
+use crate::backend::BackendKind;
+use crate::session::SessionSummary;
+use crate::setup::RunSpec;
+use crate::tui::msg::{Choice, ModelChoice};
+
+/// A field of the start form, top to bottom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Dataset folder or manifest (typed with completion, or picked).
+    Dataset,
+    /// Template name or file (typed, or picked).
+    Template,
+    /// `ollama` or `openai`.
+    Backend,
+    /// Server address (typed; empty = default or environment).
+    Host,
+    /// Model name (typed, or picked from the server's list).
+    Model,
+    /// A past session to open read-only.
+    Session,
+}
+
+impl Field {
+    /// Every field in form order.
+    pub const ALL: [Field; 6] =
+        [Field::Dataset, Field::Template, Field::Backend, Field::Host, Field::Model, Field::Session];
+
+    /// The label drawn before the field.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Dataset => "Dataset",
+            Field::Template => "Template",
+            Field::Backend => "Backend",
+            Field::Host => "Host",
+            Field::Model => "Model",
+            Field::Session => "Open session",
+        }
+    }
+
+    /// True when typing edits the field.
+    pub fn is_text(self) -> bool {
+        !matches!(self, Field::Backend | Field::Session)
+    }
+}
+
+/// Typed text plus a list of choices that Left/Right cycle through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Picker {
+    /// The current text (a choice's value once one is picked).
+    pub input: String,
+    /// What can be picked.
+    pub choices: Vec<Choice>,
+    /// The picked choice, `None` when the text was typed.
+    pub chosen: Option<usize>,
+}
+
+impl Picker {
+    /// Picks the next (`+1`) or previous (`-1`) choice, wrapping around.
+    pub fn cycle(&mut self, delta: isize) {
+        let n = self.choices.len();
+        if n == 0 {
+            return;
+        }
+        let next = match self.chosen {
+            None if delta < 0 => n - 1,
+            None => 0,
+            Some(i) => (i as isize + delta).rem_euclid(n as isize) as usize,
+        };
+        self.chosen = Some(next);
+        self.input.clone_from(&self.choices[next].value);
+    }
+
+    /// Picks the choice whose value equals the current text, if any.
+    pub fn sync_chosen(&mut self) {
+        self.chosen = self.choices.iter().position(|c| c.value == self.input);
+    }
+}
+
+/// Whether the server's model list is known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ModelsStatus {
+    /// Not asked yet.
+    #[default]
+    Unknown,
+    /// Asking.
+    Loading,
+    /// The server answered.
+    Listed(Vec<ModelChoice>),
+    /// The server could not be reached: what went wrong and what to do.
+    Unreachable(String),
+}
+
+/// The start screen form.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StartForm {
+    /// Focused field (index into `Field::ALL`).
+    pub focus: usize,
+    /// Dataset path.
+    pub dataset: Picker,
+    /// Template.
+    pub template: Picker,
+    /// Backend kind (choices `ollama`, `openai`).
+    pub backend: Picker,
+    /// Host text.
+    pub host: String,
+    /// Model.
+    pub model: Picker,
+    /// Past sessions.
+    pub sessions: Vec<SessionSummary>,
+    /// Selected past session.
+    pub session_selected: usize,
+    /// Path completion candidates for the dataset field.
+    pub completions: Vec<String>,
+    /// The server's model list.
+    pub models: ModelsStatus,
+}
+
+impl StartForm {
+    /// A form filled from the command line's choices.
+    pub fn from_spec(spec: &RunSpec) -> StartForm {
+        let text = |s: Option<&str>| Picker { input: s.unwrap_or_default().to_owned(), ..Picker::default() };
+        let backend_choices = ["ollama", "openai"]
+            .iter()
+            .map(|k| Choice { label: (*k).to_owned(), value: (*k).to_owned() })
+            .collect();
+        let mut backend = Picker { choices: backend_choices, ..Picker::default() };
+        backend.input = match spec.backend.kind {
+            BackendKind::Ollama => "ollama".to_owned(),
+            BackendKind::Openai => "openai".to_owned(),
+        };
+        backend.sync_chosen();
+        StartForm {
+            dataset: text(spec.dataset.as_deref().and_then(|p| p.to_str())),
+            template: text(spec.template.as_deref()),
+            backend,
+            host: spec.backend.host.clone().unwrap_or_default(),
+            model: text(spec.model.as_deref()),
+            ..StartForm::default()
+        }
+    }
+
+    /// The focused field.
+    pub fn field(&self) -> Field {
+        Field::ALL[self.focus.min(Field::ALL.len() - 1)]
+    }
+
+    /// The text of a text field, mutable.
+    pub fn text_mut(&mut self, field: Field) -> Option<&mut String> {
+        match field {
+            Field::Dataset => Some(&mut self.dataset.input),
+            Field::Template => Some(&mut self.template.input),
+            Field::Host => Some(&mut self.host),
+            Field::Model => Some(&mut self.model.input),
+            Field::Backend | Field::Session => None,
+        }
+    }
+
+    /// Writes the form's choices into `spec`.
+    pub fn apply_to(&self, spec: &mut RunSpec) {
+        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        spec.dataset = opt(&self.dataset.input).map(Into::into);
+        spec.template = opt(&self.template.input);
+        spec.model = opt(&self.model.input);
+        spec.backend.host = opt(&self.host);
+        spec.backend.kind =
+            if self.backend.input == "openai" { BackendKind::Openai } else { BackendKind::Ollama };
+    }
+}
+
+/// Selection in the dataset browser: every selected image, grouped by class.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BrowseState {
+    /// Indexes into the prepared items, sorted by class then path (built once per prepare).
+    pub order: Vec<usize>,
+    /// Selected position in `order`.
+    pub selected: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn picker(values: &[&str]) -> Picker {
+        let choices = values.iter().map(|v| Choice { label: (*v).into(), value: (*v).into() }).collect();
+        Picker { choices, ..Picker::default() }
+    }
+
+    #[test]
+    fn cycling_wraps_both_ways_and_fills_the_text() {
+        let mut p = picker(&["a", "b", "c"]);
+        p.cycle(-1);
+        assert_eq!((p.chosen, p.input.as_str()), (Some(2), "c"));
+        p.cycle(1);
+        assert_eq!((p.chosen, p.input.as_str()), (Some(0), "a"));
+        let mut empty = picker(&[]);
+        empty.cycle(1);
+        assert_eq!(empty.chosen, None);
+    }
+
+    #[test]
+    fn form_round_trips_into_a_spec() {
+        let mut form = StartForm::from_spec(&RunSpec::default());
+        form.dataset.input = "data/digits".into();
+        form.template.input = " mnist ".into();
+        form.backend.input = "openai".into();
+        let mut spec = RunSpec::default();
+        form.apply_to(&mut spec);
+        assert_eq!(spec.dataset.as_deref(), Some(std::path::Path::new("data/digits")));
+        assert_eq!(spec.template.as_deref(), Some("mnist"));
+        assert_eq!(spec.model, None);
+        assert_eq!(spec.backend.kind, BackendKind::Openai);
+    }
+}

@@ -1,0 +1,219 @@
+//! Everything that can happen to the workbench (`Msg`, past tense) and everything it can ask the
+//! runtime to do (`Effect`, imperative). Plain data: no channels, no tasks, no terminal here.
+//! IO-heavy values (the prepared run, the backend, the run handle) stay in the runtime; messages
+//! carry only the summaries the model needs to draw.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::engine::events::RunEvent;
+use crate::session::SessionSummary;
+use crate::setup::RunSpec;
+
+/// A labelled image as the workbench shows it (a dataset item or a plan item).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemRef {
+    /// Full path to open the image.
+    pub path: PathBuf,
+    /// Path relative to the dataset root, for display.
+    pub rel: String,
+    /// The true label.
+    pub truth: String,
+}
+
+/// What the model needs from a prepared run (the dataset scanned, the template rendered).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PreparedInfo {
+    /// The dataset folder.
+    pub dataset_root: PathBuf,
+    /// Every class of the dataset with its number of images, sorted by label.
+    pub class_counts: Vec<(String, usize)>,
+    /// The items selected for the run, in plan order.
+    pub items: Vec<ItemRef>,
+    /// The labels the answers are parsed into, in report order.
+    pub labels: Vec<String>,
+    /// Template name.
+    pub template: String,
+    /// Model the run will use.
+    pub model: String,
+    /// Warnings raised while preparing (lint, skipped files...).
+    pub warnings: Vec<String>,
+}
+
+/// A model the server offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelChoice {
+    /// Model name as the server spells it.
+    pub name: String,
+    /// Whether the model accepts images, when the server says.
+    pub vision: Option<bool>,
+}
+
+/// Something the start screen can offer to pick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// Shown to the user.
+    pub label: String,
+    /// What goes into the run spec (a path or a template name).
+    pub value: String,
+}
+
+/// The lists the start screen offers, loaded once from disk.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Choices {
+    /// Bundled sample datasets and recent sessions' datasets.
+    pub datasets: Vec<Choice>,
+    /// Bundled templates and the user's templates.
+    pub templates: Vec<Choice>,
+    /// Past sessions, newest first.
+    pub sessions: Vec<SessionSummary>,
+}
+
+/// A finished past session loaded for viewing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedSession {
+    /// The session folder.
+    pub dir: PathBuf,
+    /// Labels in report order.
+    pub labels: Vec<String>,
+    /// Folder the results' relative image paths start from.
+    pub dataset_root: PathBuf,
+    /// Template name.
+    pub template: String,
+    /// Model name.
+    pub model: String,
+    /// Server address.
+    pub host: String,
+    /// Every result of the session.
+    pub results: Vec<crate::domain::result::ItemResult>,
+}
+
+/// Facts about a run that has been started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedInfo {
+    /// The session folder results are journaled to.
+    pub session_dir: PathBuf,
+    /// Server address.
+    pub host: String,
+    /// Model name as the server confirmed it.
+    pub model: String,
+}
+
+/// An input to `update`. Named in the past tense: these already happened.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    // ─── Terminal ───────────────────────────────────────────────
+    /// A key was pressed.
+    KeyPressed(KeyEvent),
+    /// The terminal was resized.
+    Resized {
+        /// New width in cells.
+        width: u16,
+        /// New height in cells.
+        height: u16,
+    },
+    /// A frame tick passed; carries the clock so timing is injectable in tests.
+    Ticked(Instant),
+    /// SIGINT, SIGTERM or SIGHUP arrived.
+    SignalReceived,
+
+    // ─── Start screen ───────────────────────────────────────────
+    /// The dataset, template and session lists were read.
+    ChoicesLoaded(Choices),
+    /// Path completion candidates for what was typed.
+    PathCompleted {
+        /// The text that was completed.
+        input: String,
+        /// Matching paths (folders end with `/`), sorted.
+        candidates: Vec<String>,
+    },
+    /// The server answered the model list request, or could not be reached.
+    ModelsListed {
+        /// The server asked.
+        host: String,
+        /// Models, or what went wrong and what to do.
+        result: Result<Vec<ModelChoice>, String>,
+    },
+    /// A past session was read from disk.
+    SessionLoaded(Result<LoadedSession, String>),
+
+    // ─── Run ────────────────────────────────────────────────────
+    /// The dataset was scanned and the template rendered (or that failed).
+    Prepared {
+        /// Which `PrepareRun` this answers; stale answers are ignored.
+        generation: u64,
+        /// The summary, or the error message.
+        result: Result<PreparedInfo, String>,
+    },
+    /// The server was reached and the engine started (or that failed).
+    RunStarted(Result<StartedInfo, String>),
+    /// The engine reported progress.
+    Run(RunEvent),
+
+    // ─── Previews ───────────────────────────────────────────────
+    /// An image preview finished decoding (or failed); the runtime holds the pixels.
+    PreviewReady {
+        /// The image the preview shows.
+        path: PathBuf,
+        /// An error to show instead of the image.
+        error: Option<String>,
+    },
+}
+
+/// Work `update` asks the runtime to do. Imperative: these have not happened yet.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    // ─── Start screen ───────────────────────────────────────────
+    /// Read bundled datasets and templates, user templates and past sessions.
+    LoadChoices,
+    /// List directory entries matching a typed path.
+    CompletePath {
+        /// The text typed so far.
+        input: String,
+    },
+    /// Ask the server which models it has.
+    ListModels {
+        /// The spec whose backend to ask.
+        spec: Box<RunSpec>,
+    },
+    /// Read a past session's results to show its matrix.
+    OpenSession {
+        /// The session folder.
+        dir: PathBuf,
+    },
+
+    // ─── Run ────────────────────────────────────────────────────
+    /// Scan the dataset and render the template (blocking IO, off the UI thread).
+    PrepareRun {
+        /// Identifies the answer.
+        generation: u64,
+        /// What to prepare.
+        spec: Box<RunSpec>,
+    },
+    /// Connect to the server and start the engine on the prepared run `generation`.
+    StartRun {
+        /// Which preparation to run.
+        generation: u64,
+        /// The run settings.
+        spec: Box<RunSpec>,
+    },
+    /// Pause the running engine (in-flight items finish).
+    PauseRun,
+    /// Resume the paused engine.
+    ResumeRun,
+    /// Stop the engine; finished items are already journaled.
+    StopRun,
+
+    // ─── Previews ───────────────────────────────────────────────
+    /// Decode and resize an image off the UI thread; the newest request wins.
+    RequestPreview {
+        /// The image to show.
+        path: PathBuf,
+    },
+
+    // ─── App ────────────────────────────────────────────────────
+    /// Leave the workbench and restore the terminal.
+    Quit,
+}

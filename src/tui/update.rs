@@ -1,0 +1,122 @@
+//! `update(model, msg) -> effects`: the only place the workbench's state changes.
+//! Pure and synchronous: no IO, no tokio, no terminal, no clock reads. The runtime executes the
+//! returned effects and feeds their results back as messages.
+
+mod drill;
+mod keys;
+mod run;
+mod start;
+
+use std::path::PathBuf;
+
+use crate::tui::model::{Level, Model, RunPhase};
+use crate::tui::msg::{Effect, Msg};
+
+pub use start::common_prefix;
+
+/// The keymap context of a screen (without overlays), for the help overlay.
+pub fn key_context(screen: crate::tui::model::Screen) -> crate::tui::keymap::Context {
+    use crate::tui::keymap::Context;
+    use crate::tui::model::Screen;
+    match screen {
+        Screen::Start => Context::Start,
+        Screen::Browse => Context::Browse,
+        Screen::Run => Context::Matrix,
+        Screen::Drill => Context::Drill,
+    }
+}
+
+/// How long info and warning notices stay up.
+pub const NOTICE_SECS: u64 = 8;
+
+/// The first effects: with a dataset and a template (or a session to resume) given, open on the
+/// run screen and prepare, so `r` starts; otherwise the start screen with the lists loading.
+pub fn init(model: &mut Model) -> Vec<Effect> {
+    let spec = &model.spec;
+    let has_template = spec.template.is_some() || spec.modelfile.is_some() || spec.resume.is_some();
+    let mut effects = vec![Effect::LoadChoices];
+    if spec.dataset.is_some() && has_template || spec.resume.is_some() {
+        model.screen = crate::tui::model::Screen::Run;
+        effects.extend(run::prepare(model));
+    } else {
+        model.screen = crate::tui::model::Screen::Start;
+        effects.extend(start::list_models(model));
+    }
+    effects
+}
+
+/// Applies one message to the model and returns the work it asks for.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::KeyPressed(key) => keys::key(model, key),
+        Msg::Resized { width, height } => {
+            model.size = (width, height);
+            model.dirty = true;
+            Vec::new()
+        }
+        Msg::Ticked(now) => {
+            tick(model, now);
+            Vec::new()
+        }
+        Msg::SignalReceived => {
+            model.quitting = true;
+            let mut effects = Vec::new();
+            if model.run.phase.is_active() {
+                effects.push(Effect::StopRun);
+            }
+            effects.push(Effect::Quit);
+            effects
+        }
+        Msg::ChoicesLoaded(choices) => start::choices_loaded(model, choices),
+        Msg::PathCompleted { input, candidates } => start::path_completed(model, &input, candidates),
+        Msg::ModelsListed { host, result } => start::models_listed(model, &host, result),
+        Msg::SessionLoaded(result) => run::session_loaded(model, result),
+        Msg::Prepared { generation, result } => run::prepared(model, generation, result),
+        Msg::RunStarted(result) => run::started(model, result),
+        Msg::Run(event) => run::event(model, event),
+        Msg::PreviewReady { path, error } => {
+            if model.preview.wanted.as_ref() == Some(&path) {
+                model.preview.ready = error.is_none().then_some(path);
+                model.preview.error = error;
+                model.dirty = true;
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// The frame tick: advance the clock, expire notices, refresh the confused-pairs list.
+fn tick(model: &mut Model, now: std::time::Instant) {
+    model.now = Some(now);
+    let before = model.notices.len();
+    model.notices.retain(|n| {
+        n.level == Level::Error
+            || n.at.is_none_or(|at| now.saturating_duration_since(at).as_secs() < NOTICE_SECS)
+    });
+    if model.notices.len() != before {
+        model.dirty = true;
+    }
+    if model.run.pairs_stale && model.matrix.mode == crate::tui::model::MatrixMode::Pairs {
+        model.run.refresh_pairs();
+        model.dirty = true;
+    }
+    // Rate, ETA and elapsed time move while a run is active.
+    if matches!(model.run.phase, RunPhase::Running | RunPhase::Paused | RunPhase::Connecting) {
+        model.dirty = true;
+    }
+}
+
+/// Asks for a preview of `path` unless it is already wanted.
+pub(crate) fn request_preview(model: &mut Model, path: PathBuf) -> Vec<Effect> {
+    if model.preview.wanted.as_ref() == Some(&path) {
+        return Vec::new();
+    }
+    model.preview.wanted = Some(path.clone());
+    model.preview.ready = None;
+    model.preview.error = None;
+    model.dirty = true;
+    vec![Effect::RequestPreview { path }]
+}
+
+#[cfg(test)]
+mod tests;

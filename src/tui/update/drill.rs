@@ -1,0 +1,115 @@
+//! Opening, paging and leaving drill-down lists, and matrix cursor moves. The list is built
+//! once here (one pass over the results); the preview follows the selection.
+
+use crate::domain::parse::UNPARSED;
+use crate::tui::model::{DrillFilter, DrillState, Level, MatrixMode, Model, Screen};
+use crate::tui::msg::Effect;
+
+/// Enter on the matrix: open the cell, row header, column header or (corner) the error list.
+pub fn open_at_cursor(model: &mut Model) -> Vec<Effect> {
+    let axis = &model.run.axis;
+    let filter = if model.matrix.mode == MatrixMode::Pairs {
+        match model.run.pairs.get(model.matrix.pair_selected) {
+            Some(&(r, c, _)) => DrillFilter::Cell { truth: axis.rows[r].clone(), predicted: axis.cols[c].clone() },
+            None => return Vec::new(),
+        }
+    } else {
+        let cur = model.matrix.cursor;
+        let row = cur.row.checked_sub(1).and_then(|r| axis.rows.get(r));
+        let col = cur.col.checked_sub(1).and_then(|c| axis.cols.get(c));
+        match (row, col) {
+            (Some(t), Some(p)) => DrillFilter::Cell { truth: t.clone(), predicted: p.clone() },
+            (Some(t), None) => DrillFilter::Truth(t.clone()),
+            (None, Some(p)) => DrillFilter::Predicted(p.clone()),
+            (None, None) => DrillFilter::Errors,
+        }
+    };
+    open(model, filter)
+}
+
+/// Opens the list for `filter` (the error list when it is `Errors`).
+pub fn open(model: &mut Model, filter: DrillFilter) -> Vec<Effect> {
+    let drill = DrillState::open(filter, &model.run.results, model.matrix.cursor);
+    if drill.entries.is_empty() {
+        let what = drill.filter.title();
+        model.notify(Level::Info, format!("nothing in {what} yet"));
+        return Vec::new();
+    }
+    model.drill = Some(drill);
+    model.screen = Screen::Drill;
+    model.dirty = true;
+    preview_current(model)
+}
+
+/// j/k/n/p: move through the list; the preview follows.
+pub fn move_by(model: &mut Model, delta: isize) -> Vec<Effect> {
+    if let Some(drill) = &mut model.drill {
+        drill.move_by(delta);
+        model.dirty = true;
+    }
+    preview_current(model)
+}
+
+/// Scrolls the raw answer.
+pub fn scroll_answer(model: &mut Model, delta: i16) -> Vec<Effect> {
+    if let Some(drill) = &mut model.drill {
+        drill.answer_scroll = drill.answer_scroll.saturating_add_signed(delta);
+        model.dirty = true;
+    }
+    Vec::new()
+}
+
+/// Esc: back to the matrix with the cursor where it was.
+pub fn close(model: &mut Model) -> Vec<Effect> {
+    if let Some(drill) = model.drill.take() {
+        model.matrix.cursor = drill.return_cursor;
+    }
+    model.screen = Screen::Run;
+    model.dirty = true;
+    Vec::new()
+}
+
+/// The preview request for the selected entry.
+pub fn preview_current(model: &mut Model) -> Vec<Effect> {
+    let path = model
+        .drill
+        .as_ref()
+        .and_then(DrillState::current)
+        .and_then(|i| model.run.results.get(i).and_then(Option::as_ref))
+        .map(|r| model.run.dataset_root.join(&r.image));
+    match path {
+        Some(path) => super::request_preview(model, path),
+        None => Vec::new(),
+    }
+}
+
+/// Arrow/hjkl on the matrix (or the pairs list).
+pub fn move_cursor(model: &mut Model, drow: isize, dcol: isize) -> Vec<Effect> {
+    if model.matrix.mode == MatrixMode::Pairs {
+        let last = model.run.pairs.len().saturating_sub(1);
+        model.matrix.pair_selected = model.matrix.pair_selected.saturating_add_signed(drow + dcol).min(last);
+    } else {
+        model.matrix.move_by(drow, dcol, &model.run.axis);
+    }
+    model.dirty = true;
+    Vec::new()
+}
+
+/// Switches between the full matrix and the confused-pairs list.
+pub fn toggle_mode(model: &mut Model) -> Vec<Effect> {
+    model.matrix.mode = match model.matrix.mode {
+        MatrixMode::Full => MatrixMode::Pairs,
+        MatrixMode::Pairs => MatrixMode::Full,
+    };
+    model.matrix.mode_chosen = true;
+    if model.matrix.mode == MatrixMode::Pairs {
+        model.run.refresh_pairs();
+    }
+    model.dirty = true;
+    Vec::new()
+}
+
+/// Opens the `(unparsed)` column directly.
+pub fn open_unparsed(model: &mut Model) -> Vec<Effect> {
+    open(model, DrillFilter::Predicted(UNPARSED.to_owned()))
+}

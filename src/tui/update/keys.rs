@@ -1,0 +1,179 @@
+//! Key routing: overlays first, then text editing on the start form (printable keys are typed,
+//! Tab completes the path), then the keymap's action for the current screen. Deterministic:
+//! the same keys always give the same state.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::tui::keymap::{Action, Context};
+use crate::tui::model::{DrillFilter, Field, Model, Overlay, Screen};
+use crate::tui::msg::Effect;
+
+use super::{drill, run, start};
+
+/// Handles one key press.
+pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    model.dirty = true;
+    let context = context(model);
+    let action = model.keymap.action(context, &key);
+    if action == Some(Action::ForceQuit) {
+        return quit_now(model);
+    }
+    match model.overlay {
+        Some(Overlay::FullImage) => {
+            model.overlay = None;
+            return Vec::new();
+        }
+        Some(Overlay::ConfirmQuit) => {
+            model.overlay = None;
+            return if action == Some(Action::Yes) { quit_now(model) } else { Vec::new() };
+        }
+        Some(Overlay::Help) => return help(model, action),
+        None => {}
+    }
+    if model.screen == Screen::Start {
+        if let Some(effects) = text_input(model, &key) {
+            return effects;
+        }
+    }
+    // The browser has no `run` binding of its own: it shares the matrix's.
+    let action = match action {
+        None if model.screen == Screen::Browse && model.keymap.matches(Context::Matrix, &key, Action::Run) => {
+            Some(Action::Run)
+        }
+        other => other,
+    };
+    match action {
+        Some(action) => act(model, action),
+        None => Vec::new(),
+    }
+}
+
+/// The keymap context of the current screen and overlay.
+pub fn context(model: &Model) -> Context {
+    match (model.overlay, model.screen) {
+        (Some(Overlay::Help), _) => Context::Help,
+        (Some(Overlay::ConfirmQuit), _) => Context::Confirm,
+        (Some(Overlay::FullImage), _) => Context::Image,
+        (None, Screen::Start) => Context::Start,
+        (None, Screen::Browse) => Context::Browse,
+        (None, Screen::Run) => Context::Matrix,
+        (None, Screen::Drill) => Context::Drill,
+    }
+}
+
+/// Typing into the focused text field; `None` when the key is not text editing.
+fn text_input(model: &mut Model, key: &KeyEvent) -> Option<Vec<Effect>> {
+    let field = model.start.field();
+    if field == Field::Dataset && model.keymap.matches(Context::Start, key, Action::Complete) {
+        return Some(start::complete(model));
+    }
+    if !field.is_text() {
+        return None;
+    }
+    match key.code {
+        KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
+            Some(start::type_char(model, c))
+        }
+        KeyCode::Backspace => Some(start::backspace(model)),
+        _ => None,
+    }
+}
+
+fn act(model: &mut Model, action: Action) -> Vec<Effect> {
+    match (model.screen, action) {
+        (_, Action::Quit) => request_quit(model),
+        (_, Action::ForceQuit) => quit_now(model),
+        (_, Action::Help) => {
+            model.overlay = Some(Overlay::Help);
+            model.help_scroll = 0;
+            Vec::new()
+        }
+        (_, Action::Back) if !model.notices.is_empty() => {
+            model.notices.clear();
+            Vec::new()
+        }
+        // ─── Start ───
+        (Screen::Start, Action::NextField) => start::move_focus(model, 1),
+        (Screen::Start, Action::PrevField) => start::move_focus(model, -1),
+        (Screen::Start, Action::ChoiceNext) => start::cycle(model, 1),
+        (Screen::Start, Action::ChoicePrev) => start::cycle(model, -1),
+        (Screen::Start, Action::Complete) => start::complete(model),
+        (Screen::Start, Action::Select | Action::Browse) => start::submit(model),
+        (Screen::Start, Action::Run) => {
+            model.start.apply_to(&mut model.spec);
+            model.run.auto_start = true;
+            model.screen = Screen::Run;
+            run::prepare(model)
+        }
+        // ─── Browse ───
+        (Screen::Browse, Action::Next) => start::browse_move(model, 1),
+        (Screen::Browse, Action::Prev) => start::browse_move(model, -1),
+        (Screen::Browse, Action::PageDown) => start::browse_move(model, page(model)),
+        (Screen::Browse, Action::PageUp) => start::browse_move(model, -page(model)),
+        (Screen::Browse, Action::Top) => start::browse_move(model, isize::MIN / 2),
+        (Screen::Browse, Action::Bottom) => start::browse_move(model, isize::MAX / 2),
+        (Screen::Browse | Screen::Drill, Action::FullImage) => {
+            if model.preview.wanted.is_some() {
+                model.overlay = Some(Overlay::FullImage);
+            }
+            Vec::new()
+        }
+        (Screen::Browse, Action::Back) => start::leave_browse(model),
+        (Screen::Browse | Screen::Run, Action::Run) => run::start(model),
+        // ─── Run ───
+        (Screen::Run, Action::Up) => drill::move_cursor(model, -1, 0),
+        (Screen::Run, Action::Down) => drill::move_cursor(model, 1, 0),
+        (Screen::Run, Action::Left) => drill::move_cursor(model, 0, -1),
+        (Screen::Run, Action::Right) => drill::move_cursor(model, 0, 1),
+        (Screen::Run, Action::Open) => drill::open_at_cursor(model),
+        (Screen::Run, Action::Errors) => drill::open(model, DrillFilter::Errors),
+        (Screen::Run, Action::Pause) => run::toggle_pause(model),
+        (Screen::Run, Action::FocusNext | Action::FocusPrev) => drill::toggle_mode(model),
+        // ─── Drill ───
+        (Screen::Drill, Action::Next) => drill::move_by(model, 1),
+        (Screen::Drill, Action::Prev) => drill::move_by(model, -1),
+        (Screen::Drill, Action::PageDown) => drill::move_by(model, page(model)),
+        (Screen::Drill, Action::PageUp) => drill::move_by(model, -page(model)),
+        (Screen::Drill, Action::Top) => drill::move_by(model, isize::MIN / 2),
+        (Screen::Drill, Action::Bottom) => drill::move_by(model, isize::MAX / 2),
+        (Screen::Drill, Action::ScrollAnswerDown) => drill::scroll_answer(model, 1),
+        (Screen::Drill, Action::ScrollAnswerUp) => drill::scroll_answer(model, -1),
+        (Screen::Drill, Action::Back) => drill::close(model),
+        _ => Vec::new(),
+    }
+}
+
+/// Rows in a page of a list: about half the screen.
+fn page(model: &Model) -> isize {
+    (model.size.1 / 2).max(1) as isize
+}
+
+/// `q`: quit now, or ask first while a run is active.
+fn request_quit(model: &mut Model) -> Vec<Effect> {
+    if model.run.phase.is_active() {
+        model.overlay = Some(Overlay::ConfirmQuit);
+        Vec::new()
+    } else {
+        quit_now(model)
+    }
+}
+
+/// Quit without asking; an active run is stopped (its finished items are journaled).
+fn quit_now(model: &mut Model) -> Vec<Effect> {
+    model.quitting = true;
+    model.overlay = None;
+    if model.run.phase.is_active() { vec![Effect::StopRun, Effect::Quit] } else { vec![Effect::Quit] }
+}
+
+fn help(model: &mut Model, action: Option<Action>) -> Vec<Effect> {
+    match action {
+        Some(Action::Down) => model.help_scroll = model.help_scroll.saturating_add(1),
+        Some(Action::Up) => model.help_scroll = model.help_scroll.saturating_sub(1),
+        Some(Action::Close | Action::Help | Action::Quit) | None => model.overlay = None,
+        Some(_) => {}
+    }
+    Vec::new()
+}

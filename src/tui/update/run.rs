@@ -1,0 +1,192 @@
+//! How run messages change the model: preparation, start, engine events, past sessions.
+//! Pure: no IO, no clock reads (the instant comes from the last tick).
+
+use crate::domain::sanitize::one_line;
+use crate::engine::events::RunEvent;
+use crate::tui::model::{InFlight, Level, MatrixMode, Model, PAIRS_THRESHOLD, RunPhase, Screen};
+use crate::tui::msg::{Effect, LoadedSession, PreparedInfo, StartedInfo};
+
+/// The effects that (re)prepare the run from the current spec.
+pub fn prepare(model: &mut Model) -> Vec<Effect> {
+    model.run.generation += 1;
+    model.run.phase = RunPhase::Preparing;
+    model.dirty = true;
+    vec![Effect::PrepareRun { generation: model.run.generation, spec: Box::new(model.spec.clone()) }]
+}
+
+/// `r`: start (or re-start) the prepared run.
+pub fn start(model: &mut Model) -> Vec<Effect> {
+    match model.run.phase {
+        RunPhase::Ready | RunPhase::Finished { .. } if model.run.prepared.is_some() => {
+            model.run.phase = RunPhase::Connecting;
+            model.screen = Screen::Run;
+            let effect = Effect::StartRun { generation: model.run.generation, spec: Box::new(model.spec.clone()) };
+            // A later `r` re-runs into a fresh session rather than resuming this one again.
+            model.spec.resume = None;
+            model.spec.out = None;
+            model.drill = None;
+            model.dirty = true;
+            vec![effect]
+        }
+        RunPhase::Viewing | RunPhase::NotReady => {
+            // A past session or nothing prepared: prepare first, the user presses r again.
+            prepare(model)
+        }
+        RunPhase::Preparing | RunPhase::Connecting | RunPhase::Running | RunPhase::Paused => {
+            Vec::new()
+        }
+        RunPhase::Ready | RunPhase::Finished { .. } => prepare(model),
+    }
+}
+
+/// Space: pause or resume.
+pub fn toggle_pause(model: &mut Model) -> Vec<Effect> {
+    match model.run.phase {
+        RunPhase::Running => vec![Effect::PauseRun],
+        RunPhase::Paused => vec![Effect::ResumeRun],
+        _ => Vec::new(),
+    }
+}
+
+/// The dataset was scanned.
+pub fn prepared(model: &mut Model, generation: u64, result: Result<PreparedInfo, String>) -> Vec<Effect> {
+    if generation != model.run.generation {
+        return Vec::new();
+    }
+    match result {
+        Ok(info) => {
+            model.run.phase = RunPhase::Ready;
+            model.run.reset(info.items.len(), &info.labels);
+            model.run.model.clone_from(&info.model);
+            model.run.dataset_root.clone_from(&info.dataset_root);
+            model.run.session_dir = None;
+            auto_mode(model, info.labels.len());
+            for w in &info.warnings {
+                model.notify(Level::Warn, w);
+            }
+            model.run.prepared = Some(info);
+            model.browse = Default::default();
+            if std::mem::take(&mut model.run.auto_start) {
+                return start(model);
+            }
+            if model.screen == Screen::Start {
+                return super::start::open_browse(model);
+            }
+            Vec::new()
+        }
+        Err(e) => {
+            model.run.phase = RunPhase::NotReady;
+            model.run.auto_start = false;
+            model.notify(Level::Error, e);
+            Vec::new()
+        }
+    }
+}
+
+/// The engine started, or connecting failed.
+pub fn started(model: &mut Model, result: Result<StartedInfo, String>) -> Vec<Effect> {
+    match result {
+        Ok(info) => {
+            model.run.session_dir = Some(info.session_dir);
+            model.run.host = info.host;
+            model.run.model = info.model;
+            model.run.phase = RunPhase::Running;
+        }
+        Err(e) => {
+            model.run.phase = RunPhase::Ready;
+            model.notify(Level::Error, e);
+        }
+    }
+    model.dirty = true;
+    Vec::new()
+}
+
+/// One engine event.
+pub fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
+    let run = &mut model.run;
+    match event {
+        RunEvent::Started { total, .. } => {
+            let labels = run.prepared.as_ref().map(|p| p.labels.clone()).unwrap_or_default();
+            run.reset(total, &labels);
+            run.timing.started = model.now;
+            run.phase = RunPhase::Running;
+        }
+        RunEvent::ItemStarted { index, image, truth } => {
+            run.in_flight.insert(index, InFlight { image, truth, text: String::new(), attempt: 1, retry_error: None });
+        }
+        RunEvent::Token { index, text } => run.stream(index, &text),
+        RunEvent::Retrying { index, attempt, error } => {
+            if let Some(item) = run.in_flight.get_mut(&index) {
+                item.text.clear();
+                item.attempt = attempt;
+                item.retry_error = Some(error);
+            }
+        }
+        RunEvent::ItemFinished { index, result, replayed } => run.record(index, result, replayed),
+        // Idempotent: the runtime confirms pause/resume itself and the engine may too.
+        RunEvent::Paused if run.phase == RunPhase::Running => {
+            run.phase = RunPhase::Paused;
+            run.timing.paused_since = model.now;
+        }
+        RunEvent::Resumed if run.phase == RunPhase::Paused => {
+            run.phase = RunPhase::Running;
+            if let (Some(since), Some(now)) = (run.timing.paused_since.take(), model.now) {
+                run.timing.paused_total += now.saturating_duration_since(since);
+            }
+        }
+        RunEvent::Paused | RunEvent::Resumed => {}
+        RunEvent::Warning(w) => model.notify(Level::Warn, w),
+        RunEvent::Aborted { error } => {
+            run.abort_error = Some(one_line(&error));
+            model.notify(Level::Error, error);
+        }
+        RunEvent::Finished { interrupted } => {
+            run.phase = RunPhase::Finished { interrupted };
+            run.in_flight.clear();
+            if let Some(since) = run.timing.paused_since.take() {
+                let now = model.now.unwrap_or(since);
+                run.timing.paused_total += now.saturating_duration_since(since);
+            }
+            run.timing.ended = model.now.or(run.timing.started);
+        }
+    }
+    model.dirty = true;
+    Vec::new()
+}
+
+/// A past session was read: show it on the run screen, read-only.
+pub fn session_loaded(model: &mut Model, result: Result<LoadedSession, String>) -> Vec<Effect> {
+    let session = match result {
+        Ok(s) => s,
+        Err(e) => {
+            model.notify(Level::Error, e);
+            return Vec::new();
+        }
+    };
+    let run = &mut model.run;
+    run.reset(session.results.len(), &session.labels);
+    for (i, r) in session.results.into_iter().enumerate() {
+        run.record(i, r, true);
+    }
+    run.phase = RunPhase::Viewing;
+    run.prepared = None;
+    run.session_dir = Some(session.dir);
+    run.dataset_root = session.dataset_root;
+    run.host = session.host;
+    run.model = session.model;
+    let labels = run.axis.rows.len();
+    model.spec.template = Some(session.template);
+    model.screen = Screen::Run;
+    model.drill = None;
+    model.matrix = Default::default();
+    auto_mode(model, labels);
+    model.dirty = true;
+    Vec::new()
+}
+
+/// Picks the pairs list for many classes unless the user chose a mode.
+fn auto_mode(model: &mut Model, labels: usize) {
+    if !model.matrix.mode_chosen {
+        model.matrix.mode = if labels > PAIRS_THRESHOLD { MatrixMode::Pairs } else { MatrixMode::Full };
+    }
+}

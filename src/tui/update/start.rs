@@ -1,0 +1,275 @@
+//! How the start screen and the dataset browser react: form editing, choices, path completion,
+//! the server's model list, class and image selection. Pure: IO is requested as effects.
+
+use crate::tui::model::{Field, Level, ModelsStatus, Model, Screen};
+use crate::tui::msg::{Choice, Choices, Effect, ModelChoice};
+
+/// The bundled sample dataset preselected when nothing was given.
+pub const DEFAULT_DATASET_CHOICE: usize = 0;
+
+/// The lists were loaded; preselect the first bundled dataset and template when empty.
+pub fn choices_loaded(model: &mut Model, choices: Choices) -> Vec<Effect> {
+    let form = &mut model.start;
+    form.dataset.choices = choices.datasets;
+    form.template.choices = choices.templates;
+    form.sessions = choices.sessions;
+    form.session_selected = 0;
+    if form.dataset.input.is_empty() {
+        form.dataset.cycle(1);
+    } else {
+        form.dataset.sync_chosen();
+    }
+    if form.template.input.is_empty() {
+        form.template.cycle(1);
+    } else {
+        form.template.sync_chosen();
+    }
+    model.dirty = true;
+    Vec::new()
+}
+
+/// The server's model list arrived.
+pub fn models_listed(model: &mut Model, host: &str, result: Result<Vec<ModelChoice>, String>) -> Vec<Effect> {
+    let form = &mut model.start;
+    match result {
+        Ok(models) => {
+            form.model.choices = models
+                .iter()
+                .map(|m| Choice {
+                    label: match m.vision {
+                        Some(true) => format!("{} [vision]", m.name),
+                        Some(false) => format!("{} (text only)", m.name),
+                        None => m.name.clone(),
+                    },
+                    value: m.name.clone(),
+                })
+                .collect();
+            form.model.sync_chosen();
+            if form.model.input.is_empty()
+                && let Some(i) = models.iter().position(|m| m.vision == Some(true))
+            {
+                form.model.chosen = Some(i);
+                form.model.input.clone_from(&models[i].name);
+            }
+            form.models = ModelsStatus::Listed(models);
+        }
+        Err(e) => {
+            form.models = ModelsStatus::Unreachable(format!("{host}: {e}"));
+        }
+    }
+    model.dirty = true;
+    Vec::new()
+}
+
+/// Completion candidates arrived for the dataset field.
+pub fn path_completed(model: &mut Model, input: &str, candidates: Vec<String>) -> Vec<Effect> {
+    let form = &mut model.start;
+    if form.dataset.input != input {
+        return Vec::new(); // stale: the user kept typing
+    }
+    match candidates.as_slice() {
+        [] => {}
+        [only] => {
+            form.dataset.input.clone_from(only);
+            form.completions.clear();
+        }
+        many => {
+            let prefix = common_prefix(many);
+            if prefix.len() > form.dataset.input.len() {
+                form.dataset.input = prefix;
+            }
+            form.completions = candidates;
+        }
+    }
+    form.dataset.sync_chosen();
+    model.dirty = true;
+    Vec::new()
+}
+
+/// The longest common prefix of `items` (on char boundaries).
+pub fn common_prefix(items: &[String]) -> String {
+    let Some(first) = items.first() else {
+        return String::new();
+    };
+    let mut len = first.len();
+    for s in &items[1..] {
+        len = first
+            .char_indices()
+            .zip(s.chars())
+            .take_while(|((_, a), b)| a == b)
+            .map(|((i, a), _)| i + a.len_utf8())
+            .last()
+            .unwrap_or(0)
+            .min(len);
+    }
+    first[..len].to_owned()
+}
+
+/// A printable character typed into the focused text field.
+pub fn type_char(model: &mut Model, c: char) -> Vec<Effect> {
+    let field = model.start.field();
+    if let Some(text) = model.start.text_mut(field) {
+        text.push(c);
+        after_edit(model, field);
+    }
+    Vec::new()
+}
+
+/// Backspace in the focused text field.
+pub fn backspace(model: &mut Model) -> Vec<Effect> {
+    let field = model.start.field();
+    if let Some(text) = model.start.text_mut(field) {
+        text.pop();
+        after_edit(model, field);
+    }
+    Vec::new()
+}
+
+fn after_edit(model: &mut Model, field: Field) {
+    let form = &mut model.start;
+    match field {
+        Field::Dataset => {
+            form.dataset.sync_chosen();
+            form.completions.clear();
+        }
+        Field::Template => form.template.sync_chosen(),
+        Field::Model => form.model.sync_chosen(),
+        Field::Host => form.models = ModelsStatus::Unknown,
+        Field::Backend | Field::Session => {}
+    }
+    model.dirty = true;
+}
+
+/// Tab: complete the dataset path.
+pub fn complete(model: &mut Model) -> Vec<Effect> {
+    if model.start.field() == Field::Dataset {
+        vec![Effect::CompletePath { input: model.start.dataset.input.clone() }]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Up/Down between fields.
+pub fn move_focus(model: &mut Model, delta: isize) -> Vec<Effect> {
+    let last = Field::ALL.len() - 1;
+    let before = model.start.field();
+    model.start.focus = model.start.focus.saturating_add_signed(delta).min(last);
+    model.dirty = true;
+    if matches!(before, Field::Host | Field::Backend) && before != model.start.field() {
+        return list_models(model);
+    }
+    Vec::new()
+}
+
+/// Left/Right through the focused field's choices.
+pub fn cycle(model: &mut Model, delta: isize) -> Vec<Effect> {
+    let form = &mut model.start;
+    match form.field() {
+        Field::Dataset => form.dataset.cycle(delta),
+        Field::Template => form.template.cycle(delta),
+        Field::Model => form.model.cycle(delta),
+        Field::Backend => {
+            form.backend.cycle(delta);
+            model.dirty = true;
+            return list_models(model);
+        }
+        Field::Session => {
+            let n = form.sessions.len();
+            if n > 0 {
+                form.session_selected = (form.session_selected as isize + delta).rem_euclid(n as isize) as usize;
+            }
+        }
+        Field::Host => {}
+    }
+    model.dirty = true;
+    Vec::new()
+}
+
+/// Ask the server for its models with the form's backend and host.
+pub fn list_models(model: &mut Model) -> Vec<Effect> {
+    model.start.apply_to(&mut model.spec);
+    model.start.models = ModelsStatus::Loading;
+    vec![Effect::ListModels { spec: Box::new(model.spec.clone()) }]
+}
+
+/// Enter on the form: open the selected session, or prepare the dataset and browse it.
+pub fn submit(model: &mut Model) -> Vec<Effect> {
+    let form = &model.start;
+    if form.field() == Field::Session {
+        return match form.sessions.get(form.session_selected) {
+            Some(s) => vec![Effect::OpenSession { dir: s.dir.clone() }],
+            None => {
+                model.notify(Level::Info, "no past sessions yet");
+                Vec::new()
+            }
+        };
+    }
+    if form.dataset.input.trim().is_empty() {
+        model.notify(Level::Warn, "type a dataset folder or pick one with Left/Right");
+        return Vec::new();
+    }
+    model.start.apply_to(&mut model.spec);
+    model.start.completions.clear();
+    super::run::prepare(model)
+}
+
+/// Builds the browser's list (all items by class, then path) and previews the first.
+pub fn open_browse(model: &mut Model) -> Vec<Effect> {
+    let Some(info) = &model.run.prepared else {
+        return Vec::new();
+    };
+    let mut order: Vec<usize> = (0..info.items.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&info.items[a], &info.items[b]);
+        x.truth.cmp(&y.truth).then_with(|| x.rel.cmp(&y.rel))
+    });
+    model.browse = crate::tui::model::BrowseState { order, selected: 0 };
+    model.screen = Screen::Browse;
+    model.dirty = true;
+    preview_browsed(model)
+}
+
+/// Moves the browser's selection by `delta` (clamped).
+pub fn browse_move(model: &mut Model, delta: isize) -> Vec<Effect> {
+    let last = model.browse.order.len().saturating_sub(1);
+    model.browse.selected = model.browse.selected.saturating_add_signed(delta).min(last);
+    model.dirty = true;
+    preview_browsed(model)
+}
+
+/// The preview request for the browser's selected image.
+pub fn preview_browsed(model: &mut Model) -> Vec<Effect> {
+    let path = model.browse.order.get(model.browse.selected).and_then(|&i| {
+        model.run.prepared.as_ref().and_then(|p| p.items.get(i)).map(|it| it.path.clone())
+    });
+    match path {
+        Some(path) => super::request_preview(model, path),
+        None => Vec::new(),
+    }
+}
+
+/// Esc on the browser: back to the start form.
+pub fn leave_browse(model: &mut Model) -> Vec<Effect> {
+    model.screen = Screen::Start;
+    model.dirty = true;
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_prefix;
+
+    #[test]
+    fn common_prefix_cases() {
+        let cases: [(&[&str], &str); 4] = [
+            (&[], ""),
+            (&["data/a"], "data/a"),
+            (&["data/digits/", "data/dogs/"], "data/d"),
+            (&["é1", "é2", "x"], ""),
+        ];
+        for (items, want) in cases {
+            let items: Vec<String> = items.iter().map(|s| (*s).to_owned()).collect();
+            assert_eq!(common_prefix(&items), want, "{items:?}");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Drawing: pure functions of `&Model` into a ratatui `Frame`. Views never do IO, never block,
+//! never mutate the model, and draw every piece of model output through `sanitize`. Per-frame
+//! work is proportional to the visible cells, never to the number of results.
+//!
+//! Images are not drawn here: a view reports where the preview goes (`ImageSlot`) and the
+//! runtime draws the decoded image into that area inside the same frame.
+
+mod browse;
+mod drill;
+mod format;
+mod help;
+mod live;
+mod matrix;
+mod notice;
+mod run;
+mod scores;
+mod start;
+mod status;
+
+use std::path::PathBuf;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+
+use crate::tui::model::{Model, Overlay, Screen};
+use crate::tui::theme::Theme;
+
+pub use format::{duration, fit};
+
+/// Where the runtime should draw a preview image this frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageSlot {
+    /// The area inside the pane's border.
+    pub area: Rect,
+    /// The image that belongs there.
+    pub path: PathBuf,
+}
+
+/// Draws the whole workbench; returns where the preview image goes, if anywhere.
+pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
+    let area = frame.area();
+    if area.width == 0 || area.height == 0 {
+        return None;
+    }
+    frame.render_widget(Block::new().style(model.theme.text), area);
+    let mut slot = match model.screen {
+        Screen::Start => {
+            start::render(frame, area, model);
+            None
+        }
+        Screen::Browse => browse::render(frame, area, model),
+        Screen::Run => {
+            run::render(frame, area, model);
+            None
+        }
+        Screen::Drill => drill::render(frame, area, model),
+    };
+    notice::render(frame, area, model);
+    match model.overlay {
+        Some(Overlay::Help) => help::render(frame, area, model),
+        Some(Overlay::ConfirmQuit) => notice::confirm_quit(frame, area, model),
+        Some(Overlay::FullImage) => slot = full_image(frame, area, model),
+        None => {}
+    }
+    slot
+}
+
+/// The run screen alone into `area` (for the benchmark and tests).
+pub fn render_run_screen(frame: &mut Frame, area: Rect, model: &Model) {
+    run::render(frame, area, model);
+}
+
+fn full_image(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {
+    let path = model.preview.wanted.clone()?;
+    let title = format!(" {} · any key returns ", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+    let inner = pane(frame, area, &title, &model.theme, true);
+    frame.render_widget(ratatui::widgets::Clear, inner);
+    image_placeholder(frame, inner, model);
+    Some(ImageSlot { area: inner, path })
+}
+
+/// Draws a bordered pane with a title and returns its inner area.
+pub(crate) fn pane(frame: &mut Frame, area: Rect, title: &str, theme: &Theme, focused: bool) -> Rect {
+    let border = if focused { theme.accent } else { theme.border };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(border)
+        .title(ratatui::text::Span::styled(fit(title, area.width.saturating_sub(2) as usize), theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(ratatui::widgets::Clear, area);
+    frame.render_widget(block.style(theme.text), area);
+    inner
+}
+
+/// What the image pane shows until (or instead of) the picture.
+pub(crate) fn image_placeholder(frame: &mut Frame, area: Rect, model: &Model) {
+    let text = match (&model.preview.error, &model.preview.ready, &model.preview.wanted) {
+        (Some(e), _, _) => crate::domain::sanitize::one_line(e),
+        (None, Some(_), _) => String::new(),
+        (None, None, Some(_)) => "loading preview…".to_owned(),
+        (None, None, None) => "no image".to_owned(),
+    };
+    let style = if model.preview.error.is_some() { model.theme.error } else { model.theme.muted };
+    frame.render_widget(Paragraph::new(text).style(style).wrap(ratatui::widgets::Wrap { trim: true }), area);
+}
+
+/// A rectangle of at most `w`×`h` centred in `area`.
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}

@@ -1,0 +1,118 @@
+//! Small text helpers for views: fitting text to a width (by display width, with `…`),
+//! durations, percentages. Pure functions; never allocate more than the text shown.
+
+use std::time::Duration;
+
+use crate::domain::parse::ParseStep;
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// `s` cut to at most `width` display columns, ending in `…` when cut.
+pub fn fit(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// `s` fitted and right-aligned in `width` columns.
+pub fn right(s: &str, width: usize) -> String {
+    let s = fit(s, width);
+    format!("{}{s}", " ".repeat(width.saturating_sub(s.width())))
+}
+
+/// `s` fitted and padded to exactly `width` columns.
+pub fn left(s: &str, width: usize) -> String {
+    let s = fit(s, width);
+    format!("{s}{}", " ".repeat(width.saturating_sub(s.width())))
+}
+
+/// `1h02m`, `3m05s`, `12.3s` or `450ms`.
+pub fn duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs >= 3600 {
+        format!("{}h{:02}m", secs / 3600, secs % 3600 / 60)
+    } else if secs >= 60 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else if d.as_millis() >= 1000 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+/// `87.5%` (one decimal), or `–` for `None`/NaN.
+pub fn pct(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{:.1}%", v * 100.0),
+        _ => "–".to_owned(),
+    }
+}
+
+/// Two-decimal score such as `0.87`, or `–`.
+pub fn score(x: f64) -> String {
+    if x.is_finite() { format!("{x:.2}") } else { "–".to_owned() }
+}
+
+/// The parse step as written in results files (`whole_word`...).
+pub fn step_name(step: ParseStep) -> &'static str {
+    match step {
+        ParseStep::Constrained => "constrained",
+        ParseStep::Exact => "exact",
+        ParseStep::Normalized => "normalized",
+        ParseStep::Alias => "alias",
+        ParseStep::WholeWord => "whole_word",
+        ParseStep::Unparsed => "unparsed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_cuts_by_display_width() {
+        for (s, w, want) in [
+            ("hello", 10, "hello"),
+            ("hello", 5, "hello"),
+            ("hello", 4, "hel…"),
+            ("hello", 1, "…"),
+            ("hello", 0, ""),
+            ("日本語", 4, "日…"),
+        ] {
+            assert_eq!(fit(s, w), want, "{s} {w}");
+        }
+    }
+
+    #[test]
+    fn padding_helpers_give_exact_widths() {
+        assert_eq!(right("7", 3), "  7");
+        assert_eq!(left("ab", 4), "ab  ");
+        assert_eq!(left("abcdef", 3), "ab…");
+    }
+
+    #[test]
+    fn durations_and_percentages() {
+        for (ms, want) in [(450, "450ms"), (12_340, "12.3s"), (185_000, "3m05s"), (3_720_000, "1h02m")] {
+            assert_eq!(duration(Duration::from_millis(ms)), want);
+        }
+        assert_eq!(pct(Some(0.875)), "87.5%");
+        assert_eq!(pct(None), "–");
+        assert_eq!(pct(Some(f64::NAN)), "–");
+        assert_eq!(score(0.5), "0.50");
+    }
+}

@@ -1,0 +1,152 @@
+//! The live stream pane: the items in flight with their answers streaming in, and the latest
+//! finished ones with true label, parsed label, parse step and latency; errors in the error
+//! colour. Model output is sanitised here, at draw time, and only the visible tail is touched.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use crate::domain::result::ItemResult;
+use crate::domain::sanitize::one_line;
+use crate::tui::model::Model;
+
+use super::format::{duration, fit, left, step_name};
+use super::pane;
+
+/// Draws the live pane: in flight on the left (or top), latest finished on the right.
+pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    let [a, b] = if area.width >= 100 {
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
+    } else {
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
+    };
+    in_flight(frame, a, model);
+    finished(frame, b, model);
+}
+
+fn in_flight(frame: &mut Frame, area: Rect, model: &Model) {
+    let theme = &model.theme;
+    let title = format!(" In flight ({}) ", model.run.in_flight.len());
+    let inner = pane(frame, area, &title, theme, false);
+    if inner.height == 0 {
+        return;
+    }
+    let w = inner.width as usize;
+    let lines: Vec<Line> = model
+        .run
+        .in_flight
+        .iter()
+        .take(inner.height as usize)
+        .map(|(_, item)| {
+            let head = format!("{} [{}] ", fit(&item.image, 24), fit(&item.truth, 10));
+            let mut spans = vec![Span::styled(head.clone(), theme.muted)];
+            if item.attempt > 1 {
+                spans.push(Span::styled(format!("retry {} ", item.attempt), theme.warn));
+            }
+            let room = w.saturating_sub(head.width() + 9);
+            spans.push(Span::styled(tail(&one_line(&item.text), room), theme.text));
+            Line::from(spans)
+        })
+        .collect();
+    let body = if lines.is_empty() {
+        Paragraph::new(Line::styled(idle_text(model), theme.muted))
+    } else {
+        Paragraph::new(lines)
+    };
+    frame.render_widget(body, inner);
+}
+
+fn idle_text(model: &Model) -> &'static str {
+    use crate::tui::model::RunPhase;
+    match model.run.phase {
+        RunPhase::NotReady => "nothing prepared: pick a dataset on the start screen",
+        RunPhase::Preparing => "scanning the dataset…",
+        RunPhase::Ready => "ready: press r to run",
+        RunPhase::Connecting => "connecting to the server…",
+        RunPhase::Paused => "paused: space resumes",
+        RunPhase::Running => "waiting for answers…",
+        RunPhase::Finished { .. } => "run finished: r runs again",
+        RunPhase::Viewing => "past session (read-only): r re-runs it",
+    }
+}
+
+/// The last `width` columns of `s` (streams show their newest text).
+fn tail(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_owned();
+    }
+    let mut used = 0;
+    let mut start = s.len();
+    for (i, c) in s.char_indices().rev() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + cw + 1 > width {
+            break;
+        }
+        used += cw;
+        start = i;
+    }
+    format!("…{}", &s[start..])
+}
+
+fn finished(frame: &mut Frame, area: Rect, model: &Model) {
+    let theme = &model.theme;
+    let inner = pane(frame, area, " Latest finished ", theme, false);
+    let rows = inner.height as usize;
+    let w = inner.width as usize;
+    let lines: Vec<Line> = model
+        .run
+        .recent
+        .iter()
+        .rev()
+        .take(rows)
+        .filter_map(|&i| model.run.results.get(i).and_then(Option::as_ref))
+        .map(|r| finished_line(r, w, model))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// One finished item: mark, file, truth → parsed (step), latency; or the error.
+pub fn finished_line<'a>(r: &ItemResult, w: usize, model: &'a Model) -> Line<'a> {
+    let theme = &model.theme;
+    let (mark, style) = if r.is_error() {
+        ("✗", theme.error)
+    } else if r.is_correct() {
+        ("✓", theme.ok)
+    } else if r.is_unparsed() {
+        ("?", theme.warn)
+    } else {
+        ("✗", theme.warn)
+    };
+    let name = fit(&r.image, 22);
+    let mut spans = vec![Span::styled(format!("{mark} "), style), Span::styled(left(&name, 23), theme.muted)];
+    if let Some(err) = &r.error {
+        spans.push(Span::styled(fit(&one_line(err), w.saturating_sub(26)), theme.error));
+        return Line::from(spans);
+    }
+    let parsed = r.label.as_deref().map_or_else(|| "(unparsed)".to_owned(), one_line);
+    let step = r.parse.map(step_name).unwrap_or_default();
+    let rest = format!(
+        "{} → {} {} {}{}",
+        fit(&r.truth, 10),
+        fit(&parsed, 12),
+        step,
+        duration(std::time::Duration::from_millis(r.latency_ms)),
+        if r.cached { " cached" } else { "" }
+    );
+    spans.push(Span::styled(fit(&rest, w.saturating_sub(25)), style));
+    Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail;
+
+    #[test]
+    fn tail_keeps_the_newest_text() {
+        assert_eq!(tail("abc", 5), "abc");
+        assert_eq!(tail("abcdef", 4), "…def");
+        assert_eq!(tail("abcdef", 0), "…");
+    }
+}

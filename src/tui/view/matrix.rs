@@ -1,0 +1,219 @@
+//! The confusion matrix pane: a heat map coloured by row-normalised rate with counts, true
+//! labels as rows, predicted labels (then `(unparsed)`) as columns, row and column totals,
+//! sticky headers while scrolling; or the most-confused-pairs list. Work is O(visible cells).
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use unicode_width::UnicodeWidthStr;
+
+use crate::domain::parse::UNPARSED;
+use crate::tui::model::scroll_offset;
+use crate::tui::model::{MatrixMode, Model};
+
+use super::format::{left, pct, right};
+use super::pane;
+
+/// Column and row geometry of the visible part of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Geometry {
+    /// Width of the row-label column.
+    pub label_w: u16,
+    /// Width of one count cell (including its leading space).
+    pub cell_w: u16,
+    /// Width of the row-total column (0 when it does not fit).
+    pub total_w: u16,
+    /// Visible count columns.
+    pub cols: usize,
+    /// Visible label rows.
+    pub rows: usize,
+    /// Whether the column-totals row is drawn.
+    pub totals_row: bool,
+    /// First visible row.
+    pub row_off: usize,
+    /// First visible column.
+    pub col_off: usize,
+}
+
+fn digits(n: u64) -> u16 {
+    n.max(1).ilog10() as u16 + 1
+}
+
+/// Display name of a column label (`(unparsed)` is shortened).
+pub fn col_name(label: &str) -> &str {
+    if label == UNPARSED { "unp" } else { label }
+}
+
+impl Geometry {
+    /// Fits the matrix of `model` into `inner`.
+    pub fn new(inner: Rect, model: &Model) -> Geometry {
+        let axis = &model.run.axis;
+        let widest_row = axis.rows.iter().map(|l| l.width()).max().unwrap_or(1);
+        let label_w = (widest_row as u16).clamp(3, 12) + 1;
+        let widest_col = axis.cols.iter().map(|l| col_name(l).width()).max().unwrap_or(1) as u16;
+        let count_digits = digits(model.run.total as u64);
+        let cell_w = count_digits.max(widest_col.min(6)).clamp(2, 7) + 1;
+        let mut total_w = count_digits.max(1) + 1;
+        if inner.width < label_w + cell_w + total_w {
+            total_w = 0;
+        }
+        let cols = (inner.width.saturating_sub(label_w + total_w) / cell_w) as usize;
+        let totals_row = inner.height >= 4;
+        let rows = inner.height.saturating_sub(1 + u16::from(totals_row)) as usize;
+        let cur = model.matrix.cursor;
+        let row_off = scroll_offset(cur.row.saturating_sub(1), rows, axis.rows.len());
+        let col_off = scroll_offset(cur.col.saturating_sub(1), cols, axis.cols.len());
+        Geometry { label_w, cell_w, total_w, cols, rows, totals_row, row_off, col_off }
+    }
+}
+
+/// Draws the matrix pane (or the pairs list) into `area`.
+pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    if model.matrix.mode == MatrixMode::Pairs {
+        return render_pairs(frame, area, model);
+    }
+    let axis = &model.run.axis;
+    let probe = Geometry::new(area.inner(ratatui::layout::Margin::new(1, 1)), model);
+    let title = if probe.rows < axis.rows.len() || probe.cols < axis.cols.len() {
+        format!(
+            " Confusion matrix · rows {}-{}/{} cols {}-{}/{} ",
+            probe.row_off + 1,
+            (probe.row_off + probe.rows).min(axis.rows.len()),
+            axis.rows.len(),
+            probe.col_off + 1,
+            (probe.col_off + probe.cols).min(axis.cols.len()),
+            axis.cols.len()
+        )
+    } else {
+        " Confusion matrix · true ↓ predicted → ".to_owned()
+    };
+    let inner = pane(frame, area, &title, &model.theme, model.screen == crate::tui::model::Screen::Run);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    if axis.rows.is_empty() {
+        let buf = frame.buffer_mut();
+        buf.set_stringn(inner.x, inner.y, "no labels yet", inner.width as usize, model.theme.muted);
+        return;
+    }
+    let g = Geometry::new(inner, model);
+    draw_grid(frame.buffer_mut(), inner, &g, model);
+}
+
+fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
+    let theme = &model.theme;
+    let run = &model.run;
+    let axis = &run.axis;
+    let metrics = &run.metrics;
+    let cur = model.matrix.cursor;
+    let max_x = inner.x + inner.width;
+    let put = |buf: &mut Buffer, x: u16, y: u16, s: &str, style: Style| {
+        if x < max_x {
+            buf.set_stringn(x, y, s, (max_x - x) as usize, style);
+        }
+    };
+    let sel = theme.selection;
+    let visible_cols = g.col_off..(g.col_off + g.cols).min(axis.cols.len());
+    let visible_rows = g.row_off..(g.row_off + g.rows).min(axis.rows.len());
+    let cw = g.cell_w as usize;
+    // Header row (sticky).
+    let y = inner.y;
+    let corner = if run.errors > 0 { format!("err {}", run.errors) } else { "t\\p".to_owned() };
+    let corner_style = match (cur.row, cur.col, run.errors > 0) {
+        (0, 0, _) => sel,
+        (_, _, true) => theme.error,
+        _ => theme.muted,
+    };
+    put(buf, inner.x, y, &left(&corner, g.label_w as usize - 1), corner_style);
+    for (i, c) in visible_cols.clone().enumerate() {
+        let x = inner.x + g.label_w + i as u16 * g.cell_w;
+        let style = if cur.row == 0 && cur.col == c + 1 {
+            sel
+        } else if cur.col == c + 1 {
+            theme.accent
+        } else {
+            theme.title
+        };
+        put(buf, x, y, &right(col_name(&axis.cols[c]), cw), style);
+    }
+    let total_x = inner.x + g.label_w + g.cols as u16 * g.cell_w;
+    if g.total_w > 0 {
+        put(buf, total_x, y, &right("Σ", g.total_w as usize), theme.muted);
+    }
+    // Body rows.
+    for (i, r) in visible_rows.enumerate() {
+        let y = inner.y + 1 + i as u16;
+        let truth = &axis.rows[r];
+        let label_style = if cur.row == r + 1 && cur.col == 0 {
+            sel
+        } else if cur.row == r + 1 {
+            theme.accent
+        } else {
+            theme.title
+        };
+        put(buf, inner.x, y, &left(truth, g.label_w as usize - 1), label_style);
+        let row_total = metrics.true_count(truth);
+        for (j, c) in visible_cols.clone().enumerate() {
+            let x = inner.x + g.label_w + j as u16 * g.cell_w;
+            let pred = &axis.cols[c];
+            let n = metrics.count(truth, pred);
+            let mut style = if n == 0 {
+                theme.zero
+            } else {
+                theme.heat(n as f64 / row_total.max(1) as f64)
+            };
+            if truth == pred {
+                style = style.add_modifier(Modifier::BOLD);
+            }
+            if cur.row == r + 1 && cur.col == c + 1 {
+                style = sel.add_modifier(Modifier::BOLD);
+            }
+            let text = if n == 0 { "·".to_owned() } else { n.to_string() };
+            put(buf, x, y, &right(&text, cw), style);
+        }
+        if g.total_w > 0 {
+            put(buf, total_x, y, &right(&row_total.to_string(), g.total_w as usize), theme.muted);
+        }
+    }
+    // Column totals (sticky at the bottom of the grid).
+    if g.totals_row {
+        let y = inner.y + inner.height - 1;
+        put(buf, inner.x, y, &left("Σ", g.label_w as usize - 1), theme.muted);
+        for (j, c) in visible_cols.enumerate() {
+            let x = inner.x + g.label_w + j as u16 * g.cell_w;
+            let n = metrics.predicted_count(&axis.cols[c]);
+            put(buf, x, y, &right(&n.to_string(), cw), theme.muted);
+        }
+        if g.total_w > 0 {
+            let n = (run.done - run.errors).to_string();
+            put(buf, total_x, y, &right(&n, g.total_w as usize), theme.muted);
+        }
+    }
+}
+
+fn render_pairs(frame: &mut Frame, area: Rect, model: &Model) {
+    let run = &model.run;
+    let theme = &model.theme;
+    let title = format!(" Most confused pairs · {} classes · c: full matrix ", run.axis.rows.len());
+    let inner = pane(frame, area, &title, theme, true);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let buf = frame.buffer_mut();
+    if run.pairs.is_empty() {
+        buf.set_stringn(inner.x, inner.y, "no confusions yet", inner.width as usize, theme.muted);
+        return;
+    }
+    let rows = inner.height as usize;
+    let off = scroll_offset(model.matrix.pair_selected, rows, run.pairs.len());
+    let w = inner.width as usize;
+    for (i, &(r, c, n)) in run.pairs.iter().enumerate().skip(off).take(rows) {
+        let truth = &run.axis.rows[r];
+        let pred = col_name(&run.axis.cols[c]);
+        let share = n as f64 / (run.metrics.true_count(truth)).max(1) as f64;
+        let line = format!("{:>6}  {}  →  {}  {:>6} of true {}", n, left(truth, 10), left(pred, 10), pct(Some(share)), truth);
+        let style = if i == model.matrix.pair_selected { theme.selection } else { theme.heat(share) };
+        buf.set_stringn(inner.x, inner.y + (i - off) as u16, left(&line, w), w, style);
+    }
+}

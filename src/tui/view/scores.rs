@@ -1,0 +1,169 @@
+//! The classes pane beside the matrix: each class's predicted share against its true share
+//! (so a skew toward one label shows within a few dozen images), per-class precision, recall,
+//! F1 and support, then accuracy, macro and weighted averages. Scrolls with the matrix rows.
+//! Columns drop out as the pane narrows. O(visible rows) per frame.
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use crate::tui::model::{Model, scroll_offset};
+
+use super::format::{left, pct, right, score};
+use super::pane;
+
+/// Which columns fit in `width`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Columns {
+    label: usize,
+    prf: bool,
+    support: bool,
+    bar: usize,
+}
+
+impl Columns {
+    fn fit(width: usize) -> Columns {
+        let label = 8;
+        let base = label + 14; // label + pred% + true%
+        let prf = width >= base + 18;
+        let support = width >= base + 18 + 6;
+        let used = base + if prf { 18 } else { 0 } + if support { 6 } else { 0 };
+        let bar = width.saturating_sub(used + 1);
+        let bar = if bar >= 6 { bar.min(24) } else { 0 };
+        Columns { label, prf, support, bar }
+    }
+}
+
+/// Draws the classes pane.
+pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    let inner = pane(frame, area, " Classes · predicted vs true share · scores ", &model.theme, false);
+    if inner.width < 4 || inner.height == 0 {
+        return;
+    }
+    let summary_h: u16 = if inner.height >= 8 { 3 } else { 0 };
+    let table = Rect { height: inner.height - summary_h, ..inner };
+    draw_table(frame.buffer_mut(), table, model);
+    if summary_h > 0 {
+        let at = Rect { y: inner.y + table.height, height: summary_h, ..inner };
+        draw_summary(frame.buffer_mut(), at, model);
+    }
+}
+
+fn draw_table(buf: &mut Buffer, area: Rect, model: &Model) {
+    let theme = &model.theme;
+    let run = &model.run;
+    let metrics = &run.metrics;
+    let cols = Columns::fit(area.width as usize);
+    let w = area.width as usize;
+    let recorded = (run.done - run.errors).max(1) as f64;
+    let mut header = format!("{}{}{}", left("class", cols.label), right("pred", 7), right("true", 7));
+    if cols.prf {
+        header += &format!("{}{}{}", right("P", 6), right("R", 6), right("F1", 6));
+    }
+    if cols.support {
+        header += &right("n", 6);
+    }
+    buf.set_stringn(area.x, area.y, left(&header, w), w, theme.muted);
+    let rows = area.height.saturating_sub(1) as usize;
+    let n = run.axis.rows.len();
+    let off = scroll_offset(model.matrix.cursor.row.saturating_sub(1), rows, n);
+    let max_share = run
+        .axis
+        .rows
+        .iter()
+        .skip(off)
+        .take(rows)
+        .map(|l| (metrics.predicted_count(l)).max(metrics.true_count(l)))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64
+        / recorded;
+    for (i, label) in run.axis.rows.iter().enumerate().skip(off).take(rows) {
+        let y = area.y + 1 + (i - off) as u16;
+        let pred_share = metrics.predicted_count(label) as f64 / recorded;
+        let true_share = metrics.true_count(label) as f64 / recorded;
+        let skewed = run.done - run.errors >= 20 && pred_share > 1.5 * true_share + 0.02;
+        let label_style = if model.matrix.cursor.row == i + 1 { theme.accent } else { theme.title };
+        let mut x = area.x;
+        let mut put = |buf: &mut Buffer, s: &str, style| {
+            if x < area.x + area.width {
+                buf.set_stringn(x, y, s, (area.x + area.width - x) as usize, style);
+            }
+            x += s.chars().count() as u16;
+        };
+        put(buf, &left(label, cols.label), label_style);
+        put(buf, &right(&pct(Some(pred_share)), 7), if skewed { theme.warn } else { theme.text });
+        put(buf, &right(&pct(Some(true_share)), 7), theme.muted);
+        if cols.prf || cols.support {
+            let s = metrics.scores(label);
+            if cols.prf {
+                put(buf, &right(&score(s.precision), 6), theme.text);
+                put(buf, &right(&score(s.recall), 6), theme.text);
+                put(buf, &right(&score(s.f1), 6), theme.text);
+            }
+            if cols.support {
+                put(buf, &right(&s.support.to_string(), 6), theme.muted);
+            }
+        }
+        if cols.bar > 0 {
+            put(buf, " ", theme.text);
+            put(buf, &bar(pred_share / max_share, true_share / max_share, cols.bar), if skewed { theme.warn } else { theme.accent });
+        }
+    }
+}
+
+/// A bar `width` wide filled to `fill` (0..=1) with a `│` marker at `mark`.
+pub fn bar(fill: f64, mark: f64, width: usize) -> String {
+    let filled = ((fill.clamp(0.0, 1.0)) * width as f64).round() as usize;
+    let marker = ((mark.clamp(0.0, 1.0)) * width as f64).round() as usize;
+    (0..width)
+        .map(|i| {
+            if i + 1 == marker.max(1) && mark > 0.0 {
+                '│'
+            } else if i < filled {
+                '█'
+            } else {
+                ' '
+            }
+        })
+        .collect()
+}
+
+fn draw_summary(buf: &mut Buffer, area: Rect, model: &Model) {
+    let theme = &model.theme;
+    let metrics = &model.run.metrics;
+    let w = area.width as usize;
+    let acc = model.run.accuracy();
+    let line = |name: &str, s: crate::domain::metrics::ClassScores| {
+        format!("{} P {}  R {}  F1 {}", left(name, 9), score(s.precision), score(s.recall), score(s.f1))
+    };
+    let lines = [
+        (format!("{} {}", left("accuracy", 9), pct(acc)), theme.ok),
+        (line("macro", metrics.macro_avg()), theme.text),
+        (line("weighted", metrics.weighted_avg()), theme.text),
+    ];
+    for (i, (text, style)) in lines.iter().enumerate().take(area.height as usize) {
+        buf.set_stringn(area.x, area.y + i as u16, left(text, w), w, *style);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bar_fills_and_marks() {
+        assert_eq!(bar(0.5, 0.25, 8), "█│██    ");
+        assert_eq!(bar(0.0, 0.0, 4), "    ");
+        assert_eq!(bar(1.0, 1.0, 3), "██│");
+    }
+
+    #[test]
+    fn columns_drop_out_as_the_pane_narrows() {
+        assert!(!Columns::fit(20).prf);
+        assert!(Columns::fit(40).prf);
+        assert!(Columns::fit(46).support);
+        assert_eq!(Columns::fit(46).bar, 0);
+        assert!(Columns::fit(60).bar > 0);
+    }
+}

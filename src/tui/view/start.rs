@@ -1,0 +1,122 @@
+//! The start screen: the form (dataset, template, backend, host, model, past session) on the
+//! left; on the right the server's state (models with vision ones marked, or why it cannot be
+//! reached and what to do), path completions and past sessions.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::domain::sanitize::one_line;
+use crate::tui::model::{Field, ModelsStatus, Model, Picker};
+
+use super::format::{fit, left};
+use super::pane;
+
+/// Draws the start screen.
+pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    let [body, hint] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let side_w = if body.width >= 90 { body.width * 2 / 5 } else { 0 };
+    let [form_area, side] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(side_w)]).areas(body);
+    let [form_area, extra] = if side_w == 0 && form_area.height >= 18 {
+        Layout::vertical([Constraint::Length(10), Constraint::Fill(1)]).areas(form_area)
+    } else {
+        [form_area, Rect::default()]
+    };
+    form(frame, form_area, model);
+    if side.width > 0 {
+        sidebar(frame, side, model);
+    } else if extra.height > 0 {
+        sidebar(frame, extra, model);
+    }
+    let keys = "↑↓ field · ←→ choose · Tab complete · Enter open · r prepare · ? help · q quit";
+    frame.render_widget(Paragraph::new(Line::styled(fit(keys, hint.width as usize), model.theme.muted)), hint);
+}
+
+fn picker_value(p: &Picker) -> String {
+    match p.chosen.and_then(|i| p.choices.get(i)) {
+        Some(c) => format!("{}  ({}/{})", c.label, p.chosen.unwrap_or(0) + 1, p.choices.len()),
+        None if p.choices.is_empty() => p.input.clone(),
+        None => format!("{}  (typed; ←→ {} choices)", p.input, p.choices.len()),
+    }
+}
+
+fn form(frame: &mut Frame, area: Rect, model: &Model) {
+    let theme = &model.theme;
+    let inner = pane(frame, area, " squint · start ", theme, true);
+    let f = &model.start;
+    let w = inner.width as usize;
+    let mut lines = Vec::new();
+    for (i, field) in Field::ALL.iter().enumerate() {
+        let value = match field {
+            Field::Dataset => picker_value(&f.dataset),
+            Field::Template => picker_value(&f.template),
+            Field::Backend => f.backend.input.clone(),
+            Field::Host => if f.host.is_empty() { "(default / environment)".to_owned() } else { f.host.clone() },
+            Field::Model => picker_value(&f.model),
+            Field::Session => match f.sessions.get(f.session_selected) {
+                Some(s) => format!("{} · {} · {} done", s.id, s.model, s.done),
+                None => "(none yet)".to_owned(),
+            },
+        };
+        let focused = i == f.focus;
+        let cursor = if focused && field.is_text() { "▏" } else { "" };
+        let label_style = if focused { theme.accent } else { theme.muted };
+        let value_style = if focused { theme.selection } else { theme.text };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} {} ", if focused { "›" } else { " " }, left(field.label(), 12)), label_style),
+            Span::styled(fit(&format!("{}{cursor}", one_line(&value)), w.saturating_sub(16)), value_style),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    if !f.completions.is_empty() {
+        lines.push(Line::styled("completions:", theme.muted));
+        for c in f.completions.iter().take(inner.height.saturating_sub(lines.len() as u16) as usize) {
+            lines.push(Line::styled(format!("  {}", one_line(c)), theme.text));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn sidebar(frame: &mut Frame, area: Rect, model: &Model) {
+    let theme = &model.theme;
+    let [server, sessions] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let inner = pane(frame, server, " Server ", theme, false);
+    let lines: Vec<Line> = match &model.start.models {
+        ModelsStatus::Unknown => vec![Line::styled("not asked yet (move off the host field)", theme.muted)],
+        ModelsStatus::Loading => vec![Line::styled("asking the server for its models…", theme.muted)],
+        ModelsStatus::Unreachable(e) => vec![
+            Line::styled(format!("unreachable: {}", one_line(e)), theme.error),
+            Line::styled("start it (`ollama serve`) or set the host, then move off the host field to retry.", theme.warn),
+            Line::styled("Browsing datasets, previews and past sessions still work.", theme.muted),
+        ],
+        ModelsStatus::Listed(models) if models.is_empty() => {
+            vec![Line::styled("no models: `ollama pull llava`", theme.warn)]
+        }
+        ModelsStatus::Listed(models) => models
+            .iter()
+            .map(|m| {
+                let (mark, style) = match m.vision {
+                    Some(true) => ("◉ vision ", theme.ok),
+                    Some(false) => ("○ text   ", theme.muted),
+                    None => ("· ?      ", theme.text),
+                };
+                Line::from(vec![Span::styled(mark, style), Span::styled(one_line(&m.name), theme.text)])
+            })
+            .collect(),
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+    let inner = pane(frame, sessions, " Recent sessions ", theme, false);
+    let lines: Vec<Line> = model
+        .start
+        .sessions
+        .iter()
+        .enumerate()
+        .take(inner.height as usize)
+        .map(|(i, s)| {
+            let style = if i == model.start.session_selected { theme.accent } else { theme.text };
+            Line::styled(fit(&format!("{} · {} · {} done", s.id, s.model, s.done), inner.width as usize), style)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

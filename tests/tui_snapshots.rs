@@ -1,0 +1,246 @@
+//! Whole frames of the workbench under ratatui's `TestBackend`: insta text snapshots at fixed
+//! sizes (the clock is injected through `Msg::Ticked`, so rates and ETAs are fixed), a few
+//! cell-colour assertions (text snapshots drop colour), and a sweep of sizes from 1x1 to
+//! 250x70 on every screen that must never panic.
+
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+
+use squint::engine::events::RunEvent;
+use squint::tui::fixtures;
+use squint::tui::model::{Level, MatrixCursor, Model, ModelsStatus, Overlay, Screen};
+use squint::tui::msg::{Choice, Choices, ModelChoice, Msg};
+use squint::tui::theme::Theme;
+use squint::tui::update::update;
+use squint::tui::view;
+
+fn draw(model: &Model) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(model.size.0, model.size.1)).expect("test terminal");
+    terminal
+        .draw(|f| {
+            view::render(f, model);
+        })
+        .expect("draw");
+    terminal
+}
+
+fn key(model: &mut Model, code: KeyCode) {
+    update(model, Msg::KeyPressed(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn start_model(width: u16, height: u16) -> Model {
+    let mut m = fixtures::model(width, height);
+    squint::tui::update::init(&mut m);
+    let choices = Choices {
+        datasets: vec![
+            Choice { label: "sample: digits".into(), value: "sample-data/digits".into() },
+            Choice { label: "recent: /home/me/pets".into(), value: "/home/me/pets".into() },
+        ],
+        templates: vec![Choice { label: "bundled: digits".into(), value: "digits".into() }],
+        sessions: Vec::new(),
+    };
+    update(&mut m, Msg::ChoicesLoaded(choices));
+    m
+}
+
+/// Finds the first cell whose symbol run equals `text` on row `y`; returns its x.
+fn find(buf: &Buffer, y: u16, text: &str) -> Option<u16> {
+    let width = buf.area.width;
+    let row: Vec<String> = (0..width).map(|x| buf[(x, y)].symbol().to_owned()).collect();
+    let line = row.concat();
+    let byte = line.find(text)?;
+    // Convert the byte offset back to a column (all symbols here are one column wide).
+    let mut acc = 0;
+    for (x, s) in row.iter().enumerate() {
+        if acc == byte {
+            return Some(x as u16);
+        }
+        acc += s.len();
+    }
+    None
+}
+
+#[test]
+fn start_screen() {
+    let mut m = start_model(100, 30);
+    update(
+        &mut m,
+        Msg::ModelsListed { host: "http://127.0.0.1:11434".into(), result: Err("connection refused".into()) },
+    );
+    insta::assert_snapshot!("start_unreachable", draw(&m).backend());
+    update(
+        &mut m,
+        Msg::ModelsListed {
+            host: "http://127.0.0.1:11434".into(),
+            result: Ok(vec![
+                ModelChoice { name: "llava:7b".into(), vision: Some(true) },
+                ModelChoice { name: "llama3".into(), vision: Some(false) },
+            ]),
+        },
+    );
+    assert!(matches!(m.start.models, ModelsStatus::Listed(_)));
+    insta::assert_snapshot!("start_models", draw(&m).backend());
+}
+
+#[test]
+fn run_screen_mid_run() {
+    let (m, _) = fixtures::running(120, 40, 10, 50, 137, 3, 60);
+    insta::assert_snapshot!("run_mid", draw(&m).backend());
+}
+
+#[test]
+fn run_screen_finished() {
+    let (mut m, t0) = fixtures::running(120, 40, 10, 20, 200, 0, 80);
+    update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
+    update(&mut m, Msg::Ticked(t0 + Duration::from_secs(500)));
+    insta::assert_snapshot!("run_finished", draw(&m).backend());
+}
+
+#[test]
+fn drill_down_on_a_wrong_cell() {
+    let (mut m, _) = fixtures::running(120, 40, 10, 20, 200, 0, 80);
+    m.matrix.cursor = MatrixCursor { row: 2, col: 4 }; // true 1 → predicted 3
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Drill);
+    key(&mut m, KeyCode::Char('n'));
+    insta::assert_snapshot!("drill", draw(&m).backend());
+}
+
+#[test]
+fn help_overlay() {
+    let (mut m, _) = fixtures::running(100, 30, 5, 10, 20, 1, 10);
+    key(&mut m, KeyCode::Char('?'));
+    assert_eq!(m.overlay, Some(Overlay::Help));
+    insta::assert_snapshot!("help", draw(&m).backend());
+}
+
+#[test]
+fn error_notice() {
+    let (mut m, _) = fixtures::running(100, 30, 5, 10, 20, 0, 10);
+    update(
+        &mut m,
+        Msg::Run(RunEvent::Aborted {
+            error: "server http://127.0.0.1:11434 unreachable after 3 retries: start it with `ollama serve`".into(),
+        }),
+    );
+    update(&mut m, Msg::Run(RunEvent::Finished { interrupted: true }));
+    assert_eq!(m.notices.back().map(|n| n.level), Some(Level::Error));
+    insta::assert_snapshot!("error_notice", draw(&m).backend());
+}
+
+#[test]
+fn small_terminal_80x24() {
+    let (m, _) = fixtures::running(80, 24, 10, 50, 123, 2, 40);
+    insta::assert_snapshot!("run_80x24", draw(&m).backend());
+}
+
+#[test]
+fn browse_screen() {
+    let mut m = start_model(100, 30);
+    key(&mut m, KeyCode::Enter);
+    let info = fixtures::prepared(&fixtures::labels(4), 5);
+    let generation = m.run.generation;
+    update(&mut m, Msg::Prepared { generation, result: Ok(info) });
+    assert_eq!(m.screen, Screen::Browse);
+    key(&mut m, KeyCode::Char('j'));
+    insta::assert_snapshot!("browse", draw(&m).backend());
+}
+
+#[test]
+fn many_classes_show_confused_pairs() {
+    let (m, _) = fixtures::running(120, 40, 40, 10, 400, 0, 80);
+    insta::assert_snapshot!("pairs", draw(&m).backend());
+}
+
+#[test]
+fn light_theme_with_colours() {
+    let (mut m, _) = fixtures::running(80, 24, 3, 10, 30, 0, 20);
+    let (light, warnings) = Theme::load(Some("light"), None, false);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    m.theme = light;
+    let terminal = draw(&m);
+    // The Debug form of a buffer lists every style run, so this snapshot keeps the colours.
+    insta::assert_snapshot!("light_theme", format!("{:?}", terminal.backend().buffer()));
+}
+
+#[test]
+fn heat_map_and_error_colours() {
+    let (m, _) = fixtures::running(120, 40, 3, 20, 60, 0, 30);
+    let terminal = draw(&m);
+    let buf = terminal.backend().buffer();
+    // Header row of the matrix is the first row inside the border (y = 1).
+    let corner_x = find(buf, 1, "err").expect("error count in the corner");
+    assert_eq!(buf[(corner_x, 1)].fg, m.theme.error.fg.unwrap_or(Color::Reset));
+    // Row of true "0" (y = 2): the diagonal cell's background is the heat colour of its rate.
+    let metrics = &m.run.metrics;
+    let rate = metrics.count("0", "0") as f64 / metrics.true_count("0") as f64;
+    let want = m.theme.heat(rate).bg.expect("heat colour");
+    let n = metrics.count("0", "0").to_string();
+    let label_w = 4; // "0" padded to the minimum label width
+    let x = (1..buf.area.width).find(|&x| x > label_w && buf[(x, 2)].symbol() == &n[..1]).expect("diagonal count");
+    assert_eq!(buf[(x, 2)].bg, want);
+    // A zero cell has no heat background.
+    let zero_x = find(buf, 3, "·").expect("a zero cell in row 1");
+    assert_ne!(buf[(zero_x, 3)].bg, want);
+}
+
+#[test]
+fn model_output_is_sanitised_on_screen() {
+    let (m, _) = fixtures::running(120, 40, 3, 10, 5, 2, 5);
+    let terminal = draw(&m);
+    let text = format!("{}", terminal.backend());
+    assert!(!text.contains('\u{1b}'));
+    assert!(text.contains("The digit shown"), "streamed text is visible");
+}
+
+#[test]
+fn no_panic_at_any_size() {
+    let sizes = [1u16, 2, 3, 5, 8, 13, 20, 24, 40, 70, 80, 120, 250];
+    let mut models: Vec<Model> = Vec::new();
+    models.push(start_model(80, 24));
+    let (run, _) = fixtures::running(80, 24, 12, 10, 100, 2, 10);
+    models.push(run);
+    let (mut drill, _) = fixtures::running(80, 24, 5, 10, 40, 0, 10);
+    drill.matrix.cursor = MatrixCursor { row: 1, col: 0 };
+    key(&mut drill, KeyCode::Enter);
+    models.push(drill);
+    let (mut help, _) = fixtures::running(80, 24, 5, 10, 40, 0, 10);
+    key(&mut help, KeyCode::Char('?'));
+    models.push(help);
+    let (mut full, _) = fixtures::running(80, 24, 5, 10, 40, 0, 10);
+    key(&mut full, KeyCode::Enter);
+    key(&mut full, KeyCode::Char('o'));
+    models.push(full);
+    let (mut quit, _) = fixtures::running(80, 24, 5, 10, 40, 1, 10);
+    key(&mut quit, KeyCode::Char('q'));
+    models.push(quit);
+    let (mut pairs, _) = fixtures::running(80, 24, 60, 3, 150, 0, 10);
+    pairs.notify(Level::Error, "a long error message that has to wrap somewhere in a narrow box");
+    models.push(pairs);
+    let mut browse = start_model(80, 24);
+    key(&mut browse, KeyCode::Enter);
+    let generation = browse.run.generation;
+    update(&mut browse, Msg::Prepared { generation, result: Ok(fixtures::prepared(&fixtures::labels(3), 4)) });
+    models.push(browse);
+    for model in &mut models {
+        for &w in &sizes {
+            for &h in &sizes {
+                if h > 70 {
+                    continue;
+                }
+                update(model, Msg::Resized { width: w, height: h });
+                let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+                terminal
+                    .draw(|f| {
+                        view::render(f, model);
+                    })
+                    .unwrap_or_else(|e| panic!("{w}x{h} on {:?}: {e}", model.screen));
+            }
+        }
+    }
+}
