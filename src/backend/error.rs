@@ -35,7 +35,9 @@ pub enum BackendError {
         detail: String,
     },
     /// The request (including the whole answer stream) took longer than `--timeout`.
-    #[error("{host} did not finish answering within {secs:.0} s; raise --timeout or lower --concurrency")]
+    #[error(
+        "{host} did not finish answering within {secs:.0} s; raise --timeout or lower --concurrency"
+    )]
     Timeout {
         /// Base URL of the server.
         host: String,
@@ -63,7 +65,9 @@ pub enum BackendError {
         hint: String,
     },
     /// The model cannot see images.
-    #[error("model '{model}' on {host} has no vision support ({detail}); pick a vision model (see `squint models`)")]
+    #[error(
+        "model '{model}' on {host} has no vision support ({detail}); pick a vision model (see `squint models`)"
+    )]
     NotVision {
         /// Base URL of the server.
         host: String,
@@ -73,7 +77,9 @@ pub enum BackendError {
         detail: String,
     },
     /// The server rejected the credentials.
-    #[error("{host} rejected the API key (HTTP {status}: {message}); set {env_var} to a valid key or pass --api-key-env NAME")]
+    #[error(
+        "{host} rejected the API key (HTTP {status}: {message}); set {env_var} to a valid key or pass --api-key-env NAME"
+    )]
     Auth {
         /// Base URL of the server.
         host: String,
@@ -93,7 +99,9 @@ pub enum BackendError {
         message: String,
     },
     /// The answer stream ended before the server said it was done.
-    #[error("the answer stream from {host} ended early ({detail}); the server may have crashed or restarted")]
+    #[error(
+        "the answer stream from {host} ended early ({detail}); the server may have crashed or restarted"
+    )]
     CutStream {
         /// Base URL of the server.
         host: String,
@@ -115,7 +123,9 @@ fn status_hint(status: u16) -> &'static str {
         429 => " (rate limited; lower --concurrency)",
         503 => " (server busy or queue full; lower --concurrency)",
         500..=599 => " (server error; check the server's log)",
-        400 => " (the server rejected the request; check --model, the template options and the server version)",
+        400 => {
+            " (the server rejected the request; check --model, the template options and the server version)"
+        }
         _ => "",
     }
 }
@@ -131,9 +141,10 @@ impl BackendError {
             | Self::CutStream { .. }
             | Self::BadResponse { .. } => true,
             Self::Http { status, .. } => *status == 429 || (500..=599).contains(status),
-            Self::Config { .. } | Self::ModelNotFound { .. } | Self::NotVision { .. } | Self::Auth { .. } => {
-                false
-            }
+            Self::Config { .. }
+            | Self::ModelNotFound { .. }
+            | Self::NotVision { .. }
+            | Self::Auth { .. } => false,
         }
     }
 
@@ -151,7 +162,10 @@ impl BackendError {
 
     /// Builds a `Timeout` from the configured duration.
     pub(crate) fn timeout(host: &str, after: Duration) -> Self {
-        Self::Timeout { host: host.to_owned(), secs: after.as_secs_f64() }
+        Self::Timeout {
+            host: host.to_owned(),
+            secs: after.as_secs_f64(),
+        }
     }
 }
 
@@ -166,7 +180,11 @@ pub fn parse_error_body(body: &str) -> String {
         .ok()
         .and_then(|v| message_from_value(&v))
         .unwrap_or_else(|| body.trim().to_owned());
-    let message = if message.is_empty() { "no error message".to_owned() } else { message };
+    let message = if message.is_empty() {
+        "no error message".to_owned()
+    } else {
+        message
+    };
     shorten(&message)
 }
 
@@ -203,10 +221,19 @@ mod tests {
     #[test]
     fn parses_every_error_body_shape() {
         let cases = [
-            (r#"{"error":{"message":"bad model","type":"invalid_request_error","param":null,"code":null}}"#, "bad model"),
+            (
+                r#"{"error":{"message":"bad model","type":"invalid_request_error","param":null,"code":null}}"#,
+                "bad model",
+            ),
             (r#"{"error":"model 'x' not found"}"#, "model 'x' not found"),
-            (r#"{"object":"error","message":"x is not a multimodal model None","type":"BadRequestError","param":null,"code":400}"#, "x is not a multimodal model None"),
-            (r#"{"error":{"code":503,"type":"unavailable_error"}}"#, r#"{"code":503,"type":"unavailable_error"}"#),
+            (
+                r#"{"object":"error","message":"x is not a multimodal model None","type":"BadRequestError","param":null,"code":400}"#,
+                "x is not a multimodal model None",
+            ),
+            (
+                r#"{"error":{"code":503,"type":"unavailable_error"}}"#,
+                r#"{"code":503,"type":"unavailable_error"}"#,
+            ),
             ("404 page not found", "404 page not found"),
             ("  ", "no error message"),
             (r#"{"detail":"nope"}"#, r#"{"detail":"nope"}"#),
@@ -227,27 +254,98 @@ mod tests {
     #[test]
     fn retryable_and_fatal_classification() {
         let h = || "http://h:1".to_owned();
-        let http = |status| BackendError::Http { host: h(), status, message: String::new() };
+        let http = |status| BackendError::Http {
+            host: h(),
+            status,
+            message: String::new(),
+        };
         let cases: Vec<(BackendError, bool, bool)> = vec![
-            (BackendError::Unreachable { host: h(), detail: String::new(), hint: String::new() }, true, true),
-            (BackendError::Network { host: h(), detail: String::new() }, true, false),
-            (BackendError::timeout("h", Duration::from_secs(1)), true, false),
+            (
+                BackendError::Unreachable {
+                    host: h(),
+                    detail: String::new(),
+                    hint: String::new(),
+                },
+                true,
+                true,
+            ),
+            (
+                BackendError::Network {
+                    host: h(),
+                    detail: String::new(),
+                },
+                true,
+                false,
+            ),
+            (
+                BackendError::timeout("h", Duration::from_secs(1)),
+                true,
+                false,
+            ),
             (http(500), true, false),
             (http(503), true, false),
             (http(429), true, false),
             (http(400), false, false),
             (http(404), false, false),
-            (BackendError::ModelNotFound { host: h(), model: "m".into(), hint: String::new() }, false, true),
-            (BackendError::NotVision { host: h(), model: "m".into(), detail: String::new() }, false, true),
             (
-                BackendError::Auth { host: h(), status: 401, message: String::new(), env_var: "K".into() },
+                BackendError::ModelNotFound {
+                    host: h(),
+                    model: "m".into(),
+                    hint: String::new(),
+                },
                 false,
                 true,
             ),
-            (BackendError::MidStream { host: h(), message: String::new() }, true, false),
-            (BackendError::CutStream { host: h(), detail: String::new() }, true, false),
-            (BackendError::BadResponse { host: h(), detail: String::new() }, true, false),
-            (BackendError::Config { message: String::new() }, false, true),
+            (
+                BackendError::NotVision {
+                    host: h(),
+                    model: "m".into(),
+                    detail: String::new(),
+                },
+                false,
+                true,
+            ),
+            (
+                BackendError::Auth {
+                    host: h(),
+                    status: 401,
+                    message: String::new(),
+                    env_var: "K".into(),
+                },
+                false,
+                true,
+            ),
+            (
+                BackendError::MidStream {
+                    host: h(),
+                    message: String::new(),
+                },
+                true,
+                false,
+            ),
+            (
+                BackendError::CutStream {
+                    host: h(),
+                    detail: String::new(),
+                },
+                true,
+                false,
+            ),
+            (
+                BackendError::BadResponse {
+                    host: h(),
+                    detail: String::new(),
+                },
+                true,
+                false,
+            ),
+            (
+                BackendError::Config {
+                    message: String::new(),
+                },
+                false,
+                true,
+            ),
         ];
         for (err, retry, fatal) in cases {
             assert_eq!(err.is_retryable(), retry, "{err:?}");
@@ -264,8 +362,16 @@ mod tests {
             env_var: "MY_KEY".into(),
         };
         let text = err.to_string();
-        assert!(text.contains("http://h:1/v1") && text.contains("MY_KEY"), "{text}");
-        let text = BackendError::Http { host: "http://h".into(), status: 503, message: "queue full".into() }.to_string();
+        assert!(
+            text.contains("http://h:1/v1") && text.contains("MY_KEY"),
+            "{text}"
+        );
+        let text = BackendError::Http {
+            host: "http://h".into(),
+            status: 503,
+            message: "queue full".into(),
+        }
+        .to_string();
         assert!(text.contains("lower --concurrency"), "{text}");
     }
 }

@@ -47,8 +47,16 @@ pub fn resolve_ollama_host(raw: Option<&str>) -> String {
     if let Some(ip) = parse_ip(&host).filter(IpAddr::is_unspecified) {
         host = if ip.is_ipv4() { "127.0.0.1" } else { "::1" }.to_owned();
     }
-    let authority = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
-    if path.is_empty() { format!("{scheme}://{authority}") } else { format!("{scheme}://{authority}/{path}") }
+    let authority = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    if path.is_empty() {
+        format!("{scheme}://{authority}")
+    } else {
+        format!("{scheme}://{authority}/{path}")
+    }
 }
 
 /// Resolves the OpenAI-compatible base URL: `--host`, else `OPENAI_BASE_URL`, else an error.
@@ -64,11 +72,15 @@ pub fn resolve_openai_base(flag: Option<&str>, env: Option<&str>) -> Result<Stri
                 .to_owned(),
         })?;
     let url = reqwest::Url::parse(raw).map_err(|e| BackendError::Config {
-        message: format!("invalid base URL '{raw}' ({e}); pass --host like http://127.0.0.1:8080/v1"),
+        message: format!(
+            "invalid base URL '{raw}' ({e}); pass --host like http://127.0.0.1:8080/v1"
+        ),
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(BackendError::Config {
-            message: format!("base URL '{raw}' must start with http:// or https:// and name a host"),
+            message: format!(
+                "base URL '{raw}' must start with http:// or https:// and name a host"
+            ),
         });
     }
     Ok(raw.trim_end_matches('/').to_owned())
@@ -108,7 +120,9 @@ fn parse_ip(s: &str) -> Option<IpAddr> {
 /// Go prints IPv4-mapped IPv6 addresses in dotted form.
 fn go_ip_string(ip: IpAddr) -> String {
     match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or_else(|| v6.to_string(), |v4| v4.to_string()),
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or_else(|| v6.to_string(), |v4| v4.to_string()),
         IpAddr::V4(v4) => v4.to_string(),
     }
 }
@@ -130,7 +144,10 @@ mod tests {
             (Some("http://1.2.3.4"), "http://1.2.3.4:80"),
             (Some("http://1.2.3.4:1234"), "http://1.2.3.4:1234"),
             (Some("https://1.2.3.4"), "https://1.2.3.4:443"),
-            (Some("https://example.com/ollama"), "https://example.com:443/ollama"),
+            (
+                Some("https://example.com/ollama"),
+                "https://example.com:443/ollama",
+            ),
             (Some("[::1]"), "http://[::1]:11434"),
             (Some("::1"), "http://[::1]:11434"),
             (Some("[::1]:1337"), "http://[::1]:1337"),
@@ -170,19 +187,44 @@ mod tests {
     #[test]
     fn openai_base_resolution() {
         let ok = [
-            (Some("http://127.0.0.1:8080/v1/"), None, "http://127.0.0.1:8080/v1"),
-            (None, Some("https://api.openai.com/v1"), "https://api.openai.com/v1"),
-            (Some("http://flag/v1"), Some("http://env/v1"), "http://flag/v1"),
+            (
+                Some("http://127.0.0.1:8080/v1/"),
+                None,
+                "http://127.0.0.1:8080/v1",
+            ),
+            (
+                None,
+                Some("https://api.openai.com/v1"),
+                "https://api.openai.com/v1",
+            ),
+            (
+                Some("http://flag/v1"),
+                Some("http://env/v1"),
+                "http://flag/v1",
+            ),
             (Some(" "), Some("http://env/v1"), "http://env/v1"),
         ];
         for (flag, env, want) in ok {
             assert_eq!(resolve_openai_base(flag, env).ok().as_deref(), Some(want));
         }
-        for (flag, env) in [(None, None), (Some("localhost:8080"), None), (Some("ftp://x/v1"), None)] {
+        for (flag, env) in [
+            (None, None),
+            (Some("localhost:8080"), None),
+            (Some("ftp://x/v1"), None),
+        ] {
             let err = resolve_openai_base(flag, env).err();
-            assert!(matches!(err, Some(BackendError::Config { .. })), "{flag:?} {env:?} -> {err:?}");
+            assert!(
+                matches!(err, Some(BackendError::Config { .. })),
+                "{flag:?} {env:?} -> {err:?}"
+            );
         }
-        let msg = resolve_openai_base(None, None).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(msg.contains("--host") && msg.contains("OPENAI_BASE_URL"), "{msg}");
+        let msg = resolve_openai_base(None, None)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            msg.contains("--host") && msg.contains("OPENAI_BASE_URL"),
+            "{msg}"
+        );
     }
 }

@@ -77,28 +77,47 @@ impl Shared {
         if err.is_timeout() {
             BackendError::timeout(&self.base, self.timeout)
         } else if err.is_connect() {
-            BackendError::Unreachable { host: self.base.clone(), detail, hint: self.unreachable_hint().to_owned() }
+            BackendError::Unreachable {
+                host: self.base.clone(),
+                detail,
+                hint: self.unreachable_hint().to_owned(),
+            }
         } else if err.is_body() || err.is_decode() {
-            BackendError::CutStream { host: self.base.clone(), detail }
+            BackendError::CutStream {
+                host: self.base.clone(),
+                detail,
+            }
         } else {
-            BackendError::Network { host: self.base.clone(), detail }
+            BackendError::Network {
+                host: self.base.clone(),
+                detail,
+            }
         }
     }
 
     /// Maps an IO error raised while reading a streamed body.
     pub fn stream_io_error(&self, err: &std::io::Error) -> BackendError {
-        if let Some(inner) = err.get_ref().and_then(|e| e.downcast_ref::<reqwest::Error>()) {
+        if let Some(inner) = err
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<reqwest::Error>())
+        {
             return self.transport_error(inner);
         }
         if err.kind() == std::io::ErrorKind::InvalidData {
             return self.bad_response(format!("stream is not valid UTF-8 ({err})"));
         }
-        BackendError::CutStream { host: self.base.clone(), detail: err.to_string() }
+        BackendError::CutStream {
+            host: self.base.clone(),
+            detail: err.to_string(),
+        }
     }
 
     /// A `BadResponse` for this host.
     pub fn bad_response(&self, detail: String) -> BackendError {
-        BackendError::BadResponse { host: self.base.clone(), detail }
+        BackendError::BadResponse {
+            host: self.base.clone(),
+            detail,
+        }
     }
 
     /// Reads a non-success response and returns its status and parsed error message.
@@ -153,7 +172,10 @@ mod tests {
 
     #[test]
     fn api_key_with_newline_is_a_config_error() {
-        let err = ApiKey::new("a\nb", "MY_KEY").err().map(|e| e.to_string()).unwrap_or_default();
+        let err = ApiKey::new("a\nb", "MY_KEY")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("$MY_KEY") && !err.contains("a\nb"), "{err}");
     }
 

@@ -26,8 +26,17 @@ struct WireTop {
 
 impl From<WireLogprob> for TokenLogprob {
     fn from(w: WireLogprob) -> Self {
-        let top = w.top_logprobs.unwrap_or_default().into_iter().map(|t| (t.token, t.logprob)).collect();
-        TokenLogprob { token: w.token, logprob: w.logprob, top }
+        let top = w
+            .top_logprobs
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.token, t.logprob))
+            .collect();
+        TokenLogprob {
+            token: w.token,
+            logprob: w.logprob,
+            top,
+        }
     }
 }
 
@@ -46,7 +55,10 @@ pub fn label_confidence(logprobs: &[TokenLogprob], label: &str, labels: &[String
     if text.is_empty() || text != wanted {
         return None;
     }
-    let ambiguous = labels.iter().map(|l| normalize(l)).any(|l| l != wanted && l.starts_with(&wanted));
+    let ambiguous = labels
+        .iter()
+        .map(|l| normalize(l))
+        .any(|l| l != wanted && l.starts_with(&wanted));
     if ambiguous || !token.logprob.is_finite() {
         return None;
     }
@@ -100,12 +112,22 @@ mod tests {
     use super::*;
 
     fn toks(pieces: &[(&str, f64)]) -> Vec<TokenLogprob> {
-        pieces.iter().map(|(t, lp)| TokenLogprob { token: (*t).to_owned(), logprob: *lp, top: vec![] }).collect()
+        pieces
+            .iter()
+            .map(|(t, lp)| TokenLogprob {
+                token: (*t).to_owned(),
+                logprob: *lp,
+                top: vec![],
+            })
+            .collect()
     }
 
     #[test]
     fn confidence_table() {
-        let labels: Vec<String> = ["cat", "dog", "bird", "catfish"].iter().map(|s| (*s).to_owned()).collect();
+        let labels: Vec<String> = ["cat", "dog", "bird", "catfish"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
         let half = 0.5f64.ln();
         let cases: &[(&[(&str, f64)], &str, Option<f64>)] = &[
             // free output: first non-whitespace token
@@ -117,21 +139,82 @@ mod tests {
             // prefix of another label: ambiguous
             (&[("cat", half)], "cat", None),
             // constrained output
-            (&[("{\"", -0.01), ("label", -0.01), ("\":\"", -0.01), ("dog", half), ("\"}", -0.01)], "dog", Some(0.5)),
-            (&[("{", -0.01), ("\"label\"", -0.01), (": ", -0.01), ("\"dog", half), ("\"}", -0.01)], "dog", Some(0.5)),
-            (&[("{\"", -0.01), ("label", -0.01), ("\":", -0.01), (" \"", -0.01), ("dog", half), ("\"}", 0.0)], "dog", Some(0.5)),
-            (&[("{\"", -0.01), ("label", -0.01), ("\":\"", -0.01), ("bi", half), ("rd", -0.1)], "bird", None),
+            (
+                &[
+                    ("{\"", -0.01),
+                    ("label", -0.01),
+                    ("\":\"", -0.01),
+                    ("dog", half),
+                    ("\"}", -0.01),
+                ],
+                "dog",
+                Some(0.5),
+            ),
+            (
+                &[
+                    ("{", -0.01),
+                    ("\"label\"", -0.01),
+                    (": ", -0.01),
+                    ("\"dog", half),
+                    ("\"}", -0.01),
+                ],
+                "dog",
+                Some(0.5),
+            ),
+            (
+                &[
+                    ("{\"", -0.01),
+                    ("label", -0.01),
+                    ("\":", -0.01),
+                    (" \"", -0.01),
+                    ("dog", half),
+                    ("\"}", 0.0),
+                ],
+                "dog",
+                Some(0.5),
+            ),
+            (
+                &[
+                    ("{\"", -0.01),
+                    ("label", -0.01),
+                    ("\":\"", -0.01),
+                    ("bi", half),
+                    ("rd", -0.1),
+                ],
+                "bird",
+                None,
+            ),
             // label text inside the key must not be mistaken for the value
-            (&[("{\"", -0.01), ("label", -0.01), ("\":\"", -0.01), ("dog", half)], "label", None),
+            (
+                &[
+                    ("{\"", -0.01),
+                    ("label", -0.01),
+                    ("\":\"", -0.01),
+                    ("dog", half),
+                ],
+                "label",
+                None,
+            ),
             // JSON without a label key
-            (&[("{\"", -0.01), ("answer", -0.01), ("\":\"", -0.01), ("dog", half)], "dog", None),
+            (
+                &[
+                    ("{\"", -0.01),
+                    ("answer", -0.01),
+                    ("\":\"", -0.01),
+                    ("dog", half),
+                ],
+                "dog",
+                None,
+            ),
             (&[], "dog", None),
             (&[("dog", f64::NEG_INFINITY)], "dog", None),
         ];
         for (pieces, label, want) in cases {
             let got = label_confidence(&toks(pieces), label, &labels);
             match (got, want) {
-                (Some(g), Some(w)) => assert!((g - w).abs() < 1e-9, "{pieces:?} {label}: {g} != {w}"),
+                (Some(g), Some(w)) => {
+                    assert!((g - w).abs() < 1e-9, "{pieces:?} {label}: {g} != {w}")
+                }
                 _ => assert_eq!(got, *want, "{pieces:?} {label}"),
             }
         }

@@ -23,7 +23,9 @@ pub use error::{BackendError, parse_error_body};
 pub use host::{resolve_ollama_host, resolve_openai_base};
 pub use logprobs::label_confidence;
 pub use retry::{RetryPolicy, backoff};
-pub use types::{Attempted, ClassifyRequest, Completion, ModelEntry, ModelInfo, TokenEvent, TokenLogprob};
+pub use types::{
+    Attempted, ClassifyRequest, Completion, ModelEntry, ModelInfo, TokenEvent, TokenLogprob,
+};
 
 use http::{ApiKey, Shared};
 
@@ -84,12 +86,17 @@ impl Backend {
     }
 
     /// Like [`Backend::new`] with an explicit environment lookup (used by tests).
-    pub fn with_env(cfg: BackendConfig, env: impl Fn(&str) -> Option<String>) -> Result<Backend, BackendError> {
+    pub fn with_env(
+        cfg: BackendConfig,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Backend, BackendError> {
         let flag = cfg.host.as_deref().map(str::trim).filter(|h| !h.is_empty());
         let base = match cfg.kind {
             BackendKind::Ollama => {
                 let raw = flag.map(str::to_owned).or_else(|| env("OLLAMA_HOST"));
-                resolve_ollama_host(raw.as_deref()).trim_end_matches('/').to_owned()
+                resolve_ollama_host(raw.as_deref())
+                    .trim_end_matches('/')
+                    .to_owned()
             }
             BackendKind::Openai => resolve_openai_base(flag, env("OPENAI_BASE_URL").as_deref())?,
         };
@@ -108,7 +115,9 @@ impl Backend {
             .timeout(cfg.timeout)
             .user_agent(concat!("squint/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| BackendError::Config { message: format!("cannot set up the HTTP client: {e}") })?;
+            .map_err(|e| BackendError::Config {
+                message: format!("cannot set up the HTTP client: {e}"),
+            })?;
         tracing::debug!(kind = ?cfg.kind, host = %base, api_key = api_key.is_some(), "backend ready");
         let shared = Shared {
             kind: cfg.kind,
@@ -121,7 +130,9 @@ impl Backend {
             logprobs: cfg.logprobs,
             server_version: Mutex::new(None),
         };
-        Ok(Backend { shared: Arc::new(shared) })
+        Ok(Backend {
+            shared: Arc::new(shared),
+        })
     }
 
     /// The protocol.
@@ -177,15 +188,26 @@ impl Backend {
                 self.classify(req, &mut forward).await
             };
             let error = match result {
-                Ok(completion) => return Attempted { result: Ok(completion), attempts: attempt },
+                Ok(completion) => {
+                    return Attempted {
+                        result: Ok(completion),
+                        attempts: attempt,
+                    };
+                }
                 Err(error) => error,
             };
             let Some(wait) = policy.after_failure(attempt, &error) else {
-                return Attempted { result: Err(error), attempts: attempt };
+                return Attempted {
+                    result: Err(error),
+                    attempts: attempt,
+                };
             };
             tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, %error, "request failed, retrying");
             attempt += 1;
-            on_token(TokenEvent::Retrying { attempt, error: &error });
+            on_token(TokenEvent::Retrying {
+                attempt,
+                error: &error,
+            });
             tokio::time::sleep(wait).await;
         }
     }
@@ -196,14 +218,22 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     #[test]
     fn ollama_host_from_flag_then_env_then_default() {
         let mut cfg = BackendConfig::new(BackendKind::Ollama);
         let b = Backend::with_env(cfg.clone(), env_of(&[])).ok();
-        assert_eq!(b.as_ref().map(Backend::host), Some("http://127.0.0.1:11434"));
+        assert_eq!(
+            b.as_ref().map(Backend::host),
+            Some("http://127.0.0.1:11434")
+        );
         let b = Backend::with_env(cfg.clone(), env_of(&[("OLLAMA_HOST", "0.0.0.0:9999")])).ok();
         assert_eq!(b.as_ref().map(Backend::host), Some("http://127.0.0.1:9999"));
         cfg.host = Some("http://gpu-box:11434/".into());
@@ -216,10 +246,16 @@ mod tests {
         let cfg = BackendConfig::new(BackendKind::Openai);
         let err = Backend::with_env(cfg.clone(), env_of(&[])).err();
         assert!(matches!(err, Some(BackendError::Config { .. })), "{err:?}");
-        let env = env_of(&[("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1/"), ("OPENAI_API_KEY", "sk-topsecret")]);
+        let env = env_of(&[
+            ("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1/"),
+            ("OPENAI_API_KEY", "sk-topsecret"),
+        ]);
         let backend = Backend::with_env(cfg, env);
         let text = format!("{backend:?}");
         assert!(!text.contains("sk-topsecret"), "{text}");
-        assert_eq!(backend.as_ref().ok().map(Backend::host), Some("http://127.0.0.1:8080/v1"));
+        assert_eq!(
+            backend.as_ref().ok().map(Backend::host),
+            Some("http://127.0.0.1:8080/v1")
+        );
     }
 }

@@ -100,22 +100,33 @@ pub(crate) async fn classify(
     req: &ClassifyRequest,
     on_token: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Completion, BackendError> {
-    let version = shared.server_version.lock().map(|v| v.clone()).unwrap_or_default();
+    let version = shared
+        .server_version
+        .lock()
+        .map(|v| v.clone())
+        .unwrap_or_default();
     let logprobs = req.logprobs && version.as_deref().is_none_or(supports_logprobs);
     let body = chat_body(req, logprobs);
     tracing::debug!(host = %shared.base, model = %req.model, logprobs, "POST /api/chat");
-    let resp = shared.send(shared.client.post(shared.url("/api/chat")).json(&body)).await?;
+    let resp = shared
+        .send(shared.client.post(shared.url("/api/chat")).json(&body))
+        .await?;
     if !resp.status().is_success() {
         let (status, message) = shared.error_message(resp).await;
         return Err(status_error(shared, status.as_u16(), message, &req.model));
     }
-    let reader = StreamReader::new(resp.bytes_stream().map(|r| r.map_err(std::io::Error::other)));
+    let reader = StreamReader::new(
+        resp.bytes_stream()
+            .map(|r| r.map_err(std::io::Error::other)),
+    );
     let mut lines = FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_LINE));
     let mut completion = Completion::default();
     while let Some(line) = lines.next().await {
         let line = line.map_err(|e| match e {
             LinesCodecError::Io(io) => shared.stream_io_error(&io),
-            LinesCodecError::MaxLineLengthExceeded => shared.bad_response("stream line too long".to_owned()),
+            LinesCodecError::MaxLineLengthExceeded => {
+                shared.bad_response("stream line too long".to_owned())
+            }
         })?;
         if line.trim().is_empty() {
             continue;
@@ -137,17 +148,31 @@ fn apply_line(
     completion: &mut Completion,
     on_token: &mut (dyn FnMut(&str) + Send),
 ) -> Result<bool, BackendError> {
-    let chunk: ChatChunk = serde_json::from_str(line)
-        .map_err(|e| shared.bad_response(format!("unparseable stream line ({e}): {}", excerpt(line))))?;
+    let chunk: ChatChunk = serde_json::from_str(line).map_err(|e| {
+        shared.bad_response(format!("unparseable stream line ({e}): {}", excerpt(line)))
+    })?;
     if let Some(err) = chunk.error.filter(|e| !e.is_null()) {
         let message = message_from_value(&json!({"error": err})).unwrap_or_default();
-        return Err(BackendError::MidStream { host: shared.base.clone(), message });
+        return Err(BackendError::MidStream {
+            host: shared.base.clone(),
+            message,
+        });
     }
-    if let Some(piece) = chunk.message.and_then(|m| m.content).filter(|c| !c.is_empty()) {
+    if let Some(piece) = chunk
+        .message
+        .and_then(|m| m.content)
+        .filter(|c| !c.is_empty())
+    {
         on_token(&piece);
         completion.text.push_str(&piece);
     }
-    completion.logprobs.extend(chunk.logprobs.unwrap_or_default().into_iter().map(Into::into));
+    completion.logprobs.extend(
+        chunk
+            .logprobs
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into),
+    );
     if chunk.done {
         completion.done_reason = chunk.done_reason;
         completion.eval_count = chunk.eval_count;
@@ -159,20 +184,33 @@ fn apply_line(
 }
 
 /// Maps a non-success status of `/api/chat` or `/api/show`.
-pub(crate) fn status_error(shared: &Shared, status: u16, message: String, model: &str) -> BackendError {
+pub(crate) fn status_error(
+    shared: &Shared,
+    status: u16,
+    message: String,
+    model: &str,
+) -> BackendError {
     let host = shared.base.clone();
     match status {
-        404 if message.contains("not found") && !message.contains("page not found") => BackendError::ModelNotFound {
-            host,
-            model: model.to_owned(),
-            hint: format!("run `ollama pull {model}`, or pick one from `squint models`"),
-        },
+        404 if message.contains("not found") && !message.contains("page not found") => {
+            BackendError::ModelNotFound {
+                host,
+                model: model.to_owned(),
+                hint: format!("run `ollama pull {model}`, or pick one from `squint models`"),
+            }
+        }
         404 => BackendError::Http {
             host,
             status,
-            message: format!("{message} (is this an Ollama server? for OpenAI-compatible servers use --backend openai)"),
+            message: format!(
+                "{message} (is this an Ollama server? for OpenAI-compatible servers use --backend openai)"
+            ),
         },
-        _ => BackendError::Http { host, status, message },
+        _ => BackendError::Http {
+            host,
+            status,
+            message,
+        },
     }
 }
 
@@ -186,8 +224,16 @@ mod tests {
             model: "llava:7b".into(),
             system: Some("sys".into()),
             prompt: "what?".into(),
-            image: ImagePayload { bytes: bytes::Bytes::from_static(b"\x89PNG"), mime: "image/png" },
-            options: GenOptions { temperature: Some(0.0), seed: Some(7), num_ctx: Some(4096), ..GenOptions::default() },
+            image: ImagePayload {
+                bytes: bytes::Bytes::from_static(b"\x89PNG"),
+                mime: "image/png",
+            },
+            options: GenOptions {
+                temperature: Some(0.0),
+                seed: Some(7),
+                num_ctx: Some(4096),
+                ..GenOptions::default()
+            },
             constrained_labels: Some(vec!["cat".into(), "dog".into()]),
             logprobs: true,
         }
@@ -198,10 +244,19 @@ mod tests {
         let body = chat_body(&request(), true);
         assert_eq!(body["stream"], json!(true));
         assert_eq!(body["think"], json!(false));
-        assert_eq!(body["messages"][0], json!({"role": "system", "content": "sys"}));
+        assert_eq!(
+            body["messages"][0],
+            json!({"role": "system", "content": "sys"})
+        );
         assert_eq!(body["messages"][1]["images"], json!(["iVBORw=="]));
-        assert_eq!(body["options"], json!({"temperature": 0.0, "seed": 7, "num_ctx": 4096}));
-        assert_eq!(body["format"]["properties"]["label"]["enum"], json!(["cat", "dog"]));
+        assert_eq!(
+            body["options"],
+            json!({"temperature": 0.0, "seed": 7, "num_ctx": 4096})
+        );
+        assert_eq!(
+            body["format"]["properties"]["label"]["enum"],
+            json!(["cat", "dog"])
+        );
         assert_eq!(body["top_logprobs"], json!(5));
     }
 

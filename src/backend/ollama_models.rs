@@ -55,7 +55,10 @@ struct TagEntry {
 impl TagEntry {
     fn is(&self, model: &str) -> bool {
         let latest = format!("{model}:latest");
-        [Some(self.name.as_str()), self.model.as_deref()].into_iter().flatten().any(|n| n == model || n == latest)
+        [Some(self.name.as_str()), self.model.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(|n| n == model || n == latest)
     }
 }
 
@@ -71,7 +74,11 @@ pub(crate) fn supports_logprobs(version: &str) -> bool {
 fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
     let core = v.trim().trim_start_matches('v').split(['-', '+']).next()?;
     let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
-    Some((parts.next()??, parts.next().flatten().unwrap_or(0), parts.next().flatten().unwrap_or(0)))
+    Some((
+        parts.next()??,
+        parts.next().flatten().unwrap_or(0),
+        parts.next().flatten().unwrap_or(0),
+    ))
 }
 
 /// Checks server, model and vision support; remembers the server version.
@@ -103,11 +110,20 @@ pub(crate) async fn preflight(shared: &Shared, model: &str) -> Result<ModelInfo,
         )),
     }
     if !info.logprobs {
-        info.warnings.push(format!("Ollama {version} has no logprobs (needs 0.12.11); confidences will be empty"));
+        info.warnings.push(format!(
+            "Ollama {version} has no logprobs (needs 0.12.11); confidences will be empty"
+        ));
     }
     match tags(shared).await {
-        Ok(entries) => info.digest = entries.into_iter().find(|e| e.is(model)).and_then(|e| e.digest),
-        Err(e) => info.warnings.push(format!("could not read the model digest: {e}")),
+        Ok(entries) => {
+            info.digest = entries
+                .into_iter()
+                .find(|e| e.is(model))
+                .and_then(|e| e.digest)
+        }
+        Err(e) => info
+            .warnings
+            .push(format!("could not read the model digest: {e}")),
     }
     Ok(info)
 }
@@ -120,12 +136,20 @@ pub(crate) async fn list_models(shared: &Shared) -> Result<Vec<ModelEntry>, Back
     for e in entries {
         let vision = match &e.capabilities {
             Some(caps) => Some(caps.iter().any(|c| c == "vision")),
-            None => show(shared, &e.name).await.ok().and_then(|s| match s.capabilities {
-                Some(caps) => Some(caps.iter().any(|c| c == "vision")),
-                None => heuristic_vision(&s).then_some(true),
-            }),
+            None => show(shared, &e.name)
+                .await
+                .ok()
+                .and_then(|s| match s.capabilities {
+                    Some(caps) => Some(caps.iter().any(|c| c == "vision")),
+                    None => heuristic_vision(&s).then_some(true),
+                }),
         };
-        out.push(ModelEntry { name: e.name, vision, size: e.size, digest: e.digest });
+        out.push(ModelEntry {
+            name: e.name,
+            vision,
+            size: e.size,
+            digest: e.digest,
+        });
     }
     Ok(out)
 }
@@ -133,11 +157,17 @@ pub(crate) async fn list_models(shared: &Shared) -> Result<Vec<ModelEntry>, Back
 /// Servers older than 0.6.4 have no `capabilities`: a projector or a `clip` family means vision.
 fn heuristic_vision(show: &ShowResponse) -> bool {
     show.projector_info.as_ref().is_some_and(|p| !p.is_null())
-        || show.details.as_ref().and_then(|d| d.families.as_ref()).is_some_and(|f| f.iter().any(|x| x == "clip"))
+        || show
+            .details
+            .as_ref()
+            .and_then(|d| d.families.as_ref())
+            .is_some_and(|f| f.iter().any(|x| x == "clip"))
 }
 
 async fn fetch_version(shared: &Shared) -> Result<String, BackendError> {
-    let resp = shared.send(shared.client.get(shared.url("/api/version"))).await?;
+    let resp = shared
+        .send(shared.client.get(shared.url("/api/version")))
+        .await?;
     if !resp.status().is_success() {
         let (status, message) = shared.error_message(resp).await;
         return Err(shared.bad_response(format!(
@@ -145,30 +175,43 @@ async fn fetch_version(shared: &Shared) -> Result<String, BackendError> {
              for OpenAI-compatible servers use --backend openai"
         )));
     }
-    let v: VersionResponse = resp
-        .json()
-        .await
-        .map_err(|e| shared.bad_response(format!("GET /api/version: {e}; is this an Ollama server?")))?;
+    let v: VersionResponse = resp.json().await.map_err(|e| {
+        shared.bad_response(format!("GET /api/version: {e}; is this an Ollama server?"))
+    })?;
     Ok(v.version)
 }
 
 async fn show(shared: &Shared, model: &str) -> Result<ShowResponse, BackendError> {
-    let req = shared.client.post(shared.url("/api/show")).json(&json!({"model": model}));
+    let req = shared
+        .client
+        .post(shared.url("/api/show"))
+        .json(&json!({"model": model}));
     let resp = shared.send(req).await?;
     if !resp.status().is_success() {
         let (status, message) = shared.error_message(resp).await;
         return Err(status_error(shared, status.as_u16(), message, model));
     }
-    resp.json().await.map_err(|e| shared.bad_response(format!("POST /api/show: {e}")))
+    resp.json()
+        .await
+        .map_err(|e| shared.bad_response(format!("POST /api/show: {e}")))
 }
 
 async fn tags(shared: &Shared) -> Result<Vec<TagEntry>, BackendError> {
-    let resp = shared.send(shared.client.get(shared.url("/api/tags"))).await?;
+    let resp = shared
+        .send(shared.client.get(shared.url("/api/tags")))
+        .await?;
     if !resp.status().is_success() {
         let (status, message) = shared.error_message(resp).await;
-        return Err(BackendError::Http { host: shared.base.clone(), status: status.as_u16(), message });
+        return Err(BackendError::Http {
+            host: shared.base.clone(),
+            status: status.as_u16(),
+            message,
+        });
     }
-    let tags: TagsResponse = resp.json().await.map_err(|e| shared.bad_response(format!("GET /api/tags: {e}")))?;
+    let tags: TagsResponse = resp
+        .json()
+        .await
+        .map_err(|e| shared.bad_response(format!("GET /api/tags: {e}")))?;
     Ok(tags.models)
 }
 
@@ -197,15 +240,27 @@ mod tests {
     #[test]
     fn heuristic_vision_cases() {
         let parse = |v: Value| serde_json::from_value::<ShowResponse>(v).unwrap_or_default();
-        assert!(heuristic_vision(&parse(json!({"projector_info": {"clip.has_vision_encoder": true}}))));
-        assert!(heuristic_vision(&parse(json!({"details": {"families": ["llama", "clip"]}}))));
-        assert!(!heuristic_vision(&parse(json!({"details": {"families": ["llama"]}}))));
+        assert!(heuristic_vision(&parse(
+            json!({"projector_info": {"clip.has_vision_encoder": true}})
+        )));
+        assert!(heuristic_vision(&parse(
+            json!({"details": {"families": ["llama", "clip"]}})
+        )));
+        assert!(!heuristic_vision(&parse(
+            json!({"details": {"families": ["llama"]}})
+        )));
         assert!(!heuristic_vision(&parse(json!({"projector_info": null}))));
     }
 
     #[test]
     fn tag_entry_matching() {
-        let e = TagEntry { name: "llava:latest".into(), model: None, size: None, digest: None, capabilities: None };
+        let e = TagEntry {
+            name: "llava:latest".into(),
+            model: None,
+            size: None,
+            digest: None,
+            capabilities: None,
+        };
         assert!(e.is("llava") && e.is("llava:latest") && !e.is("llava:7b"));
     }
 }

@@ -66,7 +66,11 @@ pub(crate) fn chat_body(req: &ClassifyRequest) -> Value {
     if let Some(system) = &req.system {
         messages.push(json!({"role": "system", "content": system}));
     }
-    let data_url = format!("data:{};base64,{}", req.image.mime, STANDARD.encode(&req.image.bytes));
+    let data_url = format!(
+        "data:{};base64,{}",
+        req.image.mime,
+        STANDARD.encode(&req.image.bytes)
+    );
     messages.push(json!({"role": "user", "content": [
         {"type": "text", "text": req.prompt},
         {"type": "image_url", "image_url": {"url": data_url}},
@@ -110,7 +114,14 @@ pub(crate) async fn classify(
     on_token: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Completion, BackendError> {
     tracing::debug!(host = %shared.base, model = %req.model, logprobs = req.logprobs, "POST /chat/completions");
-    let resp = shared.send(shared.client.post(shared.url("/chat/completions")).json(&chat_body(req))).await?;
+    let resp = shared
+        .send(
+            shared
+                .client
+                .post(shared.url("/chat/completions"))
+                .json(&chat_body(req)),
+        )
+        .await?;
     if !resp.status().is_success() {
         let (status, message) = shared.error_message(resp).await;
         return Err(status_error(shared, status.as_u16(), message, &req.model));
@@ -132,7 +143,9 @@ pub(crate) async fn classify(
     while let Some(event) = events.next().await {
         let event = event.map_err(|e| match e {
             EventStreamError::Transport(t) => shared.transport_error(&t),
-            EventStreamError::Utf8(u) => shared.bad_response(format!("stream is not valid UTF-8 ({u})")),
+            EventStreamError::Utf8(u) => {
+                shared.bad_response(format!("stream is not valid UTF-8 ({u})"))
+            }
             EventStreamError::Parser(p) => shared.bad_response(format!("malformed SSE ({p})")),
         })?;
         let data = event.data.trim();
@@ -140,7 +153,10 @@ pub(crate) async fn classify(
             return Ok(completion);
         }
         if event.event == "error" {
-            return Err(BackendError::MidStream { host: shared.base.clone(), message: excerpt(data) });
+            return Err(BackendError::MidStream {
+                host: shared.base.clone(),
+                message: excerpt(data),
+            });
         }
         if !data.is_empty() {
             finished |= apply_data(shared, data, &mut completion, on_token)?;
@@ -163,11 +179,15 @@ fn apply_data(
     completion: &mut Completion,
     on_token: &mut (dyn FnMut(&str) + Send),
 ) -> Result<bool, BackendError> {
-    let chunk: Chunk = serde_json::from_str(data)
-        .map_err(|e| shared.bad_response(format!("unparseable stream data ({e}): {}", excerpt(data))))?;
+    let chunk: Chunk = serde_json::from_str(data).map_err(|e| {
+        shared.bad_response(format!("unparseable stream data ({e}): {}", excerpt(data)))
+    })?;
     if let Some(err) = chunk.error.filter(|e| !e.is_null()) {
         let message = message_from_value(&json!({"error": err})).unwrap_or_default();
-        return Err(BackendError::MidStream { host: shared.base.clone(), message });
+        return Err(BackendError::MidStream {
+            host: shared.base.clone(),
+            message,
+        });
     }
     if let Some(usage) = chunk.usage {
         completion.prompt_eval_count = usage.prompt_tokens.or(completion.prompt_eval_count);
@@ -175,13 +195,19 @@ fn apply_data(
     }
     let mut finished = false;
     if let Some(choice) = chunk.choices.into_iter().next() {
-        let piece = choice.delta.or(choice.message).and_then(|c| c.content).filter(|c| !c.is_empty());
+        let piece = choice
+            .delta
+            .or(choice.message)
+            .and_then(|c| c.content)
+            .filter(|c| !c.is_empty());
         if let Some(piece) = piece {
             on_token(&piece);
             completion.text.push_str(&piece);
         }
         let logprobs = choice.logprobs.and_then(|l| l.content).unwrap_or_default();
-        completion.logprobs.extend(logprobs.into_iter().map(Into::into));
+        completion
+            .logprobs
+            .extend(logprobs.into_iter().map(Into::into));
         if let Some(reason) = choice.finish_reason {
             completion.done_reason = Some(reason);
             finished = true;
@@ -191,14 +217,28 @@ fn apply_data(
 }
 
 /// Maps a non-success status of any OpenAI-compatible endpoint.
-pub(crate) fn status_error(shared: &Shared, status: u16, message: String, model: &str) -> BackendError {
+pub(crate) fn status_error(
+    shared: &Shared,
+    status: u16,
+    message: String,
+    model: &str,
+) -> BackendError {
     let host = shared.base.clone();
     let lower = message.to_lowercase();
     if lower.contains("image input is not supported") || lower.contains("not a multimodal model") {
-        return BackendError::NotVision { host, model: model.to_owned(), detail: message };
+        return BackendError::NotVision {
+            host,
+            model: model.to_owned(),
+            detail: message,
+        };
     }
     match status {
-        401 | 403 => BackendError::Auth { host, status, message, env_var: shared.api_key_env.clone() },
+        401 | 403 => BackendError::Auth {
+            host,
+            status,
+            message,
+            env_var: shared.api_key_env.clone(),
+        },
         404 if lower.contains("model") => BackendError::ModelNotFound {
             host,
             model: model.to_owned(),
@@ -207,9 +247,15 @@ pub(crate) fn status_error(shared: &Shared, status: u16, message: String, model:
         404 => BackendError::Http {
             host,
             status,
-            message: format!("{message} (check that --host / OPENAI_BASE_URL ends in the API prefix, usually /v1)"),
+            message: format!(
+                "{message} (check that --host / OPENAI_BASE_URL ends in the API prefix, usually /v1)"
+            ),
         },
-        _ => BackendError::Http { host, status, message },
+        _ => BackendError::Http {
+            host,
+            status,
+            message,
+        },
     }
 }
 
@@ -224,7 +270,10 @@ mod tests {
             model: "m".into(),
             system: None,
             prompt: "what?".into(),
-            image: ImagePayload { bytes: bytes::Bytes::from_static(b"\xff\xd8\xff"), mime: "image/jpeg" },
+            image: ImagePayload {
+                bytes: bytes::Bytes::from_static(b"\xff\xd8\xff"),
+                mime: "image/jpeg",
+            },
             options: GenOptions {
                 temperature: Some(0.0),
                 num_predict: Some(8),
@@ -240,11 +289,20 @@ mod tests {
     #[test]
     fn chat_body_has_openai_fields() {
         let body = chat_body(&request());
-        assert_eq!(body["messages"][0]["content"][1]["image_url"]["url"], json!("data:image/jpeg;base64,/9j/"));
+        assert_eq!(
+            body["messages"][0]["content"][1]["image_url"]["url"],
+            json!("data:image/jpeg;base64,/9j/")
+        );
         assert_eq!(body["max_tokens"], json!(8));
         assert_eq!(body["stream_options"], json!({"include_usage": true}));
-        assert_eq!(body["response_format"]["json_schema"]["strict"], json!(true));
-        assert_eq!(body["response_format"]["json_schema"]["schema"]["additionalProperties"], json!(false));
+        assert_eq!(
+            body["response_format"]["json_schema"]["strict"],
+            json!(true)
+        );
+        assert_eq!(
+            body["response_format"]["json_schema"]["schema"]["additionalProperties"],
+            json!(false)
+        );
         for key in ["top_k", "num_ctx", "seed", "logprobs", "top_logprobs"] {
             assert!(body.get(key).is_none(), "{key} must not be sent");
         }

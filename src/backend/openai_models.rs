@@ -22,7 +22,11 @@ struct ModelId {
 
 /// Checks that the server answers and the key is accepted; unknown models become warnings.
 pub(crate) async fn preflight(shared: &Shared, model: &str) -> Result<ModelInfo, BackendError> {
-    let mut info = ModelInfo { name: model.to_owned(), logprobs: shared.logprobs, ..ModelInfo::default() };
+    let mut info = ModelInfo {
+        name: model.to_owned(),
+        logprobs: shared.logprobs,
+        ..ModelInfo::default()
+    };
     match fetch(shared).await {
         Ok(ids) if ids.iter().any(|id| id == model) => {}
         Ok(ids) => info.warnings.push(format!(
@@ -30,7 +34,11 @@ pub(crate) async fn preflight(shared: &Shared, model: &str) -> Result<ModelInfo,
             shared.base,
             preview(&ids)
         )),
-        Err(e @ (BackendError::Unreachable { .. } | BackendError::Auth { .. } | BackendError::Timeout { .. })) => {
+        Err(
+            e @ (BackendError::Unreachable { .. }
+            | BackendError::Auth { .. }
+            | BackendError::Timeout { .. }),
+        ) => {
             return Err(e);
         }
         Err(e) => info.warnings.push(format!("could not list models: {e}")),
@@ -41,20 +49,37 @@ pub(crate) async fn preflight(shared: &Shared, model: &str) -> Result<ModelInfo,
 /// Lists the served models (vision unknown).
 pub(crate) async fn list_models(shared: &Shared) -> Result<Vec<ModelEntry>, BackendError> {
     let ids = fetch(shared).await?;
-    Ok(ids.into_iter().map(|name| ModelEntry { name, vision: None, size: None, digest: None }).collect())
+    Ok(ids
+        .into_iter()
+        .map(|name| ModelEntry {
+            name,
+            vision: None,
+            size: None,
+            digest: None,
+        })
+        .collect())
 }
 
 async fn fetch(shared: &Shared) -> Result<Vec<String>, BackendError> {
-    let resp = shared.send(shared.client.get(shared.url("/models"))).await?;
+    let resp = shared
+        .send(shared.client.get(shared.url("/models")))
+        .await?;
     if !resp.status().is_success() {
         let (status, message) = shared.error_message(resp).await;
         return Err(match status_error(shared, status.as_u16(), message, "") {
             // a 404 here is about the endpoint, not a model
-            BackendError::ModelNotFound { host, hint, .. } => BackendError::Http { host, status: 404, message: hint },
+            BackendError::ModelNotFound { host, hint, .. } => BackendError::Http {
+                host,
+                status: 404,
+                message: hint,
+            },
             other => other,
         });
     }
-    let list: ModelList = resp.json().await.map_err(|e| shared.bad_response(format!("GET /models: {e}")))?;
+    let list: ModelList = resp
+        .json()
+        .await
+        .map_err(|e| shared.bad_response(format!("GET /models: {e}")))?;
     Ok(list.data.into_iter().map(|m| m.id).collect())
 }
 

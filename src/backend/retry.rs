@@ -20,7 +20,9 @@ pub struct RetryPolicy {
 impl RetryPolicy {
     /// A policy allowing `attempts` attempts in total.
     pub fn new(attempts: u32) -> Self {
-        Self { attempts: attempts.max(1) }
+        Self {
+            attempts: attempts.max(1),
+        }
     }
 
     /// What to do after attempt number `attempt` (1-based) failed with `error`:
@@ -42,19 +44,48 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_caps() {
-        let cases = [(0, 250), (1, 250), (2, 500), (3, 1000), (4, 2000), (5, 4000), (6, 4000), (40, 4000)];
+        let cases = [
+            (0, 250),
+            (1, 250),
+            (2, 500),
+            (3, 1000),
+            (4, 2000),
+            (5, 4000),
+            (6, 4000),
+            (40, 4000),
+        ];
         for (attempt, ms) in cases {
-            assert_eq!(backoff(attempt), Duration::from_millis(ms), "attempt {attempt}");
+            assert_eq!(
+                backoff(attempt),
+                Duration::from_millis(ms),
+                "attempt {attempt}"
+            );
         }
     }
 
     #[test]
     fn retries_only_retryable_errors_within_budget() {
         let host = || "http://h".to_owned();
-        let busy = BackendError::Http { host: host(), status: 503, message: String::new() };
-        let bad = BackendError::Http { host: host(), status: 400, message: String::new() };
-        let cut = BackendError::CutStream { host: host(), detail: String::new() };
-        let auth = BackendError::Auth { host: host(), status: 401, message: String::new(), env_var: "K".into() };
+        let busy = BackendError::Http {
+            host: host(),
+            status: 503,
+            message: String::new(),
+        };
+        let bad = BackendError::Http {
+            host: host(),
+            status: 400,
+            message: String::new(),
+        };
+        let cut = BackendError::CutStream {
+            host: host(),
+            detail: String::new(),
+        };
+        let auth = BackendError::Auth {
+            host: host(),
+            status: 401,
+            message: String::new(),
+            env_var: "K".into(),
+        };
         let policy = RetryPolicy::new(3);
         let cases = [
             (1, &busy, Some(250)),
@@ -65,7 +96,11 @@ mod tests {
             (1, &auth, None),
         ];
         for (attempt, err, want) in cases {
-            assert_eq!(policy.after_failure(attempt, err), want.map(Duration::from_millis), "{attempt} {err:?}");
+            assert_eq!(
+                policy.after_failure(attempt, err),
+                want.map(Duration::from_millis),
+                "{attempt} {err:?}"
+            );
         }
         assert_eq!(RetryPolicy::new(0).after_failure(1, &busy), None);
         assert_eq!(RetryPolicy::new(0).attempts, 1);

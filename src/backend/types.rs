@@ -136,6 +136,9 @@ mod tests {
             label_schema(&labels, false),
             json!({"type":"object","properties":{"label":{"type":"string","enum":["cat","dog"]}},"required":["label"]})
         );
-        assert_eq!(label_schema(&labels, true)["additionalProperties"], json!(false));
+        assert_eq!(
+            label_schema(&labels, true)["additionalProperties"],
+            json!(false)
+        );
     }
 }

@@ -82,6 +82,7 @@ const NUMBER_WORDS: [&str; 21] = [
 /// The labels a run may predict and the aliases that map onto them.
 #[derive(Debug, Clone, Default)]
 pub struct LabelSet {
+    /// The labels as given.
     labels: Vec<String>,
     /// Folded alias key -> label as spelled in `labels` (user aliases and number words).
     aliases: HashMap<String, String>,

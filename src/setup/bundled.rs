@@ -5,7 +5,11 @@ use std::path::PathBuf;
 
 use crate::paths;
 
-const BUNDLED: &[(&str, &str)] = &[];
+const BUNDLED: &[(&str, &str)] = &[
+    ("digits", include_str!("../../sample-data/digits/template.toml")),
+    ("chess", include_str!("../../sample-data/chess/template.toml")),
+    ("shapes", include_str!("../../sample-data/shapes/template.toml")),
+];
 
 /// Bundled templates as (name, TOML text).
 pub fn bundled_templates() -> Vec<(String, &'static str)> {
@@ -23,9 +27,15 @@ pub fn bundled_datasets() -> Vec<(String, PathBuf)> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     BUNDLED
         .iter()
-        .map(|(name, _)| ((*name).to_string(), root.join(name)))
-        .filter(|(_, path)| path.is_dir())
+        .map(|(name, _)| ((*name).to_string(), bundled_dataset_path(&root, name)))
+        .filter(|(_, path)| path.exists())
         .collect()
+}
+
+fn bundled_dataset_path(root: &std::path::Path, name: &str) -> PathBuf {
+    let folder = root.join(name);
+    let manifest = folder.join("manifest.csv");
+    if manifest.is_file() { manifest } else { folder }
 }
 
 /// The user's templates: `<config dir>/templates/*.toml`, by file stem, sorted.

@@ -42,7 +42,8 @@ impl Keymap {
             bindings: HashMap::new(),
         };
         // The embedded file is checked by tests; it cannot produce warnings at run time.
-        let _ = keymap.apply(DEFAULT_TOML, "built-in keymap.toml");
+        let warnings = keymap.apply(DEFAULT_TOML, "built-in keymap.toml");
+        debug_assert!(warnings.is_empty(), "{warnings:?}");
         keymap
     }
 
@@ -120,16 +121,16 @@ impl Keymap {
 
     /// The action bound to a key press in `context`, looking at the context's bindings first,
     /// then the global ones. Key releases are ignored; repeats count as presses. In
-    /// `Context::Image` every key is `Back`, except a `force_quit` key.
+    /// `Context::Image` every key is `Back`, except a `force_quit` key. While a text field has
+    /// focus the TUI should give printable keys (no ctrl/alt) to the field before asking here.
     pub fn action(&self, context: Context, key: &KeyEvent) -> Option<Action> {
         if key.kind == KeyEventKind::Release {
             return None;
         }
         let combo = KeyCombo::new(key.code, key.modifiers);
-        let found = self.first(context, combo).or_else(|| {
-            (context != Context::Global)
-                .then(|| self.first(Context::Global, combo))
-                .flatten()
+        let found = self.first(context, combo).or_else(|| match context {
+            Context::Global => None,
+            _ => self.first(Context::Global, combo),
         });
         match (context, found) {
             (Context::Image, Some(Action::ForceQuit)) => Some(Action::ForceQuit),
@@ -179,8 +180,8 @@ impl Keymap {
             .collect()
     }
 
-    fn keys(&self, context: Context, action: Action) -> Option<&Vec<KeyCombo>> {
-        self.bindings.get(&context)?.get(&action)
+    fn keys(&self, context: Context, action: Action) -> Option<&[KeyCombo]> {
+        self.bindings.get(&context)?.get(&action).map(Vec::as_slice)
     }
 
     /// The first action of `context`, in file order, bound to `combo`.

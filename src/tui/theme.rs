@@ -25,6 +25,7 @@ const BUILTINS: [(&str, &str); 4] = [
 ];
 const BUILTIN_NAMES: [&str; 4] = ["dark", "light", "high-contrast", "colorblind"];
 const DEFAULT: &str = "dark";
+
 /// A resolved theme: one `Style` per semantic role plus the matrix heat gradient.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
@@ -369,6 +370,7 @@ mod tests {
             ("[matrix]\nzero = \"nope\"\n", "matrix.zero"),
             ("extends = \"solarized\"\n", "extends"),
             ("[colors\n", "line 1"),
+            ("name = 3\n", "`name = 3`"),
         ];
         for (text, key) in cases {
             let dir = tempfile::tempdir().unwrap();

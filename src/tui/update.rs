@@ -88,6 +88,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
 /// The frame tick: advance the clock, expire notices, refresh the confused-pairs list.
 fn tick(model: &mut Model, now: std::time::Instant) {
     model.now = Some(now);
+    for n in model.notices.iter_mut().filter(|n| n.at.is_none()) {
+        n.at = Some(now); // posted before the clock was known: expire from now
+    }
     let before = model.notices.len();
     model.notices.retain(|n| {
         n.level == Level::Error

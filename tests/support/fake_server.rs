@@ -37,7 +37,11 @@ pub struct FakeModel {
 impl FakeModel {
     /// A model with a digest derived from its name.
     pub fn new(name: &str, vision: bool) -> Self {
-        Self { name: name.to_owned(), vision, digest: sha256_hex(name.as_bytes()) }
+        Self {
+            name: name.to_owned(),
+            vision,
+            digest: sha256_hex(name.as_bytes()),
+        }
     }
 }
 
@@ -87,7 +91,10 @@ impl Default for FakeConfig {
     fn default() -> Self {
         Self {
             version: "0.12.11".to_owned(),
-            models: vec![FakeModel::new("llava:7b", true), FakeModel::new("llama3.2:3b", false)],
+            models: vec![
+                FakeModel::new("llava:7b", true),
+                FakeModel::new("llama3.2:3b", false),
+            ],
             answers: HashMap::new(),
             default_answer: "cat".to_owned(),
             token_delay: Duration::ZERO,
@@ -131,14 +138,22 @@ impl FakeServer {
     /// Starts on the current tokio runtime.
     pub async fn start(cfg: FakeConfig) -> FakeServer {
         let state = new_state(cfg);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
         let app = router(state.clone());
         tokio::spawn(async move {
-            let _ = axum::serve(listener, app).with_graceful_shutdown(async { drop(rx.await) }).await;
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async { drop(rx.await) })
+                .await;
         });
-        FakeServer { url: format!("http://{addr}"), state, shutdown: Some(tx) }
+        FakeServer {
+            url: format!("http://{addr}"),
+            state,
+            shutdown: Some(tx),
+        }
     }
 
     /// Starts on its own runtime in a background thread (for sync tests and real binaries).
@@ -154,18 +169,32 @@ impl FakeServer {
                 .build()
                 .expect("fake server runtime");
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
-                addr_tx.send(listener.local_addr().expect("local addr")).expect("report address");
-                let _ = axum::serve(listener, app).with_graceful_shutdown(async { drop(rx.await) }).await;
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind 127.0.0.1:0");
+                addr_tx
+                    .send(listener.local_addr().expect("local addr"))
+                    .expect("report address");
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async { drop(rx.await) })
+                    .await;
             });
         });
         let addr = addr_rx.recv().expect("fake server thread started");
-        FakeServer { url: format!("http://{addr}"), state, shutdown: Some(tx) }
+        FakeServer {
+            url: format!("http://{addr}"),
+            state,
+            shutdown: Some(tx),
+        }
     }
 
     /// Bodies received by the chat endpoints, in arrival order.
     pub fn requests(&self) -> Vec<Value> {
-        self.state.requests.lock().map(|r| r.clone()).unwrap_or_default()
+        self.state
+            .requests
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 
     /// Number of chat requests received.
@@ -220,14 +249,26 @@ fn router(state: Arc<FakeState>) -> Router {
 
 /// `(major, minor, patch)` of a version string.
 fn version_tuple(v: &str) -> (u64, u64, u64) {
-    let mut it = v.split(['-', '+']).next().unwrap_or("").split('.').map(|p| p.parse::<u64>().unwrap_or(0));
-    (it.next().unwrap_or(0), it.next().unwrap_or(0), it.next().unwrap_or(0))
+    let mut it = v
+        .split(['-', '+'])
+        .next()
+        .unwrap_or("")
+        .split('.')
+        .map(|p| p.parse::<u64>().unwrap_or(0));
+    (
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+    )
 }
 
 impl FakeState {
     fn model(&self, name: &str) -> Option<&FakeModel> {
         let latest = format!("{name}:latest");
-        self.config.models.iter().find(|m| m.name == name || m.name == latest)
+        self.config
+            .models
+            .iter()
+            .find(|m| m.name == name || m.name == latest)
     }
 
     fn record(&self, body: &Value) {
@@ -246,7 +287,9 @@ impl FakeState {
     }
 
     fn answer_for(&self, sha: Option<&str>) -> String {
-        sha.and_then(|s| self.config.answers.get(s)).cloned().unwrap_or_else(|| self.config.default_answer.clone())
+        sha.and_then(|s| self.config.answers.get(s))
+            .cloned()
+            .unwrap_or_else(|| self.config.default_answer.clone())
     }
 }
 
@@ -257,7 +300,10 @@ fn base64_error(s: &str) -> Option<String> {
         return Some(format!("illegal base64 data at input byte {pos}"));
     }
     let clean: String = s.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
-    STANDARD.decode(clean).err().map(|_| format!("illegal base64 data at input byte {}", s.len()))
+    STANDARD
+        .decode(clean)
+        .err()
+        .map(|_| format!("illegal base64 data at input byte {}", s.len()))
 }
 
 /// Splits text like a tokenizer would: runs of letters/digits and runs of other characters,
@@ -287,7 +333,10 @@ pub fn tokenize(text: &str) -> Vec<String> {
 fn answer_tokens(answer: &str, constrained: bool) -> (Vec<String>, usize) {
     if !constrained {
         let tokens = tokenize(answer);
-        let first = tokens.iter().position(|t| !t.trim().is_empty()).unwrap_or(0);
+        let first = tokens
+            .iter()
+            .position(|t| !t.trim().is_empty())
+            .unwrap_or(0);
         return (tokens, first);
     }
     let prefix = tokenize("{\"label\":\"");
@@ -320,8 +369,13 @@ fn logprob_entry(token: &str, is_answer: bool, alternatives: &[String], top_n: u
 /// Lines produced by a background task and sent as the response body.
 fn streamed(content_type: &'static str, rx: mpsc::Receiver<String>) -> Response {
     let mut rx = rx;
-    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)).map(|s| Ok::<Bytes, Infallible>(s.into()));
-    ([(header::CONTENT_TYPE, content_type)], Body::from_stream(stream)).into_response()
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+        .map(|s| Ok::<Bytes, Infallible>(s.into()));
+    (
+        [(header::CONTENT_TYPE, content_type)],
+        Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 /// Tracks how many streams run at once.
@@ -375,18 +429,30 @@ async fn tags(State(st): State<Arc<FakeState>>) -> Response {
 }
 
 fn families(m: &FakeModel) -> Value {
-    if m.vision { json!(["llama", "clip"]) } else { json!(["llama"]) }
+    if m.vision {
+        json!(["llama", "clip"])
+    } else {
+        json!(["llama"])
+    }
 }
 
 fn capabilities(m: &FakeModel) -> Value {
-    if m.vision { json!(["completion", "vision"]) } else { json!(["completion", "tools"]) }
+    if m.vision {
+        json!(["completion", "vision"])
+    } else {
+        json!(["completion", "tools"])
+    }
 }
 
 async fn show(State(st): State<Arc<FakeState>>, body: Bytes) -> Response {
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return ollama_error(400, "missing request body");
     };
-    let name = v.get("model").or_else(|| v.get("name")).and_then(Value::as_str).unwrap_or("");
+    let name = v
+        .get("model")
+        .or_else(|| v.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let Some(m) = st.model(name) else {
         return ollama_error(404, &format!("model '{name}' not found"));
     };
@@ -430,7 +496,10 @@ async fn ollama_chat(State(st): State<Arc<FakeState>>, body: Bytes) -> Response 
             if let Some(err) = base64_error(s) {
                 return ollama_error(400, &err);
             }
-            image_sha = STANDARD.decode(s.replace(['\r', '\n'], "")).ok().map(|b| sha256_hex(&b));
+            image_sha = STANDARD
+                .decode(s.replace(['\r', '\n'], ""))
+                .ok()
+                .map(|b| sha256_hex(&b));
         }
     }
     let fault = st.fault_for(image_sha.as_deref());
@@ -448,9 +517,16 @@ async fn ollama_chat(State(st): State<Arc<FakeState>>, body: Bytes) -> Response 
     }
     tokio::time::sleep(st.config.latency).await;
     let constrained = req["format"].is_object();
-    let answer = if model.vision { st.answer_for(image_sha.as_deref()) } else { "I cannot see any image.".to_owned() };
+    let answer = if model.vision {
+        st.answer_for(image_sha.as_deref())
+    } else {
+        "I cannot see any image.".to_owned()
+    };
     let (mut tokens, answer_at) = answer_tokens(&answer, constrained);
-    let limit = req["options"]["num_predict"].as_i64().filter(|n| *n >= 0).map(|n| n as usize);
+    let limit = req["options"]["num_predict"]
+        .as_i64()
+        .filter(|n| *n >= 0)
+        .map(|n| n as usize);
     let truncated = limit.is_some_and(|n| tokens.len() > n);
     if let Some(n) = limit {
         tokens.truncate(n);
@@ -459,7 +535,11 @@ async fn ollama_chat(State(st): State<Arc<FakeState>>, body: Bytes) -> Response 
     let top_n = req["top_logprobs"].as_u64().unwrap_or(0) as usize;
     let alternatives: Vec<String> = req["format"]["properties"]["label"]["enum"]
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     let prompt_len = req.to_string().len() as u64;
     let (tx, rx) = mpsc::channel(16);
@@ -468,7 +548,13 @@ async fn ollama_chat(State(st): State<Arc<FakeState>>, body: Bytes) -> Response 
         let _permit = permit;
         let _flight = InFlight::new(state.clone());
         let delay = state.config.token_delay;
-        let created = |i: usize| format!("2025-11-20T10:00:{:02}.{:06}Z", (i / 1000) % 60, (i % 1000) * 1000);
+        let created = |i: usize| {
+            format!(
+                "2025-11-20T10:00:{:02}.{:06}Z",
+                (i / 1000) % 60,
+                (i % 1000) * 1000
+            )
+        };
         for (i, tok) in tokens.iter().enumerate() {
             if i > 0 && !delay.is_zero() {
                 tokio::time::sleep(delay).await;
@@ -476,7 +562,8 @@ async fn ollama_chat(State(st): State<Arc<FakeState>>, body: Bytes) -> Response 
             let mut chunk = json!({"model": model.name, "created_at": created(i),
                 "message": {"role": "assistant", "content": tok}, "done": false});
             if want_logprobs {
-                chunk["logprobs"] = json!([logprob_entry(tok, i == answer_at, &alternatives, top_n)]);
+                chunk["logprobs"] =
+                    json!([logprob_entry(tok, i == answer_at, &alternatives, top_n)]);
             }
             if tx.send(format!("{chunk}\n")).await.is_err() {
                 return;
@@ -485,11 +572,21 @@ async fn ollama_chat(State(st): State<Arc<FakeState>>, body: Bytes) -> Response 
             match fault {
                 Some(Fault::CutStream) if i + 1 >= half.max(1) => return,
                 Some(Fault::MidStreamError) if i + 1 >= half.max(1) => {
-                    let _ = tx.send("{\"error\":\"an error was encountered while running the model\"}\n".into()).await;
+                    let _ = tx
+                        .send(
+                            "{\"error\":\"an error was encountered while running the model\"}\n"
+                                .into(),
+                        )
+                        .await;
                     return;
                 }
                 Some(Fault::BadJson) if i == 0 => {
-                    let _ = tx.send(format!("{{\"model\":\"{}\",\"message\":{{\"content\":\n", model.name)).await;
+                    let _ = tx
+                        .send(format!(
+                            "{{\"model\":\"{}\",\"message\":{{\"content\":\n",
+                            model.name
+                        ))
+                        .await;
                 }
                 _ => {}
             }
@@ -517,11 +614,18 @@ fn openai_error(status: u16, message: &str, kind: &str, code: Value) -> Response
 
 fn check_key(st: &FakeState, headers: &HeaderMap) -> Option<Response> {
     let want = st.config.require_api_key.as_ref()?;
-    let got = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let got = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     if got == Some(format!("Bearer {want}").as_str()) {
         return None;
     }
-    Some(openai_error(401, "Incorrect API key provided.", "invalid_request_error", json!("invalid_api_key")))
+    Some(openai_error(
+        401,
+        "Incorrect API key provided.",
+        "invalid_request_error",
+        json!("invalid_api_key"),
+    ))
 }
 
 async fn openai_models(State(st): State<Arc<FakeState>>, headers: HeaderMap) -> Response {
@@ -539,7 +643,10 @@ async fn openai_models(State(st): State<Arc<FakeState>>, headers: HeaderMap) -> 
 
 /// Decoded image bytes of an `image_url` part, or the error response a server would send.
 fn openai_image(part: &Value) -> Result<Vec<u8>, Response> {
-    let url = part["image_url"]["url"].as_str().or_else(|| part["image_url"].as_str()).unwrap_or("");
+    let url = part["image_url"]["url"]
+        .as_str()
+        .or_else(|| part["image_url"].as_str())
+        .unwrap_or("");
     if url.starts_with("http://") || url.starts_with("https://") {
         let msg = "image URLs are not currently supported, please use base64 encoded data instead";
         return Err(openai_error(400, msg, "invalid_request_error", Value::Null));
@@ -547,33 +654,61 @@ fn openai_image(part: &Value) -> Result<Vec<u8>, Response> {
     url.strip_prefix("data:")
         .and_then(|rest| rest.split_once(";base64,"))
         .and_then(|(_, b64)| STANDARD.decode(b64).ok())
-        .ok_or_else(|| openai_error(400, "invalid image input", "invalid_request_error", Value::Null))
+        .ok_or_else(|| {
+            openai_error(
+                400,
+                "invalid image input",
+                "invalid_request_error",
+                Value::Null,
+            )
+        })
 }
 
 fn sse(v: &Value) -> String {
     format!("data: {v}\n\n")
 }
 
-async fn openai_chat(State(st): State<Arc<FakeState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn openai_chat(
+    State(st): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(denied) = check_key(&st, &headers) {
         return denied;
     }
     let req: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => return openai_error(400, &format!("invalid JSON body: {e}"), "invalid_request_error", Value::Null),
+        Err(e) => {
+            return openai_error(
+                400,
+                &format!("invalid JSON body: {e}"),
+                "invalid_request_error",
+                Value::Null,
+            );
+        }
     };
     st.record(&req);
     let model_name = req["model"].as_str().unwrap_or("").to_owned();
     let messages = req["messages"].as_array().cloned().unwrap_or_default();
     if messages.is_empty() {
-        return openai_error(400, "[] is too short - 'messages'", "invalid_request_error", Value::Null);
+        return openai_error(
+            400,
+            "[] is too short - 'messages'",
+            "invalid_request_error",
+            Value::Null,
+        );
     }
     let Some(model) = st.model(&model_name).cloned() else {
-        let msg = format!("The model `{model_name}` does not exist or you do not have access to it.");
+        let msg =
+            format!("The model `{model_name}` does not exist or you do not have access to it.");
         return openai_error(404, &msg, "invalid_request_error", json!("model_not_found"));
     };
     let mut image_sha = None;
-    for part in messages.iter().filter_map(|m| m["content"].as_array()).flatten() {
+    for part in messages
+        .iter()
+        .filter_map(|m| m["content"].as_array())
+        .flatten()
+    {
         if part["type"] == "image_url" {
             match openai_image(part) {
                 Ok(bytes) => image_sha = Some(sha256_hex(&bytes)),
@@ -587,8 +722,17 @@ async fn openai_chat(State(st): State<Arc<FakeState>>, headers: HeaderMap, body:
     }
     let fault = st.fault_for(image_sha.as_deref());
     if let Some(Fault::Status(code)) = fault {
-        let kind = if code >= 500 { "server_error" } else { "invalid_request_error" };
-        return openai_error(code, &format!("fake failure with status {code}"), kind, json!(code));
+        let kind = if code >= 500 {
+            "server_error"
+        } else {
+            "invalid_request_error"
+        };
+        return openai_error(
+            code,
+            &format!("fake failure with status {code}"),
+            kind,
+            json!(code),
+        );
     }
     let permit = st.slots.clone().acquire_owned().await;
     if let Some(Fault::Slow(d)) = fault {
@@ -604,10 +748,15 @@ async fn openai_chat(State(st): State<Arc<FakeState>>, headers: HeaderMap, body:
     }
     let want_logprobs = st.config.logprobs && req["logprobs"] == json!(true);
     let top_n = req["top_logprobs"].as_u64().unwrap_or(0) as usize;
-    let alternatives: Vec<String> = req["response_format"]["json_schema"]["schema"]["properties"]["label"]["enum"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-        .unwrap_or_default();
+    let alternatives: Vec<String> =
+        req["response_format"]["json_schema"]["schema"]["properties"]["label"]["enum"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
     let include_usage = req["stream_options"]["include_usage"] == json!(true);
     let (tx, rx) = mpsc::channel(16);
     let state = st.clone();
@@ -620,7 +769,9 @@ async fn openai_chat(State(st): State<Arc<FakeState>>, headers: HeaderMap, body:
             json!({"id": id, "object": "chat.completion.chunk", "created": 1_735_142_223,
                    "model": model.name, "system_fingerprint": "fp_fake", "choices": choices})
         };
-        let role = chunk(json!([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]));
+        let role = chunk(
+            json!([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]),
+        );
         if tx.send(sse(&role)).await.is_err() {
             return;
         }
@@ -630,8 +781,7 @@ async fn openai_chat(State(st): State<Arc<FakeState>>, headers: HeaderMap, body:
             }
             let mut choice = json!({"index": 0, "delta": {"content": tok}, "finish_reason": null});
             if want_logprobs {
-                choice["logprobs"] =
-                    json!({"content": [logprob_entry(tok, i == answer_at, &alternatives, top_n)], "refusal": null});
+                choice["logprobs"] = json!({"content": [logprob_entry(tok, i == answer_at, &alternatives, top_n)], "refusal": null});
             }
             if tx.send(sse(&chunk(json!([choice])))).await.is_err() {
                 return;
@@ -649,17 +799,24 @@ async fn openai_chat(State(st): State<Arc<FakeState>>, headers: HeaderMap, body:
                     return;
                 }
                 Some(Fault::BadJson) if i == 0 => {
-                    let _ = tx.send(format!("data: {{\"id\":\"{id}\",\"choices\":[{{\n\n")).await;
+                    let _ = tx
+                        .send(format!("data: {{\"id\":\"{id}\",\"choices\":[{{\n\n"))
+                        .await;
                 }
                 _ => {}
             }
         }
         let reason = if truncated { "length" } else { "stop" };
-        let _ = tx.send(sse(&chunk(json!([{"index": 0, "delta": {}, "finish_reason": reason}])))).await;
+        let _ = tx
+            .send(sse(&chunk(
+                json!([{"index": 0, "delta": {}, "finish_reason": reason}]),
+            )))
+            .await;
         if include_usage {
             let n = tokens.len();
             let mut usage = chunk(json!([]));
-            usage["usage"] = json!({"prompt_tokens": 120, "completion_tokens": n, "total_tokens": 120 + n});
+            usage["usage"] =
+                json!({"prompt_tokens": 120, "completion_tokens": n, "total_tokens": 120 + n});
             let _ = tx.send(sse(&usage)).await;
         }
         let _ = tx.send("data: [DONE]\n\n".to_owned()).await;

@@ -141,7 +141,7 @@ pub(super) const ACTIONS: [(Action, &str, &str); 33] = [
         "full_image",
         "show the image full screen",
     ),
-    (Action::Back, "back", "go back"),
+    (Action::Back, "back", "go back (or dismiss notices)"),
     (Action::Close, "close", "close help"),
     (Action::Yes, "yes", "yes"),
     (Action::No, "no", "no"),
@@ -163,7 +163,7 @@ pub(super) const CONTEXTS: [(Context, &str, &[Action]); 8] = {
             Context::Matrix,
             "matrix",
             &[
-                Up, Down, Left, Right, Open, Errors, Run, Pause, FocusNext, FocusPrev,
+                Up, Down, Left, Right, Open, Errors, Run, Pause, FocusNext, FocusPrev, Back,
             ],
         ),
         (
@@ -185,7 +185,9 @@ pub(super) const CONTEXTS: [(Context, &str, &[Action]); 8] = {
         (
             Context::Browse,
             "browse",
-            &[Next, Prev, PageDown, PageUp, Top, Bottom, FullImage, Back],
+            &[
+                Next, Prev, PageDown, PageUp, Top, Bottom, FullImage, Run, Back,
+            ],
         ),
         (Context::Image, "image", &[Back]),
         (Context::Help, "help", &[Down, Up, Close]),

@@ -90,7 +90,7 @@ pub fn parse_key(spec: &str) -> Result<KeyCombo, String> {
     let (mods, key) = match spec.strip_suffix("--") {
         Some(rest) => (rest, "-"),
         None if spec == "-" => ("", "-"),
-        None => spec.rsplit_once('-').map_or(("", spec), |(m, k)| (m, k)),
+        None => spec.rsplit_once('-').unwrap_or(("", spec)),
     };
     let mut modifiers = KeyModifiers::NONE;
     for m in mods.split('-').filter(|m| !m.is_empty()) {

@@ -203,9 +203,20 @@ fn parse_color(value: &str, origin: &str, key: &str) -> Result<Color, ThemeError
         })
 }
 
-/// " (line N)" for a TOML error span, so messages point into the file.
+/// " (line N: `the line`)" for a TOML error span, so messages point into the file and key.
 fn line_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
-    span.and_then(|s| text.get(..s.start))
-        .map(|before| format!(" (line {})", before.lines().count().max(1)))
-        .unwrap_or_default()
+    let Some(start) = span.map(|s| s.start).filter(|&s| text.is_char_boundary(s)) else {
+        return String::new();
+    };
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let number = text[..line_start].matches('\n').count() + 1;
+    let line: String = text[line_start..]
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(60)
+        .collect();
+    format!(" (line {number}: `{line}`)")
 }

@@ -1,7 +1,6 @@
 //! Opening, paging and leaving drill-down lists, and matrix cursor moves. The list is built
 //! once here (one pass over the results); the preview follows the selection.
 
-use crate::domain::parse::UNPARSED;
 use crate::tui::model::{DrillFilter, DrillState, Level, MatrixMode, Model, Screen};
 use crate::tui::msg::Effect;
 
@@ -107,9 +106,4 @@ pub fn toggle_mode(model: &mut Model) -> Vec<Effect> {
     }
     model.dirty = true;
     Vec::new()
-}
-
-/// Opens the `(unparsed)` column directly.
-pub fn open_unparsed(model: &mut Model) -> Vec<Effect> {
-    open(model, DrillFilter::Predicted(UNPARSED.to_owned()))
 }

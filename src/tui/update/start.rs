@@ -4,9 +4,6 @@
 use crate::tui::model::{Field, Level, ModelsStatus, Model, Screen};
 use crate::tui::msg::{Choice, Choices, Effect, ModelChoice};
 
-/// The bundled sample dataset preselected when nothing was given.
-pub const DEFAULT_DATASET_CHOICE: usize = 0;
-
 /// The lists were loaded; preselect the first bundled dataset and template when empty.
 pub fn choices_loaded(model: &mut Model, choices: Choices) -> Vec<Effect> {
     let form = &mut model.start;

@@ -150,6 +150,14 @@ fn enter_opens_a_cell_and_esc_returns_to_the_same_cursor() {
     // The list is most-confident first.
     let confs: Vec<f64> = drill.entries.iter().filter_map(|&i| m.run.results[i].as_ref()?.confidence).collect();
     assert!(confs.windows(2).all(|w| w[0] >= w[1]), "{confs:?}");
+    update(&mut m, code(KeyCode::Esc));
+    // The row header: every image of true "1", paged with n.
+    update(&mut m, key('h'));
+    update(&mut m, key('h'));
+    update(&mut m, key('h'));
+    update(&mut m, key('h'));
+    update(&mut m, code(KeyCode::Enter));
+    assert_eq!(m.drill.as_ref().map(|d| d.filter.clone()), Some(DrillFilter::Truth("1".into())));
     let effects = update(&mut m, key('n'));
     assert_eq!(m.drill.as_ref().map(|d| d.selected), Some(1));
     assert!(matches!(effects.as_slice(), [Effect::RequestPreview { .. }]));
@@ -159,7 +167,7 @@ fn enter_opens_a_cell_and_esc_returns_to_the_same_cursor() {
     assert_eq!((m.overlay, m.screen), (None, Screen::Drill));
     update(&mut m, code(KeyCode::Esc));
     assert_eq!(m.screen, Screen::Run);
-    assert_eq!(m.matrix.cursor, MatrixCursor { row: 2, col: 4 });
+    assert_eq!(m.matrix.cursor, MatrixCursor { row: 2, col: 0 });
 }
 
 #[test]
@@ -262,7 +270,8 @@ fn an_unreachable_server_is_shown_and_the_form_still_works() {
 #[test]
 fn failures_become_error_notices_that_stay_until_dismissed() {
     let mut m = ready_model();
-    let t0 = m.now.unwrap_or_else(std::time::Instant::now);
+    let t0 = std::time::Instant::now();
+    update(&mut m, Msg::Ticked(t0));
     update(&mut m, Msg::Run(RunEvent::Warning("slow server".into())));
     update(&mut m, Msg::RunStarted(Err("cannot reach http://127.0.0.1:11434\u{1b}[2J".into())));
     assert_eq!(m.run.phase, RunPhase::Ready);

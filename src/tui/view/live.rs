@@ -15,47 +15,51 @@ use crate::tui::model::Model;
 use super::format::{duration, fit, left, step_name};
 use super::pane;
 
-/// Draws the live pane: in flight on the left (or top), latest finished on the right.
+/// Draws the live pane: in flight on the left, latest finished on the right; one combined
+/// pane (in flight first) when narrow.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let [a, b] = if area.width >= 100 {
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
+    if area.width >= 100 {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+        let inner = pane(frame, a, &format!(" In flight ({}) ", model.run.in_flight.len()), &model.theme, false);
+        let lines = in_flight_lines(model, inner.width as usize, inner.height as usize);
+        frame.render_widget(Paragraph::new(lines), inner);
+        let inner = pane(frame, b, " Latest finished ", &model.theme, false);
+        let lines = finished_lines(model, inner.width as usize, inner.height as usize);
+        frame.render_widget(Paragraph::new(lines), inner);
     } else {
-        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
-    };
-    in_flight(frame, a, model);
-    finished(frame, b, model);
+        let title = format!(" Live · {} in flight · latest finished ", model.run.in_flight.len());
+        let inner = pane(frame, area, &title, &model.theme, false);
+        let rows = inner.height as usize;
+        let mut lines = in_flight_lines(model, inner.width as usize, rows.div_ceil(2));
+        let rest = rows.saturating_sub(lines.len());
+        lines.extend(finished_lines(model, inner.width as usize, rest));
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
 }
 
-fn in_flight(frame: &mut Frame, area: Rect, model: &Model) {
+fn in_flight_lines(model: &Model, w: usize, rows: usize) -> Vec<Line<'_>> {
     let theme = &model.theme;
-    let title = format!(" In flight ({}) ", model.run.in_flight.len());
-    let inner = pane(frame, area, &title, theme, false);
-    if inner.height == 0 {
-        return;
+    if model.run.in_flight.is_empty() {
+        return vec![Line::styled(idle_text(model), theme.muted)].into_iter().take(rows).collect();
     }
-    let w = inner.width as usize;
-    let lines: Vec<Line> = model
+    model
         .run
         .in_flight
-        .iter()
-        .take(inner.height as usize)
-        .map(|(_, item)| {
-            let head = format!("{} [{}] ", fit(&item.image, 24), fit(&item.truth, 10));
+        .values()
+        .take(rows)
+        .map(|item| {
+            let head = format!("… {} [{}] ", fit(&item.image, 24), fit(&item.truth, 10));
             let mut spans = vec![Span::styled(head.clone(), theme.muted)];
+            let mut used = head.width();
             if item.attempt > 1 {
-                spans.push(Span::styled(format!("retry {} ", item.attempt), theme.warn));
+                let retry = format!("retry {} ", item.attempt);
+                used += retry.width();
+                spans.push(Span::styled(retry, theme.warn));
             }
-            let room = w.saturating_sub(head.width() + 9);
-            spans.push(Span::styled(tail(&one_line(&item.text), room), theme.text));
+            spans.push(Span::styled(tail(&one_line(&item.text), w.saturating_sub(used)), theme.text));
             Line::from(spans)
         })
-        .collect();
-    let body = if lines.is_empty() {
-        Paragraph::new(Line::styled(idle_text(model), theme.muted))
-    } else {
-        Paragraph::new(lines)
-    };
-    frame.render_widget(body, inner);
+        .collect()
 }
 
 fn idle_text(model: &Model) -> &'static str {
@@ -90,12 +94,8 @@ fn tail(s: &str, width: usize) -> String {
     format!("…{}", &s[start..])
 }
 
-fn finished(frame: &mut Frame, area: Rect, model: &Model) {
-    let theme = &model.theme;
-    let inner = pane(frame, area, " Latest finished ", theme, false);
-    let rows = inner.height as usize;
-    let w = inner.width as usize;
-    let lines: Vec<Line> = model
+fn finished_lines(model: &Model, w: usize, rows: usize) -> Vec<Line<'_>> {
+    model
         .run
         .recent
         .iter()
@@ -103,8 +103,7 @@ fn finished(frame: &mut Frame, area: Rect, model: &Model) {
         .take(rows)
         .filter_map(|&i| model.run.results.get(i).and_then(Option::as_ref))
         .map(|r| finished_line(r, w, model))
-        .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+        .collect()
 }
 
 /// One finished item: mark, file, truth → parsed (step), latency; or the error.

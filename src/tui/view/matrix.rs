@@ -40,6 +40,11 @@ fn digits(n: u64) -> u16 {
     n.max(1).ilog10() as u16 + 1
 }
 
+/// The corner cell: the error count (Enter there opens the error list), else `t\p`.
+fn corner(model: &Model) -> String {
+    if model.run.errors > 0 { format!("✗{}", model.run.errors) } else { "t\\p".to_owned() }
+}
+
 /// Display name of a column label (`(unparsed)` is shortened).
 pub fn col_name(label: &str) -> &str {
     if label == UNPARSED { "unp" } else { label }
@@ -50,6 +55,7 @@ impl Geometry {
     pub fn new(inner: Rect, model: &Model) -> Geometry {
         let axis = &model.run.axis;
         let widest_row = axis.rows.iter().map(|l| l.width()).max().unwrap_or(1);
+        let widest_row = widest_row.max(corner(model).width());
         let label_w = (widest_row as u16).clamp(3, 12) + 1;
         let widest_col = axis.cols.iter().map(|l| col_name(l).width()).max().unwrap_or(1) as u16;
         let count_digits = digits(model.run.total as u64);
@@ -119,7 +125,7 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
     let cw = g.cell_w as usize;
     // Header row (sticky).
     let y = inner.y;
-    let corner = if run.errors > 0 { format!("err {}", run.errors) } else { "t\\p".to_owned() };
+    let corner = corner(model);
     let corner_style = match (cur.row, cur.col, run.errors > 0) {
         (0, 0, _) => sel,
         (_, _, true) => theme.error,
@@ -137,7 +143,8 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
         };
         put(buf, x, y, &right(col_name(&axis.cols[c]), cw), style);
     }
-    let total_x = inner.x + g.label_w + g.cols as u16 * g.cell_w;
+    let shown_cols = visible_cols.len() as u16;
+    let total_x = inner.x + g.label_w + shown_cols * g.cell_w;
     if g.total_w > 0 {
         put(buf, total_x, y, &right("Σ", g.total_w as usize), theme.muted);
     }
@@ -178,7 +185,8 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
     }
     // Column totals (sticky at the bottom of the grid).
     if g.totals_row {
-        let y = inner.y + inner.height - 1;
+        let shown = (axis.rows.len() - g.row_off).min(g.rows) as u16;
+        let y = inner.y + 1 + shown;
         put(buf, inner.x, y, &left("Σ", g.label_w as usize - 1), theme.muted);
         for (j, c) in visible_cols.enumerate() {
             let x = inner.x + g.label_w + j as u16 * g.cell_w;
@@ -195,7 +203,7 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
 fn render_pairs(frame: &mut Frame, area: Rect, model: &Model) {
     let run = &model.run;
     let theme = &model.theme;
-    let title = format!(" Most confused pairs · {} classes · c: full matrix ", run.axis.rows.len());
+    let title = format!(" Most confused pairs · {} classes · Tab: full matrix ", run.axis.rows.len());
     let inner = pane(frame, area, &title, theme, true);
     if inner.height == 0 || inner.width == 0 {
         return;

@@ -22,8 +22,8 @@ struct Columns {
 }
 
 impl Columns {
-    fn fit(width: usize) -> Columns {
-        let label = 8;
+    fn fit(width: usize, widest_label: usize) -> Columns {
+        let label = (widest_label + 1).clamp(6, 13);
         let base = label + 14; // label + pred% + true%
         let prf = width >= base + 18;
         let support = width >= base + 18 + 6;
@@ -53,7 +53,8 @@ fn draw_table(buf: &mut Buffer, area: Rect, model: &Model) {
     let theme = &model.theme;
     let run = &model.run;
     let metrics = &run.metrics;
-    let cols = Columns::fit(area.width as usize);
+    let widest = run.axis.rows.iter().map(|l| unicode_width::UnicodeWidthStr::width(l.as_str())).max().unwrap_or(1);
+    let cols = Columns::fit(area.width as usize, widest);
     let w = area.width as usize;
     let recorded = (run.done - run.errors).max(1) as f64;
     let mut header = format!("{}{}{}", left("class", cols.label), right("pred", 7), right("true", 7));
@@ -160,10 +161,11 @@ mod tests {
 
     #[test]
     fn columns_drop_out_as_the_pane_narrows() {
-        assert!(!Columns::fit(20).prf);
-        assert!(Columns::fit(40).prf);
-        assert!(Columns::fit(46).support);
-        assert_eq!(Columns::fit(46).bar, 0);
-        assert!(Columns::fit(60).bar > 0);
+        assert!(!Columns::fit(20, 1).prf);
+        assert!(Columns::fit(40, 1).prf);
+        assert!(Columns::fit(44, 1).support);
+        assert_eq!(Columns::fit(44, 1).bar, 0);
+        assert!(Columns::fit(60, 1).bar > 0);
+        assert_eq!(Columns::fit(60, 30).label, 13);
     }
 }

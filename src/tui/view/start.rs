@@ -29,7 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     } else if extra.height > 0 {
         sidebar(frame, extra, model);
     }
-    let keys = "↑↓ field · ←→ choose · Tab complete · Enter open · r prepare · ? help · q quit";
+    let keys = "↑↓ field · ←→ choose · Tab complete · Enter browse/open · ctrl-r run · ctrl-c quit";
     frame.render_widget(Paragraph::new(Line::styled(fit(keys, hint.width as usize), model.theme.muted)), hint);
 }
 
@@ -53,6 +53,7 @@ fn form(frame: &mut Frame, area: Rect, model: &Model) {
             Field::Template => picker_value(&f.template),
             Field::Backend => f.backend.input.clone(),
             Field::Host => if f.host.is_empty() { "(default / environment)".to_owned() } else { f.host.clone() },
+            Field::Model if f.model.input.is_empty() => "(the template's, else llava)".to_owned(),
             Field::Model => picker_value(&f.model),
             Field::Session => match f.sessions.get(f.session_selected) {
                 Some(s) => format!("{} · {} · {} done", s.id, s.model, s.done),

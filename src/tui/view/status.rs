@@ -4,7 +4,9 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use ratatui::style::Style;
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 use crate::tui::model::{Model, RunPhase};
 
@@ -25,54 +27,64 @@ pub fn phase_name(phase: RunPhase) -> &'static str {
     }
 }
 
-/// Draws the status line into a one-row `area`.
+/// Draws the status line into a one-row `area`. Segments drop out, least important first,
+/// until the line fits.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let theme = &model.theme;
     let run = &model.run;
-    let sep = Span::styled(" · ", theme.muted);
-    let mut spans = vec![
-        Span::styled(format!(" {}/{}", run.done, run.total), theme.accent),
-        sep.clone(),
-        Span::styled(format!("acc {}", pct(run.accuracy())), theme.ok),
-        sep.clone(),
-    ];
     let rate = run.timing.rate(model.now);
-    spans.push(Span::styled(
-        rate.map_or_else(|| "– img/s".to_owned(), |r| format!("{r:.1} img/s")),
-        theme.text,
-    ));
-    spans.push(sep.clone());
     let eta = match run.phase {
-        RunPhase::Running | RunPhase::Paused => run.eta(model.now).map_or_else(|| "ETA –".to_owned(), |d| format!("ETA {}", duration(d))),
+        RunPhase::Running | RunPhase::Paused => {
+            run.eta(model.now).map_or_else(|| "ETA –".to_owned(), |d| format!("ETA {}", duration(d)))
+        }
         _ => match run.timing.active(model.now) {
             Some(d) if run.timing.started.is_some() => format!("took {}", duration(d)),
             _ => "ETA –".to_owned(),
         },
     };
-    spans.push(Span::styled(eta, theme.text));
-    spans.push(sep.clone());
-    spans.push(Span::styled(
-        run.timing.tokens_per_sec().map_or_else(|| "– tok/s".to_owned(), |t| format!("{t:.0} tok/s")),
-        theme.text,
-    ));
-    spans.push(sep.clone());
-    spans.push(Span::styled(format!("err {}", run.errors), if run.errors > 0 { theme.error } else { theme.muted }));
-    spans.push(sep.clone());
-    spans.push(Span::styled(format!("unp {}", run.unparsed), if run.unparsed > 0 { theme.warn } else { theme.muted }));
-    spans.push(sep.clone());
-    spans.push(Span::styled(phase_name(run.phase), phase_style(model)));
-    spans.push(sep);
     let backend = match (run.model.as_str(), run.host.as_str()) {
         ("", _) => "no model".to_owned(),
         (m, "") => m.to_owned(),
         (m, h) => format!("{m} @ {h}"),
     };
-    spans.push(Span::styled(fit(&backend, 40), theme.muted));
-    spans.push(Span::styled("  ? help", theme.muted));
+    // (priority: higher stays longer, text, style)
+    let mut segments: Vec<(u8, String, Style)> = vec![
+        (9, format!("{}/{}", run.done, run.total), theme.accent),
+        (8, format!("acc {}", pct(run.accuracy())), theme.ok),
+        (5, rate.map_or_else(|| "– img/s".to_owned(), |r| format!("{r:.1} img/s")), theme.text),
+        (6, eta, theme.text),
+        (
+            3,
+            run.timing.tokens_per_sec().map_or_else(|| "– tok/s".to_owned(), |t| format!("{t:.0} tok/s")),
+            theme.text,
+        ),
+        (7, format!("err {}", run.errors), if run.errors > 0 { theme.error } else { theme.muted }),
+        (7, format!("unp {}", run.unparsed), if run.unparsed > 0 { theme.warn } else { theme.muted }),
+        (9, phase_name(run.phase).to_owned(), phase_style(model)),
+        (2, fit(&backend, 48), theme.muted),
+        (1, "? help".to_owned(), theme.muted),
+    ];
+    let width = |segs: &[(u8, String, Style)]| -> usize {
+        segs.iter().map(|s| s.1.width()).sum::<usize>() + 3 * segs.len().saturating_sub(1) + 1
+    };
+    while width(&segments) > area.width as usize && segments.len() > 1 {
+        let lowest = segments.iter().enumerate().min_by_key(|(i, s)| (s.0, usize::MAX - i)).map(|(i, _)| i);
+        match lowest {
+            Some(i) => segments.remove(i),
+            None => break,
+        };
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for (i, (_, text, style)) in segments.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.muted));
+        }
+        spans.push(Span::styled(text, style));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.text), area);
 }
 
-fn phase_style(model: &Model) -> ratatui::style::Style {
+fn phase_style(model: &Model) -> Style {
     let t = &model.theme;
     match model.run.phase {
         RunPhase::Running => t.ok,

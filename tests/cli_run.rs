@@ -1,0 +1,420 @@
+//! The real `squint` binary against the project's fake server: reports, session files, the
+//! cache, resume after `kill -9`, Ctrl-C, item failures and the documented exit codes.
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::fake_server::{FakeConfig, FakeServer, Fault, sha256_hex};
+
+const MODEL: &str = "llava:7b";
+
+fn digits_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/digits")
+}
+
+/// The first `per_class` images of each class of the bundled digits set, with their labels.
+fn digit_images(per_class: usize) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for class in 0..10 {
+        let dir = digits_dir().join(class.to_string());
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).expect("digits class dir").map(|e| e.expect("entry").path()).collect();
+        files.sort();
+        out.extend(files.into_iter().take(per_class).map(|p| (p, class.to_string())));
+    }
+    out
+}
+
+/// Copies those images (and the bundled template) into a dataset folder of the test's own.
+fn digits_dataset(env: &Env, per_class: usize) -> (String, Vec<(PathBuf, String)>) {
+    let root = env.data.path().join("digits");
+    let images = digit_images(per_class);
+    for (path, label) in &images {
+        let dir = root.join(label);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::copy(path, dir.join(path.file_name().expect("name"))).expect("copy image");
+    }
+    std::fs::copy(digits_dir().join("template.toml"), root.join("template.toml")).expect("copy template");
+    (root.to_string_lossy().into_owned(), images)
+}
+
+fn sha_of(path: &Path) -> String {
+    sha256_hex(&std::fs::read(path).expect("read image"))
+}
+
+/// A fake model that answers every digit correctly, except the given overrides (by path).
+fn answers_for(images: &[(PathBuf, String)], overrides: &[(usize, &str)]) -> HashMap<String, String> {
+    let mut answers: HashMap<String, String> = images.iter().map(|(p, truth)| (sha_of(p), truth.clone())).collect();
+    for (index, answer) in overrides {
+        answers.insert(sha_of(&images[*index].0), (*answer).to_string());
+    }
+    answers
+}
+
+struct Env {
+    data: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env { data: tempfile::tempdir().expect("tempdir") }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_squint"));
+        cmd.args(args)
+            .env("SQUINT_DATA_DIR", self.data.path())
+            .env("SQUINT_CONFIG_DIR", self.data.path().join("config"))
+            .env_remove("OLLAMA_HOST")
+            .env_remove("OPENAI_BASE_URL")
+            .env_remove("OPENAI_API_KEY")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("run squint")
+    }
+
+    fn out_dir(&self, name: &str) -> PathBuf {
+        self.data.path().join(name)
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn results(dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("results.jsonl"))
+        .expect("results.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("valid result line"))
+        .collect()
+}
+
+fn digits_run<'a>(server: &'a FakeServer, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["run", "--dataset", "", "--host", &server.url, "--model", MODEL, "--out", out];
+    args.extend_from_slice(extra);
+    args
+}
+
+fn with_dataset<'a>(mut args: Vec<&'a str>, dataset: &'a str) -> Vec<&'a str> {
+    args[2] = dataset;
+    args
+}
+
+#[test]
+fn json_report_counts_and_session_files() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 2);
+    let answers = answers_for(&images, &[(0, "3"), (2, "The digit is 3."), (4, "I cannot tell, sorry."), (6, "seven")]);
+    let server = FakeServer::start_in_thread(FakeConfig { answers, ..FakeConfig::default() });
+    let out = env.out_dir("s1");
+    let out_s = out.to_string_lossy().into_owned();
+    let o = env.run(&with_dataset(digits_run(&server, &out_s, &["--json"]), &dataset));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("stdout is one JSON object");
+    assert_eq!(json["counts"]["total"], 20);
+    assert_eq!(json["counts"]["done"], 20);
+    assert_eq!(json["counts"]["errors"], 0);
+    assert_eq!(json["counts"]["unparsed"], 1);
+    // 20 items: 0 -> "3" twice wrong (0 and 2 are class 0 and class 1), unparsed one, "seven" for a 3.
+    assert_eq!(json["accuracy"].as_f64(), Some(16.0 / 20.0));
+    assert_eq!(json["per_class"]["3"]["support"], 2);
+    let labels: Vec<&str> = json["confusion"]["labels"].as_array().expect("labels").iter().filter_map(Value::as_str).collect();
+    assert_eq!(labels.last(), Some(&"(unparsed)"));
+    assert_eq!(labels.len(), 11);
+    let matrix = json["confusion"]["matrix"].as_array().expect("matrix");
+    assert_eq!(matrix[0][3], 1, "a true 0 answered 3");
+    assert_eq!(matrix[3][7], 1, "a true 3 answered seven");
+    assert!(json["macro_avg"]["f1"].is_number() && json["weighted_avg"]["support"] == 20);
+    assert_eq!(json["session"].as_str(), Some(out_s.as_str()));
+
+    let meta: Value = serde_json::from_str(&std::fs::read_to_string(out.join("session.json")).expect("session.json")).expect("json");
+    assert_eq!(meta["backend"]["model"], MODEL);
+    assert_eq!(meta["backend"]["kind"], "ollama");
+    assert_eq!(meta["status"], "finished");
+    assert!(meta["ended_at"].is_string());
+    assert!(meta["template"]["text"].as_str().is_some_and(|t| t.contains("Which digit")));
+    assert_eq!(meta["dataset"]["labels"].as_array().map(Vec::len), Some(10));
+    let lines = results(&out);
+    assert_eq!(lines.len(), 20);
+    let unparsed = lines.iter().find(|l| l["parse"] == "unparsed").expect("unparsed line");
+    assert!(unparsed["answer"].as_str().is_some_and(|a| a.starts_with("I cannot")), "{unparsed}");
+    assert_eq!(unparsed["label"], Value::Null);
+    assert_eq!(unparsed["parse"], "unparsed");
+    assert_eq!(unparsed["error"], Value::Null);
+    let alias = lines.iter().find(|l| l["answer"] == "seven").expect("alias line");
+    assert_eq!(alias["label"], "7");
+    assert_eq!(alias["parse"], "alias");
+    for line in &lines {
+        for key in ["image", "sha256", "truth", "answer", "label", "parse", "confidence", "latency_ms", "eval_count", "attempts", "error"] {
+            assert!(line.get(key).is_some(), "results line lacks {key}: {line}");
+        }
+    }
+}
+
+#[test]
+fn text_report_has_sklearn_layout_and_matrix() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 1);
+    let server = FakeServer::start_in_thread(FakeConfig { answers: answers_for(&images, &[(1, "3")]), ..FakeConfig::default() });
+    let out = env.out_dir("text");
+    let (out_s, dataset) = (out.to_string_lossy().into_owned(), dataset.clone());
+    let o = env.run(&with_dataset(digits_run(&server, &out_s, &["--digits", "4"]), &dataset));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("              precision    recall  f1-score   support\n\n"), "{text}");
+    assert!(text.contains("\n    accuracy                         0.9000        10\n"), "{text}");
+    assert!(text.contains("   macro avg "), "{text}");
+    assert!(text.contains("weighted avg "), "{text}");
+}
+
+#[test]
+fn cache_answers_unchanged_reruns_and_no_cache_bypasses_it() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 1);
+    let server = FakeServer::start_in_thread(FakeConfig { answers: answers_for(&images, &[]), ..FakeConfig::default() });
+    let first = env.out_dir("c1").to_string_lossy().into_owned();
+    let o = env.run(&with_dataset(digits_run(&server, &first, &["--limit-per-class", "1"]), &dataset));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(server.chat_count(), 10);
+    let second = env.out_dir("c2").to_string_lossy().into_owned();
+    let o = env.run(&with_dataset(digits_run(&server, &second, &["--json"]), &dataset));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(server.chat_count(), 10, "an unchanged re-run sends no request");
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["accuracy"].as_f64(), Some(1.0));
+    assert!(results(Path::new(&second)).iter().all(|l| l["cached"] == true && l["attempts"] == 0));
+    let third = env.out_dir("c3").to_string_lossy().into_owned();
+    let o = env.run(&with_dataset(digits_run(&server, &third, &["--no-cache"]), &dataset));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(server.chat_count(), 20, "--no-cache asks again");
+}
+
+fn wait_for_lines(path: &Path, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let count = std::fs::read_to_string(path).map(|t| t.lines().count()).unwrap_or(0);
+        if count >= n {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{} never reached {n} lines", path.display());
+}
+
+#[test]
+fn resume_after_kill_finishes_without_reasking() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 2);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&images, &[]),
+        latency: Duration::from_millis(60),
+        ..FakeConfig::default()
+    });
+    let out = env.out_dir("r1");
+    let (out_s, dataset) = (out.to_string_lossy().into_owned(), dataset.clone());
+    let mut child = env.cmd(&with_dataset(digits_run(&server, &out_s, &["--no-cache"]), &dataset)).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
+    wait_for_lines(&out.join("results.jsonl"), 5);
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    let before = results(&out).len();
+    assert!((5..20).contains(&before), "killed mid-run: {before} lines");
+    let asked_before = server.chat_count();
+
+    let o = env.run(&["run", "--resume", &out_s, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["counts"]["done"], 20);
+    assert_eq!(json["accuracy"].as_f64(), Some(1.0));
+    let asked_now = server.chat_count() - asked_before;
+    assert_eq!(asked_now, 20 - before, "only unfinished items are asked again");
+    let mut seen: Vec<String> = results(&out).iter().map(|l| l["image"].as_str().unwrap_or_default().to_string()).collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 20);
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_with_exit_130_and_says_how_to_resume() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 2);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&images, &[]),
+        latency: Duration::from_millis(100),
+        ..FakeConfig::default()
+    });
+    let out = env.out_dir("int");
+    let (out_s, dataset) = (out.to_string_lossy().into_owned(), dataset.clone());
+    let child = env.cmd(&with_dataset(digits_run(&server, &out_s, &["--no-cache"]), &dataset)).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    wait_for_lines(&out.join("results.jsonl"), 3);
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill -INT");
+    assert!(status.success());
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(130), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("squint run --resume {out_s}")), "{}", stderr(&o));
+    let meta: Value = serde_json::from_str(&std::fs::read_to_string(out.join("session.json")).expect("meta")).expect("json");
+    assert_eq!(meta["status"], "interrupted");
+}
+
+#[test]
+fn failed_items_are_counted_not_predicted() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 1);
+    let mut cfg = FakeConfig { answers: answers_for(&images, &[]), ..FakeConfig::default() };
+    cfg.fault_for_image.insert(sha_of(&images[3].0), Fault::Status(400));
+    let server = FakeServer::start_in_thread(cfg);
+    let (out_s, dataset) = (env.out_dir("f").to_string_lossy().into_owned(), dataset.clone());
+    let o = env.run(&with_dataset(digits_run(&server, &out_s, &["--json"]), &dataset));
+    assert_eq!(o.status.code(), Some(0), "item errors are allowed: {}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["counts"]["errors"], 1);
+    assert_eq!(json["counts"]["done"], 10);
+    assert_eq!(json["accuracy"].as_f64(), Some(1.0), "the failed item is not a wrong label");
+    assert_eq!(json["per_class"]["3"], Value::Null, "no prediction row for the failed 3");
+    let failed: Vec<Value> = results(Path::new(&out_s)).into_iter().filter(|l| !l["error"].is_null()).collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["attempts"], 1, "a 400 is never retried");
+}
+
+#[test]
+fn transient_server_errors_are_retried() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 1);
+    let cfg = FakeConfig { answers: answers_for(&images, &[]), faults: vec![Fault::Status(503), Fault::CutStream, Fault::MidStreamError], ..FakeConfig::default() };
+    let server = FakeServer::start_in_thread(cfg);
+    let (out_s, dataset) = (env.out_dir("t").to_string_lossy().into_owned(), dataset.clone());
+    let o = env.run(&with_dataset(digits_run(&server, &out_s, &["--json", "--retries", "4"]), &dataset));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["counts"]["errors"], 0);
+    assert_eq!(json["accuracy"].as_f64(), Some(1.0));
+    assert_eq!(server.chat_count(), 13);
+}
+
+#[test]
+fn corrupt_image_is_a_failed_item_with_its_reason() {
+    let env = Env::new();
+    let dataset = env.data.path().join("tiny");
+    std::fs::create_dir_all(&dataset).expect("mkdir");
+    let (good, _) = &digit_images(1)[0];
+    std::fs::copy(good, dataset.join("0_good.png")).expect("copy");
+    std::fs::write(dataset.join("1_broken.png"), b"\x89PNG\r\n\x1a\nnot really").expect("write");
+    std::fs::write(dataset.join("template.toml"), "name = \"t\"\nprompt = \"Which digit?\"\n[options]\ntemperature = 0.0\n").expect("template");
+    let server = FakeServer::start_in_thread(FakeConfig { answers: answers_for(&digit_images(1)[..1], &[]), ..FakeConfig::default() });
+    let out_s = env.out_dir("corrupt").to_string_lossy().into_owned();
+    let o = env.run(&["run", "--dataset", &dataset.to_string_lossy(), "--host", &server.url, "--model", MODEL, "--out", &out_s, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["counts"]["errors"], 1);
+    let failed = results(Path::new(&out_s)).into_iter().find(|l| !l["error"].is_null()).expect("failed line");
+    assert_eq!(failed["image"], "1_broken.png");
+    assert!(failed["error"].as_str().is_some_and(|e| e.contains("not a readable image")), "{failed}");
+}
+
+#[test]
+fn openai_compatible_backend_runs_over_sse() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 1);
+    let cfg = FakeConfig { answers: answers_for(&images, &[(5, "**5**")]), require_api_key: Some("sk-test".into()), ..FakeConfig::default() };
+    let server = FakeServer::start_in_thread(cfg);
+    let (out_s, dataset) = (env.out_dir("oa").to_string_lossy().into_owned(), dataset.clone());
+    let base = server.openai_url();
+    let o = env
+        .cmd(&["run", "--backend", "openai", "--host", &base, "--model", MODEL, "--dataset", &dataset, "--out", &out_s, "--json"])
+        .env("OPENAI_API_KEY", "sk-test")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["accuracy"].as_f64(), Some(1.0));
+    let meta = std::fs::read_to_string(Path::new(&out_s).join("session.json")).expect("meta");
+    assert!(!meta.contains("sk-test"), "the API key is never written to disk");
+    assert!(meta.contains("OPENAI_API_KEY"));
+}
+
+#[test]
+fn server_and_model_problems_exit_3_with_what_to_do() {
+    let env = Env::new();
+    let dataset = digits_dir().to_string_lossy().into_owned();
+    // Nothing listens on port 9 of loopback.
+    let o = env.run(&["run", "--dataset", &dataset, "--host", "http://127.0.0.1:9"]);
+    assert_eq!(o.status.code(), Some(3), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains("127.0.0.1:9") && stderr(&o).contains("ollama serve"), "{}", stderr(&o));
+
+    let server = FakeServer::start_in_thread(FakeConfig::default());
+    let o = env.run(&["run", "--dataset", &dataset, "--host", &server.url, "--model", "nope"]);
+    assert_eq!(o.status.code(), Some(3), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains("ollama pull nope"), "{}", stderr(&o));
+
+    let o = env.run(&["run", "--dataset", &dataset, "--host", &server.url, "--model", "llama3.2:3b"]);
+    assert_eq!(o.status.code(), Some(3), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).to_lowercase().contains("vision"), "{}", stderr(&o));
+    assert_eq!(server.chat_count(), 0);
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_problem() {
+    let env = Env::new();
+    let server = FakeServer::start_in_thread(FakeConfig::default());
+    let o = env.run(&["run", "--dataset", "/definitely/not/here", "--host", &server.url]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/definitely/not/here"), "{}", stderr(&o));
+
+    let template = env.data.path().join("bad.toml");
+    std::fs::write(&template, "name = \"bad\"\nprompt = \"Pick one of {classes}\"\n").expect("write");
+    let dataset = digits_dir().to_string_lossy().into_owned();
+    let o = env.run(&["run", "--dataset", &dataset, "--template", &template.to_string_lossy(), "--host", &server.url]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("{classes}") || stderr(&o).contains("classes"), "{}", stderr(&o));
+
+    let o = env.run(&["run", "--dataset", &dataset, "--concurrency", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(server.chat_count(), 0);
+}
+
+#[test]
+fn modelfile_import_lints_the_example_answer() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 1);
+    let server = FakeServer::start_in_thread(FakeConfig { answers: answers_for(&images, &[]), ..FakeConfig::default() });
+    let modelfile = env.data.path().join("digits.Modelfile");
+    std::fs::write(
+        &modelfile,
+        "FROM llava:7b\nPARAMETER temperature 0.0\nSYSTEM \"\"\"\nYou classify handwritten digits 0 to 9. Reply with the digit only. For example if you see a 3, respond only with \"3\".\n\"\"\"\n",
+    )
+    .expect("write");
+    let (out_s, dataset) = (env.out_dir("mf").to_string_lossy().into_owned(), dataset.clone());
+    let o = env.run(&["run", "--dataset", &dataset, "--modelfile", &modelfile.to_string_lossy(), "--host", &server.url, "--out", &out_s]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains("warning:") && stderr(&o).contains("\"3\""), "{}", stderr(&o));
+    let meta: Value = serde_json::from_str(&std::fs::read_to_string(Path::new(&out_s).join("session.json")).expect("meta")).expect("json");
+    assert_eq!(meta["backend"]["model"], MODEL, "the Modelfile's FROM names the model");
+    assert!(meta["warnings"].as_array().is_some_and(|w| w.iter().any(|m| m.as_str().unwrap_or_default().contains("\"3\""))));
+    let body = &server.requests()[0];
+    assert_eq!(body["options"]["temperature"], 0.0);
+    assert_eq!(body["think"], false);
+}
+
+#[test]
+fn models_lists_and_marks_vision() {
+    let server = FakeServer::start_in_thread(FakeConfig::default());
+    let env = Env::new();
+    let o = env.run(&["models", "--host", &server.url]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let text = stdout(&o);
+    let llava = text.lines().find(|l| l.starts_with("llava:7b")).expect("llava listed");
+    assert!(llava.contains("vision"));
+    let text_only = text.lines().find(|l| l.starts_with("llama3.2:3b")).expect("text model listed");
+    assert!(!text_only.contains("vision"));
+}
