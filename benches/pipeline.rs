@@ -1,1 +1,402 @@
-fn main() {}
+//! squint's benchmark: prints figures and their ratio to the targets, comparable between runs.
+//!
+//! `cargo bench` runs it. Roles (chosen by `SQUINT_BENCH_ROLE`, so the fake server and the
+//! scanner run in their own processes and do not pollute the figures):
+//! - main: generates data, starts the children, runs the pipeline and prints the table;
+//! - server: runs the fake model server and prints its URL;
+//! - scan: scans a folder and prints its time and peak memory.
+
+#[path = "../tests/support/fake_server.rs"]
+#[allow(dead_code)]
+mod fake_server;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use squint::setup::{self, RunSpec};
+
+const PIPELINE_IMAGES: usize = 3000;
+const THROUGHPUT_IMAGES: usize = 200;
+const SCAN_FILES: usize = 100_000;
+
+fn main() {
+    match std::env::var("SQUINT_BENCH_ROLE").as_deref() {
+        Ok("server") => serve(),
+        Ok("scan") => scan_child(),
+        _ => run_all(),
+    }
+}
+
+/// Process CPU time (user + system) from /proc/self/stat, in microseconds.
+fn cpu_us() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: f64 = fields
+        .get(11)
+        .and_then(|u| u.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        + fields
+            .get(12)
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(0.0);
+    ticks * 1e6 / 100.0
+}
+
+fn peak_rss_kb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn serve() {
+    let latency_ms: u64 = std::env::var("SQUINT_BENCH_LATENCY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let slots: usize = std::env::var("SQUINT_BENCH_SLOTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    let server = fake_server::FakeServer::start_in_thread(fake_server::FakeConfig {
+        default_answer: "7".into(),
+        latency: Duration::from_millis(latency_ms),
+        slots,
+        ..fake_server::FakeConfig::default()
+    });
+    println!("{}", server.url);
+    let _ = std::io::stdout().flush();
+    // Serve until the parent closes our stdin.
+    let mut sink = String::new();
+    let _ = std::io::stdin().read_line(&mut sink);
+}
+
+fn spawn_server(latency_ms: u64, slots: usize) -> (Child, String) {
+    let exe = std::env::current_exe().expect("bench executable");
+    let mut child = Command::new(exe)
+        .env("SQUINT_BENCH_ROLE", "server")
+        .env("SQUINT_BENCH_LATENCY_MS", latency_ms.to_string())
+        .env("SQUINT_BENCH_SLOTS", slots.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn fake server");
+    let stdout = child.stdout.take().expect("server stdout");
+    let mut url = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut url)
+        .expect("server url");
+    (child, url.trim().to_string())
+}
+
+fn make_dataset(dir: &Path, n: usize) {
+    std::fs::create_dir_all(dir).expect("mkdir dataset");
+    for i in 0..n {
+        let label = i % 10;
+        let img = image::GrayImage::from_fn(28, 28, |x, y| {
+            image::Luma([((x * 9 + y * 7 + i as u32) % 256) as u8])
+        });
+        img.save_with_format(
+            dir.join(format!("{label}_img_{i}.jpg")),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("write jpeg");
+    }
+    std::fs::write(
+        dir.join("template.toml"),
+        "name = \"bench\"\nprompt = \"Which digit is this? Answer with one of {labels}.\"\n[options]\ntemperature = 0.0\n",
+    )
+    .expect("write template");
+}
+
+/// Runs the real pipeline (prepare, connect, start, consume events) and returns the wall time
+/// from the engine's start to its last event, the CPU time (µs) from session creation on, and
+/// the number of finished items.
+fn pipeline(
+    runtime: &tokio::runtime::Runtime,
+    dataset: &Path,
+    host: &str,
+    out: PathBuf,
+    concurrency: usize,
+) -> (Duration, f64, usize) {
+    let spec = RunSpec {
+        dataset: Some(dataset.to_path_buf()),
+        model: Some("llava:7b".into()),
+        concurrency,
+        no_cache: true,
+        out: Some(out),
+        backend: squint::backend::BackendConfig {
+            host: Some(host.to_string()),
+            ..RunSpec::default().backend
+        },
+        ..RunSpec::default()
+    };
+    runtime.block_on(async {
+        let prepared = setup::prepare(&spec).expect("prepare");
+        let (backend, info) = setup::connect(&spec, &prepared).await.expect("connect");
+        let cpu0 = cpu_us();
+        let mut t0 = Instant::now();
+        let started = setup::start(&spec, &prepared, backend, info).expect("start");
+        let mut events = started.events;
+        let mut metrics = squint::domain::metrics::Metrics::new();
+        let mut finished = 0;
+        while let Some(event) = events.recv().await {
+            if let squint::engine::RunEvent::Started { .. } = event {
+                t0 = Instant::now();
+            }
+            if let squint::engine::RunEvent::ItemFinished { result, .. } = event {
+                finished += 1;
+                if result.error.is_none() {
+                    metrics.record(&result.truth, result.label.as_deref());
+                }
+            }
+        }
+        (t0.elapsed(), cpu_us() - cpu0, finished)
+    })
+}
+
+fn scan_child() {
+    let dir = PathBuf::from(std::env::var("SQUINT_BENCH_SCAN_DIR").expect("scan dir"));
+    let before = peak_rss_kb();
+    let t0 = Instant::now();
+    let dataset = squint::dataset::scan(&dir, None).expect("scan");
+    let elapsed = t0.elapsed();
+    println!(
+        "{} {} {}",
+        elapsed.as_secs_f64() * 1000.0,
+        dataset.items.len(),
+        peak_rss_kb().saturating_sub(before)
+    );
+}
+
+fn make_scan_tree(dir: &Path) {
+    for class in 0..10 {
+        std::fs::create_dir_all(dir.join(format!("class{class}"))).expect("mkdir");
+    }
+    for i in 0..SCAN_FILES {
+        std::fs::File::create(
+            dir.join(format!("class{}", i % 10))
+                .join(format!("{i:06}.jpg")),
+        )
+        .expect("create file");
+    }
+}
+
+fn row(name: &str, value: f64, unit: &str, target: &str, ratio: Option<f64>) {
+    let ratio = ratio
+        .map(|r| format!("{r:.3}"))
+        .unwrap_or_else(|| "-".into());
+    println!("{name:<34} {value:>12.2} {unit:<8} {target:<26} ratio {ratio}");
+}
+
+fn run_all() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    println!(
+        "squint benchmark (figures and ratio to target; lower ratio is better unless noted)\n"
+    );
+
+    // 1. CPU per image for the whole pipeline against an instant server in another process.
+    let dataset = tmp.path().join("jpegs");
+    make_dataset(&dataset, PIPELINE_IMAGES);
+    let (mut server, url) = spawn_server(0, 4);
+    let _ = pipeline(&runtime, &dataset, &url, tmp.path().join("warmup"), 4);
+    let (wall, cpu, done) = pipeline(&runtime, &dataset, &url, tmp.path().join("cpu"), 4);
+    assert_eq!(done, PIPELINE_IMAGES);
+    let per_image = cpu / done as f64;
+    row(
+        "pipeline_cpu_per_image",
+        per_image,
+        "us",
+        "target <= 200 us",
+        Some(per_image / 200.0),
+    );
+    row(
+        "pipeline_wall_per_image",
+        wall.as_secs_f64() * 1e6 / done as f64,
+        "us",
+        "(instant server, c=4)",
+        None,
+    );
+    drop(server.stdin.take());
+    let _ = server.wait();
+
+    // 2. Throughput with 50 ms latency and 4 slots at --concurrency 4: ideal 80 images/s.
+    let small = tmp.path().join("small");
+    make_dataset(&small, THROUGHPUT_IMAGES);
+    let (mut server, url) = spawn_server(50, 4);
+    let (wall, _, done) = pipeline(&runtime, &small, &url, tmp.path().join("tput"), 4);
+    let rate = done as f64 / wall.as_secs_f64();
+    row(
+        "throughput_50ms_4slots_c4",
+        rate,
+        "img/s",
+        "ideal 80, need >= 0.95 (higher)",
+        Some(rate / 80.0),
+    );
+    drop(server.stdin.take());
+    let _ = server.wait();
+
+    // 3. Scanning 100k files (no image bytes read), in a child process for a clean peak.
+    let tree = tmp.path().join("scan");
+    make_scan_tree(&tree);
+    let exe = std::env::current_exe().expect("bench executable");
+    let out = Command::new(exe)
+        .env("SQUINT_BENCH_ROLE", "scan")
+        .env("SQUINT_BENCH_SCAN_DIR", &tree)
+        .output()
+        .expect("scan child");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let parts: Vec<f64> = text
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    if let [ms, items, peak_kb] = parts[..] {
+        assert_eq!(items as usize, SCAN_FILES);
+        row(
+            "scan_100k_files",
+            ms,
+            "ms",
+            "target ~1000 ms",
+            Some(ms / 1000.0),
+        );
+        row(
+            "scan_100k_peak_memory",
+            peak_kb / 1024.0,
+            "MiB",
+            "(peak RSS growth)",
+            None,
+        );
+    } else {
+        println!(
+            "scan child failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    // 4. Domain hot paths.
+    micro_benchmarks();
+    tui_render_benchmark();
+}
+
+fn micro_benchmarks() {
+    use squint::domain::metrics::Metrics;
+    use squint::domain::parse::{LabelSet, parse_answer};
+    let labels: Vec<String> = (0..10).map(|d| d.to_string()).collect();
+    let set = LabelSet::new(labels.clone(), Default::default());
+    let answers = [
+        "7",
+        " 3\n",
+        "**8**",
+        "The number in the image is 4.",
+        "seven",
+        "I cannot tell.",
+    ];
+    let n = 200_000;
+    let t0 = Instant::now();
+    let mut parsed = 0usize;
+    for i in 0..n {
+        parsed += usize::from(
+            parse_answer(answers[i % answers.len()], &set, false)
+                .label
+                .is_some(),
+        );
+    }
+    let per = t0.elapsed().as_secs_f64() * 1e9 / n as f64;
+    assert!(parsed > 0);
+    row(
+        "parse_answer",
+        per,
+        "ns",
+        "(mixed answers, 10 labels)",
+        None,
+    );
+
+    let mut metrics = Metrics::new();
+    let t0 = Instant::now();
+    for i in 0..n {
+        let truth = &labels[i % 10];
+        let pred = if i % 7 == 0 {
+            None
+        } else {
+            Some(labels[(i * 3) % 10].as_str())
+        };
+        metrics.record(truth, pred);
+    }
+    let per = t0.elapsed().as_secs_f64() * 1e9 / n as f64;
+    row("metrics_record", per, "ns", "(O(1) per result)", None);
+    let t0 = Instant::now();
+    let report = squint::domain::report::classification_report(&metrics, 2);
+    row(
+        "classification_report_10_classes",
+        t0.elapsed().as_secs_f64() * 1e6,
+        "us",
+        "",
+        None,
+    );
+    assert!(report.contains("accuracy"));
+}
+
+fn tui_render_benchmark() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use squint::tui::model::{MatrixCursor, MatrixMode};
+    use squint::tui::{fixtures, render_run_screen_for_bench};
+
+    let cases = [
+        (
+            "tui_frame_100cls_100k_full_250x70",
+            250,
+            70,
+            100,
+            1000,
+            100_000,
+            Some(MatrixMode::Full),
+        ),
+        (
+            "tui_frame_100cls_100k_pairs_250x70",
+            250,
+            70,
+            100,
+            1000,
+            100_000,
+            None,
+        ),
+        ("tui_frame_10cls_500_80x24", 80, 24, 10, 50, 500, None),
+    ];
+    for (name, width, height, classes, per_class, done, mode) in cases {
+        let (mut model, _) = fixtures::running(width, height, classes, per_class, done, 8, 600);
+        if let Some(mode) = mode {
+            model.matrix.mode = mode;
+            model.matrix.cursor = MatrixCursor { row: 60, col: 70 };
+        }
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+        terminal
+            .draw(|f| render_run_screen_for_bench(f, &model))
+            .expect("draw");
+        let frames = 50;
+        let t0 = Instant::now();
+        for _ in 0..frames {
+            terminal
+                .draw(|f| render_run_screen_for_bench(f, &model))
+                .expect("draw");
+        }
+        let us = t0.elapsed().as_secs_f64() * 1e6 / f64::from(frames);
+        row(
+            name,
+            us,
+            "us",
+            "target a few ms (<= 5000)",
+            Some(us / 5000.0),
+        );
+    }
+}

@@ -62,7 +62,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Decodes the image (to validate it) and returns the payload to send: the original bytes when
 /// the format is accepted as is and no downscale is needed, else a PNG re-encoding.
-pub fn prepare(bytes: Vec<u8>, max_side: Option<u32>, allow_webp: bool) -> Result<ImagePayload, ImageError> {
+pub fn prepare(
+    bytes: Vec<u8>,
+    max_side: Option<u32>,
+    allow_webp: bool,
+) -> Result<ImagePayload, ImageError> {
     let reader = ImageReader::new(Cursor::new(&bytes))
         .with_guessed_format()
         .map_err(|e| decode_error(&e))?;
@@ -78,12 +82,18 @@ pub fn prepare(bytes: Vec<u8>, max_side: Option<u32>, allow_webp: bool) -> Resul
         _ => None,
     };
     match passthrough {
-        Some(mime) if !too_big => Ok(ImagePayload { bytes: Bytes::from(bytes), mime }),
+        Some(mime) if !too_big => Ok(ImagePayload {
+            bytes: Bytes::from(bytes),
+            mime,
+        }),
         _ => reencode_png(img, max_side),
     }
 }
 
-fn reencode_png(mut img: image::DynamicImage, max_side: Option<u32>) -> Result<ImagePayload, ImageError> {
+fn reencode_png(
+    mut img: image::DynamicImage,
+    max_side: Option<u32>,
+) -> Result<ImagePayload, ImageError> {
     if let Some(side) = max_side
         && img.width().max(img.height()) > side
     {
@@ -91,12 +101,19 @@ fn reencode_png(mut img: image::DynamicImage, max_side: Option<u32>) -> Result<I
     }
     let mut out = Vec::new();
     img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-        .map_err(|e| ImageError::Encode { reason: e.to_string() })?;
-    Ok(ImagePayload { bytes: Bytes::from(out), mime: "image/png" })
+        .map_err(|e| ImageError::Encode {
+            reason: e.to_string(),
+        })?;
+    Ok(ImagePayload {
+        bytes: Bytes::from(out),
+        mime: "image/png",
+    })
 }
 
 fn decode_error(e: &dyn std::fmt::Display) -> ImageError {
-    ImageError::Decode { reason: e.to_string() }
+    ImageError::Decode {
+        reason: e.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -106,13 +123,17 @@ mod tests {
     fn encoded(format: ImageFormat, side: u32) -> Vec<u8> {
         let img = image::DynamicImage::new_rgb8(side, side);
         let mut out = Vec::new();
-        img.write_to(&mut Cursor::new(&mut out), format).expect("encode test image");
+        img.write_to(&mut Cursor::new(&mut out), format)
+            .expect("encode test image");
         out
     }
 
     #[test]
     fn jpeg_and_png_pass_through_byte_for_byte() {
-        for (format, mime) in [(ImageFormat::Jpeg, "image/jpeg"), (ImageFormat::Png, "image/png")] {
+        for (format, mime) in [
+            (ImageFormat::Jpeg, "image/jpeg"),
+            (ImageFormat::Png, "image/png"),
+        ] {
             let bytes = encoded(format, 28);
             let payload = prepare(bytes.clone(), None, false).expect("prepare");
             assert_eq!(payload.mime, mime);
@@ -131,7 +152,10 @@ mod tests {
     #[test]
     fn webp_passes_only_when_allowed() {
         let webp = encoded(ImageFormat::WebP, 8);
-        assert_eq!(prepare(webp.clone(), None, true).expect("webp").mime, "image/webp");
+        assert_eq!(
+            prepare(webp.clone(), None, true).expect("webp").mime,
+            "image/webp"
+        );
         assert_eq!(prepare(webp, None, false).expect("png").mime, "image/png");
     }
 
@@ -145,7 +169,10 @@ mod tests {
 
     #[test]
     fn garbage_is_a_decode_error() {
-        assert!(matches!(prepare(b"not an image".to_vec(), None, false), Err(ImageError::Decode { .. })));
+        assert!(matches!(
+            prepare(b"not an image".to_vec(), None, false),
+            Err(ImageError::Decode { .. })
+        ));
         let mut truncated = encoded(ImageFormat::Png, 8);
         truncated.truncate(10);
         assert!(prepare(truncated, None, false).is_err());

@@ -22,9 +22,17 @@ fn digit_images(per_class: usize) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     for class in 0..10 {
         let dir = digits_dir().join(class.to_string());
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).expect("digits class dir").map(|e| e.expect("entry").path()).collect();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("digits class dir")
+            .map(|e| e.expect("entry").path())
+            .collect();
         files.sort();
-        out.extend(files.into_iter().take(per_class).map(|p| (p, class.to_string())));
+        out.extend(
+            files
+                .into_iter()
+                .take(per_class)
+                .map(|p| (p, class.to_string())),
+        );
     }
     out
 }
@@ -38,7 +46,11 @@ fn digits_dataset(env: &Env, per_class: usize) -> (String, Vec<(PathBuf, String)
         std::fs::create_dir_all(&dir).expect("mkdir");
         std::fs::copy(path, dir.join(path.file_name().expect("name"))).expect("copy image");
     }
-    std::fs::copy(digits_dir().join("template.toml"), root.join("template.toml")).expect("copy template");
+    std::fs::copy(
+        digits_dir().join("template.toml"),
+        root.join("template.toml"),
+    )
+    .expect("copy template");
     (root.to_string_lossy().into_owned(), images)
 }
 
@@ -47,8 +59,14 @@ fn sha_of(path: &Path) -> String {
 }
 
 /// A fake model that answers every digit correctly, except the given overrides (by path).
-fn answers_for(images: &[(PathBuf, String)], overrides: &[(usize, &str)]) -> HashMap<String, String> {
-    let mut answers: HashMap<String, String> = images.iter().map(|(p, truth)| (sha_of(p), truth.clone())).collect();
+fn answers_for(
+    images: &[(PathBuf, String)],
+    overrides: &[(usize, &str)],
+) -> HashMap<String, String> {
+    let mut answers: HashMap<String, String> = images
+        .iter()
+        .map(|(p, truth)| (sha_of(p), truth.clone()))
+        .collect();
     for (index, answer) in overrides {
         answers.insert(sha_of(&images[*index].0), (*answer).to_string());
     }
@@ -61,7 +79,9 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        Env { data: tempfile::tempdir().expect("tempdir") }
+        Env {
+            data: tempfile::tempdir().expect("tempdir"),
+        }
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
@@ -102,7 +122,17 @@ fn results(dir: &Path) -> Vec<Value> {
 }
 
 fn digits_run<'a>(server: &'a FakeServer, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["run", "--dataset", "", "--host", &server.url, "--model", MODEL, "--out", out];
+    let mut args = vec![
+        "run",
+        "--dataset",
+        "",
+        "--host",
+        &server.url,
+        "--model",
+        MODEL,
+        "--out",
+        out,
+    ];
     args.extend_from_slice(extra);
     args
 }
@@ -116,11 +146,25 @@ fn with_dataset<'a>(mut args: Vec<&'a str>, dataset: &'a str) -> Vec<&'a str> {
 fn json_report_counts_and_session_files() {
     let env = Env::new();
     let (dataset, images) = digits_dataset(&env, 2);
-    let answers = answers_for(&images, &[(0, "3"), (2, "The digit is 3."), (4, "I cannot tell, sorry."), (6, "seven")]);
-    let server = FakeServer::start_in_thread(FakeConfig { answers, ..FakeConfig::default() });
+    let answers = answers_for(
+        &images,
+        &[
+            (0, "3"),
+            (2, "The digit is 3."),
+            (4, "I cannot tell, sorry."),
+            (6, "seven"),
+        ],
+    );
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers,
+        ..FakeConfig::default()
+    });
     let out = env.out_dir("s1");
     let out_s = out.to_string_lossy().into_owned();
-    let o = env.run(&with_dataset(digits_run(&server, &out_s, &["--json"]), &dataset));
+    let o = env.run(&with_dataset(
+        digits_run(&server, &out_s, &["--json"]),
+        &dataset,
+    ));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let json: Value = serde_json::from_str(&stdout(&o)).expect("stdout is one JSON object");
     assert_eq!(json["counts"]["total"], 20);
@@ -130,7 +174,12 @@ fn json_report_counts_and_session_files() {
     // 20 items: 0 -> "3" twice wrong (0 and 2 are class 0 and class 1), unparsed one, "seven" for a 3.
     assert_eq!(json["accuracy"].as_f64(), Some(16.0 / 20.0));
     assert_eq!(json["per_class"]["3"]["support"], 2);
-    let labels: Vec<&str> = json["confusion"]["labels"].as_array().expect("labels").iter().filter_map(Value::as_str).collect();
+    let labels: Vec<&str> = json["confusion"]["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     assert_eq!(labels.last(), Some(&"(unparsed)"));
     assert_eq!(labels.len(), 11);
     let matrix = json["confusion"]["matrix"].as_array().expect("matrix");
@@ -139,25 +188,55 @@ fn json_report_counts_and_session_files() {
     assert!(json["macro_avg"]["f1"].is_number() && json["weighted_avg"]["support"] == 20);
     assert_eq!(json["session"].as_str(), Some(out_s.as_str()));
 
-    let meta: Value = serde_json::from_str(&std::fs::read_to_string(out.join("session.json")).expect("session.json")).expect("json");
+    let meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("session.json")).expect("session.json"),
+    )
+    .expect("json");
     assert_eq!(meta["backend"]["model"], MODEL);
     assert_eq!(meta["backend"]["kind"], "ollama");
     assert_eq!(meta["status"], "finished");
     assert!(meta["ended_at"].is_string());
-    assert!(meta["template"]["text"].as_str().is_some_and(|t| t.contains("Which digit")));
+    assert!(
+        meta["template"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Which digit"))
+    );
     assert_eq!(meta["dataset"]["labels"].as_array().map(Vec::len), Some(10));
     let lines = results(&out);
     assert_eq!(lines.len(), 20);
-    let unparsed = lines.iter().find(|l| l["parse"] == "unparsed").expect("unparsed line");
-    assert!(unparsed["answer"].as_str().is_some_and(|a| a.starts_with("I cannot")), "{unparsed}");
+    let unparsed = lines
+        .iter()
+        .find(|l| l["parse"] == "unparsed")
+        .expect("unparsed line");
+    assert!(
+        unparsed["answer"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("I cannot")),
+        "{unparsed}"
+    );
     assert_eq!(unparsed["label"], Value::Null);
     assert_eq!(unparsed["parse"], "unparsed");
     assert_eq!(unparsed["error"], Value::Null);
-    let alias = lines.iter().find(|l| l["answer"] == "seven").expect("alias line");
+    let alias = lines
+        .iter()
+        .find(|l| l["answer"] == "seven")
+        .expect("alias line");
     assert_eq!(alias["label"], "7");
     assert_eq!(alias["parse"], "alias");
     for line in &lines {
-        for key in ["image", "sha256", "truth", "answer", "label", "parse", "confidence", "latency_ms", "eval_count", "attempts", "error"] {
+        for key in [
+            "image",
+            "sha256",
+            "truth",
+            "answer",
+            "label",
+            "parse",
+            "confidence",
+            "latency_ms",
+            "eval_count",
+            "attempts",
+            "error",
+        ] {
             assert!(line.get(key).is_some(), "results line lacks {key}: {line}");
         }
     }
@@ -167,14 +246,26 @@ fn json_report_counts_and_session_files() {
 fn text_report_has_sklearn_layout_and_matrix() {
     let env = Env::new();
     let (dataset, images) = digits_dataset(&env, 1);
-    let server = FakeServer::start_in_thread(FakeConfig { answers: answers_for(&images, &[(1, "3")]), ..FakeConfig::default() });
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&images, &[(1, "3")]),
+        ..FakeConfig::default()
+    });
     let out = env.out_dir("text");
     let (out_s, dataset) = (out.to_string_lossy().into_owned(), dataset.clone());
-    let o = env.run(&with_dataset(digits_run(&server, &out_s, &["--digits", "4"]), &dataset));
+    let o = env.run(&with_dataset(
+        digits_run(&server, &out_s, &["--digits", "4"]),
+        &dataset,
+    ));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.starts_with("              precision    recall  f1-score   support\n\n"), "{text}");
-    assert!(text.contains("\n    accuracy                         0.9000        10\n"), "{text}");
+    assert!(
+        text.starts_with("              precision    recall  f1-score   support\n\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n    accuracy                         0.9000        10\n"),
+        "{text}"
+    );
     assert!(text.contains("   macro avg "), "{text}");
     assert!(text.contains("weighted avg "), "{text}");
 }
@@ -183,20 +274,40 @@ fn text_report_has_sklearn_layout_and_matrix() {
 fn cache_answers_unchanged_reruns_and_no_cache_bypasses_it() {
     let env = Env::new();
     let (dataset, images) = digits_dataset(&env, 1);
-    let server = FakeServer::start_in_thread(FakeConfig { answers: answers_for(&images, &[]), ..FakeConfig::default() });
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&images, &[]),
+        ..FakeConfig::default()
+    });
     let first = env.out_dir("c1").to_string_lossy().into_owned();
-    let o = env.run(&with_dataset(digits_run(&server, &first, &["--limit-per-class", "1"]), &dataset));
+    let o = env.run(&with_dataset(
+        digits_run(&server, &first, &["--limit-per-class", "1"]),
+        &dataset,
+    ));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert_eq!(server.chat_count(), 10);
     let second = env.out_dir("c2").to_string_lossy().into_owned();
-    let o = env.run(&with_dataset(digits_run(&server, &second, &["--json"]), &dataset));
+    let o = env.run(&with_dataset(
+        digits_run(&server, &second, &["--json"]),
+        &dataset,
+    ));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
-    assert_eq!(server.chat_count(), 10, "an unchanged re-run sends no request");
+    assert_eq!(
+        server.chat_count(),
+        10,
+        "an unchanged re-run sends no request"
+    );
     let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(json["accuracy"].as_f64(), Some(1.0));
-    assert!(results(Path::new(&second)).iter().all(|l| l["cached"] == true && l["attempts"] == 0));
+    assert!(
+        results(Path::new(&second))
+            .iter()
+            .all(|l| l["cached"] == true && l["attempts"] == 0)
+    );
     let third = env.out_dir("c3").to_string_lossy().into_owned();
-    let o = env.run(&with_dataset(digits_run(&server, &third, &["--no-cache"]), &dataset));
+    let o = env.run(&with_dataset(
+        digits_run(&server, &third, &["--no-cache"]),
+        &dataset,
+    ));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert_eq!(server.chat_count(), 20, "--no-cache asks again");
 }
@@ -204,7 +315,9 @@ fn cache_answers_unchanged_reruns_and_no_cache_bypasses_it() {
 fn wait_for_lines(path: &Path, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        let count = std::fs::read_to_string(path).map(|t| t.lines().count()).unwrap_or(0);
+        let count = std::fs::read_to_string(path)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
         if count >= n {
             return;
         }
@@ -224,7 +337,15 @@ fn resume_after_kill_finishes_without_reasking() {
     });
     let out = env.out_dir("r1");
     let (out_s, dataset) = (out.to_string_lossy().into_owned(), dataset.clone());
-    let mut child = env.cmd(&with_dataset(digits_run(&server, &out_s, &["--no-cache"]), &dataset)).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
+    let mut child = env
+        .cmd(&with_dataset(
+            digits_run(&server, &out_s, &["--no-cache"]),
+            &dataset,
+        ))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
     wait_for_lines(&out.join("results.jsonl"), 5);
     child.kill().expect("kill -9");
     let _ = child.wait();
@@ -238,8 +359,15 @@ fn resume_after_kill_finishes_without_reasking() {
     assert_eq!(json["counts"]["done"], 20);
     assert_eq!(json["accuracy"].as_f64(), Some(1.0));
     let asked_now = server.chat_count() - asked_before;
-    assert_eq!(asked_now, 20 - before, "only unfinished items are asked again");
-    let mut seen: Vec<String> = results(&out).iter().map(|l| l["image"].as_str().unwrap_or_default().to_string()).collect();
+    assert_eq!(
+        asked_now,
+        20 - before,
+        "only unfinished items are asked again"
+    );
+    let mut seen: Vec<String> = results(&out)
+        .iter()
+        .map(|l| l["image"].as_str().unwrap_or_default().to_string())
+        .collect();
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 20);
@@ -256,14 +384,31 @@ fn ctrl_c_stops_cleanly_with_exit_130_and_says_how_to_resume() {
     });
     let out = env.out_dir("int");
     let (out_s, dataset) = (out.to_string_lossy().into_owned(), dataset.clone());
-    let child = env.cmd(&with_dataset(digits_run(&server, &out_s, &["--no-cache"]), &dataset)).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let child = env
+        .cmd(&with_dataset(
+            digits_run(&server, &out_s, &["--no-cache"]),
+            &dataset,
+        ))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     wait_for_lines(&out.join("results.jsonl"), 3);
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill -INT");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
     assert!(status.success());
     let o = child.wait_with_output().expect("wait");
     assert_eq!(o.status.code(), Some(130), "stderr: {}", stderr(&o));
-    assert!(stderr(&o).contains(&format!("squint run --resume {out_s}")), "{}", stderr(&o));
-    let meta: Value = serde_json::from_str(&std::fs::read_to_string(out.join("session.json")).expect("meta")).expect("json");
+    assert!(
+        stderr(&o).contains(&format!("squint run --resume {out_s}")),
+        "{}",
+        stderr(&o)
+    );
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("session.json")).expect("meta"))
+            .expect("json");
     assert_eq!(meta["status"], "interrupted");
 }
 
@@ -271,18 +416,44 @@ fn ctrl_c_stops_cleanly_with_exit_130_and_says_how_to_resume() {
 fn failed_items_are_counted_not_predicted() {
     let env = Env::new();
     let (dataset, images) = digits_dataset(&env, 1);
-    let mut cfg = FakeConfig { answers: answers_for(&images, &[]), ..FakeConfig::default() };
-    cfg.fault_for_image.insert(sha_of(&images[3].0), Fault::Status(400));
+    let mut cfg = FakeConfig {
+        answers: answers_for(&images, &[]),
+        ..FakeConfig::default()
+    };
+    cfg.fault_for_image
+        .insert(sha_of(&images[3].0), Fault::Status(400));
     let server = FakeServer::start_in_thread(cfg);
-    let (out_s, dataset) = (env.out_dir("f").to_string_lossy().into_owned(), dataset.clone());
-    let o = env.run(&with_dataset(digits_run(&server, &out_s, &["--json"]), &dataset));
-    assert_eq!(o.status.code(), Some(0), "item errors are allowed: {}", stderr(&o));
+    let (out_s, dataset) = (
+        env.out_dir("f").to_string_lossy().into_owned(),
+        dataset.clone(),
+    );
+    let o = env.run(&with_dataset(
+        digits_run(&server, &out_s, &["--json"]),
+        &dataset,
+    ));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "item errors are allowed: {}",
+        stderr(&o)
+    );
     let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(json["counts"]["errors"], 1);
     assert_eq!(json["counts"]["done"], 10);
-    assert_eq!(json["accuracy"].as_f64(), Some(1.0), "the failed item is not a wrong label");
-    assert_eq!(json["per_class"]["3"], Value::Null, "no prediction row for the failed 3");
-    let failed: Vec<Value> = results(Path::new(&out_s)).into_iter().filter(|l| !l["error"].is_null()).collect();
+    assert_eq!(
+        json["accuracy"].as_f64(),
+        Some(1.0),
+        "the failed item is not a wrong label"
+    );
+    assert_eq!(
+        json["per_class"]["3"],
+        Value::Null,
+        "no prediction row for the failed 3"
+    );
+    let failed: Vec<Value> = results(Path::new(&out_s))
+        .into_iter()
+        .filter(|l| !l["error"].is_null())
+        .collect();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["attempts"], 1, "a 400 is never retried");
 }
@@ -291,10 +462,20 @@ fn failed_items_are_counted_not_predicted() {
 fn transient_server_errors_are_retried() {
     let env = Env::new();
     let (dataset, images) = digits_dataset(&env, 1);
-    let cfg = FakeConfig { answers: answers_for(&images, &[]), faults: vec![Fault::Status(503), Fault::CutStream, Fault::MidStreamError], ..FakeConfig::default() };
+    let cfg = FakeConfig {
+        answers: answers_for(&images, &[]),
+        faults: vec![Fault::Status(503), Fault::CutStream, Fault::MidStreamError],
+        ..FakeConfig::default()
+    };
     let server = FakeServer::start_in_thread(cfg);
-    let (out_s, dataset) = (env.out_dir("t").to_string_lossy().into_owned(), dataset.clone());
-    let o = env.run(&with_dataset(digits_run(&server, &out_s, &["--json", "--retries", "4"]), &dataset));
+    let (out_s, dataset) = (
+        env.out_dir("t").to_string_lossy().into_owned(),
+        dataset.clone(),
+    );
+    let o = env.run(&with_dataset(
+        digits_run(&server, &out_s, &["--json", "--retries", "4"]),
+        &dataset,
+    ));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(json["counts"]["errors"], 0);
@@ -310,28 +491,74 @@ fn corrupt_image_is_a_failed_item_with_its_reason() {
     let (good, _) = &digit_images(1)[0];
     std::fs::copy(good, dataset.join("0_good.png")).expect("copy");
     std::fs::write(dataset.join("1_broken.png"), b"\x89PNG\r\n\x1a\nnot really").expect("write");
-    std::fs::write(dataset.join("template.toml"), "name = \"t\"\nprompt = \"Which digit?\"\n[options]\ntemperature = 0.0\n").expect("template");
-    let server = FakeServer::start_in_thread(FakeConfig { answers: answers_for(&digit_images(1)[..1], &[]), ..FakeConfig::default() });
+    std::fs::write(
+        dataset.join("template.toml"),
+        "name = \"t\"\nprompt = \"Which digit?\"\n[options]\ntemperature = 0.0\n",
+    )
+    .expect("template");
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&digit_images(1)[..1], &[]),
+        ..FakeConfig::default()
+    });
     let out_s = env.out_dir("corrupt").to_string_lossy().into_owned();
-    let o = env.run(&["run", "--dataset", &dataset.to_string_lossy(), "--host", &server.url, "--model", MODEL, "--out", &out_s, "--json"]);
+    let o = env.run(&[
+        "run",
+        "--dataset",
+        &dataset.to_string_lossy(),
+        "--host",
+        &server.url,
+        "--model",
+        MODEL,
+        "--out",
+        &out_s,
+        "--json",
+    ]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(json["counts"]["errors"], 1);
-    let failed = results(Path::new(&out_s)).into_iter().find(|l| !l["error"].is_null()).expect("failed line");
+    let failed = results(Path::new(&out_s))
+        .into_iter()
+        .find(|l| !l["error"].is_null())
+        .expect("failed line");
     assert_eq!(failed["image"], "1_broken.png");
-    assert!(failed["error"].as_str().is_some_and(|e| e.contains("not a readable image")), "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not a readable image")),
+        "{failed}"
+    );
 }
 
 #[test]
 fn openai_compatible_backend_runs_over_sse() {
     let env = Env::new();
     let (dataset, images) = digits_dataset(&env, 1);
-    let cfg = FakeConfig { answers: answers_for(&images, &[(5, "**5**")]), require_api_key: Some("sk-test".into()), ..FakeConfig::default() };
+    let cfg = FakeConfig {
+        answers: answers_for(&images, &[(5, "**5**")]),
+        require_api_key: Some("sk-test".into()),
+        ..FakeConfig::default()
+    };
     let server = FakeServer::start_in_thread(cfg);
-    let (out_s, dataset) = (env.out_dir("oa").to_string_lossy().into_owned(), dataset.clone());
+    let (out_s, dataset) = (
+        env.out_dir("oa").to_string_lossy().into_owned(),
+        dataset.clone(),
+    );
     let base = server.openai_url();
     let o = env
-        .cmd(&["run", "--backend", "openai", "--host", &base, "--model", MODEL, "--dataset", &dataset, "--out", &out_s, "--json"])
+        .cmd(&[
+            "run",
+            "--backend",
+            "openai",
+            "--host",
+            &base,
+            "--model",
+            MODEL,
+            "--dataset",
+            &dataset,
+            "--out",
+            &out_s,
+            "--json",
+        ])
         .env("OPENAI_API_KEY", "sk-test")
         .output()
         .expect("run");
@@ -339,7 +566,10 @@ fn openai_compatible_backend_runs_over_sse() {
     let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(json["accuracy"].as_f64(), Some(1.0));
     let meta = std::fs::read_to_string(Path::new(&out_s).join("session.json")).expect("meta");
-    assert!(!meta.contains("sk-test"), "the API key is never written to disk");
+    assert!(
+        !meta.contains("sk-test"),
+        "the API key is never written to disk"
+    );
     assert!(meta.contains("OPENAI_API_KEY"));
 }
 
@@ -350,16 +580,40 @@ fn server_and_model_problems_exit_3_with_what_to_do() {
     // Nothing listens on port 9 of loopback.
     let o = env.run(&["run", "--dataset", &dataset, "--host", "http://127.0.0.1:9"]);
     assert_eq!(o.status.code(), Some(3), "stderr: {}", stderr(&o));
-    assert!(stderr(&o).contains("127.0.0.1:9") && stderr(&o).contains("ollama serve"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("127.0.0.1:9") && stderr(&o).contains("ollama serve"),
+        "{}",
+        stderr(&o)
+    );
 
     let server = FakeServer::start_in_thread(FakeConfig::default());
-    let o = env.run(&["run", "--dataset", &dataset, "--host", &server.url, "--model", "nope"]);
+    let o = env.run(&[
+        "run",
+        "--dataset",
+        &dataset,
+        "--host",
+        &server.url,
+        "--model",
+        "nope",
+    ]);
     assert_eq!(o.status.code(), Some(3), "stderr: {}", stderr(&o));
     assert!(stderr(&o).contains("ollama pull nope"), "{}", stderr(&o));
 
-    let o = env.run(&["run", "--dataset", &dataset, "--host", &server.url, "--model", "llama3.2:3b"]);
+    let o = env.run(&[
+        "run",
+        "--dataset",
+        &dataset,
+        "--host",
+        &server.url,
+        "--model",
+        "llama3.2:3b",
+    ]);
     assert_eq!(o.status.code(), Some(3), "stderr: {}", stderr(&o));
-    assert!(stderr(&o).to_lowercase().contains("vision"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).to_lowercase().contains("vision"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(server.chat_count(), 0);
 }
 
@@ -367,16 +621,42 @@ fn server_and_model_problems_exit_3_with_what_to_do() {
 fn bad_input_exits_2_naming_the_problem() {
     let env = Env::new();
     let server = FakeServer::start_in_thread(FakeConfig::default());
-    let o = env.run(&["run", "--dataset", "/definitely/not/here", "--host", &server.url]);
+    let o = env.run(&[
+        "run",
+        "--dataset",
+        "/definitely/not/here",
+        "--host",
+        &server.url,
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("/definitely/not/here"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/definitely/not/here"),
+        "{}",
+        stderr(&o)
+    );
 
     let template = env.data.path().join("bad.toml");
-    std::fs::write(&template, "name = \"bad\"\nprompt = \"Pick one of {classes}\"\n").expect("write");
+    std::fs::write(
+        &template,
+        "name = \"bad\"\nprompt = \"Pick one of {classes}\"\n",
+    )
+    .expect("write");
     let dataset = digits_dir().to_string_lossy().into_owned();
-    let o = env.run(&["run", "--dataset", &dataset, "--template", &template.to_string_lossy(), "--host", &server.url]);
+    let o = env.run(&[
+        "run",
+        "--dataset",
+        &dataset,
+        "--template",
+        &template.to_string_lossy(),
+        "--host",
+        &server.url,
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("{classes}") || stderr(&o).contains("classes"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("{classes}") || stderr(&o).contains("classes"),
+        "{}",
+        stderr(&o)
+    );
 
     let o = env.run(&["run", "--dataset", &dataset, "--concurrency", "0"]);
     assert_eq!(o.status.code(), Some(2));
@@ -387,20 +667,49 @@ fn bad_input_exits_2_naming_the_problem() {
 fn modelfile_import_lints_the_example_answer() {
     let env = Env::new();
     let (dataset, images) = digits_dataset(&env, 1);
-    let server = FakeServer::start_in_thread(FakeConfig { answers: answers_for(&images, &[]), ..FakeConfig::default() });
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&images, &[]),
+        ..FakeConfig::default()
+    });
     let modelfile = env.data.path().join("digits.Modelfile");
     std::fs::write(
         &modelfile,
         "FROM llava:7b\nPARAMETER temperature 0.0\nSYSTEM \"\"\"\nYou classify handwritten digits 0 to 9. Reply with the digit only. For example if you see a 3, respond only with \"3\".\n\"\"\"\n",
     )
     .expect("write");
-    let (out_s, dataset) = (env.out_dir("mf").to_string_lossy().into_owned(), dataset.clone());
-    let o = env.run(&["run", "--dataset", &dataset, "--modelfile", &modelfile.to_string_lossy(), "--host", &server.url, "--out", &out_s]);
+    let (out_s, dataset) = (
+        env.out_dir("mf").to_string_lossy().into_owned(),
+        dataset.clone(),
+    );
+    let o = env.run(&[
+        "run",
+        "--dataset",
+        &dataset,
+        "--modelfile",
+        &modelfile.to_string_lossy(),
+        "--host",
+        &server.url,
+        "--out",
+        &out_s,
+    ]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
-    assert!(stderr(&o).contains("warning:") && stderr(&o).contains("\"3\""), "{}", stderr(&o));
-    let meta: Value = serde_json::from_str(&std::fs::read_to_string(Path::new(&out_s).join("session.json")).expect("meta")).expect("json");
-    assert_eq!(meta["backend"]["model"], MODEL, "the Modelfile's FROM names the model");
-    assert!(meta["warnings"].as_array().is_some_and(|w| w.iter().any(|m| m.as_str().unwrap_or_default().contains("\"3\""))));
+    assert!(
+        stderr(&o).contains("warning:") && stderr(&o).contains("\"3\""),
+        "{}",
+        stderr(&o)
+    );
+    let meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(&out_s).join("session.json")).expect("meta"),
+    )
+    .expect("json");
+    assert_eq!(
+        meta["backend"]["model"], MODEL,
+        "the Modelfile's FROM names the model"
+    );
+    assert!(meta["warnings"].as_array().is_some_and(|w| {
+        w.iter()
+            .any(|m| m.as_str().unwrap_or_default().contains("\"3\""))
+    }));
     let body = &server.requests()[0];
     assert_eq!(body["options"]["temperature"], 0.0);
     assert_eq!(body["think"], false);
@@ -413,8 +722,14 @@ fn models_lists_and_marks_vision() {
     let o = env.run(&["models", "--host", &server.url]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let text = stdout(&o);
-    let llava = text.lines().find(|l| l.starts_with("llava:7b")).expect("llava listed");
+    let llava = text
+        .lines()
+        .find(|l| l.starts_with("llava:7b"))
+        .expect("llava listed");
     assert!(llava.contains("vision"));
-    let text_only = text.lines().find(|l| l.starts_with("llama3.2:3b")).expect("text model listed");
+    let text_only = text
+        .lines()
+        .find(|l| l.starts_with("llama3.2:3b"))
+        .expect("text model listed");
     assert!(!text_only.contains("vision"));
 }

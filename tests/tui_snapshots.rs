@@ -20,7 +20,8 @@ use squint::tui::update::update;
 use squint::tui::view;
 
 fn draw(model: &Model) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(model.size.0, model.size.1)).expect("test terminal");
+    let mut terminal =
+        Terminal::new(TestBackend::new(model.size.0, model.size.1)).expect("test terminal");
     terminal
         .draw(|f| {
             view::render(f, model);
@@ -30,7 +31,10 @@ fn draw(model: &Model) -> Terminal<TestBackend> {
 }
 
 fn key(model: &mut Model, code: KeyCode) {
-    update(model, Msg::KeyPressed(KeyEvent::new(code, KeyModifiers::NONE)));
+    update(
+        model,
+        Msg::KeyPressed(KeyEvent::new(code, KeyModifiers::NONE)),
+    );
 }
 
 fn start_model(width: u16, height: u16) -> Model {
@@ -38,10 +42,19 @@ fn start_model(width: u16, height: u16) -> Model {
     squint::tui::update::init(&mut m);
     let choices = Choices {
         datasets: vec![
-            Choice { label: "sample: digits".into(), value: "sample-data/digits".into() },
-            Choice { label: "recent: /home/me/pets".into(), value: "/home/me/pets".into() },
+            Choice {
+                label: "sample: digits".into(),
+                value: "sample-data/digits".into(),
+            },
+            Choice {
+                label: "recent: /home/me/pets".into(),
+                value: "/home/me/pets".into(),
+            },
         ],
-        templates: vec![Choice { label: "bundled: digits".into(), value: "digits".into() }],
+        templates: vec![Choice {
+            label: "bundled: digits".into(),
+            value: "digits".into(),
+        }],
         sessions: Vec::new(),
     };
     update(&mut m, Msg::ChoicesLoaded(choices));
@@ -51,7 +64,9 @@ fn start_model(width: u16, height: u16) -> Model {
 /// Finds the first cell whose symbol run equals `text` on row `y`; returns its x.
 fn find(buf: &Buffer, y: u16, text: &str) -> Option<u16> {
     let width = buf.area.width;
-    let row: Vec<String> = (0..width).map(|x| buf[(x, y)].symbol().to_owned()).collect();
+    let row: Vec<String> = (0..width)
+        .map(|x| buf[(x, y)].symbol().to_owned())
+        .collect();
     let line = row.concat();
     let byte = line.find(text)?;
     // Convert the byte offset back to a column (all symbols here are one column wide).
@@ -70,7 +85,10 @@ fn start_screen() {
     let mut m = start_model(100, 30);
     update(
         &mut m,
-        Msg::ModelsListed { host: "http://127.0.0.1:11434".into(), result: Err("connection refused".into()) },
+        Msg::ModelsListed {
+            host: "http://127.0.0.1:11434".into(),
+            result: Err("connection refused".into()),
+        },
     );
     insta::assert_snapshot!("start_unreachable", draw(&m).backend());
     update(
@@ -78,8 +96,14 @@ fn start_screen() {
         Msg::ModelsListed {
             host: "http://127.0.0.1:11434".into(),
             result: Ok(vec![
-                ModelChoice { name: "llava:7b".into(), vision: Some(true) },
-                ModelChoice { name: "llama3".into(), vision: Some(false) },
+                ModelChoice {
+                    name: "llava:7b".into(),
+                    vision: Some(true),
+                },
+                ModelChoice {
+                    name: "llama3".into(),
+                    vision: Some(false),
+                },
             ]),
         },
     );
@@ -145,7 +169,13 @@ fn browse_screen() {
     key(&mut m, KeyCode::Enter);
     let info = fixtures::prepared(&fixtures::labels(4), 5);
     let generation = m.run.generation;
-    update(&mut m, Msg::Prepared { generation, result: Ok(info) });
+    update(
+        &mut m,
+        Msg::Prepared {
+            generation,
+            result: Ok(info),
+        },
+    );
     assert_eq!(m.screen, Screen::Browse);
     key(&mut m, KeyCode::Char('j'));
     insta::assert_snapshot!("browse", draw(&m).backend());
@@ -176,18 +206,29 @@ fn heat_map_and_error_colours() {
     let buf = terminal.backend().buffer();
     // Header row of the matrix is the first row inside the border (y = 1).
     let corner_x = find(buf, 1, "✗").expect("error count in the corner");
-    assert_eq!(buf[(corner_x, 1)].fg, m.theme.error.fg.unwrap_or(Color::Reset));
+    assert_eq!(
+        buf[(corner_x, 1)].fg,
+        m.theme.error.fg.unwrap_or(Color::Reset)
+    );
     // Row of true "0" (y = 2): the diagonal cell's background is the heat colour of its rate.
     let metrics = &m.run.metrics;
     let rate = metrics.count("0", "0") as f64 / metrics.true_count("0") as f64;
     let want = m.theme.heat(rate).bg.expect("heat colour");
     let n = metrics.count("0", "0").to_string();
     let label_w = 4; // "0" padded to the minimum label width
-    let x = (1..buf.area.width).find(|&x| x > label_w && buf[(x, 2)].symbol() == &n[..1]).expect("diagonal count");
+    let x = (1..buf.area.width)
+        .find(|&x| x > label_w && buf[(x, 2)].symbol() == &n[..1])
+        .expect("diagonal count");
     assert_eq!(buf[(x, 2)].bg, want);
     // A zero cell has no heat background.
-    let (zx, zy) = (2..6).find_map(|y| find(buf, y, "·").map(|x| (x, y))).expect("a zero cell");
-    assert_eq!(buf[(zx, zy)].bg, buf[(0, zy)].bg, "zero cells keep the pane background");
+    let (zx, zy) = (2..6)
+        .find_map(|y| find(buf, y, "·").map(|x| (x, y)))
+        .expect("a zero cell");
+    assert_eq!(
+        buf[(zx, zy)].bg,
+        buf[(0, zy)].bg,
+        "zero cells keep the pane background"
+    );
 }
 
 #[test]
@@ -221,12 +262,21 @@ fn no_panic_at_any_size() {
     key(&mut quit, KeyCode::Char('q'));
     models.push(quit);
     let (mut pairs, _) = fixtures::running(80, 24, 60, 3, 150, 0, 10);
-    pairs.notify(Level::Error, "a long error message that has to wrap somewhere in a narrow box");
+    pairs.notify(
+        Level::Error,
+        "a long error message that has to wrap somewhere in a narrow box",
+    );
     models.push(pairs);
     let mut browse = start_model(80, 24);
     key(&mut browse, KeyCode::Enter);
     let generation = browse.run.generation;
-    update(&mut browse, Msg::Prepared { generation, result: Ok(fixtures::prepared(&fixtures::labels(3), 4)) });
+    update(
+        &mut browse,
+        Msg::Prepared {
+            generation,
+            result: Ok(fixtures::prepared(&fixtures::labels(3), 4)),
+        },
+    );
     models.push(browse);
     for model in &mut models {
         for &w in &sizes {
@@ -234,7 +284,13 @@ fn no_panic_at_any_size() {
                 if h > 70 {
                     continue;
                 }
-                update(model, Msg::Resized { width: w, height: h });
+                update(
+                    model,
+                    Msg::Resized {
+                        width: w,
+                        height: h,
+                    },
+                );
                 let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
                 terminal
                     .draw(|f| {

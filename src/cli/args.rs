@@ -120,7 +120,11 @@ impl TuiArgs {
     /// The workbench options, with a resumed session's settings filled in.
     pub fn into_options(self) -> Result<TuiOptions, String> {
         let spec = self.run.into_spec()?;
-        Ok(TuiOptions { spec, theme: self.theme, image_protocol: self.image_protocol })
+        Ok(TuiOptions {
+            spec,
+            theme: self.theme,
+            image_protocol: self.image_protocol,
+        })
     }
 }
 
@@ -136,15 +140,32 @@ impl RunArgs {
 
     fn merge(self, meta: Option<&SessionMeta>) -> RunSpec {
         let defaults = RunSpec::default();
-        let kind = self.server.backend.or_else(|| meta.and_then(|m| kind_from(&m.backend.kind))).unwrap_or(BackendKind::Ollama);
-        let host = self.server.host.or_else(|| meta.map(|m| m.backend.host.clone()));
-        let remembered_template = meta.filter(|_| self.template.is_none() && self.modelfile.is_none());
+        let kind = self
+            .server
+            .backend
+            .or_else(|| meta.and_then(|m| kind_from(&m.backend.kind)))
+            .unwrap_or(BackendKind::Ollama);
+        let host = self
+            .server
+            .host
+            .or_else(|| meta.map(|m| m.backend.host.clone()));
+        let remembered_template =
+            meta.filter(|_| self.template.is_none() && self.modelfile.is_none());
         RunSpec {
-            dataset: self.dataset.or_else(|| meta.map(|m| m.dataset.path.clone())),
-            layout: self.layout.or_else(|| meta.and_then(|m| layout_from(&m.dataset.layout))),
+            dataset: self
+                .dataset
+                .or_else(|| meta.map(|m| m.dataset.path.clone())),
+            layout: self
+                .layout
+                .or_else(|| meta.and_then(|m| layout_from(&m.dataset.layout))),
             template: self.template,
             modelfile: self.modelfile,
-            template_text: remembered_template.map(|m| (format!("session:{}", m.template.source), m.template.text.clone())),
+            template_text: remembered_template.map(|m| {
+                (
+                    format!("session:{}", m.template.source),
+                    m.template.text.clone(),
+                )
+            }),
             backend: BackendConfig {
                 kind,
                 host,
@@ -154,8 +175,12 @@ impl RunArgs {
                     .or_else(|| meta.map(|m| m.backend.timeout_s))
                     .map_or(defaults.backend.timeout, Duration::from_secs),
                 connect_timeout: defaults.backend.connect_timeout,
-                retries: self.retries.or_else(|| meta.map(|m| m.backend.retries)).unwrap_or(defaults.backend.retries),
-                logprobs: self.logprobs || meta.is_some_and(|m| m.backend.logprobs && m.backend.kind == "openai"),
+                retries: self
+                    .retries
+                    .or_else(|| meta.map(|m| m.backend.retries))
+                    .unwrap_or(defaults.backend.retries),
+                logprobs: self.logprobs
+                    || meta.is_some_and(|m| m.backend.logprobs && m.backend.kind == "openai"),
             },
             model: self.model.or_else(|| meta.map(|m| m.backend.model.clone())),
             concurrency: self
@@ -163,11 +188,18 @@ impl RunArgs {
                 .map(|c| c as usize)
                 .or_else(|| meta.map(|m| m.backend.concurrency))
                 .unwrap_or(defaults.concurrency),
-            limit_per_class: self.limit_per_class.or_else(|| meta.and_then(|m| m.dataset.limit_per_class)),
+            limit_per_class: self
+                .limit_per_class
+                .or_else(|| meta.and_then(|m| m.dataset.limit_per_class)),
             sample: self.sample.or_else(|| meta.and_then(|m| m.dataset.sample)),
-            seed: self.seed.or_else(|| meta.map(|m| m.dataset.seed)).unwrap_or(defaults.seed),
+            seed: self
+                .seed
+                .or_else(|| meta.map(|m| m.dataset.seed))
+                .unwrap_or(defaults.seed),
             no_cache: self.no_cache,
-            max_side: self.max_side.or_else(|| meta.and_then(|m| m.backend.max_side)),
+            max_side: self
+                .max_side
+                .or_else(|| meta.and_then(|m| m.backend.max_side)),
             out: self.out,
             resume: self.resume,
             logprobs: self.logprobs,

@@ -64,7 +64,10 @@ pub enum Command {
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main_with_args() -> i32 {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("squint: cannot start the async runtime: {e}");

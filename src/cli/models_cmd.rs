@@ -29,7 +29,10 @@ pub async fn run(server: ServerArgs) -> i32 {
         }
     };
     if models.is_empty() {
-        eprintln!("no models on {}; pull one with `ollama pull llava`", backend.host());
+        eprintln!(
+            "no models on {}; pull one with `ollama pull llava`",
+            backend.host()
+        );
     }
     let width = models.iter().map(|m| m.name.len()).max().unwrap_or(0);
     for model in &models {
@@ -38,7 +41,10 @@ pub async fn run(server: ServerArgs) -> i32 {
             Some(false) => "-",
             None => "unknown",
         };
-        let size = model.size.map(|s| format!("{:.1} GB", s as f64 / 1e9)).unwrap_or_default();
+        let size = model
+            .size
+            .map(|s| format!("{:.1} GB", s as f64 / 1e9))
+            .unwrap_or_default();
         println!("{:<width$}  {:<7}  {}", model.name, vision, size);
     }
     EXIT_OK

@@ -32,25 +32,42 @@ impl Tally {
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.enable_steady_tick(Duration::from_millis(250));
-        Tally { metrics: Metrics::with_classes(classes), counts: Counts::default(), aborted: None, interrupted: false, bar }
+        Tally {
+            metrics: Metrics::with_classes(classes),
+            counts: Counts::default(),
+            aborted: None,
+            interrupted: false,
+            bar,
+        }
     }
 
     /// Applies one event. Returns false once the run has finished.
     pub fn apply(&mut self, event: RunEvent) -> bool {
         match event {
-            RunEvent::Started { total, already_done } => {
+            RunEvent::Started {
+                total,
+                already_done,
+            } => {
                 self.counts.total = total as u64;
                 self.bar.set_length(total as u64);
                 if already_done > 0 {
-                    self.bar.println(format!("resuming: {already_done} of {total} items already done"));
+                    self.bar.println(format!(
+                        "resuming: {already_done} of {total} items already done"
+                    ));
                 }
             }
-            RunEvent::ItemFinished { result, replayed, .. } => {
+            RunEvent::ItemFinished {
+                result, replayed, ..
+            } => {
                 self.counts.done += 1;
                 if result.is_error() {
                     self.counts.errors += 1;
                     if !replayed {
-                        self.bar.println(format!("error: {}: {}", result.image, result.error.as_deref().unwrap_or_default()));
+                        self.bar.println(format!(
+                            "error: {}: {}",
+                            result.image,
+                            result.error.as_deref().unwrap_or_default()
+                        ));
                     }
                 } else {
                     if result.is_unparsed() {
@@ -76,7 +93,10 @@ impl Tally {
                 self.bar.finish_and_clear();
                 return false;
             }
-            RunEvent::ItemStarted { .. } | RunEvent::Token { .. } | RunEvent::Paused | RunEvent::Resumed => {}
+            RunEvent::ItemStarted { .. }
+            | RunEvent::Token { .. }
+            | RunEvent::Paused
+            | RunEvent::Resumed => {}
         }
         true
     }

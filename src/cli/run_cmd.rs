@@ -57,7 +57,10 @@ pub async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
 
     if output.json {
         let summary = json_summary(&tally.metrics, &session_dir, tally.counts);
-        println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).unwrap_or_default()
+        );
     } else if tally.metrics.total() > 0 {
         print!("{}", classification_report(&tally.metrics, output.digits));
         println!();
@@ -74,11 +77,17 @@ pub async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
     );
     if let Some(error) = &tally.aborted {
         eprintln!("squint: run stopped: {error}");
-        eprintln!("finished items are saved; continue with: squint run --resume {}", session_dir.display());
+        eprintln!(
+            "finished items are saved; continue with: squint run --resume {}",
+            session_dir.display()
+        );
         return EXIT_SERVER;
     }
     if interrupted {
-        eprintln!("interrupted; continue with: squint run --resume {}", session_dir.display());
+        eprintln!(
+            "interrupted; continue with: squint run --resume {}",
+            session_dir.display()
+        );
         return EXIT_INTERRUPTED;
     }
     EXIT_OK

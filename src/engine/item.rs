@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::{RunEvent, RunPlan};
 use crate::backend::{self, Backend, ClassifyRequest, Completion, TokenEvent};
@@ -28,6 +28,10 @@ pub(super) struct ItemContext {
     pub backend: Backend,
     pub journal: Arc<Mutex<Journal>>,
     pub tx: mpsc::UnboundedSender<RunEvent>,
+    /// Bounds the requests in flight to the run's concurrency.
+    pub slots: Arc<Semaphore>,
+    /// True while the run is paused: no new request starts.
+    pub paused: watch::Receiver<bool>,
     pub index: usize,
 }
 
@@ -36,12 +40,11 @@ struct Prepared {
     sha256: String,
 }
 
-pub(super) async fn process(ctx: ItemContext) -> Outcome {
+pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
     let Some(item) = ctx.plan.item(ctx.index).cloned() else {
         return Outcome::Done;
     };
-    let _ = ctx.tx.send(RunEvent::ItemStarted { index: ctx.index, image: item.rel.clone(), truth: item.truth.clone() });
-    let started = Instant::now();
+    let mut started = Instant::now();
     let mut result = ItemResult {
         image: item.rel.clone(),
         sha256: String::new(),
@@ -69,14 +72,27 @@ pub(super) async fn process(ctx: ItemContext) -> Outcome {
     .await;
     let prepared = match prepared {
         Ok(Ok(p)) => p,
-        Ok(Err(e)) => return finish(&ctx, fail(result, e.to_string(), started)),
-        Err(e) => return finish(&ctx, fail(result, format!("image task failed: {e}"), started)),
+        Ok(Err(e)) => {
+            announce(&ctx, &item);
+            return finish(&ctx, fail(result, e.to_string(), started));
+        }
+        Err(e) => {
+            announce(&ctx, &item);
+            return finish(
+                &ctx,
+                fail(result, format!("image task failed: {e}"), started),
+            );
+        }
     };
     result.sha256 = prepared.sha256.clone();
 
     let cache_key = cache_key(&ctx.plan, &prepared.sha256);
     if let Some(hit) = lookup(&ctx.plan, &cache_key).await {
-        let _ = ctx.tx.send(RunEvent::Token { index: ctx.index, text: hit.answer.clone() });
+        announce(&ctx, &item);
+        let _ = ctx.tx.send(RunEvent::Token {
+            index: ctx.index,
+            text: hit.answer.clone(),
+        });
         result.cached = true;
         result.eval_count = hit.eval_count;
         result.prompt_eval_count = hit.prompt_eval_count;
@@ -91,26 +107,57 @@ pub(super) async fn process(ctx: ItemContext) -> Outcome {
         prompt: ctx.plan.prompt.clone(),
         image: prepared.payload,
         options: ctx.plan.options.clone(),
-        constrained_labels: (ctx.plan.output == OutputMode::Constrained).then(|| ctx.plan.labels.clone()),
+        constrained_labels: (ctx.plan.output == OutputMode::Constrained)
+            .then(|| ctx.plan.labels.clone()),
         logprobs: ctx.plan.logprobs,
     };
+    // Wait for a free slot, and not while paused; the latency counts from here.
+    let _permit = loop {
+        while *ctx.paused.borrow() {
+            if ctx.paused.changed().await.is_err() {
+                return Outcome::Done;
+            }
+        }
+        let Ok(permit) = Arc::clone(&ctx.slots).acquire_owned().await else {
+            return Outcome::Done;
+        };
+        if !*ctx.paused.borrow() {
+            break permit;
+        }
+    };
+    announce(&ctx, &item);
+    started = Instant::now();
     let (tx, index) = (ctx.tx.clone(), ctx.index);
     let mut on_token = move |event: TokenEvent<'_>| {
         let _ = match event {
-            TokenEvent::Token(text) => tx.send(RunEvent::Token { index, text: text.to_string() }),
-            TokenEvent::Retrying { attempt, error } => {
-                tx.send(RunEvent::Retrying { index, attempt, error: error.to_string() })
-            }
+            TokenEvent::Token(text) => tx.send(RunEvent::Token {
+                index,
+                text: text.to_string(),
+            }),
+            TokenEvent::Retrying { attempt, error } => tx.send(RunEvent::Retrying {
+                index,
+                attempt,
+                error: error.to_string(),
+            }),
         };
     };
-    let attempted = ctx.backend.classify_with_retry(&request, &mut on_token).await;
+    let attempted = ctx
+        .backend
+        .classify_with_retry(&request, &mut on_token)
+        .await;
     result.attempts = attempted.attempts;
     match attempted.result {
         Ok(completion) => {
             result.eval_count = completion.eval_count;
             result.prompt_eval_count = completion.prompt_eval_count;
             result.eval_duration_ns = completion.eval_duration_ns;
-            let result = answered(&ctx.plan, result, completion.text.clone(), started, Some(&completion));
+            let result = answered(
+                &ctx.plan,
+                result,
+                completion.text.clone(),
+                started,
+                Some(&completion),
+            );
             store(&ctx.plan, cache_key, &completion, result.confidence).await;
             finish(&ctx, result)
         }
@@ -119,8 +166,26 @@ pub(super) async fn process(ctx: ItemContext) -> Outcome {
     }
 }
 
-fn answered(plan: &RunPlan, mut result: ItemResult, answer: String, started: Instant, completion: Option<&Completion>) -> ItemResult {
-    let parsed = parse_answer(&answer, &plan.label_set, plan.output == OutputMode::Constrained);
+fn announce(ctx: &ItemContext, item: &crate::dataset::DatasetItem) {
+    let _ = ctx.tx.send(RunEvent::ItemStarted {
+        index: ctx.index,
+        image: item.rel.clone(),
+        truth: item.truth.clone(),
+    });
+}
+
+fn answered(
+    plan: &RunPlan,
+    mut result: ItemResult,
+    answer: String,
+    started: Instant,
+    completion: Option<&Completion>,
+) -> ItemResult {
+    let parsed = parse_answer(
+        &answer,
+        &plan.label_set,
+        plan.output == OutputMode::Constrained,
+    );
     if let (Some(label), Some(completion)) = (parsed.label.as_deref(), completion) {
         result.confidence = backend::label_confidence(&completion.logprobs, label, &plan.labels);
     }
@@ -149,7 +214,11 @@ fn finish(ctx: &ItemContext, result: ItemResult) -> Outcome {
     if let Err(e) = written {
         return Outcome::Fatal(format!("cannot write results: {e}"));
     }
-    let _ = ctx.tx.send(RunEvent::ItemFinished { index: ctx.index, result, replayed: false });
+    let _ = ctx.tx.send(RunEvent::ItemFinished {
+        index: ctx.index,
+        result,
+        replayed: false,
+    });
     Outcome::Done
 }
 
@@ -162,7 +231,11 @@ fn cache_key(plan: &RunPlan, sha256: &str) -> Option<String> {
         prompt: plan.prompt.clone(),
         options_json: serde_json::to_string(&plan.options).unwrap_or_default(),
         output: format!("{:?}", plan.output),
-        constrained_labels: if plan.output == OutputMode::Constrained { plan.labels.clone() } else { Vec::new() },
+        constrained_labels: if plan.output == OutputMode::Constrained {
+            plan.labels.clone()
+        } else {
+            Vec::new()
+        },
         image_sha256: sha256.to_string(),
         max_side: plan.max_side,
     };
@@ -172,10 +245,18 @@ fn cache_key(plan: &RunPlan, sha256: &str) -> Option<String> {
 async fn lookup(plan: &Arc<RunPlan>, key: &Option<String>) -> Option<CachedAnswer> {
     let key = key.clone()?;
     let plan = Arc::clone(plan);
-    tokio::task::spawn_blocking(move || plan.cache.as_ref()?.get(&key)).await.ok().flatten()
+    tokio::task::spawn_blocking(move || plan.cache.as_ref()?.get(&key))
+        .await
+        .ok()
+        .flatten()
 }
 
-async fn store(plan: &Arc<RunPlan>, key: Option<String>, completion: &Completion, confidence: Option<f64>) {
+async fn store(
+    plan: &Arc<RunPlan>,
+    key: Option<String>,
+    completion: &Completion,
+    confidence: Option<f64>,
+) {
     let Some(key) = key else { return };
     let answer = CachedAnswer {
         answer: completion.text.clone(),

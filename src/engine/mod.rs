@@ -8,7 +8,7 @@ mod plan;
 
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -50,12 +50,26 @@ impl RunHandle {
 
 /// Spawns the run on the current tokio runtime. Events arrive on the returned receiver, ending
 /// with `RunEvent::Finished`.
-pub fn spawn(plan: RunPlan, backend: Backend, journal: Journal) -> (RunHandle, mpsc::UnboundedReceiver<RunEvent>) {
+pub fn spawn(
+    plan: RunPlan,
+    backend: Backend,
+    journal: Journal,
+) -> (RunHandle, mpsc::UnboundedReceiver<RunEvent>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let (paused_tx, paused_rx) = watch::channel(false);
     let cancel = CancellationToken::new();
-    let handle = RunHandle { paused: paused_tx, cancel: cancel.clone() };
-    tokio::spawn(drive(Arc::new(plan), backend, Arc::new(Mutex::new(journal)), tx, paused_rx, cancel));
+    let handle = RunHandle {
+        paused: paused_tx,
+        cancel: cancel.clone(),
+    };
+    tokio::spawn(drive(
+        Arc::new(plan),
+        backend,
+        Arc::new(Mutex::new(journal)),
+        tx,
+        paused_rx,
+        cancel,
+    ));
     (handle, rx)
 }
 
@@ -71,16 +85,27 @@ async fn drive(
         // A consumer that went away is not an error: the journal still records everything.
         let _ = tx.send(event);
     };
-    send(RunEvent::Started { total: plan.items.len(), already_done: plan.done.len() });
+    send(RunEvent::Started {
+        total: plan.items.len(),
+        already_done: plan.done.len(),
+    });
     let mut pending = Vec::new();
     for (index, item) in plan.items.iter().enumerate() {
         match plan.done.get(&item.rel) {
-            Some(result) => send(RunEvent::ItemFinished { index, result: result.clone(), replayed: true }),
+            Some(result) => send(RunEvent::ItemFinished {
+                index,
+                result: result.clone(),
+                replayed: true,
+            }),
             None => pending.push(index),
         }
     }
 
     let concurrency = plan.concurrency.max(1);
+    // Requests in flight are bounded by `slots`; up to `concurrency` more tasks read and
+    // decode their images ahead, so a freed slot is refilled without waiting on disk.
+    let slots = Arc::new(Semaphore::new(concurrency));
+    let lookahead = concurrency * 2;
     let mut tasks = JoinSet::new();
     let mut queue = pending.into_iter();
     let mut aborted = false;
@@ -107,13 +132,15 @@ async fn drive(
         if cancel.is_cancelled() {
             break;
         }
-        if tasks.len() < concurrency {
+        if tasks.len() < lookahead {
             if let Some(index) = queue.next() {
                 let ctx = item::ItemContext {
                     plan: Arc::clone(&plan),
                     backend: backend.clone(),
                     journal: Arc::clone(&journal),
                     tx: tx.clone(),
+                    slots: Arc::clone(&slots),
+                    paused: paused.clone(),
                     index,
                 };
                 tasks.spawn(item::process(ctx));
@@ -134,7 +161,9 @@ async fn drive(
     let unfinished = queue.len() + tasks.len();
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
-    send(RunEvent::Finished { interrupted: aborted || cancel.is_cancelled() || unfinished > 0 });
+    send(RunEvent::Finished {
+        interrupted: aborted || cancel.is_cancelled() || unfinished > 0,
+    });
 }
 
 /// Handles a finished task; returns true (after cancelling the run) when it hit a fatal error.
@@ -153,7 +182,9 @@ fn fatal(
         Err(e) if e.is_cancelled() => false,
         Err(e) => {
             cancel.cancel();
-            send(RunEvent::Aborted { error: format!("internal error in a classification task: {e}") });
+            send(RunEvent::Aborted {
+                error: format!("internal error in a classification task: {e}"),
+            });
             true
         }
     }

@@ -6,19 +6,34 @@ use std::path::PathBuf;
 use crate::paths;
 
 const BUNDLED: &[(&str, &str)] = &[
-    ("digits", include_str!("../../sample-data/digits/template.toml")),
-    ("chess", include_str!("../../sample-data/chess/template.toml")),
-    ("shapes", include_str!("../../sample-data/shapes/template.toml")),
+    (
+        "digits",
+        include_str!("../../sample-data/digits/template.toml"),
+    ),
+    (
+        "chess",
+        include_str!("../../sample-data/chess/template.toml"),
+    ),
+    (
+        "shapes",
+        include_str!("../../sample-data/shapes/template.toml"),
+    ),
 ];
 
 /// Bundled templates as (name, TOML text).
 pub fn bundled_templates() -> Vec<(String, &'static str)> {
-    BUNDLED.iter().map(|(name, text)| ((*name).to_string(), *text)).collect()
+    BUNDLED
+        .iter()
+        .map(|(name, text)| ((*name).to_string(), *text))
+        .collect()
 }
 
 /// Names of bundled templates, for messages.
 pub fn template_names() -> Vec<String> {
-    BUNDLED.iter().map(|(name, _)| (*name).to_string()).collect()
+    BUNDLED
+        .iter()
+        .map(|(name, _)| (*name).to_string())
+        .collect()
 }
 
 /// The bundled sample datasets that exist on this machine (they live in the source tree's

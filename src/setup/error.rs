@@ -13,7 +13,9 @@ use crate::session::SessionError;
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     /// No dataset was given.
-    #[error("no dataset: pass --dataset PATH (a folder of class sub-folders, a folder of LABEL_name images, or a CSV/JSONL manifest)")]
+    #[error(
+        "no dataset: pass --dataset PATH (a folder of class sub-folders, a folder of LABEL_name images, or a CSV/JSONL manifest)"
+    )]
     NoDataset,
     /// The dataset has no usable images.
     #[error("no images found in {path}: check the path and --layout (folders, prefix or manifest)")]
@@ -22,7 +24,9 @@ pub enum SetupError {
         path: PathBuf,
     },
     /// No model was given for a backend without a default.
-    #[error("no model: pass --model NAME (list them with `squint models --backend openai --host URL`)")]
+    #[error(
+        "no model: pass --model NAME (list them with `squint models --backend openai --host URL`)"
+    )]
     NoModel,
     /// The dataset could not be scanned.
     #[error(transparent)]

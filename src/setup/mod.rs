@@ -125,12 +125,24 @@ pub fn prepare(spec: &RunSpec) -> Result<Prepared, SetupError> {
     let classes = dataset.classes();
     let labels = template.resolve_labels(&classes)?;
     let rendered = template.render(&labels)?;
-    let mut warnings: Vec<String> = bias_lint(&rendered, &labels).iter().map(|w| w.message()).collect();
+    let mut warnings: Vec<String> = bias_lint(&rendered, &labels)
+        .iter()
+        .map(|w| w.message())
+        .collect();
     warnings.extend(dataset.warnings.iter().cloned());
     let model = match (&spec.model, &template.model, spec.backend.kind) {
         (Some(model), _, _) | (None, Some(model), _) => model.clone(),
         (None, None, BackendKind::Ollama) => DEFAULT_OLLAMA_MODEL.to_string(),
         (None, None, BackendKind::Openai) => return Err(SetupError::NoModel),
     };
-    Ok(Prepared { dataset, items, template, template_source, labels, rendered, model, warnings })
+    Ok(Prepared {
+        dataset,
+        items,
+        template,
+        template_source,
+        labels,
+        rendered,
+        model,
+        warnings,
+    })
 }

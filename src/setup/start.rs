@@ -12,8 +12,8 @@ use crate::domain::result::ItemResult;
 use crate::engine::{self, RunEvent, RunHandle, RunPlan};
 use crate::paths;
 use crate::session::{
-    AnswerCache, BackendInfo, DatasetInfo, Session, SessionMeta, SessionStatus, TemplateInfo, default_session_dir,
-    now_rfc3339,
+    AnswerCache, BackendInfo, DatasetInfo, Session, SessionMeta, SessionStatus, TemplateInfo,
+    default_session_dir, now_rfc3339,
 };
 
 /// A running engine and where its session lives.
@@ -27,14 +27,22 @@ pub struct Started {
 }
 
 /// Checks the server and the model (reachable, present, vision-capable).
-pub async fn connect(spec: &RunSpec, prepared: &Prepared) -> Result<(Backend, ModelInfo), SetupError> {
+pub async fn connect(
+    spec: &RunSpec,
+    prepared: &Prepared,
+) -> Result<(Backend, ModelInfo), SetupError> {
     let backend = Backend::new(spec.backend.clone())?;
     let info = backend.preflight(&prepared.model).await?;
     Ok((backend, info))
 }
 
 /// Creates (or on resume reopens) the session and spawns the engine on the current runtime.
-pub fn start(spec: &RunSpec, prepared: &Prepared, backend: Backend, info: ModelInfo) -> Result<Started, SetupError> {
+pub fn start(
+    spec: &RunSpec,
+    prepared: &Prepared,
+    backend: Backend,
+    info: ModelInfo,
+) -> Result<Started, SetupError> {
     let (session, done) = match &spec.resume {
         Some(dir) => reopen(dir)?,
         None => (create(spec, prepared, &backend, &info)?, Vec::new()),
@@ -42,12 +50,20 @@ pub fn start(spec: &RunSpec, prepared: &Prepared, backend: Backend, info: ModelI
     let mut session = session;
     session.meta.status = SessionStatus::Running;
     session.meta.ended_at = None;
-    session.meta.warnings = merged_warnings(&session.meta.warnings, &prepared.warnings, &info.warnings);
+    session.meta.warnings =
+        merged_warnings(&session.meta.warnings, &prepared.warnings, &info.warnings);
     session.save_meta()?;
 
-    let wanted: HashMap<&str, ()> = prepared.items.iter().map(|i| (i.rel.as_str(), ())).collect();
-    let done: HashMap<String, ItemResult> =
-        done.into_iter().filter(|r| wanted.contains_key(r.image.as_str())).map(|r| (r.image.clone(), r)).collect();
+    let wanted: HashMap<&str, ()> = prepared
+        .items
+        .iter()
+        .map(|i| (i.rel.as_str(), ()))
+        .collect();
+    let done: HashMap<String, ItemResult> = done
+        .into_iter()
+        .filter(|r| wanted.contains_key(r.image.as_str()))
+        .map(|r| (r.image.clone(), r))
+        .collect();
     let cache = if spec.no_cache || !prepared.template.options.is_deterministic() {
         None
     } else {
@@ -59,7 +75,10 @@ pub fn start(spec: &RunSpec, prepared: &Prepared, backend: Backend, info: ModelI
         system: prepared.rendered.system.clone(),
         prompt: prepared.rendered.prompt.clone(),
         model: prepared.model.clone(),
-        model_key: info.digest.clone().unwrap_or_else(|| prepared.model.clone()),
+        model_key: info
+            .digest
+            .clone()
+            .unwrap_or_else(|| prepared.model.clone()),
         backend_kind: kind_name(backend.kind()).to_string(),
         options: prepared.template.options.clone(),
         output: prepared.template.output,
@@ -73,13 +92,21 @@ pub fn start(spec: &RunSpec, prepared: &Prepared, backend: Backend, info: ModelI
     };
     let journal = session.journal()?;
     let (handle, events) = engine::spawn(plan, backend, journal);
-    Ok(Started { session_dir: session.dir, handle, events })
+    Ok(Started {
+        session_dir: session.dir,
+        handle,
+        events,
+    })
 }
 
 /// Records how a run ended in `session.json`.
 pub fn finish_session(dir: &Path, interrupted: bool) -> Result<(), SetupError> {
     let mut session = Session::open(dir)?;
-    session.meta.status = if interrupted { SessionStatus::Interrupted } else { SessionStatus::Finished };
+    session.meta.status = if interrupted {
+        SessionStatus::Interrupted
+    } else {
+        SessionStatus::Finished
+    };
     session.meta.ended_at = Some(now_rfc3339());
     session.save_meta()?;
     Ok(())
@@ -99,14 +126,25 @@ fn reopen(dir: &Path) -> Result<(Session, Vec<ItemResult>), SetupError> {
     Ok((session, log.results))
 }
 
-fn create(spec: &RunSpec, prepared: &Prepared, backend: &Backend, info: &ModelInfo) -> Result<Session, SetupError> {
+fn create(
+    spec: &RunSpec,
+    prepared: &Prepared,
+    backend: &Backend,
+    info: &ModelInfo,
+) -> Result<Session, SetupError> {
     let dir = match &spec.out {
         Some(dir) => dir.clone(),
         None => default_session_dir(&paths::sessions_dir()?, &prepared.template.name),
     };
-    let dataset_path = spec.dataset.clone().unwrap_or_else(|| prepared.dataset.root.clone());
+    let dataset_path = spec
+        .dataset
+        .clone()
+        .unwrap_or_else(|| prepared.dataset.root.clone());
     let dataset_path = std::path::absolute(&dataset_path).unwrap_or(dataset_path);
-    let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let id = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let meta = SessionMeta {
         squint_version: env!("CARGO_PKG_VERSION").to_string(),
         id,
@@ -130,7 +168,8 @@ fn create(spec: &RunSpec, prepared: &Prepared, backend: &Backend, info: &ModelIn
             host: backend.host().to_string(),
             model: prepared.model.clone(),
             model_digest: info.digest.clone(),
-            api_key_env: (backend.kind() == BackendKind::Openai).then(|| spec.backend.api_key_env.clone()),
+            api_key_env: (backend.kind() == BackendKind::Openai)
+                .then(|| spec.backend.api_key_env.clone()),
             logprobs: info.logprobs,
             max_side: spec.max_side,
             concurrency: spec.concurrency.max(1),

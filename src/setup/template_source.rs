@@ -15,9 +15,15 @@ pub const DATASET_TEMPLATE: &str = "template.toml";
 pub fn resolve(spec: &RunSpec, dataset: &Dataset) -> Result<(Template, String), SetupError> {
     if let Some(path) = &spec.modelfile {
         let text = read(path)?;
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "modelfile".into());
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "modelfile".into());
         let modelfile = parse_modelfile(&text, &path.display().to_string())?;
-        return Ok((modelfile.to_template(&stem)?, format!("modelfile:{}", path.display())));
+        return Ok((
+            modelfile.to_template(&stem)?,
+            format!("modelfile:{}", path.display()),
+        ));
     }
     if let Some(name) = &spec.template {
         return by_name_or_path(name);
@@ -25,10 +31,18 @@ pub fn resolve(spec: &RunSpec, dataset: &Dataset) -> Result<(Template, String), 
     if let Some((source, text)) = &spec.template_text {
         return Ok((Template::from_toml(text, source)?, source.clone()));
     }
-    let beside = dataset.manifest.as_deref().and_then(Path::parent).unwrap_or(&dataset.root).join(DATASET_TEMPLATE);
+    let beside = dataset
+        .manifest
+        .as_deref()
+        .and_then(Path::parent)
+        .unwrap_or(&dataset.root)
+        .join(DATASET_TEMPLATE);
     if beside.is_file() {
         let text = read(&beside)?;
-        return Ok((Template::from_toml(&text, &beside.display().to_string())?, beside.display().to_string()));
+        return Ok((
+            Template::from_toml(&text, &beside.display().to_string())?,
+            beside.display().to_string(),
+        ));
     }
     Err(SetupError::TemplateNotFound(format!(
         "no prompt template: pass --template PATH|NAME or --modelfile PATH, or put a {DATASET_TEMPLATE} beside the dataset (bundled templates: {})",
@@ -40,14 +54,29 @@ fn by_name_or_path(name: &str) -> Result<(Template, String), SetupError> {
     let path = Path::new(name);
     if path.is_file() {
         let text = read(path)?;
-        return Ok((Template::from_toml(&text, name)?, path.display().to_string()));
+        return Ok((
+            Template::from_toml(&text, name)?,
+            path.display().to_string(),
+        ));
     }
-    if let Some((user_name, user_path)) = bundled::user_templates().into_iter().find(|(n, _)| n == name) {
+    if let Some((user_name, user_path)) = bundled::user_templates()
+        .into_iter()
+        .find(|(n, _)| n == name)
+    {
         let text = read(&user_path)?;
-        return Ok((Template::from_toml(&text, &user_path.display().to_string())?, format!("user:{user_name}")));
+        return Ok((
+            Template::from_toml(&text, &user_path.display().to_string())?,
+            format!("user:{user_name}"),
+        ));
     }
-    if let Some((bundled_name, text)) = bundled::bundled_templates().into_iter().find(|(n, _)| n == name) {
-        return Ok((Template::from_toml(text, &format!("bundled:{bundled_name}"))?, format!("bundled:{bundled_name}")));
+    if let Some((bundled_name, text)) = bundled::bundled_templates()
+        .into_iter()
+        .find(|(n, _)| n == name)
+    {
+        return Ok((
+            Template::from_toml(text, &format!("bundled:{bundled_name}"))?,
+            format!("bundled:{bundled_name}"),
+        ));
     }
     Err(SetupError::TemplateNotFound(format!(
         "--template {name}: no such file, and no bundled or user template of that name (bundled: {}; user templates live in <config dir>/templates/NAME.toml)",

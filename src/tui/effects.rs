@@ -11,7 +11,9 @@ use crate::backend::Backend;
 use crate::engine::RunHandle;
 use crate::session::{Session, list_sessions};
 use crate::setup::{self, Prepared, RunSpec};
-use crate::tui::msg::{Choice, Choices, ItemRef, LoadedSession, ModelChoice, Msg, PreparedInfo, StartedInfo};
+use crate::tui::msg::{
+    Choice, Choices, ItemRef, LoadedSession, ModelChoice, Msg, PreparedInfo, StartedInfo,
+};
 
 /// At most this many completion candidates are offered.
 const MAX_COMPLETIONS: usize = 64;
@@ -27,27 +29,45 @@ pub fn load_choices(tx: UnboundedSender<Msg>) {
 }
 
 fn choices() -> Choices {
-    let sessions = crate::paths::sessions_dir().map(|d| list_sessions(&d)).unwrap_or_default();
+    let sessions = crate::paths::sessions_dir()
+        .map(|d| list_sessions(&d))
+        .unwrap_or_default();
     let mut datasets: Vec<Choice> = setup::bundled_datasets()
         .into_iter()
-        .map(|(name, path)| Choice { label: format!("sample: {name}"), value: path.display().to_string() })
+        .map(|(name, path)| Choice {
+            label: format!("sample: {name}"),
+            value: path.display().to_string(),
+        })
         .collect();
     for s in &sessions {
         let value = s.dataset.display().to_string();
         if !datasets.iter().any(|d| d.value == value) {
-            datasets.push(Choice { label: format!("recent: {value}"), value });
+            datasets.push(Choice {
+                label: format!("recent: {value}"),
+                value,
+            });
         }
     }
     let mut templates: Vec<Choice> = setup::bundled_templates()
         .into_iter()
-        .map(|(name, _)| Choice { label: format!("bundled: {name}"), value: name })
+        .map(|(name, _)| Choice {
+            label: format!("bundled: {name}"),
+            value: name,
+        })
         .collect();
     templates.extend(
         setup::user_templates()
             .into_iter()
-            .map(|(name, path)| Choice { label: format!("user: {name}"), value: path.display().to_string() }),
+            .map(|(name, path)| Choice {
+                label: format!("user: {name}"),
+                value: path.display().to_string(),
+            }),
     );
-    Choices { datasets, templates, sessions }
+    Choices {
+        datasets,
+        templates,
+        sessions,
+    }
 }
 
 /// Lists paths starting with `input` (folders end with `/`).
@@ -66,7 +86,8 @@ pub fn completions(input: &str) -> Vec<String> {
     };
     let dir: PathBuf = match dir_part {
         "" => PathBuf::from("."),
-        d if d.starts_with("~/") => std::env::var_os("HOME").map_or_else(|| PathBuf::from(d), |h| Path::new(&h).join(&d[2..])),
+        d if d.starts_with("~/") => std::env::var_os("HOME")
+            .map_or_else(|| PathBuf::from(d), |h| Path::new(&h).join(&d[2..])),
         d => PathBuf::from(d),
     };
     let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -95,14 +116,28 @@ pub fn list_models(tx: UnboundedSender<Msg>, spec: RunSpec) {
             Ok(b) => b,
             Err(e) => {
                 let host = spec.backend.host.clone().unwrap_or_default();
-                return send(&tx, Msg::ModelsListed { host, result: Err(e.to_string()) });
+                return send(
+                    &tx,
+                    Msg::ModelsListed {
+                        host,
+                        result: Err(e.to_string()),
+                    },
+                );
             }
         };
         let host = backend.host().to_owned();
         let result = backend
             .list_models()
             .await
-            .map(|models| models.into_iter().map(|m| ModelChoice { name: m.name, vision: m.vision }).collect())
+            .map(|models| {
+                models
+                    .into_iter()
+                    .map(|m| ModelChoice {
+                        name: m.name,
+                        vision: m.vision,
+                    })
+                    .collect()
+            })
             .map_err(|e| e.to_string());
         send(&tx, Msg::ModelsListed { host, result });
     });
@@ -118,7 +153,11 @@ fn load_session(dir: &Path) -> Result<LoadedSession, String> {
     let log = session.read_results().map_err(|e| e.to_string())?;
     let meta = &session.meta;
     let dataset_root = if meta.dataset.path.is_file() {
-        meta.dataset.path.parent().map(Path::to_path_buf).unwrap_or_default()
+        meta.dataset
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
     } else {
         meta.dataset.path.clone()
     };
@@ -141,7 +180,10 @@ pub type HandleSlot = Arc<Mutex<Option<RunHandle>>>;
 /// The prepared run of `generation`, if it is the one in the slot.
 pub fn prepared_for(slot: &PreparedSlot, generation: u64) -> Option<Arc<Prepared>> {
     let guard = slot.lock().ok()?;
-    guard.as_ref().filter(|(g, _)| *g == generation).map(|(_, p)| Arc::clone(p))
+    guard
+        .as_ref()
+        .filter(|(g, _)| *g == generation)
+        .map(|(_, p)| Arc::clone(p))
 }
 
 /// Scans and renders off the UI thread; the prepared run goes to `slot`, a summary to the UI.
@@ -169,7 +211,11 @@ pub fn summarize(p: &Prepared) -> PreparedInfo {
         items: p
             .items
             .iter()
-            .map(|it| ItemRef { path: it.path.clone(), rel: it.rel.clone(), truth: it.truth.clone() })
+            .map(|it| ItemRef {
+                path: it.path.clone(),
+                rel: it.rel.clone(),
+                truth: it.truth.clone(),
+            })
             .collect(),
         labels: p.labels.clone(),
         template: p.template.name.clone(),
@@ -192,7 +238,11 @@ pub fn start_run(
             Err(e) => return send(&tx, Msg::RunStarted(Err(e.to_string()))),
         };
         let host = backend.host().to_owned();
-        let model = if info.name.is_empty() { prepared.model.clone() } else { info.name.clone() };
+        let model = if info.name.is_empty() {
+            prepared.model.clone()
+        } else {
+            info.name.clone()
+        };
         let mut started = match setup::start(&spec, &prepared, backend, info) {
             Ok(s) => s,
             Err(e) => return send(&tx, Msg::RunStarted(Err(e.to_string()))),
@@ -200,10 +250,20 @@ pub fn start_run(
         if let Ok(mut h) = handles.lock() {
             *h = Some(started.handle.clone());
         }
-        send(&tx, Msg::RunStarted(Ok(StartedInfo { session_dir: started.session_dir.clone(), host, model })));
+        send(
+            &tx,
+            Msg::RunStarted(Ok(StartedInfo {
+                session_dir: started.session_dir.clone(),
+                host,
+                model,
+            })),
+        );
         while let Some(event) = started.events.recv().await {
             let last = matches!(event, crate::engine::RunEvent::Finished { .. });
-            let interrupted = matches!(event, crate::engine::RunEvent::Finished { interrupted: true });
+            let interrupted = matches!(
+                event,
+                crate::engine::RunEvent::Finished { interrupted: true }
+            );
             send(&tx, Msg::Run(event));
             if last {
                 if let Err(e) = setup::finish_session(&started.session_dir, interrupted) {
@@ -228,8 +288,18 @@ mod tests {
         std::fs::write(dir.path().join("data.csv"), "path,label\n").expect("write");
         let base = format!("{}/", dir.path().display());
         let got = completions(&format!("{base}d"));
-        assert_eq!(got, [format!("{base}data.csv"), format!("{base}digits/"), format!("{base}dogs/")]);
+        assert_eq!(
+            got,
+            [
+                format!("{base}data.csv"),
+                format!("{base}digits/"),
+                format!("{base}dogs/")
+            ]
+        );
         assert_eq!(completions(&format!("{base}x")), Vec::<String>::new());
-        assert_eq!(completions(&format!("{base}.h")), [format!("{base}.hidden/")]);
+        assert_eq!(
+            completions(&format!("{base}.h")),
+            [format!("{base}.hidden/")]
+        );
     }
 }

@@ -25,7 +25,11 @@ pub fn model(width: u16, height: u16) -> Model {
 
 /// Labels `0`, `1`, ... `n-1` (digits) or `class-000`... for more than ten.
 pub fn labels(n: usize) -> Vec<String> {
-    if n <= 10 { (0..n).map(|i| i.to_string()).collect() } else { (0..n).map(|i| format!("class-{i:03}")).collect() }
+    if n <= 10 {
+        (0..n).map(|i| i.to_string()).collect()
+    } else {
+        (0..n).map(|i| format!("class-{i:03}")).collect()
+    }
 }
 
 /// A prepared run over `per_class` images of each label.
@@ -61,7 +65,11 @@ pub fn result(image: &str, truth: &str, label: Option<&str>) -> ItemResult {
             None => "I cannot tell what this is.".to_owned(),
         },
         label: label.map(str::to_owned),
-        parse: Some(if label.is_some() { ParseStep::WholeWord } else { ParseStep::Unparsed }),
+        parse: Some(if label.is_some() {
+            ParseStep::WholeWord
+        } else {
+            ParseStep::Unparsed
+        }),
         confidence: None,
         latency_ms: 850,
         eval_count: Some(12),
@@ -79,24 +87,38 @@ pub fn result(image: &str, truth: &str, label: Option<&str>) -> ItemResult {
 fn predict(i: usize, t: usize, n: usize) -> Option<Option<usize>> {
     let h = ((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize; // 0..64
     match h {
-        0..=1 => None,                   // request failed
-        2..=4 => Some(None),             // unparsed
-        5..=13 => Some(Some(3 % n)),     // skew toward "3"
+        0..=1 => None,                      // request failed
+        2..=4 => Some(None),                // unparsed
+        5..=13 => Some(Some(3 % n)),        // skew toward "3"
         14..=17 => Some(Some((t + 1) % n)), // neighbour confusion
-        _ => Some(Some(t)),              // right
+        _ => Some(Some(t)),                 // right
     }
 }
 
 /// A model on the run screen after `done` of `labels.len() * per_class` items finished, with
 /// `in_flight` items streaming, the clock `secs` seconds after the start.
-pub fn running(width: u16, height: u16, n_labels: usize, per_class: usize, done: usize, in_flight: usize, secs: u64) -> (Model, Instant) {
+pub fn running(
+    width: u16,
+    height: u16,
+    n_labels: usize,
+    per_class: usize,
+    done: usize,
+    in_flight: usize,
+    secs: u64,
+) -> (Model, Instant) {
     let mut m = model(width, height);
     let labels = labels(n_labels);
     let info = prepared(&labels, per_class);
     let t0 = Instant::now();
     let items = info.items.clone();
     update(&mut m, Msg::Ticked(t0));
-    update(&mut m, Msg::Prepared { generation: 0, result: Ok(info) });
+    update(
+        &mut m,
+        Msg::Prepared {
+            generation: 0,
+            result: Ok(info),
+        },
+    );
     m.screen = crate::tui::model::Screen::Run;
     update(
         &mut m,
@@ -106,13 +128,20 @@ pub fn running(width: u16, height: u16, n_labels: usize, per_class: usize, done:
             model: "llava".to_owned(),
         })),
     );
-    update(&mut m, Msg::Run(RunEvent::Started { total: items.len(), already_done: 0 }));
+    update(
+        &mut m,
+        Msg::Run(RunEvent::Started {
+            total: items.len(),
+            already_done: 0,
+        }),
+    );
     for (i, item) in items.iter().enumerate().take(done) {
         let t = labels.iter().position(|l| *l == item.truth).unwrap_or(0);
         let mut r = result(&item.rel, &item.truth, None);
         match predict(i, t, labels.len()) {
             None => {
-                r.error = Some("HTTP 500 from http://127.0.0.1:11434: model runner crashed".to_owned());
+                r.error =
+                    Some("HTTP 500 from http://127.0.0.1:11434: model runner crashed".to_owned());
                 r.label = None;
                 r.parse = None;
                 r.answer.clear();
@@ -122,11 +151,31 @@ pub fn running(width: u16, height: u16, n_labels: usize, per_class: usize, done:
                 r.confidence = Some(((i * 37) % 100) as f64 / 100.0);
             }
         }
-        update(&mut m, Msg::Run(RunEvent::ItemFinished { index: i, result: r, replayed: false }));
+        update(
+            &mut m,
+            Msg::Run(RunEvent::ItemFinished {
+                index: i,
+                result: r,
+                replayed: false,
+            }),
+        );
     }
     for (i, item) in items.iter().enumerate().skip(done).take(in_flight) {
-        update(&mut m, Msg::Run(RunEvent::ItemStarted { index: i, image: item.rel.clone(), truth: item.truth.clone() }));
-        update(&mut m, Msg::Run(RunEvent::Token { index: i, text: "The digit shown \u{1b}[31mis".to_owned() }));
+        update(
+            &mut m,
+            Msg::Run(RunEvent::ItemStarted {
+                index: i,
+                image: item.rel.clone(),
+                truth: item.truth.clone(),
+            }),
+        );
+        update(
+            &mut m,
+            Msg::Run(RunEvent::Token {
+                index: i,
+                text: "The digit shown \u{1b}[31mis".to_owned(),
+            }),
+        );
     }
     update(&mut m, Msg::Ticked(t0 + Duration::from_secs(secs)));
     (m, t0)

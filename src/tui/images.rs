@@ -11,7 +11,9 @@ use ratatui::style::Style;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use crate::tui::msg::Msg;
-use crate::tui::preview::{ImageProtocolChoice, Preview, PreviewWorker, make_picker, protocol_name, render_preview};
+use crate::tui::preview::{
+    ImageProtocolChoice, Preview, PreviewWorker, make_picker, protocol_name, render_preview,
+};
 use crate::tui::view::ImageSlot;
 
 /// Previews for the loop: the worker, the newest finished preview, and a wake-up channel.
@@ -34,7 +36,13 @@ impl Previews {
         let worker = PreviewWorker::spawn(picker, move || {
             let _ = tx.send(());
         });
-        Previews { worker, wake, current: None, asked: None, protocol }
+        Previews {
+            worker,
+            wake,
+            current: None,
+            asked: None,
+            protocol,
+        }
     }
 
     /// The protocol's name, for the status line.
@@ -54,7 +62,10 @@ impl Previews {
         loop {
             self.wake.recv().await?;
             if let Some(preview) = self.worker.take_ready() {
-                let msg = Msg::PreviewReady { path: preview.path.clone(), error: preview.image.as_ref().err().cloned() };
+                let msg = Msg::PreviewReady {
+                    path: preview.path.clone(),
+                    error: preview.image.as_ref().err().cloned(),
+                };
                 self.current = Some(preview);
                 return Some(msg);
             }
@@ -64,7 +75,11 @@ impl Previews {
     /// Draws the wanted image into the slot, asking the worker when it is not ready at this
     /// size (a cached one is used at once).
     pub fn draw(&mut self, frame: &mut Frame, slot: &ImageSlot) {
-        let fits = |p: &Preview| p.path == slot.path && p.area.width == slot.area.width && p.area.height == slot.area.height;
+        let fits = |p: &Preview| {
+            p.path == slot.path
+                && p.area.width == slot.area.width
+                && p.area.height == slot.area.height
+        };
         if !self.current.as_ref().is_some_and(fits) {
             if let Some(hit) = self.worker.cached(&slot.path, slot.area) {
                 self.current = Some(hit);

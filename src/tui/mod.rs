@@ -42,7 +42,8 @@ pub async fn run_tui(opts: TuiOptions) -> anyhow::Result<i32> {
     let _log = logging::init();
     let config_dir = crate::paths::config_dir().ok();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let (theme, theme_warnings) = Theme::load(opts.theme.as_deref(), config_dir.as_deref(), no_color);
+    let (theme, theme_warnings) =
+        Theme::load(opts.theme.as_deref(), config_dir.as_deref(), no_color);
     let (keymap, key_warnings) = Keymap::load(config_dir.as_deref());
     let mut model = Model::new(opts.spec, theme, keymap);
     for w in theme_warnings.iter().chain(&key_warnings) {

@@ -150,7 +150,11 @@ impl Model {
     /// Posts a notice (the text is sanitised to one line); drops the oldest beyond the limit.
     pub fn notify(&mut self, level: Level, text: impl AsRef<str>) {
         let text = crate::domain::sanitize::one_line(text.as_ref());
-        self.notices.push_back(Notice { level, text, at: self.now });
+        self.notices.push_back(Notice {
+            level,
+            text,
+            at: self.now,
+        });
         while self.notices.len() > MAX_NOTICES {
             self.notices.pop_front();
         }

@@ -50,13 +50,25 @@ pub async fn run<B: TermBackend>(
     previews: Previews,
 ) -> anyhow::Result<i32> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let mut io = Io { tx: tx.clone(), prepared: Default::default(), handle: Default::default(), previews };
+    let mut io = Io {
+        tx: tx.clone(),
+        prepared: Default::default(),
+        handle: Default::default(),
+        previews,
+    };
     spawn_signal_listener(tx);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(FRAME);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     if let Ok(size) = terminal.size() {
-        dispatch(&mut model, &mut io, Msg::Resized { width: size.width, height: size.height });
+        dispatch(
+            &mut model,
+            &mut io,
+            Msg::Resized {
+                width: size.width,
+                height: size.height,
+            },
+        );
     }
     dispatch(&mut model, &mut io, Msg::Ticked(Instant::now()));
     for effect in initial {
@@ -115,7 +127,11 @@ fn dispatch(model: &mut Model, io: &mut Io, msg: Msg) {
     }
 }
 
-fn draw<B: TermBackend>(terminal: &mut Terminal<B>, model: &mut Model, io: &mut Io) -> anyhow::Result<()> {
+fn draw<B: TermBackend>(
+    terminal: &mut Terminal<B>,
+    model: &mut Model,
+    io: &mut Io,
+) -> anyhow::Result<()> {
     let previews = &mut io.previews;
     terminal
         .draw(|frame| {
@@ -139,18 +155,22 @@ fn execute(model: &mut Model, io: &mut Io, effect: Effect) {
         Effect::PrepareRun { generation, spec } => {
             effects::prepare(tx, Arc::clone(&io.prepared), generation, *spec);
         }
-        Effect::StartRun { generation, spec } => match effects::prepared_for(&io.prepared, generation) {
-            Some(prepared) => {
-                if let Some(old) = io.handle.lock().ok().and_then(|mut h| h.take()) {
-                    old.stop();
+        Effect::StartRun { generation, spec } => {
+            match effects::prepared_for(&io.prepared, generation) {
+                Some(prepared) => {
+                    if let Some(old) = io.handle.lock().ok().and_then(|mut h| h.take()) {
+                        old.stop();
+                    }
+                    effects::start_run(tx, Arc::clone(&io.handle), *spec, prepared);
                 }
-                effects::start_run(tx, Arc::clone(&io.handle), *spec, prepared);
+                _ => {
+                    let msg = Msg::RunStarted(Err(
+                        "the dataset is still being prepared; press r again in a moment".into(),
+                    ));
+                    dispatch(model, io, msg);
+                }
             }
-            _ => {
-                let msg = Msg::RunStarted(Err("the dataset is still being prepared; press r again in a moment".into()));
-                dispatch(model, io, msg);
-            }
-        },
+        }
         Effect::PauseRun => {
             if let Some(h) = io.handle() {
                 h.pause();
@@ -180,9 +200,11 @@ fn spawn_signal_listener(tx: UnboundedSender<Msg>) {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
-                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
-            else {
+            let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::hangup()),
+            ) else {
                 return;
             };
             tokio::select! {

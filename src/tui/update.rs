@@ -68,7 +68,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             effects
         }
         Msg::ChoicesLoaded(choices) => start::choices_loaded(model, choices),
-        Msg::PathCompleted { input, candidates } => start::path_completed(model, &input, candidates),
+        Msg::PathCompleted { input, candidates } => {
+            start::path_completed(model, &input, candidates)
+        }
         Msg::ModelsListed { host, result } => start::models_listed(model, &host, result),
         Msg::SessionLoaded(result) => run::session_loaded(model, result),
         Msg::Prepared { generation, result } => run::prepared(model, generation, result),
@@ -94,7 +96,8 @@ fn tick(model: &mut Model, now: std::time::Instant) {
     let before = model.notices.len();
     model.notices.retain(|n| {
         n.level == Level::Error
-            || n.at.is_none_or(|at| now.saturating_duration_since(at).as_secs() < NOTICE_SECS)
+            || n.at
+                .is_none_or(|at| now.saturating_duration_since(at).as_secs() < NOTICE_SECS)
     });
     if model.notices.len() != before {
         model.dirty = true;
@@ -104,7 +107,10 @@ fn tick(model: &mut Model, now: std::time::Instant) {
         model.dirty = true;
     }
     // Rate, ETA and elapsed time move while a run is active.
-    if matches!(model.run.phase, RunPhase::Running | RunPhase::Paused | RunPhase::Connecting) {
+    if matches!(
+        model.run.phase,
+        RunPhase::Running | RunPhase::Paused | RunPhase::Connecting
+    ) {
         model.dirty = true;
     }
 }

@@ -73,7 +73,12 @@ pub fn render_run_screen(frame: &mut Frame, area: Rect, model: &Model) {
 
 fn full_image(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {
     let path = model.preview.wanted.clone()?;
-    let title = format!(" {} · any key returns ", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+    let title = format!(
+        " {} · any key returns ",
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    );
     let inner = pane(frame, area, &title, &model.theme, true);
     frame.render_widget(ratatui::widgets::Clear, inner);
     image_placeholder(frame, inner, model);
@@ -81,13 +86,22 @@ fn full_image(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot>
 }
 
 /// Draws a bordered pane with a title and returns its inner area.
-pub(crate) fn pane(frame: &mut Frame, area: Rect, title: &str, theme: &Theme, focused: bool) -> Rect {
+pub(crate) fn pane(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    theme: &Theme,
+    focused: bool,
+) -> Rect {
     let border = if focused { theme.accent } else { theme.border };
     let block = Block::new()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(border)
-        .title(ratatui::text::Span::styled(fit(title, area.width.saturating_sub(2) as usize), theme.title));
+        .title(ratatui::text::Span::styled(
+            fit(title, area.width.saturating_sub(2) as usize),
+            theme.title,
+        ));
     let inner = block.inner(area);
     frame.render_widget(ratatui::widgets::Clear, area);
     frame.render_widget(block.style(theme.text), area);
@@ -96,19 +110,37 @@ pub(crate) fn pane(frame: &mut Frame, area: Rect, title: &str, theme: &Theme, fo
 
 /// What the image pane shows until (or instead of) the picture.
 pub(crate) fn image_placeholder(frame: &mut Frame, area: Rect, model: &Model) {
-    let text = match (&model.preview.error, &model.preview.ready, &model.preview.wanted) {
+    let text = match (
+        &model.preview.error,
+        &model.preview.ready,
+        &model.preview.wanted,
+    ) {
         (Some(e), _, _) => crate::domain::sanitize::one_line(e),
         (None, Some(_), _) => String::new(),
         (None, None, Some(_)) => "loading preview…".to_owned(),
         (None, None, None) => "no image".to_owned(),
     };
-    let style = if model.preview.error.is_some() { model.theme.error } else { model.theme.muted };
-    frame.render_widget(Paragraph::new(text).style(style).wrap(ratatui::widgets::Wrap { trim: true }), area);
+    let style = if model.preview.error.is_some() {
+        model.theme.error
+    } else {
+        model.theme.muted
+    };
+    frame.render_widget(
+        Paragraph::new(text)
+            .style(style)
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
 }
 
 /// A rectangle of at most `w`×`h` centred in `area`.
 pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
 }

@@ -145,7 +145,7 @@ impl FakeServer {
         let (tx, rx) = oneshot::channel::<()>();
         let app = router(state.clone());
         tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
+            let _ = axum::serve(no_delay(listener), app)
                 .with_graceful_shutdown(async { drop(rx.await) })
                 .await;
         });
@@ -175,7 +175,7 @@ impl FakeServer {
                 addr_tx
                     .send(listener.local_addr().expect("local addr"))
                     .expect("report address");
-                let _ = axum::serve(listener, app)
+                let _ = axum::serve(no_delay(listener), app)
                     .with_graceful_shutdown(async { drop(rx.await) })
                     .await;
             });
@@ -214,6 +214,17 @@ impl Drop for FakeServer {
             let _ = tx.send(());
         }
     }
+}
+
+/// Accepted sockets get TCP_NODELAY, as Go's net package (Ollama) and most servers set it;
+/// without it small streamed chunks wait on delayed ACKs (~40 ms each).
+fn no_delay(
+    listener: tokio::net::TcpListener,
+) -> impl axum::serve::Listener<Addr = std::net::SocketAddr> {
+    use axum::serve::ListenerExt;
+    listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    })
 }
 
 /// Hex SHA-256, the key of `FakeConfig::answers`.

@@ -38,9 +38,10 @@ impl DrillFilter {
             }
         };
         match self {
-            DrillFilter::Cell { truth, predicted: p } => {
-                r.truth == *truth && predicted() == Some(p.as_str())
-            }
+            DrillFilter::Cell {
+                truth,
+                predicted: p,
+            } => r.truth == *truth && predicted() == Some(p.as_str()),
             DrillFilter::Truth(truth) => r.truth == *truth,
             DrillFilter::Predicted(p) => predicted() == Some(p.as_str()),
             DrillFilter::Errors => r.is_error(),
@@ -50,7 +51,9 @@ impl DrillFilter {
     /// A title such as `true 3 → predicted 5`.
     pub fn title(&self) -> String {
         match self {
-            DrillFilter::Cell { truth, predicted } => format!("true {truth} → predicted {predicted}"),
+            DrillFilter::Cell { truth, predicted } => {
+                format!("true {truth} → predicted {predicted}")
+            }
             DrillFilter::Truth(t) => format!("true {t}"),
             DrillFilter::Predicted(p) => format!("predicted {p}"),
             DrillFilter::Errors => "failed requests".to_owned(),
@@ -85,7 +88,13 @@ impl DrillState {
             (Some(ra), Some(rb)) => order(ra, rb),
             _ => Ordering::Equal,
         });
-        DrillState { filter, entries, selected: 0, answer_scroll: 0, return_cursor: cursor }
+        DrillState {
+            filter,
+            entries,
+            selected: 0,
+            answer_scroll: 0,
+            return_cursor: cursor,
+        }
     }
 
     /// The selected plan index.
@@ -123,7 +132,12 @@ fn order(a: &ItemResult, b: &ItemResult) -> Ordering {
 mod tests {
     use super::*;
 
-    pub(crate) fn result(image: &str, truth: &str, label: Option<&str>, conf: Option<f64>) -> ItemResult {
+    pub(crate) fn result(
+        image: &str,
+        truth: &str,
+        label: Option<&str>,
+        conf: Option<f64>,
+    ) -> ItemResult {
         ItemResult {
             image: image.into(),
             sha256: String::new(),
@@ -152,7 +166,10 @@ mod tests {
             None,
             Some(result("e.png", "3", Some("5"), None)),
         ];
-        let filter = DrillFilter::Cell { truth: "3".into(), predicted: "5".into() };
+        let filter = DrillFilter::Cell {
+            truth: "3".into(),
+            predicted: "5".into(),
+        };
         let drill = DrillState::open(filter, &results, MatrixCursor::default());
         assert_eq!(drill.entries, [2, 1, 0, 5]);
     }
@@ -171,7 +188,13 @@ mod tests {
             (DrillFilter::Truth("1".into()), &[1, 2, 0]),
             (DrillFilter::Predicted("1".into()), &[3, 0]),
             (DrillFilter::Predicted(UNPARSED.into()), &[1]),
-            (DrillFilter::Cell { truth: "1".into(), predicted: UNPARSED.into() }, &[1]),
+            (
+                DrillFilter::Cell {
+                    truth: "1".into(),
+                    predicted: UNPARSED.into(),
+                },
+                &[1],
+            ),
             (DrillFilter::Errors, &[2]),
         ];
         for (filter, want) in cases {
@@ -183,7 +206,11 @@ mod tests {
     #[test]
     fn moving_clamps_and_resets_scroll() {
         let results = vec![Some(result("a", "1", Some("2"), None)); 3];
-        let mut drill = DrillState::open(DrillFilter::Truth("1".into()), &results, MatrixCursor::default());
+        let mut drill = DrillState::open(
+            DrillFilter::Truth("1".into()),
+            &results,
+            MatrixCursor::default(),
+        );
         drill.answer_scroll = 4;
         drill.move_by(-1);
         assert_eq!((drill.selected, drill.answer_scroll), (0, 4));

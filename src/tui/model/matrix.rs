@@ -22,7 +22,10 @@ pub struct Axis {
 impl Axis {
     /// An axis over `labels` (duplicates dropped) with the `(unparsed)` column.
     pub fn new(labels: &[String]) -> Axis {
-        let mut axis = Axis { cols: vec![UNPARSED.to_owned()], ..Axis::default() };
+        let mut axis = Axis {
+            cols: vec![UNPARSED.to_owned()],
+            ..Axis::default()
+        };
         for label in labels {
             axis.ensure(label);
         }
@@ -122,10 +125,19 @@ mod tests {
 
     #[test]
     fn scroll_offset_keeps_cursor_visible() {
-        for (cursor, visible, len, want) in
-            [(0, 5, 10, 0), (4, 5, 10, 0), (5, 5, 10, 1), (9, 5, 10, 5), (3, 5, 3, 0), (3, 0, 9, 0)]
-        {
-            assert_eq!(scroll_offset(cursor, visible, len), want, "{cursor} {visible} {len}");
+        for (cursor, visible, len, want) in [
+            (0, 5, 10, 0),
+            (4, 5, 10, 0),
+            (5, 5, 10, 1),
+            (9, 5, 10, 5),
+            (3, 5, 3, 0),
+            (3, 0, 9, 0),
+        ] {
+            assert_eq!(
+                scroll_offset(cursor, visible, len),
+                want,
+                "{cursor} {visible} {len}"
+            );
         }
     }
 }

@@ -45,7 +45,10 @@ pub enum RunPhase {
 impl RunPhase {
     /// True while the engine is working (quitting asks first).
     pub fn is_active(self) -> bool {
-        matches!(self, RunPhase::Connecting | RunPhase::Running | RunPhase::Paused)
+        matches!(
+            self,
+            RunPhase::Connecting | RunPhase::Running | RunPhase::Paused
+        )
     }
 }
 
@@ -89,8 +92,13 @@ impl Timing {
         let started = self.started?;
         let end = self.ended.or(now)?;
         let paused = self.paused_total
-            + self.paused_since.map_or(Duration::ZERO, |p| end.saturating_duration_since(p));
-        Some(end.saturating_duration_since(started).saturating_sub(paused))
+            + self
+                .paused_since
+                .map_or(Duration::ZERO, |p| end.saturating_duration_since(p));
+        Some(
+            end.saturating_duration_since(started)
+                .saturating_sub(paused),
+        )
     }
 
     /// Images per second finished by this run.

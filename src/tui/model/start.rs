@@ -26,8 +26,14 @@ pub enum Field {
 
 impl Field {
     /// Every field in form order.
-    pub const ALL: [Field; 6] =
-        [Field::Dataset, Field::Template, Field::Backend, Field::Host, Field::Model, Field::Session];
+    pub const ALL: [Field; 6] = [
+        Field::Dataset,
+        Field::Template,
+        Field::Backend,
+        Field::Host,
+        Field::Model,
+        Field::Session,
+    ];
 
     /// The label drawn before the field.
     pub fn label(self) -> &'static str {
@@ -122,12 +128,21 @@ pub struct StartForm {
 impl StartForm {
     /// A form filled from the command line's choices.
     pub fn from_spec(spec: &RunSpec) -> StartForm {
-        let text = |s: Option<&str>| Picker { input: s.unwrap_or_default().to_owned(), ..Picker::default() };
+        let text = |s: Option<&str>| Picker {
+            input: s.unwrap_or_default().to_owned(),
+            ..Picker::default()
+        };
         let backend_choices = ["ollama", "openai"]
             .iter()
-            .map(|k| Choice { label: (*k).to_owned(), value: (*k).to_owned() })
+            .map(|k| Choice {
+                label: (*k).to_owned(),
+                value: (*k).to_owned(),
+            })
             .collect();
-        let mut backend = Picker { choices: backend_choices, ..Picker::default() };
+        let mut backend = Picker {
+            choices: backend_choices,
+            ..Picker::default()
+        };
         backend.input = match spec.backend.kind {
             BackendKind::Ollama => "ollama".to_owned(),
             BackendKind::Openai => "openai".to_owned(),
@@ -166,8 +181,11 @@ impl StartForm {
         spec.template = opt(&self.template.input);
         spec.model = opt(&self.model.input);
         spec.backend.host = opt(&self.host);
-        spec.backend.kind =
-            if self.backend.input == "openai" { BackendKind::Openai } else { BackendKind::Ollama };
+        spec.backend.kind = if self.backend.input == "openai" {
+            BackendKind::Openai
+        } else {
+            BackendKind::Ollama
+        };
     }
 }
 
@@ -185,8 +203,17 @@ mod tests {
     use super::*;
 
     fn picker(values: &[&str]) -> Picker {
-        let choices = values.iter().map(|v| Choice { label: (*v).into(), value: (*v).into() }).collect();
-        Picker { choices, ..Picker::default() }
+        let choices = values
+            .iter()
+            .map(|v| Choice {
+                label: (*v).into(),
+                value: (*v).into(),
+            })
+            .collect();
+        Picker {
+            choices,
+            ..Picker::default()
+        }
     }
 
     #[test]
@@ -209,7 +236,10 @@ mod tests {
         form.backend.input = "openai".into();
         let mut spec = RunSpec::default();
         form.apply_to(&mut spec);
-        assert_eq!(spec.dataset.as_deref(), Some(std::path::Path::new("data/digits")));
+        assert_eq!(
+            spec.dataset.as_deref(),
+            Some(std::path::Path::new("data/digits"))
+        );
         assert_eq!(spec.template.as_deref(), Some("mnist"));
         assert_eq!(spec.model, None);
         assert_eq!(spec.backend.kind, BackendKind::Openai);

@@ -9,7 +9,10 @@ pub fn open_at_cursor(model: &mut Model) -> Vec<Effect> {
     let axis = &model.run.axis;
     let filter = if model.matrix.mode == MatrixMode::Pairs {
         match model.run.pairs.get(model.matrix.pair_selected) {
-            Some(&(r, c, _)) => DrillFilter::Cell { truth: axis.rows[r].clone(), predicted: axis.cols[c].clone() },
+            Some(&(r, c, _)) => DrillFilter::Cell {
+                truth: axis.rows[r].clone(),
+                predicted: axis.cols[c].clone(),
+            },
             None => return Vec::new(),
         }
     } else {
@@ -17,7 +20,10 @@ pub fn open_at_cursor(model: &mut Model) -> Vec<Effect> {
         let row = cur.row.checked_sub(1).and_then(|r| axis.rows.get(r));
         let col = cur.col.checked_sub(1).and_then(|c| axis.cols.get(c));
         match (row, col) {
-            (Some(t), Some(p)) => DrillFilter::Cell { truth: t.clone(), predicted: p.clone() },
+            (Some(t), Some(p)) => DrillFilter::Cell {
+                truth: t.clone(),
+                predicted: p.clone(),
+            },
             (Some(t), None) => DrillFilter::Truth(t.clone()),
             (None, Some(p)) => DrillFilter::Predicted(p.clone()),
             (None, None) => DrillFilter::Errors,
@@ -86,7 +92,11 @@ pub fn preview_current(model: &mut Model) -> Vec<Effect> {
 pub fn move_cursor(model: &mut Model, drow: isize, dcol: isize) -> Vec<Effect> {
     if model.matrix.mode == MatrixMode::Pairs {
         let last = model.run.pairs.len().saturating_sub(1);
-        model.matrix.pair_selected = model.matrix.pair_selected.saturating_add_signed(drow + dcol).min(last);
+        model.matrix.pair_selected = model
+            .matrix
+            .pair_selected
+            .saturating_add_signed(drow + dcol)
+            .min(last);
     } else {
         model.matrix.move_by(drow, dcol, &model.run.axis);
     }

@@ -28,7 +28,11 @@ pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         }
         Some(Overlay::ConfirmQuit) => {
             model.overlay = None;
-            return if action == Some(Action::Yes) { quit_now(model) } else { Vec::new() };
+            return if action == Some(Action::Yes) {
+                quit_now(model)
+            } else {
+                Vec::new()
+            };
         }
         Some(Overlay::Help) => return help(model, action),
         None => {}
@@ -40,7 +44,9 @@ pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
     // The browser has no `run` binding of its own: it shares the matrix's.
     let action = match action {
-        None if model.screen == Screen::Browse && model.keymap.matches(Context::Matrix, &key, Action::Run) => {
+        None if model.screen == Screen::Browse
+            && model.keymap.matches(Context::Matrix, &key, Action::Run) =>
+        {
             Some(Action::Run)
         }
         other => other,
@@ -74,7 +80,11 @@ fn text_input(model: &mut Model, key: &KeyEvent) -> Option<Vec<Effect>> {
         return None;
     }
     match key.code {
-        KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
             Some(start::type_char(model, c))
         }
         KeyCode::Backspace => Some(start::backspace(model)),
@@ -165,7 +175,11 @@ fn request_quit(model: &mut Model) -> Vec<Effect> {
 fn quit_now(model: &mut Model) -> Vec<Effect> {
     model.quitting = true;
     model.overlay = None;
-    if model.run.phase.is_active() { vec![Effect::StopRun, Effect::Quit] } else { vec![Effect::Quit] }
+    if model.run.phase.is_active() {
+        vec![Effect::StopRun, Effect::Quit]
+    } else {
+        vec![Effect::Quit]
+    }
 }
 
 fn help(model: &mut Model, action: Option<Action>) -> Vec<Effect> {

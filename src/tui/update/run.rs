@@ -11,7 +11,10 @@ pub fn prepare(model: &mut Model) -> Vec<Effect> {
     model.run.generation += 1;
     model.run.phase = RunPhase::Preparing;
     model.dirty = true;
-    vec![Effect::PrepareRun { generation: model.run.generation, spec: Box::new(model.spec.clone()) }]
+    vec![Effect::PrepareRun {
+        generation: model.run.generation,
+        spec: Box::new(model.spec.clone()),
+    }]
 }
 
 /// `r`: start (or re-start) the prepared run.
@@ -20,7 +23,10 @@ pub fn start(model: &mut Model) -> Vec<Effect> {
         RunPhase::Ready | RunPhase::Finished { .. } if model.run.prepared.is_some() => {
             model.run.phase = RunPhase::Connecting;
             model.screen = Screen::Run;
-            let effect = Effect::StartRun { generation: model.run.generation, spec: Box::new(model.spec.clone()) };
+            let effect = Effect::StartRun {
+                generation: model.run.generation,
+                spec: Box::new(model.spec.clone()),
+            };
             // A later `r` re-runs into a fresh session rather than resuming this one again.
             model.spec.resume = None;
             model.spec.out = None;
@@ -49,7 +55,11 @@ pub fn toggle_pause(model: &mut Model) -> Vec<Effect> {
 }
 
 /// The dataset was scanned.
-pub fn prepared(model: &mut Model, generation: u64, result: Result<PreparedInfo, String>) -> Vec<Effect> {
+pub fn prepared(
+    model: &mut Model,
+    generation: u64,
+    result: Result<PreparedInfo, String>,
+) -> Vec<Effect> {
     if generation != model.run.generation {
         return Vec::new();
     }
@@ -106,23 +116,48 @@ pub fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
     let run = &mut model.run;
     match event {
         RunEvent::Started { total, .. } => {
-            let labels = run.prepared.as_ref().map(|p| p.labels.clone()).unwrap_or_default();
+            let labels = run
+                .prepared
+                .as_ref()
+                .map(|p| p.labels.clone())
+                .unwrap_or_default();
             run.reset(total, &labels);
             run.timing.started = model.now;
             run.phase = RunPhase::Running;
         }
-        RunEvent::ItemStarted { index, image, truth } => {
-            run.in_flight.insert(index, InFlight { image, truth, text: String::new(), attempt: 1, retry_error: None });
+        RunEvent::ItemStarted {
+            index,
+            image,
+            truth,
+        } => {
+            run.in_flight.insert(
+                index,
+                InFlight {
+                    image,
+                    truth,
+                    text: String::new(),
+                    attempt: 1,
+                    retry_error: None,
+                },
+            );
         }
         RunEvent::Token { index, text } => run.stream(index, &text),
-        RunEvent::Retrying { index, attempt, error } => {
+        RunEvent::Retrying {
+            index,
+            attempt,
+            error,
+        } => {
             if let Some(item) = run.in_flight.get_mut(&index) {
                 item.text.clear();
                 item.attempt = attempt;
                 item.retry_error = Some(error);
             }
         }
-        RunEvent::ItemFinished { index, result, replayed } => run.record(index, result, replayed),
+        RunEvent::ItemFinished {
+            index,
+            result,
+            replayed,
+        } => run.record(index, result, replayed),
         // Idempotent: the runtime confirms pause/resume itself and the engine may too.
         RunEvent::Paused if run.phase == RunPhase::Running => {
             run.phase = RunPhase::Paused;
@@ -187,6 +222,10 @@ pub fn session_loaded(model: &mut Model, result: Result<LoadedSession, String>) 
 /// Picks the pairs list for many classes unless the user chose a mode.
 fn auto_mode(model: &mut Model, labels: usize) {
     if !model.matrix.mode_chosen {
-        model.matrix.mode = if labels > PAIRS_THRESHOLD { MatrixMode::Pairs } else { MatrixMode::Full };
+        model.matrix.mode = if labels > PAIRS_THRESHOLD {
+            MatrixMode::Pairs
+        } else {
+            MatrixMode::Full
+        };
     }
 }

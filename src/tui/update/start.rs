@@ -1,7 +1,7 @@
 //! How the start screen and the dataset browser react: form editing, choices, path completion,
 //! the server's model list, class and image selection. Pure: IO is requested as effects.
 
-use crate::tui::model::{Field, Level, ModelsStatus, Model, Screen};
+use crate::tui::model::{Field, Level, Model, ModelsStatus, Screen};
 use crate::tui::msg::{Choice, Choices, Effect, ModelChoice};
 
 /// The lists were loaded; preselect the first bundled dataset and template when empty.
@@ -26,7 +26,11 @@ pub fn choices_loaded(model: &mut Model, choices: Choices) -> Vec<Effect> {
 }
 
 /// The server's model list arrived.
-pub fn models_listed(model: &mut Model, host: &str, result: Result<Vec<ModelChoice>, String>) -> Vec<Effect> {
+pub fn models_listed(
+    model: &mut Model,
+    host: &str,
+    result: Result<Vec<ModelChoice>, String>,
+) -> Vec<Effect> {
     let form = &mut model.start;
     match result {
         Ok(models) => {
@@ -140,7 +144,9 @@ fn after_edit(model: &mut Model, field: Field) {
 /// Tab: complete the dataset path.
 pub fn complete(model: &mut Model) -> Vec<Effect> {
     if model.start.field() == Field::Dataset {
-        vec![Effect::CompletePath { input: model.start.dataset.input.clone() }]
+        vec![Effect::CompletePath {
+            input: model.start.dataset.input.clone(),
+        }]
     } else {
         Vec::new()
     }
@@ -173,7 +179,8 @@ pub fn cycle(model: &mut Model, delta: isize) -> Vec<Effect> {
         Field::Session => {
             let n = form.sessions.len();
             if n > 0 {
-                form.session_selected = (form.session_selected as isize + delta).rem_euclid(n as isize) as usize;
+                form.session_selected =
+                    (form.session_selected as isize + delta).rem_euclid(n as isize) as usize;
             }
         }
         Field::Host => {}
@@ -186,7 +193,9 @@ pub fn cycle(model: &mut Model, delta: isize) -> Vec<Effect> {
 pub fn list_models(model: &mut Model) -> Vec<Effect> {
     model.start.apply_to(&mut model.spec);
     model.start.models = ModelsStatus::Loading;
-    vec![Effect::ListModels { spec: Box::new(model.spec.clone()) }]
+    vec![Effect::ListModels {
+        spec: Box::new(model.spec.clone()),
+    }]
 }
 
 /// Enter on the form: open the selected session, or prepare the dataset and browse it.
@@ -202,7 +211,10 @@ pub fn submit(model: &mut Model) -> Vec<Effect> {
         };
     }
     if form.dataset.input.trim().is_empty() {
-        model.notify(Level::Warn, "type a dataset folder or pick one with Left/Right");
+        model.notify(
+            Level::Warn,
+            "type a dataset folder or pick one with Left/Right",
+        );
         return Vec::new();
     }
     model.start.apply_to(&mut model.spec);
@@ -236,9 +248,18 @@ pub fn browse_move(model: &mut Model, delta: isize) -> Vec<Effect> {
 
 /// The preview request for the browser's selected image.
 pub fn preview_browsed(model: &mut Model) -> Vec<Effect> {
-    let path = model.browse.order.get(model.browse.selected).and_then(|&i| {
-        model.run.prepared.as_ref().and_then(|p| p.items.get(i)).map(|it| it.path.clone())
-    });
+    let path = model
+        .browse
+        .order
+        .get(model.browse.selected)
+        .and_then(|&i| {
+            model
+                .run
+                .prepared
+                .as_ref()
+                .and_then(|p| p.items.get(i))
+                .map(|it| it.path.clone())
+        });
     match path {
         Some(path) => super::request_preview(model, path),
         None => Vec::new(),

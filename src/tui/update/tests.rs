@@ -24,9 +24,21 @@ fn ready_model() -> Model {
     m.spec.dataset = Some(PathBuf::from("/data"));
     m.spec.template = Some("digits".into());
     let effects = init(&mut m);
-    assert!(matches!(effects.as_slice(), [Effect::LoadChoices, Effect::PrepareRun { generation: 1, .. }]));
+    assert!(matches!(
+        effects.as_slice(),
+        [
+            Effect::LoadChoices,
+            Effect::PrepareRun { generation: 1, .. }
+        ]
+    ));
     let info = fixtures::prepared(&fixtures::labels(3), 2);
-    update(&mut m, Msg::Prepared { generation: 1, result: Ok(info) });
+    update(
+        &mut m,
+        Msg::Prepared {
+            generation: 1,
+            result: Ok(info),
+        },
+    );
     m
 }
 
@@ -35,7 +47,10 @@ fn init_opens_the_start_screen_without_a_dataset() {
     let mut m = fixtures::model(80, 24);
     let effects = init(&mut m);
     assert_eq!(m.screen, Screen::Start);
-    assert!(matches!(effects.as_slice(), [Effect::LoadChoices, Effect::ListModels { .. }]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::LoadChoices, Effect::ListModels { .. }]
+    ));
     assert_eq!(m.start.models, ModelsStatus::Loading);
 }
 
@@ -50,7 +65,13 @@ fn dataset_and_template_open_the_run_screen_ready() {
 #[test]
 fn stale_preparations_are_ignored() {
     let mut m = ready_model();
-    let effects = update(&mut m, Msg::Prepared { generation: 0, result: Err("old".into()) });
+    let effects = update(
+        &mut m,
+        Msg::Prepared {
+            generation: 0,
+            result: Err("old".into()),
+        },
+    );
     assert!(effects.is_empty());
     assert_eq!(m.run.phase, RunPhase::Ready);
     assert!(m.notices.is_empty());
@@ -60,27 +81,96 @@ fn stale_preparations_are_ignored() {
 fn a_whole_run_updates_counts_stream_and_phase() {
     let mut m = ready_model();
     let effects = update(&mut m, key('r'));
-    assert!(matches!(effects.as_slice(), [Effect::StartRun { generation: 1, .. }]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::StartRun { generation: 1, .. }]
+    ));
     assert_eq!(m.run.phase, RunPhase::Connecting);
-    let started = StartedInfo { session_dir: "/s".into(), host: "h".into(), model: "llava".into() };
+    let started = StartedInfo {
+        session_dir: "/s".into(),
+        host: "h".into(),
+        model: "llava".into(),
+    };
     update(&mut m, Msg::RunStarted(Ok(started)));
     assert_eq!(m.run.phase, RunPhase::Running);
-    update(&mut m, Msg::Run(RunEvent::Started { total: 6, already_done: 0 }));
-    update(&mut m, Msg::Run(RunEvent::ItemStarted { index: 0, image: "0/a.png".into(), truth: "0".into() }));
-    update(&mut m, Msg::Run(RunEvent::Token { index: 0, text: "It is ".into() }));
-    update(&mut m, Msg::Run(RunEvent::Token { index: 0, text: "0".into() }));
+    update(
+        &mut m,
+        Msg::Run(RunEvent::Started {
+            total: 6,
+            already_done: 0,
+        }),
+    );
+    update(
+        &mut m,
+        Msg::Run(RunEvent::ItemStarted {
+            index: 0,
+            image: "0/a.png".into(),
+            truth: "0".into(),
+        }),
+    );
+    update(
+        &mut m,
+        Msg::Run(RunEvent::Token {
+            index: 0,
+            text: "It is ".into(),
+        }),
+    );
+    update(
+        &mut m,
+        Msg::Run(RunEvent::Token {
+            index: 0,
+            text: "0".into(),
+        }),
+    );
     assert_eq!(m.run.in_flight[&0].text, "It is 0");
-    update(&mut m, Msg::Run(RunEvent::Retrying { index: 0, attempt: 2, error: "timeout".into() }));
-    assert_eq!((m.run.in_flight[&0].text.as_str(), m.run.in_flight[&0].attempt), ("", 2));
+    update(
+        &mut m,
+        Msg::Run(RunEvent::Retrying {
+            index: 0,
+            attempt: 2,
+            error: "timeout".into(),
+        }),
+    );
+    assert_eq!(
+        (
+            m.run.in_flight[&0].text.as_str(),
+            m.run.in_flight[&0].attempt
+        ),
+        ("", 2)
+    );
     let r = fixtures::result("0/a.png", "0", Some("0"));
-    update(&mut m, Msg::Run(RunEvent::ItemFinished { index: 0, result: r, replayed: false }));
+    update(
+        &mut m,
+        Msg::Run(RunEvent::ItemFinished {
+            index: 0,
+            result: r,
+            replayed: false,
+        }),
+    );
     let r = fixtures::result("1/a.png", "1", None);
-    update(&mut m, Msg::Run(RunEvent::ItemFinished { index: 1, result: r, replayed: false }));
+    update(
+        &mut m,
+        Msg::Run(RunEvent::ItemFinished {
+            index: 1,
+            result: r,
+            replayed: false,
+        }),
+    );
     let mut failed = fixtures::result("2/a.png", "2", None);
     failed.error = Some("boom".into());
-    update(&mut m, Msg::Run(RunEvent::ItemFinished { index: 2, result: failed, replayed: false }));
+    update(
+        &mut m,
+        Msg::Run(RunEvent::ItemFinished {
+            index: 2,
+            result: failed,
+            replayed: false,
+        }),
+    );
     assert!(m.run.in_flight.is_empty());
-    assert_eq!((m.run.done, m.run.errors, m.run.unparsed, m.run.correct), (3, 1, 1, 1));
+    assert_eq!(
+        (m.run.done, m.run.errors, m.run.unparsed, m.run.correct),
+        (3, 1, 1, 1)
+    );
     assert_eq!(m.run.metrics.count("1", crate::domain::parse::UNPARSED), 1);
     assert_eq!(m.run.metrics.total(), 2, "errors are not predictions");
     assert_eq!(m.run.accuracy(), Some(0.5));
@@ -88,23 +178,41 @@ fn a_whole_run_updates_counts_stream_and_phase() {
     update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
     assert_eq!(m.run.phase, RunPhase::Finished { interrupted: false });
     // r re-runs the same preparation.
-    assert!(matches!(update(&mut m, key('r')).as_slice(), [Effect::StartRun { .. }]));
+    assert!(matches!(
+        update(&mut m, key('r')).as_slice(),
+        [Effect::StartRun { .. }]
+    ));
 }
 
 #[test]
 fn space_pauses_and_resumes_with_paused_time_excluded() {
     let (mut m, t0) = fixtures::running(120, 40, 3, 10, 10, 0, 10);
-    assert!(matches!(update(&mut m, key(' ')).as_slice(), [Effect::PauseRun]));
+    assert!(matches!(
+        update(&mut m, key(' ')).as_slice(),
+        [Effect::PauseRun]
+    ));
     update(&mut m, Msg::Run(RunEvent::Paused));
     assert_eq!(m.run.phase, RunPhase::Paused);
     update(&mut m, Msg::Ticked(t0 + Duration::from_secs(30)));
-    assert!(matches!(update(&mut m, key(' ')).as_slice(), [Effect::ResumeRun]));
+    assert!(matches!(
+        update(&mut m, key(' ')).as_slice(),
+        [Effect::ResumeRun]
+    ));
     update(&mut m, Msg::Run(RunEvent::Resumed));
     update(&mut m, Msg::Run(RunEvent::Resumed)); // duplicates are harmless
     assert_eq!(m.run.phase, RunPhase::Running);
-    assert_eq!(m.run.timing.active(Some(t0 + Duration::from_secs(30))), Some(Duration::from_secs(10)));
-    assert_eq!(m.run.timing.rate(Some(t0 + Duration::from_secs(30))), Some(1.0));
-    assert_eq!(m.run.eta(Some(t0 + Duration::from_secs(30))), Some(Duration::from_secs(20)));
+    assert_eq!(
+        m.run.timing.active(Some(t0 + Duration::from_secs(30))),
+        Some(Duration::from_secs(10))
+    );
+    assert_eq!(
+        m.run.timing.rate(Some(t0 + Duration::from_secs(30))),
+        Some(1.0)
+    );
+    assert_eq!(
+        m.run.eta(Some(t0 + Duration::from_secs(30))),
+        Some(Duration::from_secs(20))
+    );
     assert_eq!(m.run.timing.tokens_per_sec(), Some(40.0));
 }
 
@@ -117,19 +225,31 @@ fn quitting_asks_while_a_run_is_active() {
     assert_eq!((m.overlay, m.quitting), (None, false));
     update(&mut m, key('q'));
     let effects = update(&mut m, key('y'));
-    assert!(matches!(effects.as_slice(), [Effect::StopRun, Effect::Quit]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::StopRun, Effect::Quit]
+    ));
     assert!(m.quitting);
 }
 
 #[test]
 fn quitting_when_idle_is_immediate_and_ctrl_c_always_is() {
     let mut m = ready_model();
-    assert!(matches!(update(&mut m, key('q')).as_slice(), [Effect::Quit]));
+    assert!(matches!(
+        update(&mut m, key('q')).as_slice(),
+        [Effect::Quit]
+    ));
     let (mut m, _) = fixtures::running(120, 40, 3, 10, 5, 1, 5);
     let ctrl_c = Msg::KeyPressed(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-    assert!(matches!(update(&mut m, ctrl_c).as_slice(), [Effect::StopRun, Effect::Quit]));
+    assert!(matches!(
+        update(&mut m, ctrl_c).as_slice(),
+        [Effect::StopRun, Effect::Quit]
+    ));
     let (mut m, _) = fixtures::running(120, 40, 3, 10, 5, 1, 5);
-    assert!(matches!(update(&mut m, Msg::SignalReceived).as_slice(), [Effect::StopRun, Effect::Quit]));
+    assert!(matches!(
+        update(&mut m, Msg::SignalReceived).as_slice(),
+        [Effect::StopRun, Effect::Quit]
+    ));
 }
 
 #[test]
@@ -143,12 +263,28 @@ fn enter_opens_a_cell_and_esc_returns_to_the_same_cursor() {
     let effects = update(&mut m, code(KeyCode::Enter));
     assert_eq!(m.screen, Screen::Drill);
     let drill = m.drill.as_ref().expect("drill open");
-    assert_eq!(drill.filter, DrillFilter::Cell { truth: "1".into(), predicted: "3".into() });
+    assert_eq!(
+        drill.filter,
+        DrillFilter::Cell {
+            truth: "1".into(),
+            predicted: "3".into()
+        }
+    );
     assert_eq!(drill.entries.len() as u64, m.run.metrics.count("1", "3"));
-    let first = m.run.results[drill.entries[0]].as_ref().expect("result").image.clone();
-    assert!(matches!(effects.as_slice(), [Effect::RequestPreview { path }] if path.ends_with(&first)));
+    let first = m.run.results[drill.entries[0]]
+        .as_ref()
+        .expect("result")
+        .image
+        .clone();
+    assert!(
+        matches!(effects.as_slice(), [Effect::RequestPreview { path }] if path.ends_with(&first))
+    );
     // The list is most-confident first.
-    let confs: Vec<f64> = drill.entries.iter().filter_map(|&i| m.run.results[i].as_ref()?.confidence).collect();
+    let confs: Vec<f64> = drill
+        .entries
+        .iter()
+        .filter_map(|&i| m.run.results[i].as_ref()?.confidence)
+        .collect();
     assert!(confs.windows(2).all(|w| w[0] >= w[1]), "{confs:?}");
     update(&mut m, code(KeyCode::Esc));
     // The row header: every image of true "1", paged with n.
@@ -157,10 +293,16 @@ fn enter_opens_a_cell_and_esc_returns_to_the_same_cursor() {
     update(&mut m, key('h'));
     update(&mut m, key('h'));
     update(&mut m, code(KeyCode::Enter));
-    assert_eq!(m.drill.as_ref().map(|d| d.filter.clone()), Some(DrillFilter::Truth("1".into())));
+    assert_eq!(
+        m.drill.as_ref().map(|d| d.filter.clone()),
+        Some(DrillFilter::Truth("1".into()))
+    );
     let effects = update(&mut m, key('n'));
     assert_eq!(m.drill.as_ref().map(|d| d.selected), Some(1));
-    assert!(matches!(effects.as_slice(), [Effect::RequestPreview { .. }]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::RequestPreview { .. }]
+    ));
     update(&mut m, key('o'));
     assert_eq!(m.overlay, Some(Overlay::FullImage));
     update(&mut m, key('x'));
@@ -174,8 +316,14 @@ fn enter_opens_a_cell_and_esc_returns_to_the_same_cursor() {
 fn headers_and_corner_open_rows_columns_and_errors() {
     let (mut m, _) = fixtures::running(120, 40, 5, 20, 100, 0, 50);
     let cases = [
-        (MatrixCursor { row: 1, col: 0 }, DrillFilter::Truth("0".into())),
-        (MatrixCursor { row: 0, col: 6 }, DrillFilter::Predicted("(unparsed)".into())),
+        (
+            MatrixCursor { row: 1, col: 0 },
+            DrillFilter::Truth("0".into()),
+        ),
+        (
+            MatrixCursor { row: 0, col: 6 },
+            DrillFilter::Predicted("(unparsed)".into()),
+        ),
         (MatrixCursor { row: 0, col: 0 }, DrillFilter::Errors),
     ];
     for (cursor, want) in cases {
@@ -185,7 +333,10 @@ fn headers_and_corner_open_rows_columns_and_errors() {
         update(&mut m, code(KeyCode::Esc));
     }
     update(&mut m, key('e'));
-    assert_eq!(m.drill.as_ref().map(|d| d.filter.clone()), Some(DrillFilter::Errors));
+    assert_eq!(
+        m.drill.as_ref().map(|d| d.filter.clone()),
+        Some(DrillFilter::Errors)
+    );
 }
 
 #[test]
@@ -204,12 +355,21 @@ fn start_form_typing_completion_and_choices() {
     let mut m = fixtures::model(100, 30);
     init(&mut m);
     let choices = Choices {
-        datasets: vec![Choice { label: "sample: digits".into(), value: "/bundled/digits".into() }],
-        templates: vec![Choice { label: "bundled: digits".into(), value: "digits".into() }],
+        datasets: vec![Choice {
+            label: "sample: digits".into(),
+            value: "/bundled/digits".into(),
+        }],
+        templates: vec![Choice {
+            label: "bundled: digits".into(),
+            value: "digits".into(),
+        }],
         sessions: Vec::new(),
     };
     update(&mut m, Msg::ChoicesLoaded(choices));
-    assert_eq!(m.start.dataset.input, "/bundled/digits", "bundled sample preselected");
+    assert_eq!(
+        m.start.dataset.input, "/bundled/digits",
+        "bundled sample preselected"
+    );
     assert_eq!(m.start.template.input, "digits");
     for _ in 0.."/bundled/digits".len() {
         update(&mut m, code(KeyCode::Backspace));
@@ -217,14 +377,32 @@ fn start_form_typing_completion_and_choices() {
     for c in "da".chars() {
         update(&mut m, key(c));
     }
-    assert_eq!((m.start.dataset.input.as_str(), m.start.dataset.chosen), ("da", None));
+    assert_eq!(
+        (m.start.dataset.input.as_str(), m.start.dataset.chosen),
+        ("da", None)
+    );
     let effects = update(&mut m, code(KeyCode::Tab));
     assert!(matches!(effects.as_slice(), [Effect::CompletePath { input }] if input == "da"));
-    update(&mut m, Msg::PathCompleted { input: "da".into(), candidates: vec!["data/".into(), "dat.csv".into()] });
+    update(
+        &mut m,
+        Msg::PathCompleted {
+            input: "da".into(),
+            candidates: vec!["data/".into(), "dat.csv".into()],
+        },
+    );
     assert_eq!(m.start.dataset.input, "dat");
     assert_eq!(m.start.completions.len(), 2);
-    update(&mut m, Msg::PathCompleted { input: "zz".into(), candidates: vec!["zzz/".into()] });
-    assert_eq!(m.start.dataset.input, "dat", "stale completions are ignored");
+    update(
+        &mut m,
+        Msg::PathCompleted {
+            input: "zz".into(),
+            candidates: vec!["zzz/".into()],
+        },
+    );
+    assert_eq!(
+        m.start.dataset.input, "dat",
+        "stale completions are ignored"
+    );
     // Down to the template field; Right picks the next choice.
     update(&mut m, code(KeyCode::Down));
     update(&mut m, code(KeyCode::Right));
@@ -242,12 +420,23 @@ fn prepared_from_the_start_screen_opens_the_browser() {
     update(&mut m, code(KeyCode::Enter));
     let info = fixtures::prepared(&fixtures::labels(2), 3);
     let generation = m.run.generation;
-    let effects = update(&mut m, Msg::Prepared { generation, result: Ok(info) });
+    let effects = update(
+        &mut m,
+        Msg::Prepared {
+            generation,
+            result: Ok(info),
+        },
+    );
     assert_eq!(m.screen, Screen::Browse);
-    assert!(matches!(effects.as_slice(), [Effect::RequestPreview { path }] if path.ends_with("0/img_0000.png")));
+    assert!(
+        matches!(effects.as_slice(), [Effect::RequestPreview { path }] if path.ends_with("0/img_0000.png"))
+    );
     update(&mut m, key('G'));
     assert_eq!(m.browse.selected, 5);
-    assert!(matches!(update(&mut m, key('r')).as_slice(), [Effect::StartRun { .. }]));
+    assert!(matches!(
+        update(&mut m, key('r')).as_slice(),
+        [Effect::StartRun { .. }]
+    ));
     assert_eq!(m.screen, Screen::Run);
 }
 
@@ -255,16 +444,36 @@ fn prepared_from_the_start_screen_opens_the_browser() {
 fn an_unreachable_server_is_shown_and_the_form_still_works() {
     let mut m = fixtures::model(100, 30);
     init(&mut m);
-    update(&mut m, Msg::ModelsListed { host: "http://x:1".into(), result: Err("connection refused".into()) });
-    assert!(matches!(&m.start.models, ModelsStatus::Unreachable(e) if e.contains("connection refused")));
-    update(&mut m, Msg::ModelsListed {
-        host: "h".into(),
-        result: Ok(vec![
-            crate::tui::msg::ModelChoice { name: "qwen".into(), vision: Some(false) },
-            crate::tui::msg::ModelChoice { name: "llava".into(), vision: Some(true) },
-        ]),
-    });
-    assert_eq!(m.start.model.input, "llava", "the first vision model is picked");
+    update(
+        &mut m,
+        Msg::ModelsListed {
+            host: "http://x:1".into(),
+            result: Err("connection refused".into()),
+        },
+    );
+    assert!(
+        matches!(&m.start.models, ModelsStatus::Unreachable(e) if e.contains("connection refused"))
+    );
+    update(
+        &mut m,
+        Msg::ModelsListed {
+            host: "h".into(),
+            result: Ok(vec![
+                crate::tui::msg::ModelChoice {
+                    name: "qwen".into(),
+                    vision: Some(false),
+                },
+                crate::tui::msg::ModelChoice {
+                    name: "llava".into(),
+                    vision: Some(true),
+                },
+            ]),
+        },
+    );
+    assert_eq!(
+        m.start.model.input, "llava",
+        "the first vision model is picked"
+    );
 }
 
 #[test]
@@ -273,9 +482,15 @@ fn failures_become_error_notices_that_stay_until_dismissed() {
     let t0 = std::time::Instant::now();
     update(&mut m, Msg::Ticked(t0));
     update(&mut m, Msg::Run(RunEvent::Warning("slow server".into())));
-    update(&mut m, Msg::RunStarted(Err("cannot reach http://127.0.0.1:11434\u{1b}[2J".into())));
+    update(
+        &mut m,
+        Msg::RunStarted(Err("cannot reach http://127.0.0.1:11434\u{1b}[2J".into())),
+    );
     assert_eq!(m.run.phase, RunPhase::Ready);
-    assert!(m.notices.iter().all(|n| !n.text.contains('\u{1b}')), "notices are sanitised");
+    assert!(
+        m.notices.iter().all(|n| !n.text.contains('\u{1b}')),
+        "notices are sanitised"
+    );
     update(&mut m, Msg::Ticked(t0 + Duration::from_secs(60)));
     assert_eq!(m.notices.len(), 1);
     assert_eq!(m.notices[0].level, crate::tui::model::Level::Error);
@@ -301,7 +516,10 @@ fn many_classes_switch_to_the_pairs_list() {
     let (r, c, n) = m.run.pairs[0];
     assert!(m.run.pairs.iter().all(|p| p.2 <= n));
     update(&mut m, code(KeyCode::Enter));
-    let want = DrillFilter::Cell { truth: m.run.axis.rows[r].clone(), predicted: m.run.axis.cols[c].clone() };
+    let want = DrillFilter::Cell {
+        truth: m.run.axis.rows[r].clone(),
+        predicted: m.run.axis.cols[c].clone(),
+    };
     assert_eq!(m.drill.as_ref().map(|d| d.filter.clone()), Some(want));
     update(&mut m, code(KeyCode::Esc));
     update(&mut m, code(KeyCode::Tab));
@@ -313,7 +531,13 @@ fn streamed_text_is_capped() {
     let (mut m, _) = fixtures::running(80, 24, 3, 10, 0, 1, 1);
     let chunk = "x".repeat(1000);
     for _ in 0..10 {
-        update(&mut m, Msg::Run(RunEvent::Token { index: 0, text: chunk.clone() }));
+        update(
+            &mut m,
+            Msg::Run(RunEvent::Token {
+                index: 0,
+                text: chunk.clone(),
+            }),
+        );
     }
     assert!(m.run.in_flight[&0].text.len() <= crate::tui::model::MAX_STREAM_CHARS);
 }

@@ -14,7 +14,8 @@ use super::{ImageSlot, image_placeholder, pane, status};
 
 /// Draws the browser; returns where the preview goes.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {
-    let [body, status_area] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let [body, status_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     let info = model.run.prepared.as_ref()?;
     let theme = &model.theme;
     let classes_w = (body.width / 4).clamp(12.min(body.width), 30);
@@ -26,13 +27,25 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot>
     ])
     .areas(body);
     let b = &model.browse;
-    let current_class = b.order.get(b.selected).and_then(|&i| info.items.get(i)).map(|it| it.truth.as_str());
+    let current_class = b
+        .order
+        .get(b.selected)
+        .and_then(|&i| info.items.get(i))
+        .map(|it| it.truth.as_str());
     // Classes.
-    let title = format!(" {} classes · {} images ", info.class_counts.len(), info.items.len());
+    let title = format!(
+        " {} classes · {} images ",
+        info.class_counts.len(),
+        info.items.len()
+    );
     let inner = pane(frame, classes, &title, theme, false);
     let rows = inner.height as usize;
     let w = inner.width as usize;
-    let at = info.class_counts.iter().position(|(l, _)| Some(l.as_str()) == current_class).unwrap_or(0);
+    let at = info
+        .class_counts
+        .iter()
+        .position(|(l, _)| Some(l.as_str()) == current_class)
+        .unwrap_or(0);
     let off = scroll_offset(at, rows, info.class_counts.len());
     let lines: Vec<Line> = info
         .class_counts
@@ -40,15 +53,27 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot>
         .skip(off)
         .take(rows)
         .map(|(label, n)| {
-            let style = if Some(label.as_str()) == current_class { theme.accent } else { theme.text };
+            let style = if Some(label.as_str()) == current_class {
+                theme.accent
+            } else {
+                theme.text
+            };
             let count = n.to_string();
-            let text = format!("{}{}", left(&one_line(label), w.saturating_sub(count.len() + 1)), right(&count, count.len() + 1));
+            let text = format!(
+                "{}{}",
+                left(&one_line(label), w.saturating_sub(count.len() + 1)),
+                right(&count, count.len() + 1)
+            );
             Line::styled(fit(&text, w), style)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
     // Images, grouped by class.
-    let title = format!(" images {}/{} · o full size · r runs ", (b.selected + 1).min(b.order.len()), b.order.len());
+    let title = format!(
+        " images {}/{} · o full size · r runs ",
+        (b.selected + 1).min(b.order.len()),
+        b.order.len()
+    );
     let inner = pane(frame, images, &title, theme, true);
     let rows = inner.height as usize;
     let off = scroll_offset(b.selected, rows, b.order.len());
@@ -60,7 +85,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot>
         .take(rows)
         .filter_map(|(pos, &i)| info.items.get(i).map(|it| (pos, it)))
         .map(|(pos, it)| {
-            let style = if pos == b.selected { theme.selection } else { theme.text };
+            let style = if pos == b.selected {
+                theme.selection
+            } else {
+                theme.text
+            };
             let text = format!("{} {}", left(&one_line(&it.truth), 6), one_line(&it.rel));
             Line::styled(fit(&text, inner.width as usize), style)
         })
@@ -70,7 +99,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot>
     let slot = if preview.width >= 4 && preview.height >= 3 {
         let inner = pane(frame, preview, " preview ", theme, false);
         image_placeholder(frame, inner, model);
-        model.preview.wanted.clone().map(|path| ImageSlot { area: inner, path })
+        model
+            .preview
+            .wanted
+            .clone()
+            .map(|path| ImageSlot { area: inner, path })
     } else {
         None
     };

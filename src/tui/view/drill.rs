@@ -17,17 +17,37 @@ use super::{ImageSlot, image_placeholder, pane, status};
 /// Draws the drill-down screen; returns where the image goes.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {
     let drill = model.drill.as_ref()?;
-    let [body, status_area] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
-    let [top, details] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
-    let list_w = if top.width >= 60 { (top.width / 2).min(48) } else { top.width };
-    let [list_area, image_area] = Layout::horizontal([Constraint::Length(list_w), Constraint::Fill(1)]).areas(top);
+    let [body, status_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let [top, details] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+    let list_w = if top.width >= 60 {
+        (top.width / 2).min(48)
+    } else {
+        top.width
+    };
+    let [list_area, image_area] =
+        Layout::horizontal([Constraint::Length(list_w), Constraint::Fill(1)]).areas(top);
     list(frame, list_area, model, drill);
-    let current = drill.current().and_then(|i| model.run.results.get(i)).and_then(Option::as_ref);
+    let current = drill
+        .current()
+        .and_then(|i| model.run.results.get(i))
+        .and_then(Option::as_ref);
     let slot = if image_area.width >= 4 && image_area.height >= 3 {
         let name = current.map(|r| r.image.as_str()).unwrap_or_default();
-        let inner = pane(frame, image_area, &format!(" {} · o: full size ", one_line(name)), &model.theme, false);
+        let inner = pane(
+            frame,
+            image_area,
+            &format!(" {} · o: full size ", one_line(name)),
+            &model.theme,
+            false,
+        );
         image_placeholder(frame, inner, model);
-        model.preview.wanted.clone().map(|path| ImageSlot { area: inner, path })
+        model
+            .preview
+            .wanted
+            .clone()
+            .map(|path| ImageSlot { area: inner, path })
     } else {
         None
     };
@@ -40,7 +60,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot>
 
 fn list(frame: &mut Frame, area: Rect, model: &Model, drill: &DrillState) {
     let theme = &model.theme;
-    let title = format!(" {} · {}/{} · Esc back ", drill.filter.title(), drill.selected + 1, drill.entries.len());
+    let title = format!(
+        " {} · {}/{} · Esc back ",
+        drill.filter.title(),
+        drill.selected + 1,
+        drill.entries.len()
+    );
     let inner = pane(frame, area, &title, theme, true);
     let rows = inner.height as usize;
     let w = inner.width as usize;
@@ -51,7 +76,14 @@ fn list(frame: &mut Frame, area: Rect, model: &Model, drill: &DrillState) {
         .enumerate()
         .skip(off)
         .take(rows)
-        .filter_map(|(pos, &i)| model.run.results.get(i).and_then(Option::as_ref).map(|r| (pos, r)))
+        .filter_map(|(pos, &i)| {
+            model
+                .run
+                .results
+                .get(i)
+                .and_then(Option::as_ref)
+                .map(|r| (pos, r))
+        })
         .map(|(pos, r)| {
             let conf = r.confidence.map(|c| format!(" {c:.2}")).unwrap_or_default();
             let pred = match (&r.error, &r.label) {
@@ -59,7 +91,13 @@ fn list(frame: &mut Frame, area: Rect, model: &Model, drill: &DrillState) {
                 (None, Some(l)) => one_line(l),
                 (None, None) => "(unparsed)".to_owned(),
             };
-            let text = format!("{} {}→{}{}", left(&one_line(&r.image), w.saturating_sub(16).max(1)), fit(&r.truth, 5), fit(&pred, 5), conf);
+            let text = format!(
+                "{} {}→{}{}",
+                left(&one_line(&r.image), w.saturating_sub(16).max(1)),
+                fit(&r.truth, 5),
+                fit(&pred, 5),
+                conf
+            );
             let style = if pos == drill.selected {
                 theme.selection
             } else if r.is_error() {
@@ -79,31 +117,62 @@ fn detail(frame: &mut Frame, area: Rect, model: &Model, r: &ItemResult, scroll: 
     let theme = &model.theme;
     let inner = pane(frame, area, " Answer · J/K scroll ", theme, false);
     let field = |name: &str, value: String| -> Vec<Span<'static>> {
-        vec![Span::styled(format!("{name} "), theme.muted), Span::styled(format!("{value}  "), theme.text)]
+        vec![
+            Span::styled(format!("{name} "), theme.muted),
+            Span::styled(format!("{value}  "), theme.text),
+        ]
     };
     let mut head: Vec<Span> = Vec::new();
     head.extend(field("file", one_line(&r.image)));
     head.extend(field("true", one_line(&r.truth)));
-    let parsed = r.label.as_deref().map_or_else(|| "(unparsed)".to_owned(), one_line);
+    let parsed = r
+        .label
+        .as_deref()
+        .map_or_else(|| "(unparsed)".to_owned(), one_line);
     head.extend(field("parsed", parsed));
-    head.extend(field("step", r.parse.map(step_name).unwrap_or("–").to_owned()));
+    head.extend(field(
+        "step",
+        r.parse.map(step_name).unwrap_or("–").to_owned(),
+    ));
     let mut second: Vec<Span> = Vec::new();
-    second.extend(field("confidence", r.confidence.map_or_else(|| "–".to_owned(), |c| format!("{c:.3}"))));
-    second.extend(field("latency", duration(std::time::Duration::from_millis(r.latency_ms))));
+    second.extend(field(
+        "confidence",
+        r.confidence
+            .map_or_else(|| "–".to_owned(), |c| format!("{c:.3}")),
+    ));
+    second.extend(field(
+        "latency",
+        duration(std::time::Duration::from_millis(r.latency_ms)),
+    ));
     let tokens = match (r.prompt_eval_count, r.eval_count) {
         (Some(p), Some(e)) => format!("{p}+{e}"),
         (None, Some(e)) => e.to_string(),
         _ => "–".to_owned(),
     };
     second.extend(field("tokens", tokens));
-    second.extend(field("attempts", if r.cached { "cached".to_owned() } else { r.attempts.to_string() }));
+    second.extend(field(
+        "attempts",
+        if r.cached {
+            "cached".to_owned()
+        } else {
+            r.attempts.to_string()
+        },
+    ));
     let mut lines = vec![Line::from(head), Line::from(second)];
     if let Some(err) = &r.error {
-        lines.push(Line::styled(format!("error: {}", one_line(err)), theme.error));
+        lines.push(Line::styled(
+            format!("error: {}", one_line(err)),
+            theme.error,
+        ));
     }
     lines.push(Line::styled("─".repeat(inner.width as usize), theme.border));
     for l in sanitize(&r.answer).lines() {
         lines.push(Line::styled(l.to_owned(), theme.text));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), inner);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        inner,
+    );
 }

@@ -65,7 +65,11 @@ pub fn pct(x: Option<f64>) -> String {
 
 /// Two-decimal score such as `0.87`, or `–`.
 pub fn score(x: f64) -> String {
-    if x.is_finite() { format!("{x:.2}") } else { "–".to_owned() }
+    if x.is_finite() {
+        format!("{x:.2}")
+    } else {
+        "–".to_owned()
+    }
 }
 
 /// The parse step as written in results files (`whole_word`...).
@@ -107,7 +111,12 @@ mod tests {
 
     #[test]
     fn durations_and_percentages() {
-        for (ms, want) in [(450, "450ms"), (12_340, "12.3s"), (185_000, "3m05s"), (3_720_000, "1h02m")] {
+        for (ms, want) in [
+            (450, "450ms"),
+            (12_340, "12.3s"),
+            (185_000, "3m05s"),
+            (3_720_000, "1h02m"),
+        ] {
             assert_eq!(duration(Duration::from_millis(ms)), want);
         }
         assert_eq!(pct(Some(0.875)), "87.5%");

@@ -16,8 +16,17 @@ use super::{centered, pane};
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let theme = &model.theme;
     let entries = model.keymap.help(key_context(model.screen));
-    let keys_w = entries.iter().map(|e| e.keys.chars().count()).max().unwrap_or(4).min(28);
-    let desc_w = entries.iter().map(|e| e.description.chars().count()).max().unwrap_or(10);
+    let keys_w = entries
+        .iter()
+        .map(|e| e.keys.chars().count())
+        .max()
+        .unwrap_or(4)
+        .min(28);
+    let desc_w = entries
+        .iter()
+        .map(|e| e.description.chars().count())
+        .max()
+        .unwrap_or(10);
     let w = (keys_w + desc_w + 6) as u16;
     let h = entries.len() as u16 + 4;
     let rect = centered(area, w.max(30), h);
@@ -36,6 +45,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled(format!("images: {} · theme: {}", model.image_protocol, theme.name), theme.muted));
+    lines.push(Line::styled(
+        format!("images: {} · theme: {}", model.image_protocol, theme.name),
+        theme.muted,
+    ));
     frame.render_widget(Paragraph::new(lines).scroll((model.help_scroll, 0)), inner);
 }

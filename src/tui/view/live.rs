@@ -19,15 +19,25 @@ use super::pane;
 /// pane (in flight first) when narrow.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if area.width >= 100 {
-        let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-        let inner = pane(frame, a, &format!(" In flight ({}) ", model.run.in_flight.len()), &model.theme, false);
+        let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(area);
+        let inner = pane(
+            frame,
+            a,
+            &format!(" In flight ({}) ", model.run.in_flight.len()),
+            &model.theme,
+            false,
+        );
         let lines = in_flight_lines(model, inner.width as usize, inner.height as usize);
         frame.render_widget(Paragraph::new(lines), inner);
         let inner = pane(frame, b, " Latest finished ", &model.theme, false);
         let lines = finished_lines(model, inner.width as usize, inner.height as usize);
         frame.render_widget(Paragraph::new(lines), inner);
     } else {
-        let title = format!(" Live · {} in flight · latest finished ", model.run.in_flight.len());
+        let title = format!(
+            " Live · {} in flight · latest finished ",
+            model.run.in_flight.len()
+        );
         let inner = pane(frame, area, &title, &model.theme, false);
         let rows = inner.height as usize;
         let mut lines = in_flight_lines(model, inner.width as usize, rows.div_ceil(2));
@@ -40,7 +50,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
 fn in_flight_lines(model: &Model, w: usize, rows: usize) -> Vec<Line<'_>> {
     let theme = &model.theme;
     if model.run.in_flight.is_empty() {
-        return vec![Line::styled(idle_text(model), theme.muted)].into_iter().take(rows).collect();
+        return vec![Line::styled(idle_text(model), theme.muted)]
+            .into_iter()
+            .take(rows)
+            .collect();
     }
     model
         .run
@@ -56,7 +69,10 @@ fn in_flight_lines(model: &Model, w: usize, rows: usize) -> Vec<Line<'_>> {
                 used += retry.width();
                 spans.push(Span::styled(retry, theme.warn));
             }
-            spans.push(Span::styled(tail(&one_line(&item.text), w.saturating_sub(used)), theme.text));
+            spans.push(Span::styled(
+                tail(&one_line(&item.text), w.saturating_sub(used)),
+                theme.text,
+            ));
             Line::from(spans)
         })
         .collect()
@@ -119,12 +135,21 @@ pub fn finished_line<'a>(r: &ItemResult, w: usize, model: &'a Model) -> Line<'a>
         ("✗", theme.warn)
     };
     let name = fit(&r.image, 22);
-    let mut spans = vec![Span::styled(format!("{mark} "), style), Span::styled(left(&name, 23), theme.muted)];
+    let mut spans = vec![
+        Span::styled(format!("{mark} "), style),
+        Span::styled(left(&name, 23), theme.muted),
+    ];
     if let Some(err) = &r.error {
-        spans.push(Span::styled(fit(&one_line(err), w.saturating_sub(26)), theme.error));
+        spans.push(Span::styled(
+            fit(&one_line(err), w.saturating_sub(26)),
+            theme.error,
+        ));
         return Line::from(spans);
     }
-    let parsed = r.label.as_deref().map_or_else(|| "(unparsed)".to_owned(), one_line);
+    let parsed = r
+        .label
+        .as_deref()
+        .map_or_else(|| "(unparsed)".to_owned(), one_line);
     let step = r.parse.map(step_name).unwrap_or_default();
     let rest = format!(
         "{} → {} {} {}{}",

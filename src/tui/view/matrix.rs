@@ -42,7 +42,11 @@ fn digits(n: u64) -> u16 {
 
 /// The corner cell: the error count (Enter there opens the error list), else `t\p`.
 fn corner(model: &Model) -> String {
-    if model.run.errors > 0 { format!("✗{}", model.run.errors) } else { "t\\p".to_owned() }
+    if model.run.errors > 0 {
+        format!("✗{}", model.run.errors)
+    } else {
+        "t\\p".to_owned()
+    }
 }
 
 /// Display name of a column label (`(unparsed)` is shortened).
@@ -57,7 +61,12 @@ impl Geometry {
         let widest_row = axis.rows.iter().map(|l| l.width()).max().unwrap_or(1);
         let widest_row = widest_row.max(corner(model).width());
         let label_w = (widest_row as u16).clamp(3, 12) + 1;
-        let widest_col = axis.cols.iter().map(|l| col_name(l).width()).max().unwrap_or(1) as u16;
+        let widest_col = axis
+            .cols
+            .iter()
+            .map(|l| col_name(l).width())
+            .max()
+            .unwrap_or(1) as u16;
         let count_digits = digits(model.run.total as u64);
         let cell_w = count_digits.max(widest_col.min(6)).clamp(2, 7) + 1;
         let mut total_w = count_digits.max(1) + 1;
@@ -70,7 +79,16 @@ impl Geometry {
         let cur = model.matrix.cursor;
         let row_off = scroll_offset(cur.row.saturating_sub(1), rows, axis.rows.len());
         let col_off = scroll_offset(cur.col.saturating_sub(1), cols, axis.cols.len());
-        Geometry { label_w, cell_w, total_w, cols, rows, totals_row, row_off, col_off }
+        Geometry {
+            label_w,
+            cell_w,
+            total_w,
+            cols,
+            rows,
+            totals_row,
+            row_off,
+            col_off,
+        }
     }
 }
 
@@ -94,13 +112,25 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     } else {
         " Confusion matrix · true ↓ predicted → ".to_owned()
     };
-    let inner = pane(frame, area, &title, &model.theme, model.screen == crate::tui::model::Screen::Run);
+    let inner = pane(
+        frame,
+        area,
+        &title,
+        &model.theme,
+        model.screen == crate::tui::model::Screen::Run,
+    );
     if inner.width == 0 || inner.height == 0 {
         return;
     }
     if axis.rows.is_empty() {
         let buf = frame.buffer_mut();
-        buf.set_stringn(inner.x, inner.y, "no labels yet", inner.width as usize, model.theme.muted);
+        buf.set_stringn(
+            inner.x,
+            inner.y,
+            "no labels yet",
+            inner.width as usize,
+            model.theme.muted,
+        );
         return;
     }
     let g = Geometry::new(inner, model);
@@ -131,7 +161,13 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
         (_, _, true) => theme.error,
         _ => theme.muted,
     };
-    put(buf, inner.x, y, &left(&corner, g.label_w as usize - 1), corner_style);
+    put(
+        buf,
+        inner.x,
+        y,
+        &left(&corner, g.label_w as usize - 1),
+        corner_style,
+    );
     for (i, c) in visible_cols.clone().enumerate() {
         let x = inner.x + g.label_w + i as u16 * g.cell_w;
         let style = if cur.row == 0 && cur.col == c + 1 {
@@ -146,7 +182,13 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
     let shown_cols = visible_cols.len() as u16;
     let total_x = inner.x + g.label_w + shown_cols * g.cell_w;
     if g.total_w > 0 {
-        put(buf, total_x, y, &right("Σ", g.total_w as usize), theme.muted);
+        put(
+            buf,
+            total_x,
+            y,
+            &right("Σ", g.total_w as usize),
+            theme.muted,
+        );
     }
     // Body rows.
     for (i, r) in visible_rows.enumerate() {
@@ -159,7 +201,13 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
         } else {
             theme.title
         };
-        put(buf, inner.x, y, &left(truth, g.label_w as usize - 1), label_style);
+        put(
+            buf,
+            inner.x,
+            y,
+            &left(truth, g.label_w as usize - 1),
+            label_style,
+        );
         let row_total = metrics.true_count(truth);
         for (j, c) in visible_cols.clone().enumerate() {
             let x = inner.x + g.label_w + j as u16 * g.cell_w;
@@ -176,18 +224,34 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
             if cur.row == r + 1 && cur.col == c + 1 {
                 style = sel.add_modifier(Modifier::BOLD);
             }
-            let text = if n == 0 { "·".to_owned() } else { n.to_string() };
+            let text = if n == 0 {
+                "·".to_owned()
+            } else {
+                n.to_string()
+            };
             put(buf, x, y, &right(&text, cw), style);
         }
         if g.total_w > 0 {
-            put(buf, total_x, y, &right(&row_total.to_string(), g.total_w as usize), theme.muted);
+            put(
+                buf,
+                total_x,
+                y,
+                &right(&row_total.to_string(), g.total_w as usize),
+                theme.muted,
+            );
         }
     }
     // Column totals (sticky at the bottom of the grid).
     if g.totals_row {
         let shown = (axis.rows.len() - g.row_off).min(g.rows) as u16;
         let y = inner.y + 1 + shown;
-        put(buf, inner.x, y, &left("Σ", g.label_w as usize - 1), theme.muted);
+        put(
+            buf,
+            inner.x,
+            y,
+            &left("Σ", g.label_w as usize - 1),
+            theme.muted,
+        );
         for (j, c) in visible_cols.enumerate() {
             let x = inner.x + g.label_w + j as u16 * g.cell_w;
             let n = metrics.predicted_count(&axis.cols[c]);
@@ -203,14 +267,23 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
 fn render_pairs(frame: &mut Frame, area: Rect, model: &Model) {
     let run = &model.run;
     let theme = &model.theme;
-    let title = format!(" Most confused pairs · {} classes · Tab: full matrix ", run.axis.rows.len());
+    let title = format!(
+        " Most confused pairs · {} classes · Tab: full matrix ",
+        run.axis.rows.len()
+    );
     let inner = pane(frame, area, &title, theme, true);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
     let buf = frame.buffer_mut();
     if run.pairs.is_empty() {
-        buf.set_stringn(inner.x, inner.y, "no confusions yet", inner.width as usize, theme.muted);
+        buf.set_stringn(
+            inner.x,
+            inner.y,
+            "no confusions yet",
+            inner.width as usize,
+            theme.muted,
+        );
         return;
     }
     let rows = inner.height as usize;
@@ -220,8 +293,25 @@ fn render_pairs(frame: &mut Frame, area: Rect, model: &Model) {
         let truth = &run.axis.rows[r];
         let pred = col_name(&run.axis.cols[c]);
         let share = n as f64 / (run.metrics.true_count(truth)).max(1) as f64;
-        let line = format!("{:>6}  {}  →  {}  {:>6} of true {}", n, left(truth, 10), left(pred, 10), pct(Some(share)), truth);
-        let style = if i == model.matrix.pair_selected { theme.selection } else { theme.heat(share) };
-        buf.set_stringn(inner.x, inner.y + (i - off) as u16, left(&line, w), w, style);
+        let line = format!(
+            "{:>6}  {}  →  {}  {:>6} of true {}",
+            n,
+            left(truth, 10),
+            left(pred, 10),
+            pct(Some(share)),
+            truth
+        );
+        let style = if i == model.matrix.pair_selected {
+            theme.selection
+        } else {
+            theme.heat(share)
+        };
+        buf.set_stringn(
+            inner.x,
+            inner.y + (i - off) as u16,
+            left(&line, w),
+            w,
+            style,
+        );
     }
 }

@@ -30,10 +30,22 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             Line::styled(format!("{tag}: {}", n.text), style)
         })
         .collect();
-    let needed: u16 = lines.iter().map(|l| (l.width().div_ceil(inner_w)).max(1) as u16).sum();
+    let needed: u16 = lines
+        .iter()
+        .map(|l| (l.width().div_ceil(inner_w)).max(1) as u16)
+        .sum();
     let h = (needed + 2).min(area.height.saturating_sub(2));
-    let rect = Rect { x: area.x + area.width - w, y: area.y + area.height - 1 - h, width: w, height: h };
-    let title = if model.notices.iter().any(|n| n.level == Level::Error) { " Esc dismisses " } else { " notice " };
+    let rect = Rect {
+        x: area.x + area.width - w,
+        y: area.y + area.height - 1 - h,
+        width: w,
+        height: h,
+    };
+    let title = if model.notices.iter().any(|n| n.level == Level::Error) {
+        " Esc dismisses "
+    } else {
+        " notice "
+    };
     let inner = pane(frame, rect, title, theme, false);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }
@@ -47,9 +59,15 @@ pub fn confirm_quit(frame: &mut Frame, area: Rect, model: &Model) {
     let theme = &model.theme;
     let inner = pane(frame, rect, " Quit? ", theme, true);
     let lines = vec![
-        Line::styled("A run is active. Finished items are safe in the", theme.text),
+        Line::styled(
+            "A run is active. Finished items are safe in the",
+            theme.text,
+        ),
         Line::styled("session; a resume asks the rest later.", theme.text),
-        Line::styled("y / Enter: stop and quit   any other key: stay", theme.accent),
+        Line::styled(
+            "y / Enter: stop and quit   any other key: stay",
+            theme.accent,
+        ),
     ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }

@@ -25,9 +25,15 @@ pub struct RunLayout {
 impl RunLayout {
     /// Splits `area`.
     pub fn new(area: Rect) -> RunLayout {
-        let [body, status] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
-        let live_h = if body.height >= 18 { (body.height / 3).clamp(6, 14) } else { 0 };
-        let [top, live] = Layout::vertical([Constraint::Fill(1), Constraint::Length(live_h)]).areas(body);
+        let [body, status] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+        let live_h = if body.height >= 18 {
+            (body.height / 3).clamp(6, 14)
+        } else {
+            0
+        };
+        let [top, live] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(live_h)]).areas(body);
         let classes_w = match top.width {
             w if w >= 160 => 64,
             w if w >= 120 => 50,
@@ -35,8 +41,14 @@ impl RunLayout {
             w if w >= 70 => 26,
             _ => 0,
         };
-        let [matrix, classes] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(classes_w)]).areas(top);
-        RunLayout { matrix, classes, live, status }
+        let [matrix, classes] =
+            Layout::horizontal([Constraint::Fill(1), Constraint::Length(classes_w)]).areas(top);
+        RunLayout {
+            matrix,
+            classes,
+            live,
+            status,
+        }
     }
 }
 
@@ -70,7 +82,10 @@ mod tests {
         assert_eq!(small.classes.width, 26);
         assert!(small.live.height >= 6);
         let tiny = at(40, 10);
-        assert_eq!((tiny.classes.width, tiny.live.height, tiny.status.height), (0, 0, 1));
+        assert_eq!(
+            (tiny.classes.width, tiny.live.height, tiny.status.height),
+            (0, 0, 1)
+        );
         assert_eq!(at(1, 1).status.height, 1);
     }
 }

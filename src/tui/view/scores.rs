@@ -30,21 +30,39 @@ impl Columns {
         let used = base + if prf { 18 } else { 0 } + if support { 6 } else { 0 };
         let bar = width.saturating_sub(used + 1);
         let bar = if bar >= 6 { bar.min(24) } else { 0 };
-        Columns { label, prf, support, bar }
+        Columns {
+            label,
+            prf,
+            support,
+            bar,
+        }
     }
 }
 
 /// Draws the classes pane.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let inner = pane(frame, area, " Classes · predicted vs true share · scores ", &model.theme, false);
+    let inner = pane(
+        frame,
+        area,
+        " Classes · predicted vs true share · scores ",
+        &model.theme,
+        false,
+    );
     if inner.width < 4 || inner.height == 0 {
         return;
     }
     let summary_h: u16 = if inner.height >= 8 { 3 } else { 0 };
-    let table = Rect { height: inner.height - summary_h, ..inner };
+    let table = Rect {
+        height: inner.height - summary_h,
+        ..inner
+    };
     draw_table(frame.buffer_mut(), table, model);
     if summary_h > 0 {
-        let at = Rect { y: inner.y + table.height, height: summary_h, ..inner };
+        let at = Rect {
+            y: inner.y + table.height,
+            height: summary_h,
+            ..inner
+        };
         draw_summary(frame.buffer_mut(), at, model);
     }
 }
@@ -53,11 +71,22 @@ fn draw_table(buf: &mut Buffer, area: Rect, model: &Model) {
     let theme = &model.theme;
     let run = &model.run;
     let metrics = &run.metrics;
-    let widest = run.axis.rows.iter().map(|l| unicode_width::UnicodeWidthStr::width(l.as_str())).max().unwrap_or(1);
+    let widest = run
+        .axis
+        .rows
+        .iter()
+        .map(|l| unicode_width::UnicodeWidthStr::width(l.as_str()))
+        .max()
+        .unwrap_or(1);
     let cols = Columns::fit(area.width as usize, widest);
     let w = area.width as usize;
     let recorded = (run.done - run.errors).max(1) as f64;
-    let mut header = format!("{}{}{}", left("class", cols.label), right("pred", 7), right("true", 7));
+    let mut header = format!(
+        "{}{}{}",
+        left("class", cols.label),
+        right("pred", 7),
+        right("true", 7)
+    );
     if cols.prf {
         header += &format!("{}{}{}", right("P", 6), right("R", 6), right("F1", 6));
     }
@@ -84,7 +113,11 @@ fn draw_table(buf: &mut Buffer, area: Rect, model: &Model) {
         let pred_share = metrics.predicted_count(label) as f64 / recorded;
         let true_share = metrics.true_count(label) as f64 / recorded;
         let skewed = run.done - run.errors >= 20 && pred_share > 1.5 * true_share + 0.02;
-        let label_style = if model.matrix.cursor.row == i + 1 { theme.accent } else { theme.title };
+        let label_style = if model.matrix.cursor.row == i + 1 {
+            theme.accent
+        } else {
+            theme.title
+        };
         let mut x = area.x;
         let mut put = |buf: &mut Buffer, s: &str, style| {
             if x < area.x + area.width {
@@ -93,7 +126,11 @@ fn draw_table(buf: &mut Buffer, area: Rect, model: &Model) {
             x += s.chars().count() as u16;
         };
         put(buf, &left(label, cols.label), label_style);
-        put(buf, &right(&pct(Some(pred_share)), 7), if skewed { theme.warn } else { theme.text });
+        put(
+            buf,
+            &right(&pct(Some(pred_share)), 7),
+            if skewed { theme.warn } else { theme.text },
+        );
         put(buf, &right(&pct(Some(true_share)), 7), theme.muted);
         if cols.prf || cols.support {
             let s = metrics.scores(label);
@@ -108,7 +145,11 @@ fn draw_table(buf: &mut Buffer, area: Rect, model: &Model) {
         }
         if cols.bar > 0 {
             put(buf, " ", theme.text);
-            put(buf, &bar(pred_share / max_share, true_share / max_share, cols.bar), if skewed { theme.warn } else { theme.accent });
+            put(
+                buf,
+                &bar(pred_share / max_share, true_share / max_share, cols.bar),
+                if skewed { theme.warn } else { theme.accent },
+            );
         }
     }
 }
@@ -136,7 +177,13 @@ fn draw_summary(buf: &mut Buffer, area: Rect, model: &Model) {
     let w = area.width as usize;
     let acc = model.run.accuracy();
     let line = |name: &str, s: crate::domain::metrics::ClassScores| {
-        format!("{} P {}  R {}  F1 {}", left(name, 9), score(s.precision), score(s.recall), score(s.f1))
+        format!(
+            "{} P {}  R {}  F1 {}",
+            left(name, 9),
+            score(s.precision),
+            score(s.recall),
+            score(s.f1)
+        )
     };
     let lines = [
         (format!("{} {}", left("accuracy", 9), pct(acc)), theme.ok),

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::domain::sanitize::one_line;
-use crate::tui::model::{Field, ModelsStatus, Model, Picker};
+use crate::tui::model::{Field, Model, ModelsStatus, Picker};
 
 use super::format::{fit, left};
 use super::pane;
@@ -16,8 +16,13 @@ use super::pane;
 /// Draws the start screen.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let [body, hint] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
-    let side_w = if body.width >= 90 { body.width * 2 / 5 } else { 0 };
-    let [form_area, side] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(side_w)]).areas(body);
+    let side_w = if body.width >= 90 {
+        body.width * 2 / 5
+    } else {
+        0
+    };
+    let [form_area, side] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(side_w)]).areas(body);
     let [form_area, extra] = if side_w == 0 && form_area.height >= 18 {
         Layout::vertical([Constraint::Length(10), Constraint::Fill(1)]).areas(form_area)
     } else {
@@ -30,12 +35,23 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         sidebar(frame, extra, model);
     }
     let keys = "↑↓ field · ←→ choose · Tab complete · Enter browse/open · ctrl-r run · ctrl-c quit";
-    frame.render_widget(Paragraph::new(Line::styled(fit(keys, hint.width as usize), model.theme.muted)), hint);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            fit(keys, hint.width as usize),
+            model.theme.muted,
+        )),
+        hint,
+    );
 }
 
 fn picker_value(p: &Picker) -> String {
     match p.chosen.and_then(|i| p.choices.get(i)) {
-        Some(c) => format!("{}  ({}/{})", c.label, p.chosen.unwrap_or(0) + 1, p.choices.len()),
+        Some(c) => format!(
+            "{}  ({}/{})",
+            c.label,
+            p.chosen.unwrap_or(0) + 1,
+            p.choices.len()
+        ),
         None if p.choices.is_empty() => p.input.clone(),
         None => format!("{}  (typed; ←→ {} choices)", p.input, p.choices.len()),
     }
@@ -52,7 +68,13 @@ fn form(frame: &mut Frame, area: Rect, model: &Model) {
             Field::Dataset => picker_value(&f.dataset),
             Field::Template => picker_value(&f.template),
             Field::Backend => f.backend.input.clone(),
-            Field::Host => if f.host.is_empty() { "(default / environment)".to_owned() } else { f.host.clone() },
+            Field::Host => {
+                if f.host.is_empty() {
+                    "(default / environment)".to_owned()
+                } else {
+                    f.host.clone()
+                }
+            }
             Field::Model if f.model.input.is_empty() => "(the template's, else llava)".to_owned(),
             Field::Model => picker_value(&f.model),
             Field::Session => match f.sessions.get(f.session_selected) {
@@ -61,18 +83,39 @@ fn form(frame: &mut Frame, area: Rect, model: &Model) {
             },
         };
         let focused = i == f.focus;
-        let cursor = if focused && field.is_text() { "▏" } else { "" };
+        let cursor = if focused && field.is_text() {
+            "▏"
+        } else {
+            ""
+        };
         let label_style = if focused { theme.accent } else { theme.muted };
         let value_style = if focused { theme.selection } else { theme.text };
         lines.push(Line::from(vec![
-            Span::styled(format!("{} {} ", if focused { "›" } else { " " }, left(field.label(), 12)), label_style),
-            Span::styled(fit(&format!("{}{cursor}", one_line(&value)), w.saturating_sub(16)), value_style),
+            Span::styled(
+                format!(
+                    "{} {} ",
+                    if focused { "›" } else { " " },
+                    left(field.label(), 12)
+                ),
+                label_style,
+            ),
+            Span::styled(
+                fit(
+                    &format!("{}{cursor}", one_line(&value)),
+                    w.saturating_sub(16),
+                ),
+                value_style,
+            ),
         ]));
     }
     lines.push(Line::raw(""));
     if !f.completions.is_empty() {
         lines.push(Line::styled("completions:", theme.muted));
-        for c in f.completions.iter().take(inner.height.saturating_sub(lines.len() as u16) as usize) {
+        for c in f
+            .completions
+            .iter()
+            .take(inner.height.saturating_sub(lines.len() as u16) as usize)
+        {
             lines.push(Line::styled(format!("  {}", one_line(c)), theme.text));
         }
     }
@@ -81,15 +124,28 @@ fn form(frame: &mut Frame, area: Rect, model: &Model) {
 
 fn sidebar(frame: &mut Frame, area: Rect, model: &Model) {
     let theme = &model.theme;
-    let [server, sessions] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let [server, sessions] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let inner = pane(frame, server, " Server ", theme, false);
     let lines: Vec<Line> = match &model.start.models {
-        ModelsStatus::Unknown => vec![Line::styled("not asked yet (move off the host field)", theme.muted)],
-        ModelsStatus::Loading => vec![Line::styled("asking the server for its models…", theme.muted)],
+        ModelsStatus::Unknown => vec![Line::styled(
+            "not asked yet (move off the host field)",
+            theme.muted,
+        )],
+        ModelsStatus::Loading => vec![Line::styled(
+            "asking the server for its models…",
+            theme.muted,
+        )],
         ModelsStatus::Unreachable(e) => vec![
             Line::styled(format!("unreachable: {}", one_line(e)), theme.error),
-            Line::styled("start it (`ollama serve`) or set the host, then move off the host field to retry.", theme.warn),
-            Line::styled("Browsing datasets, previews and past sessions still work.", theme.muted),
+            Line::styled(
+                "start it (`ollama serve`) or set the host, then move off the host field to retry.",
+                theme.warn,
+            ),
+            Line::styled(
+                "Browsing datasets, previews and past sessions still work.",
+                theme.muted,
+            ),
         ],
         ModelsStatus::Listed(models) if models.is_empty() => {
             vec![Line::styled("no models: `ollama pull llava`", theme.warn)]
@@ -102,7 +158,10 @@ fn sidebar(frame: &mut Frame, area: Rect, model: &Model) {
                     Some(false) => ("○ text   ", theme.muted),
                     None => ("· ?      ", theme.text),
                 };
-                Line::from(vec![Span::styled(mark, style), Span::styled(one_line(&m.name), theme.text)])
+                Line::from(vec![
+                    Span::styled(mark, style),
+                    Span::styled(one_line(&m.name), theme.text),
+                ])
             })
             .collect(),
     };
@@ -115,8 +174,18 @@ fn sidebar(frame: &mut Frame, area: Rect, model: &Model) {
         .enumerate()
         .take(inner.height as usize)
         .map(|(i, s)| {
-            let style = if i == model.start.session_selected { theme.accent } else { theme.text };
-            Line::styled(fit(&format!("{} · {} · {} done", s.id, s.model, s.done), inner.width as usize), style)
+            let style = if i == model.start.session_selected {
+                theme.accent
+            } else {
+                theme.text
+            };
+            Line::styled(
+                fit(
+                    &format!("{} · {} · {} done", s.id, s.model, s.done),
+                    inner.width as usize,
+                ),
+                style,
+            )
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);

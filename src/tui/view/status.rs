@@ -3,8 +3,8 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
 use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
@@ -34,9 +34,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let run = &model.run;
     let rate = run.timing.rate(model.now);
     let eta = match run.phase {
-        RunPhase::Running | RunPhase::Paused => {
-            run.eta(model.now).map_or_else(|| "ETA –".to_owned(), |d| format!("ETA {}", duration(d)))
-        }
+        RunPhase::Running | RunPhase::Paused => run
+            .eta(model.now)
+            .map_or_else(|| "ETA –".to_owned(), |d| format!("ETA {}", duration(d))),
         _ => match run.timing.active(model.now) {
             Some(d) if run.timing.started.is_some() => format!("took {}", duration(d)),
             _ => "ETA –".to_owned(),
@@ -51,15 +51,37 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let mut segments: Vec<(u8, String, Style)> = vec![
         (9, format!("{}/{}", run.done, run.total), theme.accent),
         (8, format!("acc {}", pct(run.accuracy())), theme.ok),
-        (5, rate.map_or_else(|| "– img/s".to_owned(), |r| format!("{r:.1} img/s")), theme.text),
+        (
+            5,
+            rate.map_or_else(|| "– img/s".to_owned(), |r| format!("{r:.1} img/s")),
+            theme.text,
+        ),
         (6, eta, theme.text),
         (
             3,
-            run.timing.tokens_per_sec().map_or_else(|| "– tok/s".to_owned(), |t| format!("{t:.0} tok/s")),
+            run.timing
+                .tokens_per_sec()
+                .map_or_else(|| "– tok/s".to_owned(), |t| format!("{t:.0} tok/s")),
             theme.text,
         ),
-        (7, format!("err {}", run.errors), if run.errors > 0 { theme.error } else { theme.muted }),
-        (7, format!("unp {}", run.unparsed), if run.unparsed > 0 { theme.warn } else { theme.muted }),
+        (
+            7,
+            format!("err {}", run.errors),
+            if run.errors > 0 {
+                theme.error
+            } else {
+                theme.muted
+            },
+        ),
+        (
+            7,
+            format!("unp {}", run.unparsed),
+            if run.unparsed > 0 {
+                theme.warn
+            } else {
+                theme.muted
+            },
+        ),
         (9, phase_name(run.phase).to_owned(), phase_style(model)),
         (2, fit(&backend, 48), theme.muted),
         (1, "? help".to_owned(), theme.muted),
@@ -68,7 +90,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         segs.iter().map(|s| s.1.width()).sum::<usize>() + 3 * segs.len().saturating_sub(1) + 1
     };
     while width(&segments) > area.width as usize && segments.len() > 1 {
-        let lowest = segments.iter().enumerate().min_by_key(|(i, s)| (s.0, usize::MAX - i)).map(|(i, _)| i);
+        let lowest = segments
+            .iter()
+            .enumerate()
+            .min_by_key(|(i, s)| (s.0, usize::MAX - i))
+            .map(|(i, _)| i);
         match lowest {
             Some(i) => segments.remove(i),
             None => break,
