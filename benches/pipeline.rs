@@ -7,7 +7,6 @@
 //! - scan: scans a folder and prints its time and peak memory.
 
 #[path = "../tests/support/fake_server.rs"]
-#[allow(dead_code)]
 mod fake_server;
 
 use std::io::{BufRead, BufReader, Write};

@@ -100,9 +100,4 @@ impl Tally {
         }
         true
     }
-
-    /// Stops drawing the bar (before printing something else on stderr).
-    pub fn suspend_bar(&self) {
-        self.bar.finish_and_clear();
-    }
 }

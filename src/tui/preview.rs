@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(protocol_name(halfblocks.as_ref()), "halfblocks");
         let names: Vec<String> = <ImageProtocolChoice as clap::ValueEnum>::value_variants()
             .iter()
-            .filter_map(|v| clap::ValueEnum::to_possible_value(v))
+            .filter_map(clap::ValueEnum::to_possible_value)
             .map(|v| v.get_name().to_owned())
             .collect();
         assert_eq!(

@@ -653,6 +653,7 @@ async fn openai_models(State(st): State<Arc<FakeState>>, headers: HeaderMap) -> 
 }
 
 /// Decoded image bytes of an `image_url` part, or the error response a server would send.
+#[allow(clippy::result_large_err)] // the error is the HTTP response itself, built once per request
 fn openai_image(part: &Value) -> Result<Vec<u8>, Response> {
     let url = part["image_url"]["url"]
         .as_str()

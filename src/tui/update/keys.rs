@@ -37,10 +37,10 @@ pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Some(Overlay::Help) => return help(model, action),
         None => {}
     }
-    if model.screen == Screen::Start {
-        if let Some(effects) = text_input(model, &key) {
-            return effects;
-        }
+    if model.screen == Screen::Start
+        && let Some(effects) = text_input(model, &key)
+    {
+        return effects;
     }
     // The browser has no `run` binding of its own: it shares the matrix's.
     let action = match action {
