@@ -63,9 +63,13 @@ fn serve() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(4);
+    let token_ms: u64 = std::env::var("SQUINT_BENCH_TOKEN_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let answers = std::env::var("SQUINT_BENCH_DATASET").map(|d| demo_answers(Path::new(&d))).unwrap_or_default();
     let server = fake_server::FakeServer::start_in_thread(fake_server::FakeConfig {
         default_answer: "7".into(),
+        answers,
         latency: Duration::from_millis(latency_ms),
+        token_delay: Duration::from_millis(token_ms),
         slots,
         ..fake_server::FakeConfig::default()
     });
@@ -74,6 +78,28 @@ fn serve() {
     // Serve until the parent closes our stdin.
     let mut sink = String::new();
     let _ = std::io::stdin().read_line(&mut sink);
+}
+
+/// Answers for trying the workbench by hand against the bench's server role: mostly right, with
+/// a skew toward one label and a few chatty or unparseable answers, like a real small VLM.
+fn demo_answers(dataset: &Path) -> std::collections::HashMap<String, String> {
+    let Ok(scanned) = squint::dataset::scan(dataset, None) else {
+        return Default::default();
+    };
+    let classes = scanned.classes();
+    let skew = classes.get(3 % classes.len().max(1)).cloned().unwrap_or_default();
+    let mut answers = std::collections::HashMap::new();
+    for (i, item) in scanned.items.iter().enumerate() {
+        let Ok(bytes) = std::fs::read(&item.path) else { continue };
+        let answer = match i % 11 {
+            0 | 4 => skew.clone(),
+            7 => format!("It looks like a {}, but it could also be a {}.", item.truth, skew),
+            9 => format!("The image shows a **{}**.", item.truth),
+            _ => item.truth.clone(),
+        };
+        answers.insert(fake_server::sha256_hex(&bytes), answer);
+    }
+    answers
 }
 
 fn spawn_server(latency_ms: u64, slots: usize) -> (Child, String) {

@@ -199,21 +199,17 @@ mod tests {
             cells.iter().all(|&(x, y)| area.contains((x, y).into())),
             "{cells:?}"
         );
-        // ...a small one (4x2 cells) is centred, not stretched.
-        let small = build(&striped("small.png", 40, 40), AREA);
+        // ...a small one (4x4 cells unscaled) is scaled up with its aspect kept: the 10-row
+        // height is filled, and the tall image (half as wide) is centred horizontally.
+        let small = build(&striped("small.png", 40, 80), AREA);
         let cells = block_cells(&small);
         let xs: Vec<u16> = cells.iter().map(|c| c.0).collect();
         let ys: Vec<u16> = cells.iter().map(|c| c.1).collect();
-        assert_eq!(
-            (xs.iter().min(), xs.iter().max()),
-            (Some(&10), Some(&13)),
-            "{cells:?}"
-        );
-        assert_eq!(
-            (ys.iter().min(), ys.iter().max()),
-            (Some(&5), Some(&6)),
-            "{cells:?}"
-        );
+        assert!(cells.len() > 8 * 4, "scaled up: {} cells", cells.len());
+        assert_eq!((ys.iter().min(), ys.iter().max()), (Some(&1), Some(&10)), "{cells:?}");
+        let (left, right) = (xs.iter().min().copied().unwrap_or(0), xs.iter().max().copied().unwrap_or(0));
+        assert_eq!(right + 1 - left, 10, "half the area's width: {left}..{right}");
+        assert!((left - 2).abs_diff(21 - right) <= 1, "centred: {left}..{right}");
 
         for (preview, want) in [
             (None, "loading…"),

@@ -29,13 +29,13 @@ pub fn key_context(screen: crate::tui::model::Screen) -> crate::tui::keymap::Con
 /// How long info and warning notices stay up.
 pub const NOTICE_SECS: u64 = 8;
 
-/// The first effects: with a dataset and a template (or a session to resume) given, open on the
-/// run screen and prepare, so `r` starts; otherwise the start screen with the lists loading.
+/// The first effects: with a dataset (its own `template.toml`, or one given) or a session to
+/// resume, open on the run screen and prepare, so `r` starts; otherwise the start screen with
+/// the lists loading.
 pub fn init(model: &mut Model) -> Vec<Effect> {
     let spec = &model.spec;
-    let has_template = spec.template.is_some() || spec.modelfile.is_some() || spec.resume.is_some();
     let mut effects = vec![Effect::LoadChoices];
-    if spec.dataset.is_some() && has_template || spec.resume.is_some() {
+    if spec.dataset.is_some() || spec.resume.is_some() {
         model.screen = crate::tui::model::Screen::Run;
         effects.extend(run::prepare(model));
     } else {

@@ -48,13 +48,19 @@ impl Axis {
 }
 
 /// Where the matrix cursor is. Row 0 is the column-header row and column 0 the row-header
-/// column; `(0, 0)` is the corner, which opens the error list.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// column; `(0, 0)` is the corner, which opens the error list. It starts on the first cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MatrixCursor {
     /// 0 = header row, `r + 1` = true label `r`.
     pub row: usize,
     /// 0 = header column, `c + 1` = predicted label `c`.
     pub col: usize,
+}
+
+impl Default for MatrixCursor {
+    fn default() -> Self {
+        MatrixCursor { row: 1, col: 1 }
+    }
 }
 
 /// Full matrix or the most-confused-pairs list.

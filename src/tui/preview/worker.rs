@@ -265,11 +265,12 @@ fn encode(picker: &Picker, img: DynamicImage, area: Rect) -> Result<Protocol, St
         u32::from(area.width) * u32::from(font.width),
         u32::from(area.height) * u32::from(font.height),
     );
-    // A fast box-filter shrink first: Resize::Fit's own filter is nearest-neighbour.
+    // A fast box-filter shrink first: Resize::Fit's own filter is nearest-neighbour. Small
+    // images (28x28 digits) are scaled up with crisp pixels so they fill the pane.
     let img = if img.width() > max_w || img.height() > max_h {
         img.thumbnail(max_w, max_h)
     } else {
-        img
+        img.resize(max_w, max_h, image::imageops::FilterType::Nearest)
     };
     picker
         .new_protocol(img, area.as_size(), Resize::Fit(None))

@@ -88,6 +88,11 @@ pub fn prepared(
             model.run.phase = RunPhase::NotReady;
             model.run.auto_start = false;
             model.notify(Level::Error, e);
+            // Opened straight on the run screen with something unusable: go where it can be fixed.
+            if model.screen == Screen::Run && model.run.prepared.is_none() {
+                model.screen = Screen::Start;
+                return super::start::list_models(model);
+            }
             Vec::new()
         }
     }
