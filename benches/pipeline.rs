@@ -63,8 +63,13 @@ fn serve() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(4);
-    let token_ms: u64 = std::env::var("SQUINT_BENCH_TOKEN_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
-    let answers = std::env::var("SQUINT_BENCH_DATASET").map(|d| demo_answers(Path::new(&d))).unwrap_or_default();
+    let token_ms: u64 = std::env::var("SQUINT_BENCH_TOKEN_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let answers = std::env::var("SQUINT_BENCH_DATASET")
+        .map(|d| demo_answers(Path::new(&d)))
+        .unwrap_or_default();
     let server = fake_server::FakeServer::start_in_thread(fake_server::FakeConfig {
         default_answer: "7".into(),
         answers,
@@ -87,13 +92,21 @@ fn demo_answers(dataset: &Path) -> std::collections::HashMap<String, String> {
         return Default::default();
     };
     let classes = scanned.classes();
-    let skew = classes.get(3 % classes.len().max(1)).cloned().unwrap_or_default();
+    let skew = classes
+        .get(3 % classes.len().max(1))
+        .cloned()
+        .unwrap_or_default();
     let mut answers = std::collections::HashMap::new();
     for (i, item) in scanned.items.iter().enumerate() {
-        let Ok(bytes) = std::fs::read(&item.path) else { continue };
+        let Ok(bytes) = std::fs::read(&item.path) else {
+            continue;
+        };
         let answer = match i % 11 {
             0 | 4 => skew.clone(),
-            7 => format!("It looks like a {}, but it could also be a {}.", item.truth, skew),
+            7 => format!(
+                "It looks like a {}, but it could also be a {}.",
+                item.truth, skew
+            ),
             9 => format!("The image shows a **{}**.", item.truth),
             _ => item.truth.clone(),
         };

@@ -733,3 +733,101 @@ fn models_lists_and_marks_vision() {
         .expect("text model listed");
     assert!(!text_only.contains("vision"));
 }
+
+/// The original experiment, replayed end to end: the fake server gives LLaVA's recorded answer
+/// for each of the 500 MNIST images and squint must reproduce the published report. Runs where
+/// the reference data sits beside the checkout (`../shared/seed-data`, as on CI); the data is
+/// read in place, never copied into the repository.
+#[test]
+fn reproduces_the_published_mnist_experiment_end_to_end() {
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seed-data");
+    let (images, answers_csv) = (
+        seed.join("mnist-500"),
+        seed.join("llava-answers/mnist-res.csv"),
+    );
+    if !images.is_dir() || !answers_csv.is_file() {
+        eprintln!("skipped: {} not present", seed.display());
+        return;
+    }
+    let mut answers = HashMap::new();
+    for line in std::fs::read_to_string(&answers_csv)
+        .expect("answers csv")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+    {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if let [name, _, predicted, ..] = fields[..] {
+            answers.insert(sha_of(&images.join(name)), predicted.to_string());
+        }
+    }
+    assert_eq!(answers.len(), 500);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers,
+        ..FakeConfig::default()
+    });
+    let env = Env::new();
+    let out = env.out_dir("mnist").to_string_lossy().into_owned();
+    let o = env.run(&[
+        "run",
+        "--dataset",
+        &images.to_string_lossy(),
+        "--template",
+        "digits",
+        "--host",
+        &server.url,
+        "--model",
+        MODEL,
+        "--concurrency",
+        "4",
+        "--out",
+        &out,
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["counts"]["done"], 500);
+    assert_eq!(json["counts"]["unparsed"], 0);
+    let close = |v: &Value, want: f64| (v.as_f64().unwrap_or(f64::NAN) - want).abs() < 5e-7;
+    assert!(close(&json["accuracy"], 0.792), "{}", json["accuracy"]);
+    // Published (scikit-learn, six decimals): digit -> precision, recall, f1.
+    let published = [
+        ("0", 0.769231, 0.600, 0.674157),
+        ("1", 0.750000, 0.660, 0.702128),
+        ("2", 0.972222, 0.700, 0.813953),
+        ("3", 0.434783, 1.000, 0.606061),
+        ("4", 1.000000, 0.880, 0.936170),
+        ("5", 0.979167, 0.940, 0.959184),
+        ("6", 0.954545, 0.840, 0.893617),
+        ("7", 0.793103, 0.920, 0.851852),
+        ("8", 0.921053, 0.700, 0.795455),
+        ("9", 1.000000, 0.680, 0.809524),
+    ];
+    for (digit, p, r, f) in published {
+        let row = &json["per_class"][digit];
+        assert!(
+            close(&row["precision"], p) && close(&row["recall"], r) && close(&row["f1"], f),
+            "{digit}: {row}"
+        );
+        assert_eq!(row["support"], 50);
+    }
+    assert!(
+        close(&json["macro_avg"]["precision"], 0.857410)
+            && close(&json["macro_avg"]["f1"], 0.804210)
+    );
+    assert!(
+        close(&json["weighted_avg"]["precision"], 0.857410)
+            && close(&json["weighted_avg"]["f1"], 0.804210)
+    );
+    let labels = json["confusion"]["labels"].as_array().expect("labels");
+    let three = labels.iter().position(|l| l == "3").expect("3");
+    let predicted_three: u64 = json["confusion"]["matrix"]
+        .as_array()
+        .expect("matrix")
+        .iter()
+        .filter_map(|row| row[three].as_u64())
+        .sum();
+    assert_eq!(
+        predicted_three, 115,
+        "the example answer's pull: 115 of 500 answers were 3"
+    );
+}

@@ -30,6 +30,7 @@ fn item(i: usize) -> ItemResult {
         eval_count: Some(7),
         prompt_eval_count: Some(90),
         eval_duration_ns: Some(1_000),
+        total_duration_ns: None,
         attempts: 1,
         cached: false,
         error: None,

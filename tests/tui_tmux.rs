@@ -17,6 +17,8 @@ use support::fake_server::{FakeConfig, FakeServer, sha256_hex};
 const TIMEOUT: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(75);
 const UNPARSEABLE: &str = "It looks like a smudge";
+/// Every true 5 gets this answer (parsed as "3" by whole word).
+const WRONG_ANSWER: &str = "I think this is a 3";
 
 /// A tmux server of the test's own, killed (with everything in it) on drop.
 struct Tmux {
@@ -37,10 +39,27 @@ impl Tmux {
         let (w, h) = (width.to_string(), height.to_string());
         let dir = dir.to_string_lossy();
         let out = tmux.run(&[
-            "-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", &w, "-y", &h, "-c", &dir,
-            "-e", "TERM=xterm-256color", "sh", "-c", script,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "-c",
+            &dir,
+            "sh",
+            "-c",
+            script,
         ]);
-        assert!(out.status.success(), "tmux new-session failed: {}", text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tmux new-session failed: {}",
+            text(&out.stderr)
+        );
         // Keep the pane (and its restored screen) after squint and the shell exit.
         tmux.run(&["set-option", "-g", "remain-on-exit", "on"]);
         tmux
@@ -64,17 +83,23 @@ impl Tmux {
     /// A pane format variable such as `alternate_on` or `pane_dead`.
     fn var(&self, name: &str) -> String {
         let fmt = format!("#{{{name}}}");
-        text(&self.run(&["display-message", "-p", "-t", "e2e", &fmt]).stdout)
-            .trim()
-            .to_owned()
+        text(
+            &self
+                .run(&["display-message", "-p", "-t", "e2e", &fmt])
+                .stdout,
+        )
+        .trim()
+        .to_owned()
     }
 
-    /// Sends tmux key names (`Enter`, `Escape`, `j`...), one by one.
+    /// Sends tmux key names (`Enter`, `Escape`, `j`...) in order.
     fn keys(&self, keys: &[&str]) {
-        for key in keys {
-            let out = self.run(&["send-keys", "-t", "e2e", key]);
-            assert!(out.status.success(), "send-keys {key}: {}", text(&out.stderr));
-        }
+        let out = self.run(&[&["send-keys", "-t", "e2e"], keys].concat());
+        assert!(
+            out.status.success(),
+            "send-keys {keys:?}: {}",
+            text(&out.stderr)
+        );
     }
 
     /// Polls the screen until `pred` holds; panics with the last screen after `TIMEOUT`.
@@ -128,8 +153,14 @@ fn text(bytes: &[u8]) -> String {
 
 /// Fails (never skips) when tmux is not installed.
 fn require_tmux() {
-    let ok = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
-    assert!(ok, "tmux is required for the TUI end-to-end test: install tmux (apt-get install tmux)");
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "tmux is required for the TUI end-to-end test: install tmux (apt-get install tmux)"
+    );
 }
 
 /// A temp data dir with a digits dataset of `per_class` images per class.
@@ -193,22 +224,69 @@ impl Drop for Env {
     }
 }
 
-/// Every digit answered correctly, except true 5s answered "3" and the first 7 unparseable.
+/// Every digit answered correctly, except true 5s answered "…a 3" and the first 7 unparseable.
 fn fake_answers(images: &[(PathBuf, String)]) -> HashMap<String, String> {
     let mut first_seven = true;
     let mut answers = HashMap::new();
     for (path, truth) in images {
         let answer = match truth.as_str() {
-            "5" => "3".to_owned(),
-            "7" if first_seven => {
-                first_seven = false;
-                UNPARSEABLE.to_owned()
-            }
+            "5" => WRONG_ANSWER.to_owned(),
+            "7" if std::mem::take(&mut first_seven) => UNPARSEABLE.to_owned(),
             t => t.to_owned(),
         };
-        answers.insert(sha256_hex(&std::fs::read(path).expect("read image")), answer);
+        answers.insert(
+            sha256_hex(&std::fs::read(path).expect("read image")),
+            answer,
+        );
     }
     answers
+}
+
+fn fake_server(env: &Env) -> FakeServer {
+    FakeServer::start_in_thread(FakeConfig {
+        answers: fake_answers(&env.images),
+        default_answer: UNPARSEABLE.to_owned(),
+        token_delay: Duration::from_millis(2),
+        ..FakeConfig::default()
+    })
+}
+
+/// The cells of matrix row `label` (the text of the first pane on the line starting `│label `).
+fn matrix_row(screen: &str, label: &str) -> Vec<String> {
+    let line = screen
+        .lines()
+        .find(|l| l.starts_with(&format!("│{label} ")))
+        .unwrap_or_else(|| panic!("no matrix row {label:?} on screen:\n{screen}"));
+    let pane = line.split('│').nth(1).unwrap_or_default();
+    pane.split_whitespace().skip(1).map(str::to_owned).collect()
+}
+
+/// The expected row of true class `c`: 3 correct, except 5 → 3 (all) and 7 → (unparsed) once.
+fn expected_row(c: usize) -> Vec<String> {
+    let mut cells = [0; 11];
+    match c {
+        5 => cells[3] = 3,
+        7 => (cells[7], cells[10]) = (2, 1),
+        _ => cells[c] = 3,
+    }
+    let mut row: Vec<String> = cells
+        .iter()
+        .map(|&n| {
+            if n == 0 {
+                "·".to_owned()
+            } else {
+                n.to_string()
+            }
+        })
+        .collect();
+    row.push("3".to_owned());
+    row
+}
+
+/// The lines that carry half-block pixels (the preview picture).
+fn picture(screen: &str) -> String {
+    let lines = screen.lines().filter(|l| l.contains(['▀', '▄']));
+    lines.collect::<Vec<_>>().join("\n")
 }
 
 /// All `results.jsonl` files under `dir`.
@@ -225,12 +303,25 @@ fn results_files(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// After squint exited: alternate screen off, UI gone, exit code 0.
-fn assert_restored(tmux: &mut Tmux, env: &Env, ui_marker: &str) {
+/// Presses `q` (and `y` if asked), then checks: exit code 0, UI gone, alternate screen off.
+fn quit_and_check_restored(tmux: &mut Tmux, env: &Env) {
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_until("exit or the quit question", |s| {
+        s.contains(" Quit? ") || env.exit_file().exists()
+    });
+    if screen.contains(" Quit? ") {
+        tmux.keys(&["y"]);
+    }
     let exit = tmux.wait_file(&env.exit_file());
     assert_eq!(exit.trim(), "EXIT=0", "squint's exit status");
-    let screen = tmux.wait_until("the alternate screen to be gone", |s| !s.contains(ui_marker));
-    assert_eq!(tmux.var("alternate_on"), "0", "alternate screen still on:\n{screen}");
+    let screen = tmux.wait_until("the squint UI to be gone", |s| {
+        !s.contains(['╭', '╰', '│', '▀', '▄']) && !s.contains("? help")
+    });
+    assert_eq!(
+        tmux.var("alternate_on"),
+        "0",
+        "alternate screen still on:\n{screen}"
+    );
 }
 
 #[test]
@@ -238,41 +329,98 @@ fn run_drill_page_back_quit_restores_terminal() {
     require_tmux();
     let began = Instant::now();
     let env = Env::new(3);
-    let server = FakeServer::start_in_thread(FakeConfig {
-        answers: fake_answers(&env.images),
-        default_answer: UNPARSEABLE.to_owned(),
-        token_delay: Duration::from_millis(2),
-        ..FakeConfig::default()
-    });
+    let server = fake_server(&env);
     let mut tmux = Tmux::start(160, 48, env.dir.path(), &env.script(&server.url));
+    tmux.wait_for("0/30");
+    eprintln!("run screen ready after {:?}", began.elapsed());
 
-    let s = tmux.wait_for("0/30");
-    eprintln!("{s}");
     tmux.keys(&["r"]);
-    let s = tmux.wait_for("30/30");
-    eprintln!("{s}");
-    eprintln!("run done after {:?}", began.elapsed());
-    std::thread::sleep(Duration::from_millis(500));
-    eprintln!("{}", tmux.capture());
-    tmux.keys(&["k"; 12]);
-    tmux.keys(&["h"; 12]);
-    tmux.keys(&["j"; 6]);
-    tmux.keys(&["l"; 4]);
-    std::thread::sleep(Duration::from_millis(300));
-    eprintln!("{}", tmux.capture());
+    let screen = tmux.wait_until("the run to finish", |s| {
+        s.contains("30/30") && s.contains("finished")
+    });
+    eprintln!("run finished after {:?}", began.elapsed());
+    for c in 0..10 {
+        assert_eq!(
+            matrix_row(&screen, &c.to_string()),
+            expected_row(c),
+            "row {c}:\n{screen}"
+        );
+    }
+    let totals = matrix_row(&screen, "Σ");
+    assert_eq!(
+        totals,
+        ["3", "3", "3", "6", "3", "0", "3", "2", "3", "3", "1", "30"]
+    );
+    assert!(
+        screen.contains("unp 1") && screen.contains("acc 86.7%"),
+        "status:\n{screen}"
+    );
+
+    // Cursor to the corner (moves clamp), then down to true 5 and right to predicted 3.
+    tmux.keys(&[["k"; 12], ["h"; 12]].concat());
+    tmux.keys(&[["j"; 6].as_slice(), &["l"; 4]].concat());
     tmux.keys(&["Enter"]);
-    std::thread::sleep(Duration::from_millis(500));
-    eprintln!("{}", tmux.capture());
+    let title = "true 5 → predicted 3";
+    let fives: Vec<String> = (env.images.iter().filter(|(_, t)| t == "5"))
+        .map(|(p, _)| format!("5/{}", p.file_name().unwrap_or_default().to_string_lossy()))
+        .collect();
+    let first = tmux.wait_until("the drill-down with a half-block preview", |s| {
+        s.contains(title) && s.contains(&format!("{} · o:", fives[0])) && !picture(s).is_empty()
+    });
+    eprintln!("drill-down open after {:?}", began.elapsed());
+    for file in &fives {
+        assert!(first.contains(file.as_str()), "{file} not listed:\n{first}");
+    }
+    assert!(
+        first.contains("1/3") && first.contains(WRONG_ANSWER),
+        "drill:\n{first}"
+    );
+
     tmux.keys(&["j"]);
-    std::thread::sleep(Duration::from_millis(500));
-    eprintln!("{}", tmux.capture());
+    let second = tmux.wait_until("the next image's preview", |s| {
+        s.contains("2/3")
+            && s.contains(&format!("{} · o:", fives[1]))
+            && !picture(s).is_empty()
+            && picture(s) != picture(&first)
+    });
+    assert!(
+        second.contains(WRONG_ANSWER),
+        "raw answer missing:\n{second}"
+    );
+
     tmux.keys(&["Escape"]);
-    std::thread::sleep(Duration::from_millis(500));
-    eprintln!("{}", tmux.capture());
-    tmux.keys(&["q"]);
-    std::thread::sleep(Duration::from_millis(500));
-    eprintln!("{}", tmux.capture());
-    assert_restored(&mut tmux, &env, "30/30");
-    eprintln!("{}", tmux.capture());
-    eprintln!("{:?}", results_files(&env.dir.path().join("data")));
+    tmux.wait_until("the matrix again", |s| {
+        s.contains("Confusion matrix") && !s.contains(title)
+    });
+    // The cursor stayed on (5, 3): Enter opens the same cell again.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(title);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Confusion matrix");
+
+    quit_and_check_restored(&mut tmux, &env);
+    let files = results_files(&env.dir.path().join("data/sessions"));
+    assert_eq!(files.len(), 1, "one session expected: {files:?}");
+    let results = std::fs::read_to_string(&files[0]).expect("read results.jsonl");
+    assert_eq!(results.lines().count(), 30, "results.jsonl lines");
+    eprintln!("whole test took {:?}", began.elapsed());
+}
+
+#[test]
+fn help_overlay_at_80x24_then_quit_restores_terminal() {
+    require_tmux();
+    let began = Instant::now();
+    let env = Env::new(3);
+    let server = fake_server(&env);
+    let mut tmux = Tmux::start(80, 24, env.dir.path(), &env.script(&server.url));
+    tmux.wait_for("0/30");
+    tmux.keys(&["?"]);
+    let help = tmux.wait_for("Keys · esc closes");
+    assert!(help.contains("quit"), "help lists quit:\n{help}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_until("the help to close", |s| {
+        s.contains("0/30") && !s.contains("Keys · esc")
+    });
+    quit_and_check_restored(&mut tmux, &env);
+    eprintln!("80x24 test took {:?}", began.elapsed());
 }

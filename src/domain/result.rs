@@ -32,6 +32,9 @@ pub struct ItemResult {
     /// Generation time as the server measured it, in nanoseconds.
     #[serde(default)]
     pub eval_duration_ns: Option<u64>,
+    /// Whole request time as the server measured it (load, prompt and generation), in ns.
+    #[serde(default)]
+    pub total_duration_ns: Option<u64>,
     /// Requests sent for this item (0 when answered from the cache).
     pub attempts: u32,
     /// True when the answer came from the cache.

@@ -57,6 +57,7 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
         eval_count: None,
         prompt_eval_count: None,
         eval_duration_ns: None,
+        total_duration_ns: None,
         attempts: 0,
         cached: false,
         error: None,
@@ -151,6 +152,7 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
             result.eval_count = completion.eval_count;
             result.prompt_eval_count = completion.prompt_eval_count;
             result.eval_duration_ns = completion.eval_duration_ns;
+            result.total_duration_ns = completion.total_duration_ns;
             let result = answered(
                 &ctx.plan,
                 result,

@@ -159,6 +159,7 @@ pub(crate) mod tests {
             eval_count: Some(3),
             prompt_eval_count: None,
             eval_duration_ns: None,
+            total_duration_ns: None,
             attempts: 1,
             cached: false,
             error: None,

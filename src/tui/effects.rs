@@ -189,6 +189,7 @@ pub fn prepared_for(slot: &PreparedSlot, generation: u64) -> Option<Arc<Prepared
 /// Scans and renders off the UI thread; the prepared run goes to `slot`, a summary to the UI.
 pub fn prepare(tx: UnboundedSender<Msg>, slot: PreparedSlot, generation: u64, spec: RunSpec) {
     tokio::task::spawn_blocking(move || {
+        tracing::debug!("preparing {:?} (generation {generation})", spec.dataset);
         let result = match setup::prepare(&spec) {
             Ok(p) => {
                 let info = summarize(&p);
@@ -199,6 +200,7 @@ pub fn prepare(tx: UnboundedSender<Msg>, slot: PreparedSlot, generation: u64, sp
             }
             Err(e) => Err(e.to_string()),
         };
+        tracing::debug!("prepared generation {generation}: ok={}", result.is_ok());
         send(&tx, Msg::Prepared { generation, result });
     });
 }

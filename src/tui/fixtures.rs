@@ -75,6 +75,7 @@ pub fn result(image: &str, truth: &str, label: Option<&str>) -> ItemResult {
         eval_count: Some(12),
         prompt_eval_count: Some(600),
         eval_duration_ns: Some(300_000_000),
+        total_duration_ns: None,
         attempts: 1,
         cached: false,
         error: None,

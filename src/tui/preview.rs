@@ -206,10 +206,24 @@ mod tests {
         let xs: Vec<u16> = cells.iter().map(|c| c.0).collect();
         let ys: Vec<u16> = cells.iter().map(|c| c.1).collect();
         assert!(cells.len() > 8 * 4, "scaled up: {} cells", cells.len());
-        assert_eq!((ys.iter().min(), ys.iter().max()), (Some(&1), Some(&10)), "{cells:?}");
-        let (left, right) = (xs.iter().min().copied().unwrap_or(0), xs.iter().max().copied().unwrap_or(0));
-        assert_eq!(right + 1 - left, 10, "half the area's width: {left}..{right}");
-        assert!((left - 2).abs_diff(21 - right) <= 1, "centred: {left}..{right}");
+        assert_eq!(
+            (ys.iter().min(), ys.iter().max()),
+            (Some(&1), Some(&10)),
+            "{cells:?}"
+        );
+        let (left, right) = (
+            xs.iter().min().copied().unwrap_or(0),
+            xs.iter().max().copied().unwrap_or(0),
+        );
+        assert_eq!(
+            right + 1 - left,
+            10,
+            "half the area's width: {left}..{right}"
+        );
+        assert!(
+            (left - 2).abs_diff(21 - right) <= 1,
+            "centred: {left}..{right}"
+        );
 
         for (preview, want) in [
             (None, "loading…"),

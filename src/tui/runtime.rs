@@ -121,9 +121,15 @@ fn drain(rx: &mut UnboundedReceiver<Msg>, model: &mut Model, io: &mut Io) {
     }
 }
 
+/// Applies a message and runs its effects. Anything but a tick may change what is on screen,
+/// so it marks the frame dirty; the tick still caps drawing at about 30 frames a second.
 fn dispatch(model: &mut Model, io: &mut Io, msg: Msg) {
+    let changes_screen = !matches!(msg, Msg::Ticked(_));
     for effect in update(model, msg) {
         execute(model, io, effect);
+    }
+    if changes_screen {
+        model.dirty = true;
     }
 }
 

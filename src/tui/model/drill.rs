@@ -150,6 +150,7 @@ mod tests {
             eval_count: None,
             prompt_eval_count: None,
             eval_duration_ns: None,
+            total_duration_ns: None,
             attempts: 1,
             cached: false,
             error: None,
