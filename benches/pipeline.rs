@@ -248,19 +248,32 @@ fn run_all() {
     make_dataset(&dataset, PIPELINE_IMAGES);
     let (mut server, url) = spawn_server(0, 4);
     let _ = pipeline(&runtime, &dataset, &url, tmp.path().join("warmup"), 4);
-    let (wall, cpu, done) = pipeline(&runtime, &dataset, &url, tmp.path().join("cpu"), 4);
-    assert_eq!(done, PIPELINE_IMAGES);
-    let per_image = cpu / done as f64;
+    // The median of three runs: CPU time is read in 10 ms ticks and the machine is shared.
+    let mut runs: Vec<(f64, f64)> = (0..3)
+        .map(|i| {
+            let (wall, cpu, done) = pipeline(
+                &runtime,
+                &dataset,
+                &url,
+                tmp.path().join(format!("cpu{i}")),
+                4,
+            );
+            assert_eq!(done, PIPELINE_IMAGES);
+            (cpu / done as f64, wall.as_secs_f64() * 1e6 / done as f64)
+        })
+        .collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (per_image, wall_per_image) = runs[1];
     row(
         "pipeline_cpu_per_image",
         per_image,
         "us",
-        "target <= 200 us",
+        "target <= 200 us (median of 3)",
         Some(per_image / 200.0),
     );
     row(
         "pipeline_wall_per_image",
-        wall.as_secs_f64() * 1e6 / done as f64,
+        wall_per_image,
         "us",
         "(instant server, c=4)",
         None,

@@ -17,8 +17,8 @@ use support::fake_server::{FakeConfig, FakeServer, sha256_hex};
 const TIMEOUT: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(75);
 const UNPARSEABLE: &str = "It looks like a smudge";
-/// Every true 5 gets this answer (parsed as "3" by whole word).
-const WRONG_ANSWER: &str = "I think this is a 3";
+/// Every true 5 gets this answer (a number word: parsed as "3" by alias).
+const WRONG_ANSWER: &str = "three";
 
 /// A tmux server of the test's own, killed (with everything in it) on drop.
 struct Tmux {
@@ -224,7 +224,7 @@ impl Drop for Env {
     }
 }
 
-/// Every digit answered correctly, except true 5s answered "…a 3" and the first 7 unparseable.
+/// Every digit answered correctly, except true 5s answered "three" and the first 7 unparseable.
 fn fake_answers(images: &[(PathBuf, String)]) -> HashMap<String, String> {
     let mut first_seven = true;
     let mut answers = HashMap::new();
