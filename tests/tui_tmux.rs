@@ -8,7 +8,7 @@ mod support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -19,10 +19,25 @@ const POLL: Duration = Duration::from_millis(75);
 const UNPARSEABLE: &str = "It looks like a smudge";
 /// Every true 5 gets this answer (a number word: parsed as "3" by alias).
 const WRONG_ANSWER: &str = "three";
+/// The finished matrix: true rows, predicted columns 0-9, `unp`, row total; then the totals.
+const MATRIX: [&str; 11] = [
+    "0 3 · · · · · · · · · · 3",
+    "1 · 3 · · · · · · · · · 3",
+    "2 · · 3 · · · · · · · · 3",
+    "3 · · · 3 · · · · · · · 3",
+    "4 · · · · 3 · · · · · · 3",
+    "5 · · · 3 · · · · · · · 3",
+    "6 · · · · · · 3 · · · · 3",
+    "7 · · · · · · · 2 · · 1 3",
+    "8 · · · · · · · · 3 · · 3",
+    "9 · · · · · · · · · 3 · 3",
+    "Σ 3 3 3 6 3 0 3 2 3 3 1 30",
+];
 
-/// A tmux server of the test's own, killed (with everything in it) on drop.
+/// A tmux server of the test's own (`-L` socket), killed with everything in it on drop.
 struct Tmux {
     socket: String,
+    socket_path: PathBuf,
     last: String,
 }
 
@@ -32,109 +47,69 @@ impl Tmux {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let socket = format!("squint-e2e-{}-{n}", std::process::id());
-        let tmux = Tmux {
+        let (socket_path, last) = (PathBuf::new(), String::new());
+        let mut tmux = Tmux {
             socket,
-            last: String::new(),
+            socket_path,
+            last,
         };
-        let (w, h) = (width.to_string(), height.to_string());
+        let new = format!("-f /dev/null new-session -d -s e2e -x {width} -y {height} -c");
         let dir = dir.to_string_lossy();
-        let out = tmux.run(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            &w,
-            "-y",
-            &h,
-            "-c",
-            &dir,
-            "sh",
-            "-c",
-            script,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session failed: {}",
-            text(&out.stderr)
-        );
-        // Keep the pane (and its restored screen) after squint and the shell exit.
+        let args: Vec<&str> = new.split(' ').chain([&*dir, "sh", "-c", script]).collect();
+        tmux.run(&args);
+        // Keep the pane (and its restored screen) even if the shell after squint exits.
         tmux.run(&["set-option", "-g", "remain-on-exit", "on"]);
+        let path = tmux.run(&["display-message", "-p", "#{socket_path}"]);
+        tmux.socket_path = PathBuf::from(path.trim());
         tmux
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
+    /// Runs a tmux command on this server; panics (with its stderr) if it fails.
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
             .args(args)
             .output()
-            .expect("tmux is required for this test: install tmux (e.g. apt-get install tmux)")
+            .expect("tmux is required for this test: install tmux (e.g. apt-get install tmux)");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "tmux {args:?} failed: {stderr}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// The visible pane text.
     fn capture(&mut self) -> String {
-        self.last = text(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout);
+        self.last = self.run(&["capture-pane", "-p", "-t", "e2e"]);
         self.last.clone()
-    }
-
-    /// A pane format variable such as `alternate_on` or `pane_dead`.
-    fn var(&self, name: &str) -> String {
-        let fmt = format!("#{{{name}}}");
-        text(
-            &self
-                .run(&["display-message", "-p", "-t", "e2e", &fmt])
-                .stdout,
-        )
-        .trim()
-        .to_owned()
     }
 
     /// Sends tmux key names (`Enter`, `Escape`, `j`...) in order.
     fn keys(&self, keys: &[&str]) {
-        let out = self.run(&[&["send-keys", "-t", "e2e"], keys].concat());
-        assert!(
-            out.status.success(),
-            "send-keys {keys:?}: {}",
-            text(&out.stderr)
-        );
+        self.run(&[&["send-keys", "-t", "e2e"], keys].concat());
     }
 
-    /// Polls the screen until `pred` holds; panics with the last screen after `TIMEOUT`.
-    fn wait_until(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    /// Polls (every `POLL`) until `f` gives a value; panics with the screen after `TIMEOUT`.
+    fn poll<T>(&mut self, what: &str, mut f: impl FnMut(&mut Tmux) -> Option<T>) -> T {
         let start = Instant::now();
         loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return screen;
+            if let Some(value) = f(self) {
+                return value;
             }
             if start.elapsed() > TIMEOUT {
+                let screen = self.capture();
                 panic!("timed out after {TIMEOUT:?} waiting for {what}; screen:\n{screen}");
             }
             std::thread::sleep(POLL);
         }
     }
 
+    /// Polls the screen until `pred` holds and returns it.
+    fn wait_until(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        self.poll(what, |t| Some(t.capture()).filter(|s| pred(s)))
+    }
+
     /// Polls the screen until it contains `pattern`.
     fn wait_for(&mut self, pattern: &str) -> String {
         self.wait_until(&format!("{pattern:?}"), |s| s.contains(pattern))
-    }
-
-    /// Polls until the file exists and returns its contents.
-    fn wait_file(&mut self, path: &Path) -> String {
-        let start = Instant::now();
-        while start.elapsed() < TIMEOUT {
-            if let Ok(s) = std::fs::read_to_string(path) {
-                if s.ends_with('\n') {
-                    return s;
-                }
-            }
-            std::thread::sleep(POLL);
-        }
-        let screen = self.capture();
-        panic!("squint did not exit within {TIMEOUT:?} ({path:?} missing); screen:\n{screen}");
     }
 }
 
@@ -143,45 +118,40 @@ impl Drop for Tmux {
         if std::thread::panicking() {
             eprintln!("--- last captured screen ---\n{}", self.last);
         }
-        let _ = self.run(&["kill-server"]);
+        let kill = ["-L", &self.socket, "kill-server"];
+        let _ = Command::new("tmux").args(kill).output();
+        let _ = std::fs::remove_file(&self.socket_path); // tmux leaves it behind
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Fails (never skips) when tmux is not installed.
 fn require_tmux() {
-    let ok = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let version = Command::new("tmux").arg("-V").output();
+    let ok = version.is_ok_and(|o| o.status.success());
     assert!(
         ok,
-        "tmux is required for the TUI end-to-end test: install tmux (apt-get install tmux)"
+        "this test needs tmux: install it (e.g. apt-get install tmux)"
     );
 }
 
-/// A temp data dir with a digits dataset of `per_class` images per class.
+/// A temp dir holding a digits dataset copy (`digits/`), squint's data and config dirs.
 struct Env {
     dir: tempfile::TempDir,
     images: Vec<(PathBuf, String)>,
 }
 
 impl Env {
+    /// Copies the first `per_class` images of each class of the bundled digits set.
     fn new(per_class: usize) -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/digits");
         let root = dir.path().join("digits");
         let mut images = Vec::new();
         for class in 0..10 {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(src.join(class.to_string()))
-                .expect("digits class dir")
-                .map(|e| e.expect("dir entry").path())
-                .collect();
+            let (from, to) = (src.join(class.to_string()), root.join(class.to_string()));
+            let entries = std::fs::read_dir(from).expect("digits class dir");
+            let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
             files.sort();
-            let to = root.join(class.to_string());
             std::fs::create_dir_all(&to).expect("mkdir");
             for file in files.into_iter().take(per_class) {
                 let dest = to.join(file.file_name().expect("file name"));
@@ -193,13 +163,15 @@ impl Env {
         Env { dir, images }
     }
 
-    /// `sh -c` script running `squint tui` on the dataset, writing `EXIT=<code>` when done.
+    /// `sh -c` script running `squint tui` on the dataset (its own `template.toml` is the
+    /// template), then writing `EXIT=<code>` and leaving a shell in the pane.
     fn script(&self, url: &str) -> String {
         let d = self.dir.path().display();
         format!(
-            "SQUINT_LOG=debug SQUINT_DATA_DIR='{d}/data' SQUINT_CONFIG_DIR='{d}/config' '{bin}' tui \
-             --dataset '{d}/digits' --template '{d}/digits/template.toml' --host '{url}' --model llava:7b \
-             --image-protocol halfblocks --theme dark; echo EXIT=$? > '{d}/exit'; exec sh",
+            "SQUINT_DATA_DIR='{d}/data' SQUINT_CONFIG_DIR='{d}/config' '{bin}' tui \
+             --dataset '{d}/digits' --host '{url}' --model llava:7b \
+             --image-protocol halfblocks --theme dark; \
+             echo EXIT=$? > '{d}/exit'; exec sh",
             bin = env!("CARGO_BIN_EXE_squint"),
         )
     }
@@ -209,78 +181,34 @@ impl Env {
     }
 }
 
-impl Drop for Env {
-    /// On failure, shows the end of squint's log (it never writes to the screen).
-    fn drop(&mut self) {
-        let log_dir = self.dir.path().join("data/logs");
-        if std::thread::panicking() {
-            for entry in std::fs::read_dir(log_dir).into_iter().flatten().flatten() {
-                let log = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                let tail: Vec<&str> = log.lines().rev().take(30).collect();
-                eprintln!("--- {:?} (end) ---", entry.path());
-                tail.iter().rev().for_each(|l| eprintln!("{l}"));
-            }
-        }
-    }
-}
-
-/// Every digit answered correctly, except true 5s answered "three" and the first 7 unparseable.
-fn fake_answers(images: &[(PathBuf, String)]) -> HashMap<String, String> {
+/// A fake model answering every digit right, except true 5s ("three") and one 7 (unparseable).
+fn fake_server(env: &Env) -> FakeServer {
     let mut first_seven = true;
     let mut answers = HashMap::new();
-    for (path, truth) in images {
+    for (path, truth) in &env.images {
         let answer = match truth.as_str() {
-            "5" => WRONG_ANSWER.to_owned(),
-            "7" if std::mem::take(&mut first_seven) => UNPARSEABLE.to_owned(),
-            t => t.to_owned(),
+            "5" => WRONG_ANSWER,
+            "7" if std::mem::take(&mut first_seven) => UNPARSEABLE,
+            t => t,
         };
-        answers.insert(
-            sha256_hex(&std::fs::read(path).expect("read image")),
-            answer,
-        );
+        let sha = sha256_hex(&std::fs::read(path).expect("read image"));
+        answers.insert(sha, answer.to_owned());
     }
-    answers
-}
-
-fn fake_server(env: &Env) -> FakeServer {
     FakeServer::start_in_thread(FakeConfig {
-        answers: fake_answers(&env.images),
+        answers,
         default_answer: UNPARSEABLE.to_owned(),
         token_delay: Duration::from_millis(2),
         ..FakeConfig::default()
     })
 }
 
-/// The cells of matrix row `label` (the text of the first pane on the line starting `│label `).
-fn matrix_row(screen: &str, label: &str) -> Vec<String> {
-    let line = screen
-        .lines()
-        .find(|l| l.starts_with(&format!("│{label} ")))
-        .unwrap_or_else(|| panic!("no matrix row {label:?} on screen:\n{screen}"));
+/// Matrix row `label` with single spaces: the first pane of the line starting `│label `.
+fn matrix_row(screen: &str, label: &str) -> String {
+    let prefix = format!("│{label} ");
+    let line = screen.lines().find(|l| l.starts_with(&prefix));
+    let line = line.unwrap_or_default();
     let pane = line.split('│').nth(1).unwrap_or_default();
-    pane.split_whitespace().skip(1).map(str::to_owned).collect()
-}
-
-/// The expected row of true class `c`: 3 correct, except 5 → 3 (all) and 7 → (unparsed) once.
-fn expected_row(c: usize) -> Vec<String> {
-    let mut cells = [0; 11];
-    match c {
-        5 => cells[3] = 3,
-        7 => (cells[7], cells[10]) = (2, 1),
-        _ => cells[c] = 3,
-    }
-    let mut row: Vec<String> = cells
-        .iter()
-        .map(|&n| {
-            if n == 0 {
-                "·".to_owned()
-            } else {
-                n.to_string()
-            }
-        })
-        .collect();
-    row.push("3".to_owned());
-    row
+    pane.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The lines that carry half-block pixels (the preview picture).
@@ -289,18 +217,11 @@ fn picture(screen: &str) -> String {
     lines.collect::<Vec<_>>().join("\n")
 }
 
-/// All `results.jsonl` files under `dir`.
-fn results_files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(results_files(&path));
-        } else if path.file_name().is_some_and(|n| n == "results.jsonl") {
-            found.push(path);
-        }
-    }
-    found
+/// The `results.jsonl` of every session folder under `data/sessions`.
+fn results_files(env: &Env) -> Vec<PathBuf> {
+    let sessions = std::fs::read_dir(env.dir.path().join("data/sessions")).expect("sessions dir");
+    let files = sessions.flatten().map(|e| e.path().join("results.jsonl"));
+    files.filter(|f| f.is_file()).collect()
 }
 
 /// Presses `q` (and `y` if asked), then checks: exit code 0, UI gone, alternate screen off.
@@ -312,16 +233,16 @@ fn quit_and_check_restored(tmux: &mut Tmux, env: &Env) {
     if screen.contains(" Quit? ") {
         tmux.keys(&["y"]);
     }
-    let exit = tmux.wait_file(&env.exit_file());
+    let exit = tmux.poll("squint to exit (the EXIT file)", |_| {
+        let exit = std::fs::read_to_string(env.exit_file()).ok();
+        exit.filter(|s| s.ends_with('\n'))
+    });
     assert_eq!(exit.trim(), "EXIT=0", "squint's exit status");
     let screen = tmux.wait_until("the squint UI to be gone", |s| {
         !s.contains(['╭', '╰', '│', '▀', '▄']) && !s.contains("? help")
     });
-    assert_eq!(
-        tmux.var("alternate_on"),
-        "0",
-        "alternate screen still on:\n{screen}"
-    );
+    let alternate = tmux.run(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
+    assert_eq!(alternate.trim(), "0", "alternate screen on:\n{screen}");
 }
 
 #[test]
@@ -339,21 +260,14 @@ fn run_drill_page_back_quit_restores_terminal() {
         s.contains("30/30") && s.contains("finished")
     });
     eprintln!("run finished after {:?}", began.elapsed());
-    for c in 0..10 {
-        assert_eq!(
-            matrix_row(&screen, &c.to_string()),
-            expected_row(c),
-            "row {c}:\n{screen}"
-        );
+    for row in MATRIX {
+        let label = &row[..row.find(' ').unwrap_or_default()];
+        assert_eq!(matrix_row(&screen, label), row, "matrix:\n{screen}");
     }
-    let totals = matrix_row(&screen, "Σ");
-    assert_eq!(
-        totals,
-        ["3", "3", "3", "6", "3", "0", "3", "2", "3", "3", "1", "30"]
-    );
+    let status = screen.lines().last().unwrap_or_default();
     assert!(
-        screen.contains("unp 1") && screen.contains("acc 86.7%"),
-        "status:\n{screen}"
+        status.contains("unp 1 ") && status.contains("acc 86.7%"),
+        "{status}"
     );
 
     // Cursor to the corner (moves clamp), then down to true 5 and right to predicted 3.
@@ -362,7 +276,7 @@ fn run_drill_page_back_quit_restores_terminal() {
     tmux.keys(&["Enter"]);
     let title = "true 5 → predicted 3";
     let fives: Vec<String> = (env.images.iter().filter(|(_, t)| t == "5"))
-        .map(|(p, _)| format!("5/{}", p.file_name().unwrap_or_default().to_string_lossy()))
+        .map(|(p, _)| format!("5/{}", p.file_name().unwrap_or_default().display()))
         .collect();
     let first = tmux.wait_until("the drill-down with a half-block preview", |s| {
         s.contains(title) && s.contains(&format!("{} · o:", fives[0])) && !picture(s).is_empty()
@@ -371,14 +285,12 @@ fn run_drill_page_back_quit_restores_terminal() {
     for file in &fives {
         assert!(first.contains(file.as_str()), "{file} not listed:\n{first}");
     }
-    assert!(
-        first.contains("1/3") && first.contains(WRONG_ANSWER),
-        "drill:\n{first}"
-    );
+    let one_of_three = first.contains(&format!("{title} · 1/3"));
+    assert!(one_of_three && first.contains(WRONG_ANSWER), "{first}");
 
     tmux.keys(&["j"]);
     let second = tmux.wait_until("the next image's preview", |s| {
-        s.contains("2/3")
+        s.contains(&format!("{title} · 2/3"))
             && s.contains(&format!("{} · o:", fives[1]))
             && !picture(s).is_empty()
             && picture(s) != picture(&first)
@@ -399,7 +311,7 @@ fn run_drill_page_back_quit_restores_terminal() {
     tmux.wait_for("Confusion matrix");
 
     quit_and_check_restored(&mut tmux, &env);
-    let files = results_files(&env.dir.path().join("data/sessions"));
+    let files = results_files(&env);
     assert_eq!(files.len(), 1, "one session expected: {files:?}");
     let results = std::fs::read_to_string(&files[0]).expect("read results.jsonl");
     assert_eq!(results.lines().count(), 30, "results.jsonl lines");
