@@ -227,13 +227,14 @@ pub fn summarize(p: &Prepared) -> PreparedInfo {
 }
 
 /// Connects, opens the session and starts the engine; the handle goes to `handles`, events
-/// are forwarded as `Msg::Run` until the run ends.
+/// are forwarded as `Msg::Run` until the run ends, then the session's end is recorded. The
+/// returned task lets the runtime wait for that record when it quits mid-run.
 pub fn start_run(
     tx: UnboundedSender<Msg>,
     handles: HandleSlot,
     spec: RunSpec,
     prepared: Arc<Prepared>,
-) {
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let (backend, info) = match setup::connect(&spec, &prepared).await {
             Ok(ok) => ok,
@@ -274,7 +275,7 @@ pub fn start_run(
                 break;
             }
         }
-    });
+    })
 }
 
 #[cfg(test)]

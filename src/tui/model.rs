@@ -115,6 +115,8 @@ pub struct Model {
     pub image_protocol: String,
     /// Set when the workbench should exit.
     pub quitting: bool,
+    /// The process exit code: 0, or 130 when a signal ended it (as `squint run` does).
+    pub exit_code: i32,
     /// Set whenever something visible changed; the runtime clears it after drawing.
     pub dirty: bool,
 }
@@ -143,6 +145,7 @@ impl Model {
             keymap,
             image_protocol: "halfblocks".to_owned(),
             quitting: false,
+            exit_code: 0,
             dirty: true,
         }
     }

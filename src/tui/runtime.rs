@@ -33,6 +33,8 @@ struct Io {
     prepared: effects::PreparedSlot,
     /// Filled by the start task before it sends `Msg::RunStarted`.
     handle: effects::HandleSlot,
+    /// The task forwarding the current run's events (it records how the session ended).
+    forwarder: Option<tokio::task::JoinHandle<()>>,
     previews: Previews,
 }
 
@@ -54,6 +56,7 @@ pub async fn run<B: TermBackend>(
         tx: tx.clone(),
         prepared: Default::default(),
         handle: Default::default(),
+        forwarder: None,
         previews,
     };
     spawn_signal_listener(tx);
@@ -108,7 +111,11 @@ pub async fn run<B: TermBackend>(
     if let Some(handle) = io.handle() {
         handle.stop();
     }
-    Ok(0)
+    // Let a stopped run record its end in session.json (bounded: quitting never hangs).
+    if let Some(forwarder) = io.forwarder.take() {
+        let _ = tokio::time::timeout(Duration::from_secs(3), forwarder).await;
+    }
+    Ok(model.exit_code)
 }
 
 /// Handles up to `BATCH` more queued messages without waiting.
@@ -167,7 +174,12 @@ fn execute(model: &mut Model, io: &mut Io, effect: Effect) {
                     if let Some(old) = io.handle.lock().ok().and_then(|mut h| h.take()) {
                         old.stop();
                     }
-                    effects::start_run(tx, Arc::clone(&io.handle), *spec, prepared);
+                    io.forwarder = Some(effects::start_run(
+                        tx,
+                        Arc::clone(&io.handle),
+                        *spec,
+                        prepared,
+                    ));
                 }
                 _ => {
                     let msg = Msg::RunStarted(Err(

@@ -60,6 +60,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::SignalReceived => {
             model.quitting = true;
+            model.exit_code = 130;
             let mut effects = Vec::new();
             if model.run.phase.is_active() {
                 effects.push(Effect::StopRun);
