@@ -831,3 +831,36 @@ fn reproduces_the_published_mnist_experiment_end_to_end() {
         "the example answer's pull: 115 of 500 answers were 3"
     );
 }
+
+#[test]
+fn resume_refuses_a_different_model_or_template() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 1);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&images, &[]),
+        ..FakeConfig::default()
+    });
+    let out = env.out_dir("rr").to_string_lossy().into_owned();
+    let o = env.run(&with_dataset(digits_run(&server, &out, &[]), &dataset));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let asked = server.chat_count();
+    let o = env.run(&["run", "--resume", &out, "--model", "llava:13b"]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the model") && stderr(&o).contains(&out),
+        "{}",
+        stderr(&o)
+    );
+    let o = env.run(&["run", "--resume", &out, "--template", "chess"]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    assert_eq!(server.chat_count(), asked, "nothing was asked");
+    assert_eq!(
+        results(Path::new(&out)).len(),
+        10,
+        "the session's results are untouched"
+    );
+    // The same settings resume fine (nothing left to ask).
+    let o = env.run(&["run", "--resume", &out, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(server.chat_count(), asked);
+}

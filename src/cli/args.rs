@@ -25,9 +25,9 @@ pub struct ServerArgs {
     #[arg(long, value_name = "URL")]
     pub host: Option<String>,
     /// Environment variable holding the API key for OpenAI-compatible servers (sent as a bearer
-    /// token, never stored).
-    #[arg(long, value_name = "VAR", default_value = "OPENAI_API_KEY")]
-    pub api_key_env: String,
+    /// token, never stored) [default: OPENAI_API_KEY].
+    #[arg(long, value_name = "VAR")]
+    pub api_key_env: Option<String>,
 }
 
 /// Dataset, template, backend and run flags shared by `run` and `tui`.
@@ -169,7 +169,11 @@ impl RunArgs {
             backend: BackendConfig {
                 kind,
                 host,
-                api_key_env: self.server.api_key_env,
+                api_key_env: self
+                    .server
+                    .api_key_env
+                    .or_else(|| meta.and_then(|m| m.backend.api_key_env.clone()))
+                    .unwrap_or(defaults.backend.api_key_env),
                 timeout: self
                     .timeout
                     .or_else(|| meta.map(|m| m.backend.timeout_s))

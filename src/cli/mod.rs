@@ -3,6 +3,7 @@
 
 mod args;
 mod models_cmd;
+mod out;
 mod progress;
 mod run_cmd;
 
@@ -88,14 +89,14 @@ async fn tui_main(args: TuiArgs) -> i32 {
     let options = match args.into_options() {
         Ok(options) => options,
         Err(message) => {
-            eprintln!("squint: {message}");
+            out::err_line(&format!("squint: {message}"));
             return EXIT_USAGE;
         }
     };
     match crate::tui::run_tui(options).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("squint: {e:#}");
+            out::err_line(&format!("squint: {e:#}"));
             EXIT_USAGE
         }
     }

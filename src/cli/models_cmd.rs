@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 use super::args::ServerArgs;
+use super::out::{err_line, out};
 use super::{EXIT_OK, EXIT_SERVER, EXIT_USAGE};
 use crate::backend::{Backend, BackendKind};
+use crate::domain::sanitize::one_line;
 use crate::setup::RunSpec;
 
 /// Runs the command and returns the exit code.
@@ -12,30 +14,33 @@ pub async fn run(server: ServerArgs) -> i32 {
     let mut config = RunSpec::default().backend;
     config.kind = server.backend.unwrap_or(BackendKind::Ollama);
     config.host = server.host;
-    config.api_key_env = server.api_key_env;
+    if let Some(var) = server.api_key_env {
+        config.api_key_env = var;
+    }
     config.timeout = Duration::from_secs(30);
     let backend = match Backend::new(config) {
         Ok(backend) => backend,
         Err(e) => {
-            eprintln!("squint: {e}");
+            err_line(&format!("squint: {e}"));
             return EXIT_USAGE;
         }
     };
     let models = match backend.list_models().await {
         Ok(models) => models,
         Err(e) => {
-            eprintln!("squint: {e}");
+            err_line(&format!("squint: {e}"));
             return EXIT_SERVER;
         }
     };
     if models.is_empty() {
-        eprintln!(
+        err_line(&format!(
             "no models on {}; pull one with `ollama pull llava`",
             backend.host()
-        );
+        ));
     }
-    let width = models.iter().map(|m| m.name.len()).max().unwrap_or(0);
-    for model in &models {
+    let names: Vec<String> = models.iter().map(|m| one_line(&m.name)).collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    for (model, name) in models.iter().zip(&names) {
         let vision = match model.vision {
             Some(true) => "vision",
             Some(false) => "-",
@@ -45,7 +50,9 @@ pub async fn run(server: ServerArgs) -> i32 {
             .size
             .map(|s| format!("{:.1} GB", s as f64 / 1e9))
             .unwrap_or_default();
-        println!("{:<width$}  {:<7}  {}", model.name, vision, size);
+        if !out(&format!("{name:<width$}  {vision:<7}  {size}\n")) {
+            break;
+        }
     }
     EXIT_OK
 }

@@ -7,6 +7,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::domain::metrics::Metrics;
 use crate::domain::report::Counts;
+use crate::domain::sanitize::one_line;
 use crate::engine::RunEvent;
 
 /// Tallies of a run as its events arrive.
@@ -51,7 +52,7 @@ impl Tally {
                 self.counts.total = total as u64;
                 self.bar.set_length(total as u64);
                 if already_done > 0 {
-                    self.bar.println(format!(
+                    self.say(&format!(
                         "resuming: {already_done} of {total} items already done"
                     ));
                 }
@@ -63,7 +64,7 @@ impl Tally {
                 if result.is_error() {
                     self.counts.errors += 1;
                     if !replayed {
-                        self.bar.println(format!(
+                        self.say(&format!(
                             "error: {}: {}",
                             result.image,
                             result.error.as_deref().unwrap_or_default()
@@ -86,7 +87,7 @@ impl Tally {
             RunEvent::Retrying { attempt, error, .. } => {
                 tracing::info!("retrying (attempt {attempt}): {error}");
             }
-            RunEvent::Warning(message) => self.bar.println(format!("warning: {message}")),
+            RunEvent::Warning(message) => self.say(&format!("warning: {message}")),
             RunEvent::Aborted { error } => self.aborted = Some(error),
             RunEvent::Finished { interrupted } => {
                 self.interrupted = interrupted;
@@ -99,5 +100,14 @@ impl Tally {
             | RunEvent::Resumed => {}
         }
         true
+    }
+
+    /// A line above the bar (or plain on stderr when the bar is hidden), sanitised.
+    fn say(&self, text: &str) {
+        if self.bar.is_hidden() {
+            super::out::err_line(text);
+        } else {
+            self.bar.println(one_line(text));
+        }
     }
 }

@@ -1,9 +1,11 @@
 //! `squint run`: the headless classification. Progress on stderr, the report (text or JSON) on
 //! stdout, the documented exit codes. Ctrl-C stops cleanly and says how to resume.
 
+use super::out::{err_line, out};
 use super::progress::Tally;
 use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_SERVER, EXIT_USAGE, RunArgs, RunOnlyArgs};
 use crate::domain::report::{classification_report, confusion_text, json_summary};
+use crate::domain::sanitize::sanitize;
 use crate::setup::{self, SetupError};
 
 /// Runs the command and returns the exit code.
@@ -19,32 +21,35 @@ pub async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
         Err(e) => return fail_usage(&format!("dataset scan failed: {e}")),
     };
     for warning in &prepared.warnings {
-        eprintln!("warning: {warning}");
+        err_line(&format!("warning: {warning}"));
     }
     let (backend, info) = match setup::connect(&spec, &prepared).await {
         Ok(connected) => connected,
         Err(e) => return fail(&e),
     };
     for warning in &info.warnings {
-        eprintln!("warning: {warning}");
+        err_line(&format!("warning: {warning}"));
     }
     let started = match setup::start(&spec, &prepared, backend, info) {
         Ok(started) => started,
         Err(e) => return fail(&e),
     };
     let session_dir = started.session_dir.clone();
-    eprintln!("session: {}", session_dir.display());
+    err_line(&format!("session: {}", session_dir.display()));
 
     let mut events = started.events;
     let mut tally = Tally::new(&prepared.labels);
     let mut ctrl_c = false;
+    // One listener for the whole run, so a Ctrl-C between two events is never missed.
+    let signal = tokio::signal::ctrl_c();
+    tokio::pin!(signal);
     loop {
         tokio::select! {
             event = events.recv() => match event {
                 Some(event) => if !tally.apply(event) { break },
                 None => break,
             },
-            _ = tokio::signal::ctrl_c(), if !ctrl_c => {
+            _ = &mut signal, if !ctrl_c => {
                 ctrl_c = true;
                 started.handle.stop();
             }
@@ -52,53 +57,56 @@ pub async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
     }
     let interrupted = tally.interrupted || ctrl_c;
     if let Err(e) = setup::finish_session(&session_dir, interrupted) {
-        eprintln!("warning: could not record the end of the session: {e}");
+        err_line(&format!(
+            "warning: could not record the end of the session: {e}"
+        ));
     }
 
     if output.json {
         let summary = json_summary(&tally.metrics, &session_dir, tally.counts);
-        println!(
-            "{}",
+        out(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&summary).unwrap_or_default()
-        );
+        ));
     } else if tally.metrics.total() > 0 {
-        print!("{}", classification_report(&tally.metrics, output.digits));
-        println!();
-        print!("{}", confusion_text(&tally.metrics));
+        // Labels come from folder and file names: sanitised like any untrusted text.
+        let report = classification_report(&tally.metrics, output.digits);
+        let matrix = confusion_text(&tally.metrics);
+        out(&sanitize(&format!("{report}\n{matrix}")));
     }
     let counts = tally.counts;
-    eprintln!(
+    err_line(&format!(
         "{} of {} items done, {} errors, {} unparsed; session: {}",
         counts.done,
         counts.total,
         counts.errors,
         counts.unparsed,
         session_dir.display()
-    );
+    ));
     if let Some(error) = &tally.aborted {
-        eprintln!("squint: run stopped: {error}");
-        eprintln!(
+        err_line(&format!("squint: run stopped: {error}"));
+        err_line(&format!(
             "finished items are saved; continue with: squint run --resume {}",
             session_dir.display()
-        );
+        ));
         return EXIT_SERVER;
     }
     if interrupted {
-        eprintln!(
+        err_line(&format!(
             "interrupted; continue with: squint run --resume {}",
             session_dir.display()
-        );
+        ));
         return EXIT_INTERRUPTED;
     }
     EXIT_OK
 }
 
 fn fail(e: &SetupError) -> i32 {
-    eprintln!("squint: {e}");
+    err_line(&format!("squint: {e}"));
     e.exit_code()
 }
 
 fn fail_usage(message: &str) -> i32 {
-    eprintln!("squint: {message}");
+    err_line(&format!("squint: {message}"));
     EXIT_USAGE
 }

@@ -59,6 +59,8 @@ impl SetupError {
     /// 2 for everything the user can fix in flags or files.
     pub fn exit_code(&self) -> i32 {
         match self {
+            // A bad --host or base URL is the user's to fix, not the server's fault.
+            SetupError::Backend(BackendError::Config { .. }) => 2,
             SetupError::Backend(_) => 3,
             _ => 2,
         }

@@ -135,7 +135,7 @@ pub fn prepare(spec: &RunSpec) -> Result<Prepared, SetupError> {
         (None, None, BackendKind::Ollama) => DEFAULT_OLLAMA_MODEL.to_string(),
         (None, None, BackendKind::Openai) => return Err(SetupError::NoModel),
     };
-    Ok(Prepared {
+    let prepared = Prepared {
         dataset,
         items,
         template,
@@ -144,5 +144,9 @@ pub fn prepare(spec: &RunSpec) -> Result<Prepared, SetupError> {
         rendered,
         model,
         warnings,
-    })
+    };
+    if let Some(dir) = &spec.resume {
+        start::check_resumable(dir, &prepared)?;
+    }
+    Ok(prepared)
 }

@@ -165,7 +165,7 @@ fn create(
         },
         backend: BackendInfo {
             kind: kind_name(backend.kind()).to_string(),
-            host: backend.host().to_string(),
+            host: public_url(backend.host()),
             model: prepared.model.clone(),
             model_digest: info.digest.clone(),
             api_key_env: (backend.kind() == BackendKind::Openai)
@@ -183,6 +183,48 @@ fn create(
         status: SessionStatus::Running,
     };
     Ok(Session::create(&dir, meta)?)
+}
+
+/// Checks that a session to resume was run with this prompt, model and label set: answers to
+/// another one must not be mixed into its results.
+pub(super) fn check_resumable(dir: &Path, prepared: &Prepared) -> Result<(), SetupError> {
+    let session = Session::open(dir)?;
+    let meta = &session.meta;
+    let mut differences = Vec::new();
+    if meta.template.hash != prepared.template.fingerprint() {
+        differences.push(format!("the template (session: {})", meta.template.source));
+    }
+    if meta.backend.model != prepared.model {
+        differences.push(format!(
+            "the model (session: {}, now: {})",
+            meta.backend.model, prepared.model
+        ));
+    }
+    if meta.dataset.labels != prepared.labels {
+        differences.push("the labels".to_string());
+    }
+    if differences.is_empty() {
+        return Ok(());
+    }
+    Err(SetupError::Resume(format!(
+        "cannot resume {}: {} differ from the session's; finish it with the same settings (plain `squint run --resume {}`), or start a new session without --resume",
+        dir.display(),
+        differences.join(" and "),
+        dir.display()
+    )))
+}
+
+/// The URL without user name, password or query, which may carry credentials.
+fn public_url(raw: &str) -> String {
+    match reqwest::Url::parse(raw) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.to_string().trim_end_matches('/').to_string()
+        }
+        Err(_) => raw.to_string(),
+    }
 }
 
 fn merged_warnings(old: &[String], new: &[String], server: &[String]) -> Vec<String> {
