@@ -117,9 +117,17 @@ pub struct TuiArgs {
 }
 
 impl TuiArgs {
-    /// The workbench options, with a resumed session's settings filled in.
+    /// The workbench options, with a resumed session's settings filled in. With no dataset
+    /// and no session, the first bundled sample set (when the sources are at hand, as with
+    /// `cargo run --release`) is opened, ready to run; Esc leads to the start screen.
     pub fn into_options(self) -> Result<TuiOptions, String> {
-        let spec = self.run.into_spec()?;
+        let mut spec = self.run.into_spec()?;
+        if spec.dataset.is_none() && spec.resume.is_none() {
+            spec.dataset = crate::setup::bundled_datasets()
+                .into_iter()
+                .next()
+                .map(|(_, path)| path);
+        }
         Ok(TuiOptions {
             spec,
             theme: self.theme,

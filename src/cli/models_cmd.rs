@@ -1,4 +1,5 @@
-//! `squint models`: lists the server's models and marks the vision-capable ones.
+//! `squint models`: lists the server's models and marks the vision-capable ones. Never sends
+//! an image or changes anything on the server.
 
 use std::time::Duration;
 

@@ -28,7 +28,8 @@ pub struct SessionMeta {
     pub warnings: Vec<String>,
     /// Start time, RFC 3339 UTC.
     pub started_at: String,
-    /// End time, RFC 3339 UTC; set when a run finishes, not when interrupted.
+    /// End time, RFC 3339 UTC: when the last run of this session ended (finished or interrupted);
+    /// `None` while running, or after a crash.
     #[serde(default)]
     pub ended_at: Option<String>,
     /// Where the run stands.
@@ -40,7 +41,7 @@ pub struct SessionMeta {
 pub struct DatasetInfo {
     /// Absolute path of the dataset folder or manifest given.
     pub path: PathBuf,
-    /// Layout detected or chosen (e.g. "folders", "csv").
+    /// Layout detected or chosen: "folders", "prefix" or "manifest".
     pub layout: String,
     /// Number of items selected for the run.
     pub total: usize,

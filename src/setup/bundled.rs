@@ -1,5 +1,6 @@
 //! The sample datasets and templates that ship with squint, and the user's own templates.
-//! Templates are embedded in the binary; sample images are found next to the sources.
+//! Templates are embedded in the binary; sample images are found next to the sources. Never
+//! writes anything.
 
 use std::path::PathBuf;
 

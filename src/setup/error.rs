@@ -1,4 +1,5 @@
-//! Why a run could not be set up, with the exit code each reason maps to.
+//! Why a run could not be set up, with the exit code each reason maps to. Messages never carry
+//! secrets (API keys are referred to by their variable's name).
 
 use std::path::PathBuf;
 

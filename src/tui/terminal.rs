@@ -50,13 +50,21 @@ pub fn restore() {
     let _ = disable_raw_mode();
 }
 
+/// A panic on the UI thread restores the terminal, then reports as usual. A panic on another
+/// thread (an image decode in a worker, a task) is logged to the file instead: the UI keeps
+/// running, and printing it would scribble over the screen.
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
+    let ui_thread = std::thread::current().id();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            restore();
-            previous(info);
+            if std::thread::current().id() == ui_thread {
+                restore();
+                previous(info);
+            } else {
+                tracing::error!("panic in a background thread: {info}");
+            }
         }));
     });
 }

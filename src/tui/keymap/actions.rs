@@ -62,9 +62,9 @@ pub enum Action {
     Errors,
     /// Pause or resume the run.
     Pause,
-    /// Focus the next pane.
+    /// Switch between the full matrix and the most-confused-pairs list.
     FocusNext,
-    /// Focus the previous pane.
+    /// Switch between the full matrix and the most-confused-pairs list (the other way).
     FocusPrev,
     /// Select the next item.
     Next,
@@ -118,8 +118,16 @@ pub(super) const ACTIONS: [(Action, &str, &str); 33] = [
     ),
     (Action::Errors, "errors", "list failed items"),
     (Action::Pause, "pause", "pause or resume the run"),
-    (Action::FocusNext, "focus_next", "next pane"),
-    (Action::FocusPrev, "focus_prev", "previous pane"),
+    (
+        Action::FocusNext,
+        "focus_next",
+        "full matrix / most-confused pairs",
+    ),
+    (
+        Action::FocusPrev,
+        "focus_prev",
+        "full matrix / most-confused pairs",
+    ),
     (Action::Next, "next", "next item"),
     (Action::Prev, "prev", "previous item"),
     (Action::PageDown, "page_down", "page down"),

@@ -178,7 +178,17 @@ impl StartForm {
     pub fn apply_to(&self, spec: &mut RunSpec) {
         let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
         spec.dataset = opt(&self.dataset.input).map(Into::into);
-        spec.template = opt(&self.template.input);
+        // A Modelfile is imported as the template, like `--modelfile`.
+        match opt(&self.template.input) {
+            Some(t) if is_modelfile(&t) => {
+                spec.modelfile = Some(t.into());
+                spec.template = None;
+            }
+            template => {
+                spec.template = template;
+                spec.modelfile = None;
+            }
+        }
         spec.model = opt(&self.model.input);
         spec.backend.host = opt(&self.host);
         spec.backend.kind = if self.backend.input == "openai" {
@@ -187,6 +197,14 @@ impl StartForm {
             BackendKind::Ollama
         };
     }
+}
+
+/// True for `Modelfile`, `x.Modelfile` or `x.modelfile` paths.
+fn is_modelfile(path: &str) -> bool {
+    std::path::Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .is_some_and(|n| n == "modelfile" || n.ends_with(".modelfile"))
 }
 
 /// Selection in the dataset browser: every selected image, grouped by class.

@@ -1,5 +1,6 @@
 //! Opening, paging and leaving drill-down lists, and matrix cursor moves. The list is built
-//! once here (one pass over the results); the preview follows the selection.
+//! once here (one pass over the results); the preview follows the selection. Never does IO:
+//! previews are requested as effects.
 
 use crate::tui::model::{DrillFilter, DrillState, Level, MatrixMode, Model, Screen};
 use crate::tui::msg::Effect;

@@ -1,6 +1,6 @@
 //! Key routing: overlays first, then text editing on the start form (printable keys are typed,
 //! Tab completes the path), then the keymap's action for the current screen. Deterministic:
-//! the same keys always give the same state.
+//! the same keys always give the same state. Never does IO or reads the clock.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -142,6 +142,12 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Run, Action::Errors) => drill::open(model, DrillFilter::Errors),
         (Screen::Run, Action::Pause) => run::toggle_pause(model),
         (Screen::Run, Action::FocusNext | Action::FocusPrev) => drill::toggle_mode(model),
+        // Back to the start screen to pick another dataset, template or model (not mid-run).
+        (Screen::Run, Action::Back) if !model.run.phase.is_active() => {
+            model.screen = Screen::Start;
+            model.dirty = true;
+            start::list_models(model)
+        }
         // ─── Drill ───
         (Screen::Drill, Action::Next) => drill::move_by(model, 1),
         (Screen::Drill, Action::Prev) => drill::move_by(model, -1),

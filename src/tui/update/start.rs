@@ -8,7 +8,14 @@ use crate::tui::msg::{Choice, Choices, Effect, ModelChoice};
 pub fn choices_loaded(model: &mut Model, choices: Choices) -> Vec<Effect> {
     let form = &mut model.start;
     form.dataset.choices = choices.datasets;
-    form.template.choices = choices.templates;
+    // The first template choice is "none given": the dataset's own template.toml, as in
+    // `squint run`.
+    form.template.choices = std::iter::once(crate::tui::msg::Choice {
+        label: "the dataset's template.toml".to_owned(),
+        value: String::new(),
+    })
+    .chain(choices.templates)
+    .collect();
     form.sessions = choices.sessions;
     form.session_selected = 0;
     if form.dataset.input.is_empty() {
@@ -16,11 +23,7 @@ pub fn choices_loaded(model: &mut Model, choices: Choices) -> Vec<Effect> {
     } else {
         form.dataset.sync_chosen();
     }
-    if form.template.input.is_empty() {
-        form.template.cycle(1);
-    } else {
-        form.template.sync_chosen();
-    }
+    form.template.sync_chosen();
     model.dirty = true;
     Vec::new()
 }

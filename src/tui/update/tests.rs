@@ -370,7 +370,11 @@ fn start_form_typing_completion_and_choices() {
         m.start.dataset.input, "/bundled/digits",
         "bundled sample preselected"
     );
-    assert_eq!(m.start.template.input, "digits");
+    assert_eq!(
+        (m.start.template.input.as_str(), m.start.template.chosen),
+        ("", Some(0)),
+        "no template given: the dataset's own template.toml"
+    );
     for _ in 0.."/bundled/digits".len() {
         update(&mut m, code(KeyCode::Backspace));
     }

@@ -1,6 +1,7 @@
 //! The confusion matrix pane: a heat map coloured by row-normalised rate with counts, true
 //! labels as rows, predicted labels (then `(unparsed)`) as columns, row and column totals,
-//! sticky headers while scrolling; or the most-confused-pairs list. Work is O(visible cells).
+//! sticky headers while scrolling; or the most-confused-pairs list. Work is O(visible cells);
+//! never iterates over results and never does IO.
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;

@@ -1,6 +1,6 @@
 //! The start screen: the form (dataset, template, backend, host, model, past session) on the
 //! left; on the right the server's state (models with vision ones marked, or why it cannot be
-//! reached and what to do), path completions and past sessions.
+//! reached and what to do), path completions and past sessions. Draws only: never does IO.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
