@@ -334,9 +334,10 @@ fn run_all() {
         );
     }
 
-    // 4. Domain hot paths.
+    // 4. Domain hot paths and the workbench.
     micro_benchmarks();
     tui_render_benchmark();
+    tui_update_benchmark();
 }
 
 fn micro_benchmarks() {
@@ -450,4 +451,56 @@ fn tui_render_benchmark() {
             Some(us / 5000.0),
         );
     }
+}
+
+/// The cost of applying run events to the workbench's model: the UI must answer keys within a
+/// frame while 200 results a second (each with a few streamed tokens) arrive.
+fn tui_update_benchmark() {
+    use squint::engine::RunEvent;
+    use squint::tui::fixtures;
+    use squint::tui::msg::Msg;
+    use squint::tui::update::update;
+
+    let (mut model, _) = fixtures::running(160, 48, 10, 2000, 0, 0, 0);
+    let n = 20_000;
+    let t0 = Instant::now();
+    for i in 0..n {
+        let truth = (i % 10).to_string();
+        let image = format!("{truth}/{i:05}.png");
+        let _ = update(
+            &mut model,
+            Msg::Run(RunEvent::ItemStarted {
+                index: i,
+                image: image.clone(),
+                truth: truth.clone(),
+            }),
+        );
+        for token in ["The", " digit", " is", " 3"] {
+            let _ = update(
+                &mut model,
+                Msg::Run(RunEvent::Token {
+                    index: i,
+                    text: token.to_string(),
+                }),
+            );
+        }
+        let result = fixtures::result(&image, &truth, Some("3"));
+        let _ = update(
+            &mut model,
+            Msg::Run(RunEvent::ItemFinished {
+                index: i,
+                result,
+                replayed: false,
+            }),
+        );
+    }
+    let per_result = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
+    // At 200 results/s the UI spends per_result * 200 µs of every second on them.
+    row(
+        "tui_update_per_result_4_tokens",
+        per_result,
+        "us",
+        "200/s must leave frames free",
+        Some(per_result * 200.0 / 1e6),
+    );
 }

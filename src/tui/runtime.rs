@@ -108,8 +108,14 @@ pub async fn run<B: TermBackend>(
             }
         }
     }
-    if let Some(handle) = io.handle() {
-        handle.stop();
+    match io.handle() {
+        Some(handle) => handle.stop(),
+        // Still connecting: no session exists yet, so the start task is simply dropped.
+        None => {
+            if let Some(forwarder) = &io.forwarder {
+                forwarder.abort();
+            }
+        }
     }
     // Let a stopped run record its end in session.json (bounded: quitting never hangs).
     if let Some(forwarder) = io.forwarder.take() {
