@@ -227,9 +227,11 @@ fn make_scan_tree(dir: &Path) {
 }
 
 fn row(name: &str, value: f64, unit: &str, target: &str, ratio: Option<f64>) {
-    let ratio = ratio
-        .map(|r| format!("{r:.3}"))
-        .unwrap_or_else(|| "-".into());
+    let ratio = match ratio {
+        Some(r) if r != 0.0 && r.abs() < 0.001 => format!("{r:.1e}"),
+        Some(r) => format!("{r:.3}"),
+        None => "-".into(),
+    };
     println!("{name:<34} {value:>12.2} {unit:<8} {target:<26} ratio {ratio}");
 }
 
@@ -500,7 +502,7 @@ fn tui_update_benchmark() {
         "tui_update_per_result_4_tokens",
         per_result,
         "us",
-        "200/s must leave frames free",
+        "share of each second at 200/s",
         Some(per_result * 200.0 / 1e6),
     );
 }
