@@ -23,15 +23,30 @@ pub struct RunLayout {
 }
 
 impl RunLayout {
-    /// Splits `area`.
+    /// Splits `area` with the top panes as tall as they can be.
     pub fn new(area: Rect) -> RunLayout {
+        RunLayout::fitted(area, None)
+    }
+
+    /// Splits `area`; with `classes` known, the matrix and classes panes take only the rows
+    /// they need (a header, one row per class, totals and the averages) and the live stream
+    /// gets the rest of a tall terminal.
+    pub fn fitted(area: Rect, classes: Option<usize>) -> RunLayout {
         let [body, status] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
-        let live_h = if body.height >= 18 {
+        let live_min = if body.height >= 18 {
             (body.height / 3).clamp(6, 14)
         } else {
             0
         };
+        let top_max = body.height - live_min;
+        let top_h = match classes {
+            Some(n) => u16::try_from(n.saturating_add(8))
+                .unwrap_or(u16::MAX)
+                .clamp(top_max.min(12), top_max),
+            None => top_max,
+        };
+        let live_h = body.height - top_h;
         let [top, live] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(live_h)]).areas(body);
         let classes_w = match top.width {
@@ -54,7 +69,7 @@ impl RunLayout {
 
 /// Draws the run screen into `area`.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let l = RunLayout::new(area);
+    let l = RunLayout::fitted(area, Some(model.run.axis.rows.len()));
     if l.matrix.height >= 3 && l.matrix.width >= 6 {
         matrix::render(frame, l.matrix, model);
     }
@@ -87,5 +102,21 @@ mod tests {
             (0, 0, 1)
         );
         assert_eq!(at(1, 1).status.height, 1);
+    }
+
+    #[test]
+    fn a_tall_terminal_gives_spare_rows_to_the_live_stream() {
+        let area = Rect::new(0, 0, 250, 70);
+        let ten = RunLayout::fitted(area, Some(10));
+        assert_eq!(ten.matrix.height, 18, "header, 10 rows, totals, averages, borders");
+        assert_eq!(ten.live.height, 69 - 18);
+        let hundred = RunLayout::fitted(area, Some(100));
+        assert_eq!(hundred.live.height, 14, "a big matrix keeps the usual split");
+        let small = RunLayout::fitted(Rect::new(0, 0, 80, 24), Some(10));
+        assert_eq!(small, RunLayout::new(Rect::new(0, 0, 80, 24)));
+        for h in 0..40 {
+            let l = RunLayout::fitted(Rect::new(0, 0, 100, h), Some(3));
+            assert_eq!(l.matrix.height + l.live.height + l.status.height, h);
+        }
     }
 }
