@@ -7,8 +7,16 @@ use crate::domain::parse::ParseStep;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// `s` cut to at most `width` display columns, ending in `…` when cut.
+/// `s` cut to at most `width` display columns, ending in `…` when cut. File names, labels and
+/// server text are untrusted: anything with control characters is sanitised to one line first.
 pub fn fit(s: &str, width: usize) -> String {
+    let cleaned;
+    let s = if s.chars().any(char::is_control) {
+        cleaned = crate::domain::sanitize::one_line(s);
+        cleaned.as_str()
+    } else {
+        s
+    };
     if s.width() <= width {
         return s.to_owned();
     }
@@ -87,6 +95,12 @@ pub fn step_name(step: ParseStep) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fit_strips_escape_sequences_from_untrusted_text() {
+        assert_eq!(fit("cat\x1b[2J\x1b]52;c;ZXZpbA==\x07.png", 20), "cat.png");
+        assert_eq!(fit("a\nb", 10), "a⏎ b");
+    }
 
     #[test]
     fn fit_cuts_by_display_width() {

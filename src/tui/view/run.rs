@@ -108,10 +108,16 @@ mod tests {
     fn a_tall_terminal_gives_spare_rows_to_the_live_stream() {
         let area = Rect::new(0, 0, 250, 70);
         let ten = RunLayout::fitted(area, Some(10));
-        assert_eq!(ten.matrix.height, 18, "header, 10 rows, totals, averages, borders");
+        assert_eq!(
+            ten.matrix.height, 18,
+            "header, 10 rows, totals, averages, borders"
+        );
         assert_eq!(ten.live.height, 69 - 18);
         let hundred = RunLayout::fitted(area, Some(100));
-        assert_eq!(hundred.live.height, 14, "a big matrix keeps the usual split");
+        assert_eq!(
+            hundred.live.height, 14,
+            "a big matrix keeps the usual split"
+        );
         let small = RunLayout::fitted(Rect::new(0, 0, 80, 24), Some(10));
         assert_eq!(small, RunLayout::new(Rect::new(0, 0, 80, 24)));
         for h in 0..40 {
