@@ -23,12 +23,7 @@ pub struct RunLayout {
 }
 
 impl RunLayout {
-    /// Splits `area` with the top panes as tall as they can be.
-    pub fn new(area: Rect) -> RunLayout {
-        RunLayout::fitted(area, None)
-    }
-
-    /// Splits `area`; with `classes` known, the matrix and classes panes take only the rows
+    /// Splits `area`. Without `classes` the top panes are as tall as they can be; with it, the matrix and classes panes take only the rows
     /// they need (a header, one row per class, totals and the averages) and the live stream
     /// gets the rest of a tall terminal.
     pub fn fitted(area: Rect, classes: Option<usize>) -> RunLayout {
@@ -90,7 +85,7 @@ mod tests {
 
     #[test]
     fn panes_collapse_as_the_terminal_shrinks() {
-        let at = |w, h| RunLayout::new(Rect::new(0, 0, w, h));
+        let at = |w, h| RunLayout::fitted(Rect::new(0, 0, w, h), None);
         let big = at(250, 70);
         assert!(big.classes.width > 0 && big.live.height > 0);
         let small = at(80, 24);
@@ -119,7 +114,7 @@ mod tests {
             "a big matrix keeps the usual split"
         );
         let small = RunLayout::fitted(Rect::new(0, 0, 80, 24), Some(10));
-        assert_eq!(small, RunLayout::new(Rect::new(0, 0, 80, 24)));
+        assert_eq!(small, RunLayout::fitted(Rect::new(0, 0, 80, 24), None));
         for h in 0..40 {
             let l = RunLayout::fitted(Rect::new(0, 0, 100, h), Some(3));
             assert_eq!(l.matrix.height + l.live.height + l.status.height, h);
