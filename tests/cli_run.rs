@@ -121,11 +121,17 @@ fn results(dir: &Path) -> Vec<Value> {
         .collect()
 }
 
-fn digits_run<'a>(server: &'a FakeServer, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+/// `squint run` on `dataset` against `server`, writing the session to `out`, plus `extra`.
+fn digits_run<'a>(
+    server: &'a FakeServer,
+    dataset: &'a str,
+    out: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
     let mut args = vec![
         "run",
         "--dataset",
-        "",
+        dataset,
         "--host",
         &server.url,
         "--model",
@@ -134,11 +140,6 @@ fn digits_run<'a>(server: &'a FakeServer, out: &'a str, extra: &[&'a str]) -> Ve
         out,
     ];
     args.extend_from_slice(extra);
-    args
-}
-
-fn with_dataset<'a>(mut args: Vec<&'a str>, dataset: &'a str) -> Vec<&'a str> {
-    args[2] = dataset;
     args
 }
 
@@ -161,10 +162,7 @@ fn json_report_counts_and_session_files() {
     });
     let out = env.out_dir("s1");
     let out_s = out.to_string_lossy().into_owned();
-    let o = env.run(&with_dataset(
-        digits_run(&server, &out_s, &["--json"]),
-        &dataset,
-    ));
+    let o = env.run(&digits_run(&server, &dataset, &out_s, &["--json"]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let json: Value = serde_json::from_str(&stdout(&o)).expect("stdout is one JSON object");
     assert_eq!(json["counts"]["total"], 20);
@@ -251,11 +249,8 @@ fn text_report_has_sklearn_layout_and_matrix() {
         ..FakeConfig::default()
     });
     let out = env.out_dir("text");
-    let (out_s, dataset) = (out.to_string_lossy().into_owned(), dataset.clone());
-    let o = env.run(&with_dataset(
-        digits_run(&server, &out_s, &["--digits", "4"]),
-        &dataset,
-    ));
+    let out_s = out.to_string_lossy().into_owned();
+    let o = env.run(&digits_run(&server, &dataset, &out_s, &["--digits", "4"]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let text = stdout(&o);
     assert!(
@@ -279,17 +274,16 @@ fn cache_answers_unchanged_reruns_and_no_cache_bypasses_it() {
         ..FakeConfig::default()
     });
     let first = env.out_dir("c1").to_string_lossy().into_owned();
-    let o = env.run(&with_dataset(
-        digits_run(&server, &first, &["--limit-per-class", "1"]),
+    let o = env.run(&digits_run(
+        &server,
         &dataset,
+        &first,
+        &["--limit-per-class", "1"],
     ));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert_eq!(server.chat_count(), 10);
     let second = env.out_dir("c2").to_string_lossy().into_owned();
-    let o = env.run(&with_dataset(
-        digits_run(&server, &second, &["--json"]),
-        &dataset,
-    ));
+    let o = env.run(&digits_run(&server, &dataset, &second, &["--json"]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert_eq!(
         server.chat_count(),
@@ -304,10 +298,7 @@ fn cache_answers_unchanged_reruns_and_no_cache_bypasses_it() {
             .all(|l| l["cached"] == true && l["attempts"] == 0)
     );
     let third = env.out_dir("c3").to_string_lossy().into_owned();
-    let o = env.run(&with_dataset(
-        digits_run(&server, &third, &["--no-cache"]),
-        &dataset,
-    ));
+    let o = env.run(&digits_run(&server, &dataset, &third, &["--no-cache"]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert_eq!(server.chat_count(), 20, "--no-cache asks again");
 }
@@ -336,12 +327,9 @@ fn resume_after_kill_finishes_without_reasking() {
         ..FakeConfig::default()
     });
     let out = env.out_dir("r1");
-    let (out_s, dataset) = (out.to_string_lossy().into_owned(), dataset.clone());
+    let out_s = out.to_string_lossy().into_owned();
     let mut child = env
-        .cmd(&with_dataset(
-            digits_run(&server, &out_s, &["--no-cache"]),
-            &dataset,
-        ))
+        .cmd(&digits_run(&server, &dataset, &out_s, &["--no-cache"]))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -383,12 +371,9 @@ fn ctrl_c_stops_cleanly_with_exit_130_and_says_how_to_resume() {
         ..FakeConfig::default()
     });
     let out = env.out_dir("int");
-    let (out_s, dataset) = (out.to_string_lossy().into_owned(), dataset.clone());
+    let out_s = out.to_string_lossy().into_owned();
     let child = env
-        .cmd(&with_dataset(
-            digits_run(&server, &out_s, &["--no-cache"]),
-            &dataset,
-        ))
+        .cmd(&digits_run(&server, &dataset, &out_s, &["--no-cache"]))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -423,14 +408,8 @@ fn failed_items_are_counted_not_predicted() {
     cfg.fault_for_image
         .insert(sha_of(&images[3].0), Fault::Status(400));
     let server = FakeServer::start_in_thread(cfg);
-    let (out_s, dataset) = (
-        env.out_dir("f").to_string_lossy().into_owned(),
-        dataset.clone(),
-    );
-    let o = env.run(&with_dataset(
-        digits_run(&server, &out_s, &["--json"]),
-        &dataset,
-    ));
+    let out_s = env.out_dir("f").to_string_lossy().into_owned();
+    let o = env.run(&digits_run(&server, &dataset, &out_s, &["--json"]));
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -468,13 +447,12 @@ fn transient_server_errors_are_retried() {
         ..FakeConfig::default()
     };
     let server = FakeServer::start_in_thread(cfg);
-    let (out_s, dataset) = (
-        env.out_dir("t").to_string_lossy().into_owned(),
-        dataset.clone(),
-    );
-    let o = env.run(&with_dataset(
-        digits_run(&server, &out_s, &["--json", "--retries", "4"]),
+    let out_s = env.out_dir("t").to_string_lossy().into_owned();
+    let o = env.run(&digits_run(
+        &server,
         &dataset,
+        &out_s,
+        &["--json", "--retries", "4"],
     ));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
@@ -539,10 +517,7 @@ fn openai_compatible_backend_runs_over_sse() {
         ..FakeConfig::default()
     };
     let server = FakeServer::start_in_thread(cfg);
-    let (out_s, dataset) = (
-        env.out_dir("oa").to_string_lossy().into_owned(),
-        dataset.clone(),
-    );
+    let out_s = env.out_dir("oa").to_string_lossy().into_owned();
     let base = server.openai_url();
     let o = env
         .cmd(&[
@@ -677,10 +652,7 @@ fn modelfile_import_lints_the_example_answer() {
         "FROM llava:7b\nPARAMETER temperature 0.0\nSYSTEM \"\"\"\nYou classify handwritten digits 0 to 9. Reply with the digit only. For example if you see a 3, respond only with \"3\".\n\"\"\"\n",
     )
     .expect("write");
-    let (out_s, dataset) = (
-        env.out_dir("mf").to_string_lossy().into_owned(),
-        dataset.clone(),
-    );
+    let out_s = env.out_dir("mf").to_string_lossy().into_owned();
     let o = env.run(&[
         "run",
         "--dataset",
@@ -841,7 +813,7 @@ fn resume_refuses_a_different_model_or_template() {
         ..FakeConfig::default()
     });
     let out = env.out_dir("rr").to_string_lossy().into_owned();
-    let o = env.run(&with_dataset(digits_run(&server, &out, &[]), &dataset));
+    let o = env.run(&digits_run(&server, &dataset, &out, &[]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let asked = server.chat_count();
     let o = env.run(&["run", "--resume", &out, "--model", "llava:13b"]);

@@ -9,6 +9,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::{RunEvent, RunPlan};
 use crate::backend::{self, Backend, ClassifyRequest, Completion, TokenEvent};
+use crate::dataset::DatasetItem;
 use crate::domain::parse::parse_answer;
 use crate::domain::result::ItemResult;
 use crate::domain::template::OutputMode;
@@ -168,7 +169,7 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
     }
 }
 
-fn announce(ctx: &ItemContext, item: &crate::dataset::DatasetItem) {
+fn announce(ctx: &ItemContext, item: &DatasetItem) {
     let _ = ctx.tx.send(RunEvent::ItemStarted {
         index: ctx.index,
         image: item.rel.clone(),

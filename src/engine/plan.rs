@@ -12,7 +12,7 @@ use crate::session::AnswerCache;
 /// The fixed inputs of one run.
 pub struct RunPlan {
     /// Items in run order.
-    pub items: Vec<crate::dataset::DatasetItem>,
+    pub items: Vec<DatasetItem>,
     /// Results already in the session's journal, by item `rel` path (resume).
     pub done: HashMap<String, ItemResult>,
     /// Rendered system prompt.

@@ -145,7 +145,6 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         // Back to the start screen to pick another dataset, template or model (not mid-run).
         (Screen::Run, Action::Back) if !model.run.phase.is_active() => {
             model.screen = Screen::Start;
-            model.dirty = true;
             start::list_models(model)
         }
         // ─── Drill ───

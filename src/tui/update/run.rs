@@ -65,7 +65,6 @@ pub fn prepared(
     }
     match result {
         Ok(info) => {
-            model.dirty = true;
             model.run.phase = RunPhase::Ready;
             model.run.reset(info.items.len(), &info.labels);
             model.run.model.clone_from(&info.model);
