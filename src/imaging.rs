@@ -4,12 +4,16 @@
 //! file becomes a failed item with its reason instead of a confusing server error.
 //! Never touches the network or the terminal.
 
+mod blank;
+
 use std::io::Cursor;
 use std::path::Path;
 
 use bytes::Bytes;
 use image::{ImageFormat, ImageReader};
 use sha2::{Digest, Sha256};
+
+pub use blank::blank_png;
 
 /// Image bytes ready for a request, with their MIME type.
 #[derive(Debug, Clone, PartialEq, Eq)]

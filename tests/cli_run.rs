@@ -836,3 +836,170 @@ fn resume_refuses_a_different_model_or_template() {
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert_eq!(server.chat_count(), asked);
 }
+
+/// The bundled digits template with another user prompt: an edited prompt version.
+fn edited_template(env: &Env) -> String {
+    let original =
+        std::fs::read_to_string(digits_dir().join("template.toml")).expect("bundled template");
+    let edited = original.replace(
+        "Which digit is shown in this image?",
+        "Look closely: which single digit is written here?",
+    );
+    assert_ne!(edited, original);
+    let path = env.data.path().join("edited.toml");
+    std::fs::write(&path, edited).expect("write template");
+    path.to_string_lossy().into_owned()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[test]
+fn from_only_wrong_asks_exactly_the_misclassified_and_reports_the_whole_dataset() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 2);
+    // Two wrong labels, one unparsed answer and one alias that is wrong (a 3 read as "seven").
+    let wrong = [
+        (0, "3"),
+        (2, "The digit is 3."),
+        (4, "I cannot tell, sorry."),
+        (6, "seven"),
+    ];
+    let first = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&images, &wrong),
+        ..FakeConfig::default()
+    });
+    let parent = env.out_dir("parent").to_string_lossy().into_owned();
+    let o = env.run(&digits_run(&first, &dataset, &parent, &["--json"]));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["accuracy"].as_f64(), Some(16.0 / 20.0));
+    assert!(json.get("parent").is_none() && json.get("asked").is_none());
+
+    // The edited prompt, against a model that now gets everything right.
+    let second = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&images, &[]),
+        ..FakeConfig::default()
+    });
+    let template = edited_template(&env);
+    let child = env.out_dir("child");
+    let child_s = child.to_string_lossy().into_owned();
+    let o = env.run(&[
+        "run",
+        "--from",
+        &parent,
+        "--only",
+        "wrong",
+        "--template",
+        &template,
+        "--host",
+        &second.url,
+        "--out",
+        &child_s,
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let want: Vec<String> = wrong.iter().map(|(i, _)| sha_of(&images[*i].0)).collect();
+    assert_eq!(
+        sorted(second.asked_images()),
+        sorted(want),
+        "exactly the misclassified images are asked"
+    );
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["asked"], 4);
+    assert_eq!(json["parent"].as_str(), Some(parent.as_str()));
+    assert_eq!(json["counts"]["total"], 20);
+    assert_eq!(json["counts"]["done"], 20);
+    assert_eq!(json["counts"]["unparsed"], 0);
+    assert_eq!(json["accuracy"].as_f64(), Some(1.0));
+    assert_eq!(json["confusion"]["matrix"][3][3], 2, "both 3s right now");
+    assert!(
+        stderr(&o).contains("(--only wrong): asking 4 of 20 images, keeping 16 results"),
+        "{}",
+        stderr(&o)
+    );
+
+    // The child stands on its own: all 20 results, the parent named, the new prompt kept.
+    assert_eq!(results(&child).len(), 20);
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(child.join("session.json")).expect("meta"))
+            .expect("json");
+    assert_eq!(meta["parent"]["session"].as_str(), Some(parent.as_str()));
+    assert_eq!(meta["parent"]["only"], "wrong");
+    assert_eq!(meta["parent"]["kept"], 16);
+    assert!(
+        meta["template"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Look closely"))
+    );
+
+    // And the comparison sees the four fixes.
+    let o = env.run(&["compare", &parent, &child_s, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let cmp: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(
+        (&cmp["b_only"], &cmp["a_only"]),
+        (&serde_json::json!(4), &serde_json::json!(0))
+    );
+    assert_eq!(cmp["common"], 20);
+}
+
+#[test]
+fn from_reports_vanished_images_and_asks_new_ones() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 2);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&images, &[(1, "8")]),
+        ..FakeConfig::default()
+    });
+    let parent = env.out_dir("p").to_string_lossy().into_owned();
+    let o = env.run(&digits_run(&server, &dataset, &parent, &[]));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let before = server.chat_count();
+
+    // One image is deleted, one added (the third class-5 image of the bundled set).
+    let root = Path::new(&dataset);
+    let gone = images[0]
+        .0
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    std::fs::remove_file(root.join("0").join(&gone)).expect("remove");
+    let (third_five, _) = &digit_images(3)[17];
+    std::fs::copy(third_five, root.join("5").join("new-five.png")).expect("copy");
+
+    let child = env.out_dir("c").to_string_lossy().into_owned();
+    let o = env.run(&[
+        "run", "--from", &parent, "--only", "cell:0:8", "--out", &child, "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("1 of the parent session's images are no longer in the dataset and are left out: 0/{gone}")),
+        "{err}"
+    );
+    assert!(err.contains("are asked: 5/new-five.png"), "{err}");
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    // The cell 0 -> 8 (images[1]) and the new image; the answer cache holds neither.
+    assert_eq!(
+        json["asked"], 1,
+        "the cell's image comes from the cache: {json}"
+    );
+    assert_eq!(
+        server.chat_count() - before,
+        1,
+        "only the new image is sent"
+    );
+    assert_eq!(json["counts"]["total"], 20);
+    assert_eq!(results(Path::new(&child)).len(), 20);
+
+    // A cell naming no label is refused before anything is asked.
+    let o = env.run(&["run", "--from", &parent, "--only", "cell:0:x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--only cell:0:x"), "{}", stderr(&o));
+    let o = env.run(&["run", "--only", "wrong", "--dataset", &dataset]);
+    assert_eq!(o.status.code(), Some(2), "--only needs --from");
+}

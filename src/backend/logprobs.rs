@@ -65,6 +65,40 @@ pub fn label_confidence(logprobs: &[TokenLogprob], label: &str, labels: &[String
     Some(token.logprob.exp().clamp(0.0, 1.0))
 }
 
+/// Probability of each of `labels` (in order) at the token carrying the answer, read from that
+/// token and its top alternatives; 0 for a label not among them. `None` when the answer token
+/// cannot be found, no label is among the candidates, or a label is a prefix of another (one
+/// token would not tell them apart). Used for the probe's content-free prior.
+pub fn label_distribution(logprobs: &[TokenLogprob], labels: &[String]) -> Option<Vec<f64>> {
+    let token = answer_token(logprobs)?;
+    let wanted: Vec<String> = labels.iter().map(|l| normalize(l)).collect();
+    let ambiguous = wanted.iter().enumerate().any(|(i, a)| {
+        wanted
+            .iter()
+            .enumerate()
+            .any(|(j, b)| i != j && b.starts_with(a.as_str()))
+    });
+    if ambiguous {
+        return None;
+    }
+    let candidates = std::iter::once((token.token.as_str(), token.logprob))
+        .chain(token.top.iter().map(|(t, lp)| (t.as_str(), *lp)));
+    let mut probs = vec![0.0; labels.len()];
+    let mut seen = vec![false; labels.len()];
+    for (text, logprob) in candidates {
+        let text = normalize(text);
+        let Some(i) = wanted.iter().position(|w| *w == text) else {
+            continue;
+        };
+        // The same token may be listed twice (chosen and among the alternatives).
+        if !seen[i] && logprob.is_finite() {
+            probs[i] = logprob.exp().clamp(0.0, 1.0);
+            seen[i] = true;
+        }
+    }
+    seen.iter().any(|s| *s).then_some(probs)
+}
+
 /// The token carrying the start of the answer.
 fn answer_token(logprobs: &[TokenLogprob]) -> Option<&TokenLogprob> {
     let first = logprobs.iter().find(|t| !t.token.trim().is_empty())?;
@@ -218,6 +252,35 @@ mod tests {
                 _ => assert_eq!(got, *want, "{pieces:?} {label}"),
             }
         }
+    }
+
+    #[test]
+    fn distribution_reads_the_answer_token_and_its_alternatives() {
+        let labels: Vec<String> = ["3", "8", "5"].map(String::from).to_vec();
+        let answer = TokenLogprob {
+            token: "3".into(),
+            logprob: 0.6f64.ln(),
+            top: vec![
+                ("3".into(), 0.6f64.ln()),
+                ("8".into(), 0.3f64.ln()),
+                ("x".into(), -1.0),
+            ],
+        };
+        let got = label_distribution(std::slice::from_ref(&answer), &labels).unwrap();
+        let want = [0.6, 0.3, 0.0];
+        assert!(
+            got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-9),
+            "{got:?}"
+        );
+        let unknown = TokenLogprob {
+            token: "blank".into(),
+            logprob: -0.1,
+            top: vec![],
+        };
+        assert_eq!(label_distribution(&[unknown], &labels), None);
+        let prefixes: Vec<String> = ["1", "10"].map(String::from).to_vec();
+        assert_eq!(label_distribution(&[answer], &prefixes), None);
+        assert_eq!(label_distribution(&[], &labels), None);
     }
 
     #[test]

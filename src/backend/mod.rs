@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{BackendError, parse_error_body};
 pub use host::{resolve_ollama_host, resolve_openai_base};
-pub use logprobs::label_confidence;
+pub use logprobs::{label_confidence, label_distribution};
 pub use retry::{RetryPolicy, backoff};
 pub use types::{
     Attempted, ClassifyRequest, Completion, ModelEntry, ModelInfo, TokenEvent, TokenLogprob,

@@ -8,6 +8,7 @@ use clap::Args;
 
 use crate::backend::{BackendConfig, BackendKind};
 use crate::dataset::Layout;
+use crate::domain::scope::RerunScope;
 use crate::session::{Session, SessionMeta};
 use crate::setup::RunSpec;
 use crate::tui::TuiOptions;
@@ -72,8 +73,18 @@ pub struct RunArgs {
     pub out: Option<PathBuf>,
     /// Finish an interrupted session without re-asking finished items. Needs no other flag;
     /// flags given override the session's.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "from")]
     pub resume: Option<PathBuf>,
+    /// Re-run an earlier session as a new, linked session: its settings unless flags say
+    /// otherwise (typically a new --template or --model); the images --only does not choose
+    /// keep its results.
+    #[arg(long, value_name = "SESSION")]
+    pub from: Option<PathBuf>,
+    /// With --from, which images to ask again: all, wrong (a wrong label or unparsed),
+    /// unparsed, errors, cell:TRUE:PRED, or sample:N (N per class). Images the parent has no
+    /// result for are always asked.
+    #[arg(long, value_name = "SCOPE", requires = "from", default_value = "all")]
+    pub only: RerunScope,
     /// Ask the server even when the answer cache has this exact request.
     #[arg(long)]
     pub no_cache: bool,
@@ -139,7 +150,7 @@ impl TuiArgs {
 impl RunArgs {
     /// Builds the run spec; with `--resume`, unset flags take the session's values.
     pub fn into_spec(self) -> Result<RunSpec, String> {
-        let meta = match &self.resume {
+        let meta = match self.resume.as_ref().or(self.from.as_ref()) {
             Some(dir) => Some(Session::open(dir).map_err(|e| e.to_string())?.meta),
             None => None,
         };
@@ -214,6 +225,8 @@ impl RunArgs {
                 .or_else(|| meta.and_then(|m| m.backend.max_side)),
             out: self.out,
             resume: self.resume,
+            from: self.from,
+            only: self.only,
             logprobs: self.logprobs,
         }
     }

@@ -2,8 +2,10 @@
 //! in `setup`, `engine` and `tui`. The only module that prints to stdout.
 
 mod args;
+mod compare_cmd;
 mod models_cmd;
 mod out;
+mod probe_cmd;
 mod progress;
 mod run_cmd;
 
@@ -54,6 +56,24 @@ pub enum Command {
         #[command(flatten)]
         tui: TuiArgs,
     },
+    /// Compare two sessions over the same dataset: accuracy, macro-F1, McNemar's exact test,
+    /// per-class F1, the confusion-matrix delta and the images that flipped.
+    #[command(
+        after_help = "Exit codes: 0 compared, 2 not a session, different datasets or no image in common."
+    )]
+    Compare {
+        /// The two sessions.
+        #[command(flatten)]
+        args: compare_cmd::CompareArgs,
+    },
+    /// Measure the prompt's prior: ask the model about blank and noise images (no content) and
+    /// report the share of each label it answers.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Probe {
+        /// Template, model and server flags.
+        #[command(flatten)]
+        args: probe_cmd::ProbeArgs,
+    },
     /// List the server's models and mark the vision-capable ones.
     Models {
         /// Which server.
@@ -79,6 +99,8 @@ pub fn main_with_args() -> i32 {
         match cli.command {
             Some(Command::Run { run, output }) => run_cmd::run(run, output).await,
             Some(Command::Models { server }) => models_cmd::run(server).await,
+            Some(Command::Compare { args }) => compare_cmd::run(args).await,
+            Some(Command::Probe { args }) => probe_cmd::run(args).await,
             Some(Command::Tui { tui }) => tui_main(tui).await,
             None => tui_main(cli.tui).await,
         }

@@ -53,7 +53,7 @@ impl Tally {
                 self.bar.set_length(total as u64);
                 if already_done > 0 {
                     self.say(&format!(
-                        "resuming: {already_done} of {total} items already done"
+                        "{already_done} of {total} items already done (kept, not asked again)"
                     ));
                 }
             }

@@ -6,6 +6,7 @@ use super::progress::Tally;
 use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_SERVER, EXIT_USAGE, RunArgs, RunOnlyArgs};
 use crate::domain::report::{classification_report, confusion_text, json_summary};
 use crate::domain::sanitize::sanitize;
+use crate::engine::RunEvent;
 use crate::setup::{self, SetupError};
 
 /// Runs the command and returns the exit code.
@@ -36,17 +37,32 @@ pub async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
     };
     let session_dir = started.session_dir.clone();
     err_line(&format!("session: {}", session_dir.display()));
+    if let Some(inheritance) = &prepared.inheritance {
+        err_line(&format!(
+            "from {} (--only {}): asking {} of {} images, keeping {} results",
+            inheritance.parent.display(),
+            inheritance.scope,
+            inheritance.asked,
+            prepared.items.len(),
+            inheritance.kept.len()
+        ));
+    }
 
     let mut events = started.events;
     let mut tally = Tally::new(&prepared.labels);
     let mut ctrl_c = false;
+    // Images this invocation sent to the server (not replayed, not from the cache).
+    let mut asked: u64 = 0;
     // One listener for the whole run, so a Ctrl-C between two events is never missed.
     let signal = tokio::signal::ctrl_c();
     tokio::pin!(signal);
     loop {
         tokio::select! {
             event = events.recv() => match event {
-                Some(event) => if !tally.apply(event) { break },
+                Some(event) => {
+                    asked += u64::from(sent_to_server(&event));
+                    if !tally.apply(event) { break }
+                }
                 None => break,
             },
             _ = &mut signal, if !ctrl_c => {
@@ -63,7 +79,14 @@ pub async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
     }
 
     if output.json {
-        let summary = json_summary(&tally.metrics, &session_dir, tally.counts);
+        let mut summary = json_summary(&tally.metrics, &session_dir, tally.counts);
+        if let (Some(inheritance), Some(fields)) = (&prepared.inheritance, summary.as_object_mut())
+        {
+            let parent = std::path::absolute(&inheritance.parent)
+                .unwrap_or_else(|_| inheritance.parent.clone());
+            fields.insert("parent".into(), parent.to_string_lossy().into());
+            fields.insert("asked".into(), asked.into());
+        }
         out(&format!(
             "{}\n",
             serde_json::to_string_pretty(&summary).unwrap_or_default()
@@ -99,6 +122,16 @@ pub async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
         return EXIT_INTERRUPTED;
     }
     EXIT_OK
+}
+
+/// True for a result this run got from the server now (not replayed, not cached, not an
+/// image that could not even be read).
+fn sent_to_server(event: &RunEvent) -> bool {
+    matches!(
+        event,
+        RunEvent::ItemFinished { result, replayed: false, .. }
+            if !result.cached && result.attempts > 0
+    )
 }
 
 fn fail(e: &SetupError) -> i32 {

@@ -1,11 +1,14 @@
 //! Pure domain logic: answer parsing, metrics, reports, templates, linting, sanitising.
 //! Nothing here does IO, spawns tasks or knows about terminals or HTTP.
 
+pub mod compare;
 pub mod lint;
 pub mod metrics;
 pub mod modelfile;
 pub mod parse;
+pub mod probe;
 pub mod report;
 pub mod result;
 pub mod sanitize;
+pub mod scope;
 pub mod template;

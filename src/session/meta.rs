@@ -34,6 +34,20 @@ pub struct SessionMeta {
     pub ended_at: Option<String>,
     /// Where the run stands.
     pub status: SessionStatus,
+    /// The session this one was re-run from (`squint run --from`), when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentLink>,
+}
+
+/// A linked re-run's tie to the session it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParentLink {
+    /// The parent session folder (absolute).
+    pub session: PathBuf,
+    /// The re-run scope (`--only`): `all`, `wrong`, `unparsed`, `errors`, `cell:T:P`, `sample:N`.
+    pub only: String,
+    /// Results copied from the parent (not asked again).
+    pub kept: usize,
 }
 
 /// The dataset a session classified.
@@ -151,6 +165,7 @@ pub(crate) mod tests {
             started_at: started_at.into(),
             ended_at: None,
             status: SessionStatus::Running,
+            parent: None,
         }
     }
 

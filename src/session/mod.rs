@@ -24,6 +24,7 @@
 mod atomic;
 pub mod cache;
 pub mod clock;
+mod compare;
 mod error;
 pub mod folder;
 pub mod journal;
@@ -32,8 +33,9 @@ pub mod meta;
 
 pub use cache::{AnswerCache, CacheKey, CachedAnswer, canonical_json};
 pub use clock::{UtcTime, now_rfc3339};
+pub use compare::{CompareError, SessionComparison, compare_sessions};
 pub use error::SessionError;
 pub use folder::{META_FILE, RESULTS_FILE, Session, default_session_dir, session_id};
 pub use journal::{Journal, ResultsLog, read_results};
 pub use list::{SessionSummary, list_sessions};
-pub use meta::{BackendInfo, DatasetInfo, SessionMeta, SessionStatus, TemplateInfo};
+pub use meta::{BackendInfo, DatasetInfo, ParentLink, SessionMeta, SessionStatus, TemplateInfo};

@@ -53,6 +53,9 @@ pub enum SetupError {
     /// A session to resume is inconsistent with the flags given.
     #[error("{0}")]
     Resume(String),
+    /// A re-run scope (`--only`) that does not fit the run.
+    #[error("{0}")]
+    Scope(String),
 }
 
 impl SetupError {

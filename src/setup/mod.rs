@@ -4,6 +4,8 @@
 
 mod bundled;
 mod error;
+mod probe;
+mod rerun;
 mod start;
 mod template_source;
 
@@ -13,10 +15,13 @@ use std::time::Duration;
 use crate::backend::{BackendConfig, BackendKind};
 use crate::dataset::{self, Dataset, DatasetItem, Layout};
 use crate::domain::lint::bias_lint;
+use crate::domain::scope::RerunScope;
 use crate::domain::template::{RenderedPrompt, Template};
 
 pub use bundled::{bundled_datasets, bundled_templates, user_templates};
 pub use error::SetupError;
+pub use probe::{ProbePlan, connect_probe, prepare_probe, run_probe};
+pub use rerun::Inheritance;
 pub use start::{Started, connect, finish_session, start};
 
 /// The model used with Ollama when neither `--model`, a Modelfile nor a session names one.
@@ -56,6 +61,11 @@ pub struct RunSpec {
     pub out: Option<PathBuf>,
     /// Session folder to resume.
     pub resume: Option<PathBuf>,
+    /// Session folder this run is linked to (`--from`): its results are kept for the images
+    /// `only` does not ask again.
+    pub from: Option<PathBuf>,
+    /// Which of the parent's images to ask again (with `from`).
+    pub only: RerunScope,
     /// Ask an OpenAI-compatible server for logprobs.
     pub logprobs: bool,
 }
@@ -86,6 +96,8 @@ impl Default for RunSpec {
             max_side: None,
             out: None,
             resume: None,
+            from: None,
+            only: RerunScope::All,
             logprobs: false,
         }
     }
@@ -110,6 +122,17 @@ pub struct Prepared {
     pub model: String,
     /// Things the user should know (bias lint, skipped files).
     pub warnings: Vec<String>,
+    /// For a run linked to an earlier session: what is kept from it and what is asked.
+    pub inheritance: Option<Inheritance>,
+}
+
+/// The model to ask: `--model`, else the Modelfile's `FROM`, else Ollama's default.
+fn choose_model(spec: &RunSpec, template: &Template) -> Result<String, SetupError> {
+    match (&spec.model, &template.model, spec.backend.kind) {
+        (Some(model), _, _) | (None, Some(model), _) => Ok(model.clone()),
+        (None, None, BackendKind::Ollama) => Ok(DEFAULT_OLLAMA_MODEL.to_string()),
+        (None, None, BackendKind::Openai) => Err(SetupError::NoModel),
+    }
 }
 
 /// Scans the dataset, resolves the template and labels, renders and lints the prompt.
@@ -121,7 +144,7 @@ pub fn prepare(spec: &RunSpec) -> Result<Prepared, SetupError> {
         return Err(SetupError::EmptyDataset { path: dataset_path });
     }
     let items = dataset::select(&dataset.items, spec.limit_per_class, spec.sample, spec.seed);
-    let (template, template_source) = template_source::resolve(spec, &dataset)?;
+    let (template, template_source) = template_source::resolve(spec, Some(&dataset))?;
     let classes = dataset.classes();
     let labels = template.resolve_labels(&classes)?;
     let rendered = template.render(&labels)?;
@@ -130,11 +153,14 @@ pub fn prepare(spec: &RunSpec) -> Result<Prepared, SetupError> {
         .map(|w| w.message())
         .collect();
     warnings.extend(dataset.warnings.iter().cloned());
-    let model = match (&spec.model, &template.model, spec.backend.kind) {
-        (Some(model), _, _) | (None, Some(model), _) => model.clone(),
-        (None, None, BackendKind::Ollama) => DEFAULT_OLLAMA_MODEL.to_string(),
-        (None, None, BackendKind::Openai) => return Err(SetupError::NoModel),
+    let model = choose_model(spec, &template)?;
+    let inheritance = match &spec.from {
+        Some(parent) => Some(rerun::inherit(
+            parent, &spec.only, &items, &labels, spec.seed,
+        )?),
+        None => None,
     };
+    warnings.extend(inheritance.iter().flat_map(Inheritance::warnings));
     let prepared = Prepared {
         dataset,
         items,
@@ -144,6 +170,7 @@ pub fn prepare(spec: &RunSpec) -> Result<Prepared, SetupError> {
         rendered,
         model,
         warnings,
+        inheritance,
     };
     if let Some(dir) = &spec.resume {
         start::check_resumable(dir, &prepared)?;

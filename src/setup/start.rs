@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::{Prepared, RunSpec, SetupError};
+use super::{Inheritance, Prepared, RunSpec, SetupError};
 use crate::backend::{Backend, BackendKind, ModelInfo};
 use crate::domain::result::ItemResult;
 use crate::engine::{self, RunEvent, RunHandle, RunPlan};
 use crate::paths;
 use crate::session::{
-    AnswerCache, BackendInfo, DatasetInfo, Session, SessionMeta, SessionStatus, TemplateInfo,
-    default_session_dir, now_rfc3339,
+    AnswerCache, BackendInfo, DatasetInfo, ParentLink, Session, SessionMeta, SessionStatus,
+    TemplateInfo, default_session_dir, now_rfc3339,
 };
 
 /// A running engine and where its session lives.
@@ -43,9 +43,14 @@ pub fn start(
     backend: Backend,
     info: ModelInfo,
 ) -> Result<Started, SetupError> {
-    let (session, done) = match &spec.resume {
-        Some(dir) => reopen(dir)?,
-        None => (create(spec, prepared, &backend, &info)?, Vec::new()),
+    let (session, done) = match (&spec.resume, &prepared.inheritance) {
+        (Some(dir), _) => reopen(dir)?,
+        (None, Some(inheritance)) => {
+            let session = create(spec, prepared, &backend, &info)?;
+            let kept = keep(&session, inheritance)?;
+            (session, kept)
+        }
+        (None, None) => (create(spec, prepared, &backend, &info)?, Vec::new()),
     };
     let mut session = session;
     session.meta.status = SessionStatus::Running;
@@ -120,6 +125,16 @@ pub fn kind_name(kind: BackendKind) -> &'static str {
     }
 }
 
+/// Copies the results a linked run keeps into its own journal, so the session stands on its
+/// own (reports, comparisons and resumes never need the parent).
+fn keep(session: &Session, inheritance: &Inheritance) -> Result<Vec<ItemResult>, SetupError> {
+    let mut journal = session.journal()?;
+    for result in &inheritance.kept {
+        journal.append(result)?;
+    }
+    Ok(inheritance.kept.clone())
+}
+
 fn reopen(dir: &Path) -> Result<(Session, Vec<ItemResult>), SetupError> {
     let session = Session::open(dir)?;
     let log = session.read_results()?;
@@ -181,6 +196,11 @@ fn create(
         started_at: now_rfc3339(),
         ended_at: None,
         status: SessionStatus::Running,
+        parent: prepared.inheritance.as_ref().map(|i| ParentLink {
+            session: std::path::absolute(&i.parent).unwrap_or_else(|_| i.parent.clone()),
+            only: i.scope.to_string(),
+            kept: i.kept.len(),
+        }),
     };
     Ok(Session::create(&dir, meta)?)
 }

@@ -11,8 +11,12 @@ use crate::domain::template::Template;
 /// The template file a dataset folder may carry beside its images.
 pub const DATASET_TEMPLATE: &str = "template.toml";
 
-/// Resolves the template and says where it came from.
-pub fn resolve(spec: &RunSpec, dataset: &Dataset) -> Result<(Template, String), SetupError> {
+/// Resolves the template and says where it came from. Without a dataset (the probe), only the
+/// flags and a remembered text can name it.
+pub fn resolve(
+    spec: &RunSpec,
+    dataset: Option<&Dataset>,
+) -> Result<(Template, String), SetupError> {
     if let Some(path) = &spec.modelfile {
         let text = read(path)?;
         let stem = path
@@ -31,13 +35,14 @@ pub fn resolve(spec: &RunSpec, dataset: &Dataset) -> Result<(Template, String), 
     if let Some((source, text)) = &spec.template_text {
         return Ok((Template::from_toml(text, source)?, source.clone()));
     }
-    let beside = dataset
-        .manifest
-        .as_deref()
-        .and_then(Path::parent)
-        .unwrap_or(&dataset.root)
-        .join(DATASET_TEMPLATE);
-    if beside.is_file() {
+    let beside = dataset.map(|d| {
+        d.manifest
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(&d.root)
+            .join(DATASET_TEMPLATE)
+    });
+    if let Some(beside) = beside.filter(|b| b.is_file()) {
         let text = read(&beside)?;
         return Ok((
             Template::from_toml(&text, &beside.display().to_string())?,

@@ -197,6 +197,24 @@ impl FakeServer {
             .unwrap_or_default()
     }
 
+    /// SHA-256 of the image in each chat request received (Ollama's base64 `images`), in
+    /// arrival order: the request log that proves which images a run asked.
+    pub fn asked_images(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .flat_map(|body| {
+                body["messages"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|m| m["images"].as_array().into_iter().flatten())
+                    .filter_map(|img| STANDARD.decode(img.as_str().unwrap_or_default()).ok())
+                    .map(|bytes| sha256_hex(&bytes))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
     /// Number of chat requests received.
     pub fn chat_count(&self) -> usize {
         self.state.chats.load(Ordering::SeqCst)
