@@ -6,8 +6,13 @@
 //! - server: runs the fake model server and prints its URL;
 //! - scan: scans a folder and prints its time and peak memory.
 
+// A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "../tests/support/fake_server.rs"]
 mod fake_server;
+#[path = "../tests/support/fixtures.rs"]
+mod fixtures;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -404,7 +409,7 @@ fn tui_render_benchmark() {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     use squint::tui::model::{MatrixCursor, MatrixMode};
-    use squint::tui::{fixtures, render_run_screen_for_bench};
+    use squint::tui::render_run_screen_for_bench;
 
     let cases = [
         (
@@ -459,7 +464,6 @@ fn tui_render_benchmark() {
 /// frame while 200 results a second (each with a few streamed tokens) arrive.
 fn tui_update_benchmark() {
     use squint::engine::RunEvent;
-    use squint::tui::fixtures;
     use squint::tui::msg::Msg;
     use squint::tui::update::update;
 

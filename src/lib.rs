@@ -7,13 +7,21 @@
 // Table-driven tests spell their rows as tuples; naming each row type would not help.
 #![cfg_attr(test, allow(clippy::type_complexity))]
 
+// Lets the unit tests share `tests/support/fixtures.rs`, which names the crate `squint::`.
+#[cfg(test)]
+extern crate self as squint;
+
+#[cfg(test)]
+#[path = "../tests/support/seed_data.rs"]
+mod seed_data;
+
 pub mod backend;
 pub mod cli;
 pub mod dataset;
 pub mod domain;
 pub mod engine;
 pub mod imaging;
-pub mod paths;
+pub(crate) mod paths;
 pub mod session;
 pub mod setup;
 pub mod tui;

@@ -11,9 +11,9 @@ use directories::ProjectDirs;
 use thiserror::Error;
 
 /// Environment variable that overrides the data folder.
-pub const DATA_DIR_ENV: &str = "SQUINT_DATA_DIR";
+pub(crate) const DATA_DIR_ENV: &str = "SQUINT_DATA_DIR";
 /// Environment variable that overrides the config folder.
-pub const CONFIG_DIR_ENV: &str = "SQUINT_CONFIG_DIR";
+pub(crate) const CONFIG_DIR_ENV: &str = "SQUINT_CONFIG_DIR";
 
 /// Why a squint folder could not be located.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub enum PathsError {
 }
 
 /// The data folder: `$SQUINT_DATA_DIR`, else the platform data dir for squint.
-pub fn data_dir() -> Result<PathBuf, PathsError> {
+pub(crate) fn data_dir() -> Result<PathBuf, PathsError> {
     resolve(
         std::env::var_os(DATA_DIR_ENV),
         || project_dirs().map(|p| p.data_dir().to_path_buf()),
@@ -41,7 +41,7 @@ pub fn data_dir() -> Result<PathBuf, PathsError> {
 }
 
 /// The config folder: `$SQUINT_CONFIG_DIR`, else the platform config dir for squint.
-pub fn config_dir() -> Result<PathBuf, PathsError> {
+pub(crate) fn config_dir() -> Result<PathBuf, PathsError> {
     resolve(
         std::env::var_os(CONFIG_DIR_ENV),
         || project_dirs().map(|p| p.config_dir().to_path_buf()),
@@ -51,17 +51,17 @@ pub fn config_dir() -> Result<PathBuf, PathsError> {
 }
 
 /// Where session folders live: `data_dir/sessions`.
-pub fn sessions_dir() -> Result<PathBuf, PathsError> {
+pub(crate) fn sessions_dir() -> Result<PathBuf, PathsError> {
     Ok(data_dir()?.join("sessions"))
 }
 
 /// Where the answer cache lives: `data_dir/cache`.
-pub fn cache_dir() -> Result<PathBuf, PathsError> {
+pub(crate) fn cache_dir() -> Result<PathBuf, PathsError> {
     Ok(data_dir()?.join("cache"))
 }
 
 /// Where log files go: `data_dir/logs`.
-pub fn log_dir() -> Result<PathBuf, PathsError> {
+pub(crate) fn log_dir() -> Result<PathBuf, PathsError> {
     Ok(data_dir()?.join("logs"))
 }
 

@@ -1,6 +1,9 @@
 //! Both backends against the fake server: streaming, request bodies, constrained output,
 //! logprobs, error statuses, retries, cut/mid-stream failures, timeouts, auth and preflight.
 
+// A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::time::{Duration, Instant};

@@ -1,6 +1,9 @@
 //! `squint compare` on hand-made session folders: the JSON keys and figures, the text verdict,
 //! and the refusals (different datasets, nothing in common, not a session) with exit 2.
 
+// A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -2,6 +2,9 @@
 //! request log), the label shares per kind of image, logprob priors, and the run's errors for
 //! a model without vision.
 
+// A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::process::{Command, Output, Stdio};

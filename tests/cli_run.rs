@@ -1,6 +1,9 @@
 //! The real `squint` binary against the project's fake server: reports, session files, the
 //! cache, resume after `kill -9`, Ctrl-C, item failures and the documented exit codes.
 
+// A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::collections::HashMap;
@@ -10,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::fake_server::{FakeConfig, FakeServer, Fault, sha256_hex};
+use support::seed_data::seed_data;
 
 const MODEL: &str = "llava:7b";
 
@@ -712,15 +716,12 @@ fn models_lists_and_marks_vision() {
 /// read in place, never copied into the repository.
 #[test]
 fn reproduces_the_published_mnist_experiment_end_to_end() {
-    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seed-data");
-    let (images, answers_csv) = (
-        seed.join("mnist-500"),
-        seed.join("llava-answers/mnist-res.csv"),
-    );
-    if !images.is_dir() || !answers_csv.is_file() {
-        eprintln!("skipped: {} not present", seed.display());
+    let (Some(images), Some(answers_csv)) = (
+        seed_data("mnist-500"),
+        seed_data("llava-answers/mnist-res.csv"),
+    ) else {
         return;
-    }
+    };
     let mut answers = HashMap::new();
     for line in std::fs::read_to_string(&answers_csv)
         .expect("answers csv")

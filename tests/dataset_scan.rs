@@ -1,6 +1,9 @@
 //! Dataset scanning against real folders: layouts, overrides, odd entries, manifests,
 //! selection determinism, speed, and the bundled sample datasets.
 
+// A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -1,12 +1,19 @@
 //! Rebuilds the published LLaVA-on-MNIST result (500 digits, accuracy 0.792) from its
 //! confusion matrix and checks every figure of the published scikit-learn report.
 
+// A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "support/seed_data.rs"]
+mod seed_data;
+
 use std::collections::HashMap;
-use std::path::Path;
 
 use squint::domain::metrics::Metrics;
 use squint::domain::parse::{LabelSet, parse_answer};
 use squint::domain::report::classification_report;
+
+use seed_data::seed_data;
 
 /// Rows are true digits 0..9, columns predicted digits 0..9 (from the published answers).
 const MATRIX: [[u64; 10]; 10] = [
@@ -110,15 +117,9 @@ fn published_mnist_report_is_reproduced() {
 
 #[test]
 fn published_answers_parse_to_the_same_accuracy() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/seed-data/llava-answers/mnist-res.csv");
-    if !path.exists() {
-        eprintln!(
-            "note: {} is absent; skipping the answers check",
-            path.display()
-        );
+    let Some(path) = seed_data("llava-answers/mnist-res.csv") else {
         return;
-    }
+    };
     let mut reader = match csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(&path)

@@ -2,12 +2,17 @@
 //! per-frame work must not grow with the number of results. Prints the measured figure; the
 //! bound here is loose because tests run unoptimised (the release benchmark is the real one).
 
+// A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use std::time::Instant;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use squint::tui::fixtures;
 use squint::tui::render_run_screen_for_bench;
 
 #[test]

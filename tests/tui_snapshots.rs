@@ -3,6 +3,12 @@
 //! cell-colour assertions (text snapshots drop colour), and a sweep of sizes from 1x1 to
 //! 250x70 on every screen that must never panic.
 
+// A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use std::time::Duration;
 
 use ratatui::Terminal;
@@ -12,7 +18,6 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 
 use squint::engine::events::RunEvent;
-use squint::tui::fixtures;
 use squint::tui::model::{Level, MatrixCursor, Model, ModelsStatus, Overlay, Screen};
 use squint::tui::msg::{Choice, Choices, ModelChoice, Msg};
 use squint::tui::theme::Theme;

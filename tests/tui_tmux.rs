@@ -4,6 +4,9 @@
 //! Never touches the user's tmux sessions (own `-L` socket, killed on drop); fails, never
 //! skips, when tmux is missing.
 
+// A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::collections::HashMap;

@@ -58,12 +58,12 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// Full URL of an endpoint path such as `/api/chat`.
-    pub fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
     /// Adds the bearer token (when there is one) and sends the request.
-    pub async fn send(&self, builder: RequestBuilder) -> Result<Response, BackendError> {
+    pub(super) async fn send(&self, builder: RequestBuilder) -> Result<Response, BackendError> {
         let builder = match &self.api_key {
             Some(key) => builder.header(AUTHORIZATION, key.0.clone()),
             None => builder,
@@ -72,7 +72,7 @@ impl Shared {
     }
 
     /// Maps a reqwest failure to the matching `BackendError`.
-    pub fn transport_error(&self, err: &reqwest::Error) -> BackendError {
+    pub(super) fn transport_error(&self, err: &reqwest::Error) -> BackendError {
         let detail = error_chain(err);
         if err.is_timeout() {
             BackendError::timeout(&self.base, self.timeout)
@@ -96,7 +96,7 @@ impl Shared {
     }
 
     /// Maps an IO error raised while reading a streamed body.
-    pub fn stream_io_error(&self, err: &std::io::Error) -> BackendError {
+    pub(super) fn stream_io_error(&self, err: &std::io::Error) -> BackendError {
         if let Some(inner) = err
             .get_ref()
             .and_then(|e| e.downcast_ref::<reqwest::Error>())
@@ -113,7 +113,7 @@ impl Shared {
     }
 
     /// A `BadResponse` for this host.
-    pub fn bad_response(&self, detail: String) -> BackendError {
+    pub(super) fn bad_response(&self, detail: String) -> BackendError {
         BackendError::BadResponse {
             host: self.base.clone(),
             detail,
@@ -121,7 +121,7 @@ impl Shared {
     }
 
     /// Reads a non-success response and returns its status and parsed error message.
-    pub async fn error_message(&self, resp: Response) -> (StatusCode, String) {
+    pub(super) async fn error_message(&self, resp: Response) -> (StatusCode, String) {
         let status = resp.status();
         let body = resp.text().await.unwrap_or_default();
         (status, parse_error_body(&body))

@@ -58,17 +58,28 @@ pub struct BackendConfig {
     pub logprobs: bool,
 }
 
-impl BackendConfig {
-    /// Defaults: 120 s timeout, 10 s connect timeout, 3 attempts, key in `OPENAI_API_KEY`.
-    pub fn new(kind: BackendKind) -> Self {
+impl Default for BackendConfig {
+    /// The one set of defaults: Ollama, host from the environment, 120 s timeout, 5 s connect
+    /// timeout, 3 attempts, key in `OPENAI_API_KEY`, no logprobs.
+    fn default() -> Self {
         Self {
-            kind,
+            kind: BackendKind::Ollama,
             host: None,
             api_key_env: "OPENAI_API_KEY".to_owned(),
             timeout: Duration::from_secs(120),
-            connect_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
             retries: 3,
             logprobs: false,
+        }
+    }
+}
+
+impl BackendConfig {
+    /// The defaults for the protocol `kind`.
+    pub fn new(kind: BackendKind) -> Self {
+        Self {
+            kind,
+            ..Self::default()
         }
     }
 }

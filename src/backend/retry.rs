@@ -6,9 +6,9 @@ use std::time::Duration;
 use super::error::BackendError;
 
 /// Wait before the second attempt; doubles for each further attempt.
-pub const BASE_BACKOFF: Duration = Duration::from_millis(250);
+pub(super) const BASE_BACKOFF: Duration = Duration::from_millis(250);
 /// Longest wait between two attempts.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(4);
+pub(super) const MAX_BACKOFF: Duration = Duration::from_secs(4);
 
 /// Retry decisions for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

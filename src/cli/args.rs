@@ -227,7 +227,6 @@ impl RunArgs {
             resume: self.resume,
             from: self.from,
             only: self.only,
-            logprobs: self.logprobs,
         }
     }
 }

@@ -26,7 +26,7 @@ pub struct CompareArgs {
 }
 
 /// Runs the command and returns the exit code.
-pub async fn run(args: CompareArgs) -> i32 {
+pub(super) async fn run(args: CompareArgs) -> i32 {
     let (a, b) = (args.a.clone(), args.b.clone());
     let loaded = match tokio::task::spawn_blocking(move || compare_sessions(&a, &b)).await {
         Ok(Ok(loaded)) => loaded,

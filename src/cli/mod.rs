@@ -11,7 +11,7 @@ mod run_cmd;
 
 use clap::{Parser, Subcommand};
 
-pub use args::{RunArgs, RunOnlyArgs, TuiArgs};
+pub(crate) use args::{RunArgs, RunOnlyArgs, TuiArgs};
 
 /// Exit code: finished (item errors are allowed and counted).
 pub const EXIT_OK: i32 = 0;

@@ -11,7 +11,7 @@ use crate::domain::sanitize::one_line;
 use crate::setup::RunSpec;
 
 /// Runs the command and returns the exit code.
-pub async fn run(server: ServerArgs) -> i32 {
+pub(super) async fn run(server: ServerArgs) -> i32 {
     let mut config = RunSpec::default().backend;
     config.kind = server.backend.unwrap_or(BackendKind::Ollama);
     config.host = server.host;

@@ -84,7 +84,7 @@ impl ProbeArgs {
 }
 
 /// Runs the command and returns the exit code.
-pub async fn run(args: ProbeArgs) -> i32 {
+pub(super) async fn run(args: ProbeArgs) -> i32 {
     let spec = args.spec();
     let n = args.n as usize;
     let prepare_spec = spec.clone();

@@ -11,7 +11,7 @@ use crate::domain::sanitize::one_line;
 use crate::engine::RunEvent;
 
 /// Tallies of a run as its events arrive.
-pub struct Tally {
+pub(super) struct Tally {
     /// Confusion matrix and scores over answered items.
     pub metrics: Metrics,
     /// Items planned, finished, failed and unparsed.
@@ -25,7 +25,7 @@ pub struct Tally {
 
 impl Tally {
     /// A tally for a run over `classes`, drawing to stderr when it is a terminal.
-    pub fn new(classes: &[String]) -> Tally {
+    pub(super) fn new(classes: &[String]) -> Tally {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
         let style = ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} ETA {eta} {msg}",
@@ -43,7 +43,7 @@ impl Tally {
     }
 
     /// Applies one event. Returns false once the run has finished.
-    pub fn apply(&mut self, event: RunEvent) -> bool {
+    pub(super) fn apply(&mut self, event: RunEvent) -> bool {
         match event {
             RunEvent::Started {
                 total,

@@ -10,7 +10,7 @@ use crate::engine::RunEvent;
 use crate::setup::{self, SetupError};
 
 /// Runs the command and returns the exit code.
-pub async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
+pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
     let spec = match args.into_spec() {
         Ok(spec) => spec,
         Err(message) => return fail_usage(&message),

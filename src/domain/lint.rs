@@ -25,7 +25,7 @@ use text::{QUOTES, excerpt, find_words, sentences};
 use super::template::RenderedPrompt;
 
 /// Phrases that make a following label mention look like an example answer.
-pub const CUES: &[&str] = &[
+pub(crate) const CUES: &[&str] = &[
     "e.g.",
     "eg",
     "example",
@@ -44,7 +44,7 @@ pub const CUES: &[&str] = &[
 
 /// Which part of the rendered prompt a warning is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptPart {
+pub(crate) enum PromptPart {
     /// The system prompt.
     System,
     /// The user prompt sent with each image.
@@ -53,7 +53,7 @@ pub enum PromptPart {
 
 impl PromptPart {
     /// "system prompt" or "user prompt".
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             PromptPart::System => "system prompt",
             PromptPart::Prompt => "user prompt",
@@ -63,7 +63,7 @@ impl PromptPart {
 
 /// A label given as an example answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BiasWarning {
+pub(crate) struct BiasWarning {
     /// The label, spelled as in the label list.
     pub label: String,
     /// Where it was found.
@@ -74,7 +74,7 @@ pub struct BiasWarning {
 
 impl BiasWarning {
     /// A one-line explanation with the fix.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         format!(
             "{} gives \"{}\" as an example answer (\"{}\"): models tend to over-predict an example label; list all labels or use a non-label placeholder",
             self.part.name(),
@@ -85,7 +85,7 @@ impl BiasWarning {
 }
 
 /// Lints the system and user prompt of `rendered` against `labels`.
-pub fn bias_lint(rendered: &RenderedPrompt, labels: &[String]) -> Vec<BiasWarning> {
+pub(crate) fn bias_lint(rendered: &RenderedPrompt, labels: &[String]) -> Vec<BiasWarning> {
     let mut warnings = Vec::new();
     let parts = [
         (PromptPart::System, rendered.system.as_deref()),
@@ -278,16 +278,18 @@ mod tests {
 
     #[test]
     fn real_seed_modelfiles_when_present() {
-        let dir = std::path::Path::new("/work/shared/seed-data/ollama-modelfiles");
+        let Some(dir) = crate::seed_data::seed_data("ollama-modelfiles") else {
+            return;
+        };
         let cases = [
             ("mnist-number-classifier", digits(), vec!["3"]),
             ("animal-classifier", animals(), vec!["cat"]),
             ("chess-classifier", chess(), vec![]),
         ];
         for (stem, labels, expected) in cases {
-            let Ok(text) = std::fs::read_to_string(dir.join(format!("{stem}.Modelfile"))) else {
-                continue;
-            };
+            let path = dir.join(format!("{stem}.Modelfile"));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let system = crate::domain::modelfile::parse_modelfile(&text, stem)
                 .ok()
                 .and_then(|m| m.system);

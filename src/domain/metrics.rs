@@ -94,30 +94,6 @@ impl Metrics {
         }
     }
 
-    /// Removes one result recorded earlier with the same arguments. Returns false (and changes
-    /// nothing) when no such result is recorded.
-    pub fn unrecord(&mut self, truth: &str, predicted: Option<&str>) -> bool {
-        let (Some(&t), Some(&p)) = (
-            self.index.get(truth),
-            self.index.get(predicted.unwrap_or(UNPARSED)),
-        ) else {
-            return false;
-        };
-        let Some(cell) = self.cells[t].get_mut(p).filter(|c| **c > 0) else {
-            return false;
-        };
-        *cell -= 1;
-        self.true_sums[t] -= 1;
-        self.pred_sums[p] -= 1;
-        self.total -= 1;
-        match predicted {
-            None => self.unparsed -= 1,
-            Some(label) if label == truth => self.correct -= 1,
-            Some(_) => {}
-        }
-        true
-    }
-
     /// Results recorded (unparsed included).
     pub fn total(&self) -> u64 {
         self.total

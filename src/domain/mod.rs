@@ -2,13 +2,13 @@
 //! Nothing here does IO, spawns tasks or knows about terminals or HTTP.
 
 pub mod compare;
-pub mod lint;
+pub(crate) mod lint;
 pub mod metrics;
-pub mod modelfile;
+pub(crate) mod modelfile;
 pub mod parse;
 pub mod probe;
 pub mod report;
 pub mod result;
-pub mod sanitize;
+pub(crate) mod sanitize;
 pub mod scope;
 pub mod template;

@@ -10,13 +10,13 @@
 mod error;
 mod value;
 
-pub use error::ModelfileError;
+pub(crate) use error::ModelfileError;
 
 use super::template::{GenOptions, OutputMode, Template};
 use value::{read_value, split_word};
 
 /// The user prompt of an imported Modelfile (Modelfiles only carry a system prompt).
-pub const DEFAULT_PROMPT: &str = "Classify this image.";
+pub(crate) const DEFAULT_PROMPT: &str = "Classify this image.";
 
 /// Ollama parameters that are accepted and ignored (they do not affect a classification run
 /// in a way squint records).
@@ -49,7 +49,7 @@ const IGNORED_PARAMETERS: &[&str] = &[
 
 /// The parts of a Modelfile squint uses.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Modelfile {
+pub(crate) struct Modelfile {
     /// The base model (`FROM`); the last one wins.
     pub from: Option<String>,
     /// The system prompt (`SYSTEM`); the last one wins.
@@ -61,7 +61,7 @@ pub struct Modelfile {
 }
 
 /// Parses Modelfile `text`; `origin` (the path) is used in error messages.
-pub fn parse_modelfile(text: &str, origin: &str) -> Result<Modelfile, ModelfileError> {
+pub(crate) fn parse_modelfile(text: &str, origin: &str) -> Result<Modelfile, ModelfileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut modelfile = Modelfile::default();
     let mut lines = text.lines();
@@ -123,7 +123,7 @@ pub fn parse_modelfile(text: &str, origin: &str) -> Result<Modelfile, ModelfileE
 impl Modelfile {
     /// A template named `name` with this Modelfile's system prompt, model and options, the
     /// user prompt [`DEFAULT_PROMPT`], no labels of its own and free output.
-    pub fn to_template(&self, name: &str) -> Result<Template, ModelfileError> {
+    pub(crate) fn to_template(&self, name: &str) -> Result<Template, ModelfileError> {
         let mut options = GenOptions::default();
         for (param, value) in &self.parameters {
             check_parameter(param, value, name, None)?;
@@ -198,8 +198,6 @@ fn example_line(instruction: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     const SYNTHETIC: &str = "FROM llava\n\n# set the temperature\nPARAMETER temperature 0.0\n\n# set the system message\nSYSTEM \"\"\"\nYou classify digits. For example if you see a 3, respond only with \"3\".\n\"\"\"\n";
@@ -352,16 +350,18 @@ mod tests {
 
     #[test]
     fn real_seed_modelfiles_import_when_present() {
-        let dir = Path::new("/work/shared/seed-data/ollama-modelfiles");
+        let Some(dir) = crate::seed_data::seed_data("ollama-modelfiles") else {
+            return;
+        };
         let cases = [
             ("mnist-number-classifier", 0.0, "respond only with \"3\"."),
             ("animal-classifier", 0.0, "respond only with \"cat\"."),
             ("chess-classifier", 0.5, "\"ROOK\", \"KNIGHT\"."),
         ];
         for (stem, temperature, needle) in cases {
-            let Ok(text) = std::fs::read_to_string(dir.join(format!("{stem}.Modelfile"))) else {
-                continue;
-            };
+            let path = dir.join(format!("{stem}.Modelfile"));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let template = parse_modelfile(&text, stem).map_err(|e| e.to_string());
             let template = template.and_then(|m| m.to_template(stem).map_err(|e| e.to_string()));
             let Ok(t) = template else {

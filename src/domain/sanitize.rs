@@ -9,7 +9,7 @@
 //! control character except `\n` is dropped (a lone `\r` included).
 
 /// Returns `text` without escape sequences or control characters other than `\n`.
-pub fn sanitize(text: &str) -> String {
+pub(crate) fn sanitize(text: &str) -> String {
     let mut prepared = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -30,7 +30,7 @@ pub fn sanitize(text: &str) -> String {
 }
 
 /// [`sanitize`]d text on one line, for list rows: each line break becomes `⏎ `.
-pub fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let clean = sanitize(text);
     clean.trim_end_matches('\n').replace('\n', "⏎ ")
 }

@@ -36,11 +36,6 @@ impl RunHandle {
         self.paused.send_replace(false);
     }
 
-    /// True while paused.
-    pub fn is_paused(&self) -> bool {
-        *self.paused.borrow()
-    }
-
     /// Ends the run: no new requests; in-flight requests are abandoned (they were not journaled,
     /// so a resume asks them again).
     pub fn stop(&self) {

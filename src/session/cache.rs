@@ -26,7 +26,7 @@ pub struct CacheKey {
     pub system: Option<String>,
     /// Rendered user prompt.
     pub prompt: String,
-    /// Generation options as canonical JSON (see [`canonical_json`]).
+    /// Generation options as JSON.
     pub options_json: String,
     /// Output mode (e.g. `"free"`, `"constrained"`).
     pub output: String,
@@ -69,27 +69,6 @@ impl CacheKey {
             .max_side
             .map_or_else(|| "\0none".to_string(), |m| m.to_string()));
         hex::encode(h.finalize())
-    }
-}
-
-/// JSON text with object keys sorted at every level and no whitespace, for stable keys.
-pub fn canonical_json(value: &serde_json::Value) -> String {
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            let inner: Vec<String> = entries
-                .into_iter()
-                .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), canonical_json(v)))
-                .collect();
-            format!("{{{}}}", inner.join(","))
-        }
-        Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(canonical_json).collect();
-            format!("[{}]", inner.join(","))
-        }
-        scalar => scalar.to_string(),
     }
 }
 
@@ -167,7 +146,7 @@ mod tests {
             model: "sha256:abc".into(),
             system: Some("You classify digits.".into()),
             prompt: "Which digit?".into(),
-            options_json: canonical_json(&json!({"temperature": 0, "seed": 1})),
+            options_json: json!({"temperature": 0, "seed": 1}).to_string(),
             output: "free".into(),
             constrained_labels: vec!["0".into(), "1".into()],
             image_sha256: "ff".repeat(32),
@@ -218,22 +197,6 @@ mod tests {
             let mut k = key();
             edit(&mut k);
             assert!(seen.insert(k.digest()), "{name} did not change the digest");
-        }
-    }
-
-    #[test]
-    fn canonical_json_sorts_keys_at_every_level() {
-        let cases = [
-            (
-                json!({"b": 1, "a": {"d": [2, {"z": 0, "y": 1}], "c": null}}),
-                r#"{"a":{"c":null,"d":[2,{"y":1,"z":0}]},"b":1}"#,
-            ),
-            (json!("q\"uote"), r#""q\"uote""#),
-            (json!({"k\"": 0.5}), r#"{"k\"":0.5}"#),
-            (json!([]), "[]"),
-        ];
-        for (value, want) in cases {
-            assert_eq!(canonical_json(&value), want);
         }
     }
 

@@ -22,16 +22,16 @@
 //! talks to the network.
 
 mod atomic;
-pub mod cache;
-pub mod clock;
+mod cache;
+mod clock;
 mod compare;
 mod error;
-pub mod folder;
-pub mod journal;
-pub mod list;
-pub mod meta;
+mod folder;
+mod journal;
+mod list;
+mod meta;
 
-pub use cache::{AnswerCache, CacheKey, CachedAnswer, canonical_json};
+pub use cache::{AnswerCache, CacheKey, CachedAnswer};
 pub use clock::{UtcTime, now_rfc3339};
 pub use compare::{CompareError, SessionComparison, compare_sessions};
 pub use error::SessionError;

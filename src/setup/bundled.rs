@@ -30,7 +30,7 @@ pub fn bundled_templates() -> Vec<(String, &'static str)> {
 }
 
 /// Names of bundled templates, for messages.
-pub fn template_names() -> Vec<String> {
+pub(super) fn template_names() -> Vec<String> {
     BUNDLED
         .iter()
         .map(|(name, _)| (*name).to_string())

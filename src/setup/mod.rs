@@ -10,7 +10,6 @@ mod start;
 mod template_source;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use crate::backend::{BackendConfig, BackendKind};
 use crate::dataset::{self, Dataset, DatasetItem, Layout};
@@ -66,8 +65,6 @@ pub struct RunSpec {
     pub from: Option<PathBuf>,
     /// Which of the parent's images to ask again (with `from`).
     pub only: RerunScope,
-    /// Ask an OpenAI-compatible server for logprobs.
-    pub logprobs: bool,
 }
 
 impl Default for RunSpec {
@@ -78,15 +75,7 @@ impl Default for RunSpec {
             template: None,
             modelfile: None,
             template_text: None,
-            backend: BackendConfig {
-                kind: BackendKind::Ollama,
-                host: None,
-                api_key_env: "OPENAI_API_KEY".to_string(),
-                timeout: Duration::from_secs(120),
-                connect_timeout: Duration::from_secs(5),
-                retries: 3,
-                logprobs: false,
-            },
+            backend: BackendConfig::default(),
             model: None,
             concurrency: 1,
             limit_per_class: None,
@@ -98,7 +87,6 @@ impl Default for RunSpec {
             resume: None,
             from: None,
             only: RerunScope::All,
-            logprobs: false,
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::domain::template::{OutputMode, RenderedPrompt, Template};
 use crate::imaging::blank_png;
 
 /// Side of the probe images when no dataset gives a size (LLaVA-style encoders take 224-336).
-pub const DEFAULT_SIDE: u32 = 224;
+pub(super) const DEFAULT_SIDE: u32 = 224;
 
 /// Everything a probe needs, resolved from the flags.
 #[derive(Debug, Clone)]

@@ -67,7 +67,7 @@ fn list(names: &[String]) -> String {
 }
 
 /// Reads the parent session's results and splits them for a run over `items`.
-pub fn inherit(
+pub(super) fn inherit(
     parent: &Path,
     scope: &RerunScope,
     items: &[DatasetItem],
@@ -81,7 +81,7 @@ pub fn inherit(
 
 /// Splits `parent_results` for a run over `items`: results of images the scope does not ask
 /// are kept, the rest (and images without a parent result) are asked.
-pub fn split(
+pub(super) fn split(
     parent: &Path,
     scope: &RerunScope,
     items: &[DatasetItem],

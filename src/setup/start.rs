@@ -118,7 +118,7 @@ pub fn finish_session(dir: &Path, interrupted: bool) -> Result<(), SetupError> {
 }
 
 /// The backend kind as stored in sessions and cache keys.
-pub fn kind_name(kind: BackendKind) -> &'static str {
+pub(super) fn kind_name(kind: BackendKind) -> &'static str {
     match kind {
         BackendKind::Ollama => "ollama",
         BackendKind::Openai => "openai",

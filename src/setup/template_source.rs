@@ -9,11 +9,11 @@ use crate::domain::modelfile::parse_modelfile;
 use crate::domain::template::Template;
 
 /// The template file a dataset folder may carry beside its images.
-pub const DATASET_TEMPLATE: &str = "template.toml";
+pub(super) const DATASET_TEMPLATE: &str = "template.toml";
 
 /// Resolves the template and says where it came from. Without a dataset (the probe), only the
 /// flags and a remembered text can name it.
-pub fn resolve(
+pub(super) fn resolve(
     spec: &RunSpec,
     dataset: Option<&Dataset>,
 ) -> Result<(Template, String), SetupError> {

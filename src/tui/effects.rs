@@ -24,7 +24,7 @@ fn send(tx: &UnboundedSender<Msg>, msg: Msg) {
 }
 
 /// Reads bundled and recent datasets, templates and past sessions.
-pub fn load_choices(tx: UnboundedSender<Msg>) {
+pub(crate) fn load_choices(tx: UnboundedSender<Msg>) {
     tokio::task::spawn_blocking(move || send(&tx, Msg::ChoicesLoaded(choices())));
 }
 
@@ -71,7 +71,7 @@ fn choices() -> Choices {
 }
 
 /// Lists paths starting with `input` (folders end with `/`).
-pub fn complete_path(tx: UnboundedSender<Msg>, input: String) {
+pub(crate) fn complete_path(tx: UnboundedSender<Msg>, input: String) {
     tokio::task::spawn_blocking(move || {
         let candidates = completions(&input);
         send(&tx, Msg::PathCompleted { input, candidates });
@@ -79,7 +79,7 @@ pub fn complete_path(tx: UnboundedSender<Msg>, input: String) {
 }
 
 /// Directory entries completing `input`, sorted; hidden ones only when asked for.
-pub fn completions(input: &str) -> Vec<String> {
+pub(crate) fn completions(input: &str) -> Vec<String> {
     let (dir_part, prefix) = match input.rfind('/') {
         Some(i) => (&input[..=i], &input[i + 1..]),
         None => ("", input),
@@ -110,7 +110,7 @@ pub fn completions(input: &str) -> Vec<String> {
 }
 
 /// Asks the server for its models.
-pub fn list_models(tx: UnboundedSender<Msg>, spec: RunSpec) {
+pub(crate) fn list_models(tx: UnboundedSender<Msg>, spec: RunSpec) {
     tokio::spawn(async move {
         let backend = match Backend::new(spec.backend.clone()) {
             Ok(b) => b,
@@ -144,7 +144,7 @@ pub fn list_models(tx: UnboundedSender<Msg>, spec: RunSpec) {
 }
 
 /// Reads a past session's results.
-pub fn open_session(tx: UnboundedSender<Msg>, dir: PathBuf) {
+pub(crate) fn open_session(tx: UnboundedSender<Msg>, dir: PathBuf) {
     tokio::task::spawn_blocking(move || send(&tx, Msg::SessionLoaded(load_session(&dir))));
 }
 
@@ -173,12 +173,12 @@ fn load_session(dir: &Path) -> Result<LoadedSession, String> {
 }
 
 /// Where the last prepared run waits for `StartRun` (set before `Msg::Prepared` is sent).
-pub type PreparedSlot = Arc<Mutex<Option<(u64, Arc<Prepared>)>>>;
+pub(crate) type PreparedSlot = Arc<Mutex<Option<(u64, Arc<Prepared>)>>>;
 /// Where the running engine's handle lives (set before `Msg::RunStarted` is sent).
-pub type HandleSlot = Arc<Mutex<Option<RunHandle>>>;
+pub(crate) type HandleSlot = Arc<Mutex<Option<RunHandle>>>;
 
 /// The prepared run of `generation`, if it is the one in the slot.
-pub fn prepared_for(slot: &PreparedSlot, generation: u64) -> Option<Arc<Prepared>> {
+pub(crate) fn prepared_for(slot: &PreparedSlot, generation: u64) -> Option<Arc<Prepared>> {
     let guard = slot.lock().ok()?;
     guard
         .as_ref()
@@ -187,7 +187,12 @@ pub fn prepared_for(slot: &PreparedSlot, generation: u64) -> Option<Arc<Prepared
 }
 
 /// Scans and renders off the UI thread; the prepared run goes to `slot`, a summary to the UI.
-pub fn prepare(tx: UnboundedSender<Msg>, slot: PreparedSlot, generation: u64, spec: RunSpec) {
+pub(crate) fn prepare(
+    tx: UnboundedSender<Msg>,
+    slot: PreparedSlot,
+    generation: u64,
+    spec: RunSpec,
+) {
     tokio::task::spawn_blocking(move || {
         tracing::debug!("preparing {:?} (generation {generation})", spec.dataset);
         let result = match setup::prepare(&spec) {
@@ -206,7 +211,7 @@ pub fn prepare(tx: UnboundedSender<Msg>, slot: PreparedSlot, generation: u64, sp
 }
 
 /// The model's view of a prepared run.
-pub fn summarize(p: &Prepared) -> PreparedInfo {
+pub(crate) fn summarize(p: &Prepared) -> PreparedInfo {
     PreparedInfo {
         dataset_root: p.dataset.root.clone(),
         class_counts: p.dataset.class_counts(),
@@ -229,7 +234,7 @@ pub fn summarize(p: &Prepared) -> PreparedInfo {
 /// Connects, opens the session and starts the engine; the handle goes to `handles`, events
 /// are forwarded as `Msg::Run` until the run ends, then the session's end is recorded. The
 /// returned task lets the runtime wait for that record when it quits mid-run.
-pub fn start_run(
+pub(crate) fn start_run(
     tx: UnboundedSender<Msg>,
     handles: HandleSlot,
     spec: RunSpec,

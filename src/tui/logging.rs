@@ -6,11 +6,11 @@ use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 /// File the workbench logs to, inside `paths::log_dir()`.
-pub const LOG_FILE: &str = "squint-tui.log";
+pub(crate) const LOG_FILE: &str = "squint-tui.log";
 
 /// Installs the file logger; keep the guard alive until exit so buffered lines are written.
 /// Returns `None` (logging off) when the log folder cannot be created.
-pub fn init() -> Option<WorkerGuard> {
+pub(crate) fn init() -> Option<WorkerGuard> {
     let dir = crate::paths::log_dir().ok()?;
     std::fs::create_dir_all(&dir).ok()?;
     let appender = tracing_appender::rolling::never(&dir, LOG_FILE);

@@ -7,14 +7,16 @@ pub mod keymap;
 pub mod preview;
 pub mod theme;
 
-pub mod effects;
-pub mod fixtures;
+pub(crate) mod effects;
+#[cfg(test)]
+#[path = "../../tests/support/fixtures.rs"]
+pub(crate) mod fixtures;
 pub mod images;
-pub mod logging;
+pub(crate) mod logging;
 pub mod model;
 pub mod msg;
 pub mod runtime;
-pub mod terminal;
+pub(crate) mod terminal;
 pub mod update;
 pub mod view;
 

@@ -15,11 +15,11 @@ use ratatui::crossterm::terminal::{
 };
 
 /// The real terminal the workbench draws on.
-pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+pub(crate) type Tui = Terminal<CrosstermBackend<Stdout>>;
 
 /// Restores the terminal when dropped, whatever happened.
 #[derive(Debug)]
-pub struct TerminalGuard {
+pub(crate) struct TerminalGuard {
     _private: (),
 }
 
@@ -31,7 +31,7 @@ impl Drop for TerminalGuard {
 
 /// Enters raw mode and the alternate screen and installs the panic hook. Keep the guard alive
 /// for as long as the terminal is in use.
-pub fn enter() -> io::Result<(Tui, TerminalGuard)> {
+pub(crate) fn enter() -> io::Result<(Tui, TerminalGuard)> {
     install_panic_hook();
     enable_raw_mode()?;
     let guard = TerminalGuard { _private: () };
@@ -43,7 +43,7 @@ pub fn enter() -> io::Result<(Tui, TerminalGuard)> {
 }
 
 /// Leaves the alternate screen, shows the cursor and disables raw mode. Safe to call twice.
-pub fn restore() {
+pub(crate) fn restore() {
     // Errors are ignored: there is nothing better to do while leaving, and the other steps
     // must still run.
     let _ = execute!(io::stdout(), LeaveAlternateScreen, Show);

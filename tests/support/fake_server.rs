@@ -2,7 +2,7 @@
 //! (NDJSON) and the OpenAI-compatible API (SSE) faithfully, token by token, with scripted
 //! faults (error statuses, cut streams, mid-stream errors, malformed lines, slow answers).
 //! Self-contained so benches can include it with `#[path]`. Binds only to 127.0.0.1.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;

@@ -1,3 +1,5 @@
 //! Helpers shared by the integration tests.
+#![allow(unreachable_pub)]
 
 pub mod fake_server;
+pub mod seed_data;

@@ -143,25 +143,6 @@ fn labels_sort_by_code_point() {
 }
 
 #[test]
-fn unrecord_is_the_inverse_of_record() {
-    let mut m = case_a();
-    let before = (m.report_labels(), m.matrix(), m.macro_avg(), m.accuracy());
-    m.record("bird", None);
-    m.record("cat", Some("cat"));
-    assert!(m.unrecord("cat", Some("cat")));
-    assert!(m.unrecord("bird", None));
-    assert_eq!(
-        (m.report_labels(), m.matrix(), m.macro_avg(), m.accuracy()),
-        before
-    );
-    assert!(!m.unrecord("bird", Some("bird")));
-    assert!(!m.unrecord("never", Some("seen")));
-    assert!(m.unrecord("dog", Some("unknown")));
-    assert_eq!(m.report_labels(), ["bird", "cat", "dog"]);
-    assert_eq!((m.total(), m.correct()), (5, 3));
-}
-
-#[test]
 fn empty_metrics_are_all_zero() {
     let m = Metrics::new();
     assert_eq!(m.accuracy(), 0.0);

@@ -6,7 +6,7 @@ use crate::tui::model::{DrillFilter, DrillState, Level, MatrixMode, Model, Scree
 use crate::tui::msg::Effect;
 
 /// Enter on the matrix: open the cell, row header, column header or (corner) the error list.
-pub fn open_at_cursor(model: &mut Model) -> Vec<Effect> {
+pub(super) fn open_at_cursor(model: &mut Model) -> Vec<Effect> {
     let axis = &model.run.axis;
     let filter = if model.matrix.mode == MatrixMode::Pairs {
         match model.run.pairs.get(model.matrix.pair_selected) {
@@ -34,7 +34,7 @@ pub fn open_at_cursor(model: &mut Model) -> Vec<Effect> {
 }
 
 /// Opens the list for `filter` (the error list when it is `Errors`).
-pub fn open(model: &mut Model, filter: DrillFilter) -> Vec<Effect> {
+pub(super) fn open(model: &mut Model, filter: DrillFilter) -> Vec<Effect> {
     let drill = DrillState::open(filter, &model.run.results, model.matrix.cursor);
     if drill.entries.is_empty() {
         let what = drill.filter.title();
@@ -48,7 +48,7 @@ pub fn open(model: &mut Model, filter: DrillFilter) -> Vec<Effect> {
 }
 
 /// j/k/n/p: move through the list; the preview follows.
-pub fn move_by(model: &mut Model, delta: isize) -> Vec<Effect> {
+pub(super) fn move_by(model: &mut Model, delta: isize) -> Vec<Effect> {
     if let Some(drill) = &mut model.drill {
         drill.move_by(delta);
         model.dirty = true;
@@ -57,7 +57,7 @@ pub fn move_by(model: &mut Model, delta: isize) -> Vec<Effect> {
 }
 
 /// Scrolls the raw answer.
-pub fn scroll_answer(model: &mut Model, delta: i16) -> Vec<Effect> {
+pub(super) fn scroll_answer(model: &mut Model, delta: i16) -> Vec<Effect> {
     if let Some(drill) = &mut model.drill {
         drill.answer_scroll = drill.answer_scroll.saturating_add_signed(delta);
         model.dirty = true;
@@ -66,7 +66,7 @@ pub fn scroll_answer(model: &mut Model, delta: i16) -> Vec<Effect> {
 }
 
 /// Esc: back to the matrix with the cursor where it was.
-pub fn close(model: &mut Model) -> Vec<Effect> {
+pub(super) fn close(model: &mut Model) -> Vec<Effect> {
     if let Some(drill) = model.drill.take() {
         model.matrix.cursor = drill.return_cursor;
     }
@@ -76,7 +76,7 @@ pub fn close(model: &mut Model) -> Vec<Effect> {
 }
 
 /// The preview request for the selected entry.
-pub fn preview_current(model: &mut Model) -> Vec<Effect> {
+pub(super) fn preview_current(model: &mut Model) -> Vec<Effect> {
     let path = model
         .drill
         .as_ref()
@@ -90,7 +90,7 @@ pub fn preview_current(model: &mut Model) -> Vec<Effect> {
 }
 
 /// Arrow/hjkl on the matrix (or the pairs list).
-pub fn move_cursor(model: &mut Model, drow: isize, dcol: isize) -> Vec<Effect> {
+pub(super) fn move_cursor(model: &mut Model, drow: isize, dcol: isize) -> Vec<Effect> {
     if model.matrix.mode == MatrixMode::Pairs {
         let last = model.run.pairs.len().saturating_sub(1);
         model.matrix.pair_selected = model
@@ -106,7 +106,7 @@ pub fn move_cursor(model: &mut Model, drow: isize, dcol: isize) -> Vec<Effect> {
 }
 
 /// Switches between the full matrix and the confused-pairs list.
-pub fn toggle_mode(model: &mut Model) -> Vec<Effect> {
+pub(super) fn toggle_mode(model: &mut Model) -> Vec<Effect> {
     model.matrix.mode = match model.matrix.mode {
         MatrixMode::Full => MatrixMode::Pairs,
         MatrixMode::Pairs => MatrixMode::Full,

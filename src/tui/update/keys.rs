@@ -11,7 +11,7 @@ use crate::tui::msg::Effect;
 use super::{drill, run, start};
 
 /// Handles one key press.
-pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
@@ -58,7 +58,7 @@ pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
 }
 
 /// The keymap context of the current screen and overlay.
-pub fn context(model: &Model) -> Context {
+pub(super) fn context(model: &Model) -> Context {
     match (model.overlay, model.screen) {
         (Some(Overlay::Help), _) => Context::Help,
         (Some(Overlay::ConfirmQuit), _) => Context::Confirm,

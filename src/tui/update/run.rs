@@ -7,7 +7,7 @@ use crate::tui::model::{InFlight, Level, MatrixMode, Model, PAIRS_THRESHOLD, Run
 use crate::tui::msg::{Effect, LoadedSession, PreparedInfo, StartedInfo};
 
 /// The effects that (re)prepare the run from the current spec.
-pub fn prepare(model: &mut Model) -> Vec<Effect> {
+pub(super) fn prepare(model: &mut Model) -> Vec<Effect> {
     model.run.generation += 1;
     model.run.phase = RunPhase::Preparing;
     model.dirty = true;
@@ -18,7 +18,7 @@ pub fn prepare(model: &mut Model) -> Vec<Effect> {
 }
 
 /// `r`: start (or re-start) the prepared run.
-pub fn start(model: &mut Model) -> Vec<Effect> {
+pub(super) fn start(model: &mut Model) -> Vec<Effect> {
     match model.run.phase {
         RunPhase::Ready | RunPhase::Finished { .. } if model.run.prepared.is_some() => {
             model.run.phase = RunPhase::Connecting;
@@ -46,7 +46,7 @@ pub fn start(model: &mut Model) -> Vec<Effect> {
 }
 
 /// Space: pause or resume.
-pub fn toggle_pause(model: &mut Model) -> Vec<Effect> {
+pub(super) fn toggle_pause(model: &mut Model) -> Vec<Effect> {
     match model.run.phase {
         RunPhase::Running => vec![Effect::PauseRun],
         RunPhase::Paused => vec![Effect::ResumeRun],
@@ -55,7 +55,7 @@ pub fn toggle_pause(model: &mut Model) -> Vec<Effect> {
 }
 
 /// The dataset was scanned.
-pub fn prepared(
+pub(super) fn prepared(
     model: &mut Model,
     generation: u64,
     result: Result<PreparedInfo, String>,
@@ -99,7 +99,7 @@ pub fn prepared(
 }
 
 /// The engine started, or connecting failed.
-pub fn started(model: &mut Model, result: Result<StartedInfo, String>) -> Vec<Effect> {
+pub(super) fn started(model: &mut Model, result: Result<StartedInfo, String>) -> Vec<Effect> {
     match result {
         Ok(info) => {
             model.run.session_dir = Some(info.session_dir);
@@ -117,7 +117,7 @@ pub fn started(model: &mut Model, result: Result<StartedInfo, String>) -> Vec<Ef
 }
 
 /// One engine event.
-pub fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
+pub(super) fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
     let run = &mut model.run;
     match event {
         RunEvent::Started { total, .. } => {
@@ -195,7 +195,10 @@ pub fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
 }
 
 /// A past session was read: show it on the run screen, read-only.
-pub fn session_loaded(model: &mut Model, result: Result<LoadedSession, String>) -> Vec<Effect> {
+pub(super) fn session_loaded(
+    model: &mut Model,
+    result: Result<LoadedSession, String>,
+) -> Vec<Effect> {
     let session = match result {
         Ok(s) => s,
         Err(e) => {

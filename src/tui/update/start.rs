@@ -5,7 +5,7 @@ use crate::tui::model::{Field, Level, Model, ModelsStatus, Screen};
 use crate::tui::msg::{Choice, Choices, Effect, ModelChoice};
 
 /// The lists were loaded; preselect the first bundled dataset and template when empty.
-pub fn choices_loaded(model: &mut Model, choices: Choices) -> Vec<Effect> {
+pub(super) fn choices_loaded(model: &mut Model, choices: Choices) -> Vec<Effect> {
     let form = &mut model.start;
     form.dataset.choices = choices.datasets;
     // The first template choice is "none given": the dataset's own template.toml, as in
@@ -29,7 +29,7 @@ pub fn choices_loaded(model: &mut Model, choices: Choices) -> Vec<Effect> {
 }
 
 /// The server's model list arrived.
-pub fn models_listed(
+pub(super) fn models_listed(
     model: &mut Model,
     host: &str,
     result: Result<Vec<ModelChoice>, String>,
@@ -66,7 +66,11 @@ pub fn models_listed(
 }
 
 /// Completion candidates arrived for the dataset field.
-pub fn path_completed(model: &mut Model, input: &str, candidates: Vec<String>) -> Vec<Effect> {
+pub(super) fn path_completed(
+    model: &mut Model,
+    input: &str,
+    candidates: Vec<String>,
+) -> Vec<Effect> {
     let form = &mut model.start;
     if form.dataset.input != input {
         return Vec::new(); // stale: the user kept typing
@@ -110,7 +114,7 @@ pub fn common_prefix(items: &[String]) -> String {
 }
 
 /// A printable character typed into the focused text field.
-pub fn type_char(model: &mut Model, c: char) -> Vec<Effect> {
+pub(super) fn type_char(model: &mut Model, c: char) -> Vec<Effect> {
     let field = model.start.field();
     if let Some(text) = model.start.text_mut(field) {
         text.push(c);
@@ -120,7 +124,7 @@ pub fn type_char(model: &mut Model, c: char) -> Vec<Effect> {
 }
 
 /// Backspace in the focused text field.
-pub fn backspace(model: &mut Model) -> Vec<Effect> {
+pub(super) fn backspace(model: &mut Model) -> Vec<Effect> {
     let field = model.start.field();
     if let Some(text) = model.start.text_mut(field) {
         text.pop();
@@ -145,7 +149,7 @@ fn after_edit(model: &mut Model, field: Field) {
 }
 
 /// Tab: complete the dataset path.
-pub fn complete(model: &mut Model) -> Vec<Effect> {
+pub(super) fn complete(model: &mut Model) -> Vec<Effect> {
     if model.start.field() == Field::Dataset {
         vec![Effect::CompletePath {
             input: model.start.dataset.input.clone(),
@@ -156,7 +160,7 @@ pub fn complete(model: &mut Model) -> Vec<Effect> {
 }
 
 /// Up/Down between fields.
-pub fn move_focus(model: &mut Model, delta: isize) -> Vec<Effect> {
+pub(super) fn move_focus(model: &mut Model, delta: isize) -> Vec<Effect> {
     let last = Field::ALL.len() - 1;
     let before = model.start.field();
     model.start.focus = model.start.focus.saturating_add_signed(delta).min(last);
@@ -168,7 +172,7 @@ pub fn move_focus(model: &mut Model, delta: isize) -> Vec<Effect> {
 }
 
 /// Left/Right through the focused field's choices.
-pub fn cycle(model: &mut Model, delta: isize) -> Vec<Effect> {
+pub(super) fn cycle(model: &mut Model, delta: isize) -> Vec<Effect> {
     let form = &mut model.start;
     match form.field() {
         Field::Dataset => form.dataset.cycle(delta),
@@ -193,7 +197,7 @@ pub fn cycle(model: &mut Model, delta: isize) -> Vec<Effect> {
 }
 
 /// Ask the server for its models with the form's backend and host.
-pub fn list_models(model: &mut Model) -> Vec<Effect> {
+pub(super) fn list_models(model: &mut Model) -> Vec<Effect> {
     model.start.apply_to(&mut model.spec);
     model.start.models = ModelsStatus::Loading;
     vec![Effect::ListModels {
@@ -202,7 +206,7 @@ pub fn list_models(model: &mut Model) -> Vec<Effect> {
 }
 
 /// Enter on the form: open the selected session, or prepare the dataset and browse it.
-pub fn submit(model: &mut Model) -> Vec<Effect> {
+pub(super) fn submit(model: &mut Model) -> Vec<Effect> {
     let form = &model.start;
     if form.field() == Field::Session {
         return match form.sessions.get(form.session_selected) {
@@ -226,7 +230,7 @@ pub fn submit(model: &mut Model) -> Vec<Effect> {
 }
 
 /// Builds the browser's list (all items by class, then path) and previews the first.
-pub fn open_browse(model: &mut Model) -> Vec<Effect> {
+pub(super) fn open_browse(model: &mut Model) -> Vec<Effect> {
     let Some(info) = &model.run.prepared else {
         return Vec::new();
     };
@@ -242,7 +246,7 @@ pub fn open_browse(model: &mut Model) -> Vec<Effect> {
 }
 
 /// Moves the browser's selection by `delta` (clamped).
-pub fn browse_move(model: &mut Model, delta: isize) -> Vec<Effect> {
+pub(super) fn browse_move(model: &mut Model, delta: isize) -> Vec<Effect> {
     let last = model.browse.order.len().saturating_sub(1);
     model.browse.selected = model.browse.selected.saturating_add_signed(delta).min(last);
     model.dirty = true;
@@ -250,7 +254,7 @@ pub fn browse_move(model: &mut Model, delta: isize) -> Vec<Effect> {
 }
 
 /// The preview request for the browser's selected image.
-pub fn preview_browsed(model: &mut Model) -> Vec<Effect> {
+pub(super) fn preview_browsed(model: &mut Model) -> Vec<Effect> {
     let path = model
         .browse
         .order
@@ -270,7 +274,7 @@ pub fn preview_browsed(model: &mut Model) -> Vec<Effect> {
 }
 
 /// Esc on the browser: back to the start form.
-pub fn leave_browse(model: &mut Model) -> Vec<Effect> {
+pub(super) fn leave_browse(model: &mut Model) -> Vec<Effect> {
     model.screen = Screen::Start;
     model.dirty = true;
     Vec::new()

@@ -13,7 +13,7 @@ use super::format::{fit, left, right};
 use super::{ImageSlot, image_placeholder, pane, status};
 
 /// Draws the browser; returns where the preview goes.
-pub fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {
     let [body, status_area] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     let info = model.run.prepared.as_ref()?;

@@ -15,7 +15,7 @@ use super::format::{duration, fit, left, step_name};
 use super::{ImageSlot, image_placeholder, pane, status};
 
 /// Draws the drill-down screen; returns where the image goes.
-pub fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {
     let drill = model.drill.as_ref()?;
     let [body, status_area] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);

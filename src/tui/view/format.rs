@@ -38,13 +38,13 @@ pub fn fit(s: &str, width: usize) -> String {
 }
 
 /// `s` fitted and right-aligned in `width` columns.
-pub fn right(s: &str, width: usize) -> String {
+pub(super) fn right(s: &str, width: usize) -> String {
     let s = fit(s, width);
     format!("{}{s}", " ".repeat(width.saturating_sub(s.width())))
 }
 
 /// `s` fitted and padded to exactly `width` columns.
-pub fn left(s: &str, width: usize) -> String {
+pub(super) fn left(s: &str, width: usize) -> String {
     let s = fit(s, width);
     format!("{s}{}", " ".repeat(width.saturating_sub(s.width())))
 }
@@ -64,7 +64,7 @@ pub fn duration(d: Duration) -> String {
 }
 
 /// `87.5%` (one decimal), or `–` for `None`/NaN.
-pub fn pct(x: Option<f64>) -> String {
+pub(super) fn pct(x: Option<f64>) -> String {
     match x {
         Some(v) if v.is_finite() => format!("{:.1}%", v * 100.0),
         _ => "–".to_owned(),
@@ -72,7 +72,7 @@ pub fn pct(x: Option<f64>) -> String {
 }
 
 /// Two-decimal score such as `0.87`, or `–`.
-pub fn score(x: f64) -> String {
+pub(super) fn score(x: f64) -> String {
     if x.is_finite() {
         format!("{x:.2}")
     } else {
@@ -81,7 +81,7 @@ pub fn score(x: f64) -> String {
 }
 
 /// The parse step as written in results files (`whole_word`...).
-pub fn step_name(step: ParseStep) -> &'static str {
+pub(super) fn step_name(step: ParseStep) -> &'static str {
     match step {
         ParseStep::Constrained => "constrained",
         ParseStep::Exact => "exact",

@@ -13,7 +13,7 @@ use super::format::left;
 use super::{centered, pane};
 
 /// Draws the help overlay for the screen under it.
-pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let theme = &model.theme;
     let entries = model.keymap.help(key_context(model.screen));
     let keys_w = entries

@@ -17,7 +17,7 @@ use super::pane;
 
 /// Draws the live pane: in flight on the left, latest finished on the right; one combined
 /// pane (in flight first) when narrow.
-pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if area.width >= 100 {
         let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
             .areas(area);
@@ -123,7 +123,7 @@ fn finished_lines(model: &Model, w: usize, rows: usize) -> Vec<Line<'_>> {
 }
 
 /// One finished item: mark, file, truth → parsed (step), latency; or the error.
-pub fn finished_line<'a>(r: &ItemResult, w: usize, model: &'a Model) -> Line<'a> {
+pub(super) fn finished_line<'a>(r: &ItemResult, w: usize, model: &'a Model) -> Line<'a> {
     let theme = &model.theme;
     let (mark, style) = if r.is_error() {
         ("✗", theme.error)

@@ -18,7 +18,7 @@ use super::pane;
 
 /// Column and row geometry of the visible part of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Geometry {
+pub(super) struct Geometry {
     /// Width of the row-label column.
     pub label_w: u16,
     /// Width of one count cell (including its leading space).
@@ -51,13 +51,13 @@ fn corner(model: &Model) -> String {
 }
 
 /// Display name of a column label (`(unparsed)` is shortened).
-pub fn col_name(label: &str) -> &str {
+pub(super) fn col_name(label: &str) -> &str {
     if label == UNPARSED { "unp" } else { label }
 }
 
 impl Geometry {
     /// Fits the matrix of `model` into `inner`.
-    pub fn new(inner: Rect, model: &Model) -> Geometry {
+    pub(super) fn new(inner: Rect, model: &Model) -> Geometry {
         let axis = &model.run.axis;
         let widest_row = axis.rows.iter().map(|l| l.width()).max().unwrap_or(1);
         let widest_row = widest_row.max(corner(model).width());
@@ -94,7 +94,7 @@ impl Geometry {
 }
 
 /// Draws the matrix pane (or the pairs list) into `area`.
-pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if model.matrix.mode == MatrixMode::Pairs {
         return render_pairs(frame, area, model);
     }

@@ -11,7 +11,7 @@ use crate::tui::model::{Level, Model};
 use super::{centered, pane};
 
 /// Draws the notices stacked above the status line.
-pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if model.notices.is_empty() || area.height < 4 || area.width < 10 {
         return;
     }
@@ -51,7 +51,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
 }
 
 /// The "quit while a run is active?" dialog.
-pub fn confirm_quit(frame: &mut Frame, area: Rect, model: &Model) {
+pub(super) fn confirm_quit(frame: &mut Frame, area: Rect, model: &Model) {
     let rect = centered(area, 52, 6);
     if rect.width < 4 || rect.height < 3 {
         return;

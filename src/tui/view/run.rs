@@ -11,7 +11,7 @@ use super::{live, matrix, scores, status};
 
 /// The areas of the run screen at a given size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunLayout {
+pub(super) struct RunLayout {
     /// The matrix pane.
     pub matrix: Rect,
     /// The classes pane (empty when collapsed).
@@ -26,7 +26,7 @@ impl RunLayout {
     /// Splits `area`. Without `classes` the top panes are as tall as they can be; with it, the matrix and classes panes take only the rows
     /// they need (a header, one row per class, totals and the averages) and the live stream
     /// gets the rest of a tall terminal.
-    pub fn fitted(area: Rect, classes: Option<usize>) -> RunLayout {
+    pub(super) fn fitted(area: Rect, classes: Option<usize>) -> RunLayout {
         let [body, status] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
         let live_min = if body.height >= 18 {
@@ -63,7 +63,7 @@ impl RunLayout {
 }
 
 /// Draws the run screen into `area`.
-pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let l = RunLayout::fitted(area, Some(model.run.axis.rows.len()));
     if l.matrix.height >= 3 && l.matrix.width >= 6 {
         matrix::render(frame, l.matrix, model);

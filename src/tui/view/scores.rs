@@ -40,7 +40,7 @@ impl Columns {
 }
 
 /// Draws the classes pane.
-pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let inner = pane(
         frame,
         area,
@@ -155,7 +155,7 @@ fn draw_table(buf: &mut Buffer, area: Rect, model: &Model) {
 }
 
 /// A bar `width` wide filled to `fill` (0..=1) with a `│` marker at `mark`.
-pub fn bar(fill: f64, mark: f64, width: usize) -> String {
+pub(super) fn bar(fill: f64, mark: f64, width: usize) -> String {
     let filled = ((fill.clamp(0.0, 1.0)) * width as f64).round() as usize;
     let marker = ((mark.clamp(0.0, 1.0)) * width as f64).round() as usize;
     (0..width)

@@ -14,7 +14,7 @@ use super::format::{fit, left};
 use super::pane;
 
 /// Draws the start screen.
-pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let [body, hint] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     let side_w = if body.width >= 90 {
         body.width * 2 / 5

@@ -13,7 +13,7 @@ use crate::tui::model::{Model, RunPhase};
 use super::format::{duration, fit, pct};
 
 /// The phase as a word.
-pub fn phase_name(phase: RunPhase) -> &'static str {
+pub(super) fn phase_name(phase: RunPhase) -> &'static str {
     match phase {
         RunPhase::NotReady => "not ready",
         RunPhase::Preparing => "preparing",
@@ -29,7 +29,7 @@ pub fn phase_name(phase: RunPhase) -> &'static str {
 
 /// Draws the status line into a one-row `area`. Segments drop out, least important first,
 /// until the line fits.
-pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let theme = &model.theme;
     let run = &model.run;
     let rate = run.timing.rate(model.now);

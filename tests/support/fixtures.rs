@@ -1,19 +1,22 @@
 //! Deterministic demo models for tests, snapshots and the benchmark: a prepared run with any
 //! number of classes and results, fed through `update` exactly like a real run (so the
 //! numbers on screen are the ones a run would produce). Never touches disk or the network.
+//! Not part of the shipped library: the unit tests, the integration tests and the benchmark
+//! each include this file with `#[path]`, and it reaches squint only through `squint::`.
+#![allow(dead_code, unreachable_pub)]
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::domain::parse::ParseStep;
-use crate::domain::result::ItemResult;
-use crate::engine::events::RunEvent;
-use crate::setup::RunSpec;
-use crate::tui::keymap::Keymap;
-use crate::tui::model::Model;
-use crate::tui::msg::{ItemRef, Msg, PreparedInfo, StartedInfo};
-use crate::tui::theme::Theme;
-use crate::tui::update::update;
+use squint::domain::parse::ParseStep;
+use squint::domain::result::ItemResult;
+use squint::engine::events::RunEvent;
+use squint::setup::RunSpec;
+use squint::tui::keymap::Keymap;
+use squint::tui::model::Model;
+use squint::tui::msg::{ItemRef, Msg, PreparedInfo, StartedInfo};
+use squint::tui::theme::Theme;
+use squint::tui::update::update;
 
 /// A model on the default theme and keymap, with a fixed terminal size.
 pub fn model(width: u16, height: u16) -> Model {
@@ -120,7 +123,7 @@ pub fn running(
             result: Ok(info),
         },
     );
-    m.screen = crate::tui::model::Screen::Run;
+    m.screen = squint::tui::model::Screen::Run;
     update(
         &mut m,
         Msg::RunStarted(Ok(StartedInfo {
