@@ -465,6 +465,37 @@ fn transient_server_errors_are_retried() {
     assert_eq!(server.chat_count(), 13);
 }
 
+/// An item whose every attempt failed is journaled with the reason, and the reason never
+/// promises a retry that will not happen.
+#[test]
+fn the_last_failure_is_journaled_without_promising_a_retry() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 1);
+    let cfg = FakeConfig {
+        answers: answers_for(&images, &[]),
+        faults: vec![Fault::MidStreamError; 4],
+        ..FakeConfig::default()
+    };
+    let server = FakeServer::start_in_thread(cfg);
+    let out_s = env.out_dir("failed").to_string_lossy().into_owned();
+    let o = env.run(&digits_run(
+        &server,
+        &dataset,
+        &out_s,
+        &["--json", "--retries", "1"],
+    ));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let errors: Vec<String> = results(Path::new(&out_s))
+        .iter()
+        .filter_map(|r| r["error"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!errors.is_empty(), "no item failed: {}", stderr(&o));
+    for error in &errors {
+        assert!(error.contains("failed while generating"), "{error}");
+        assert!(!error.contains("retried"), "journaled: {error}");
+    }
+}
+
 #[test]
 fn corrupt_image_is_a_failed_item_with_its_reason() {
     let env = Env::new();

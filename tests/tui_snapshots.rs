@@ -17,6 +17,7 @@ use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 
+use squint::domain::result::{ErrorKind, ItemError};
 use squint::engine::events::RunEvent;
 use squint::tui::model::{Level, MatrixCursor, Model, ModelsStatus, Overlay, Screen};
 use squint::tui::msg::{Choice, Choices, ModelChoice, Msg};
@@ -154,7 +155,10 @@ fn error_notice() {
     update(
         &mut m,
         Msg::Run(RunEvent::Aborted {
-            error: "server http://127.0.0.1:11434 unreachable after 3 retries: start it with `ollama serve`".into(),
+            error: ItemError::new(
+                ErrorKind::Unreachable,
+                "server http://127.0.0.1:11434 unreachable after 3 retries: start it with `ollama serve`",
+            ),
         }),
     );
     update(&mut m, Msg::Run(RunEvent::Finished { interrupted: true }));

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::domain::result::{ErrorKind, ItemError};
+
 /// Everything that can go wrong talking to a model server.
 ///
 /// Messages are stored as `String`s so the error is `Clone` and can travel in run events.
@@ -27,7 +29,7 @@ pub enum BackendError {
         hint: String,
     },
     /// The connection broke while sending the request or waiting for the response head.
-    #[error("network error talking to {host}: {detail}; the request will be retried")]
+    #[error("network error talking to {host}: {detail}")]
     Network {
         /// Base URL of the server.
         host: String,
@@ -91,7 +93,7 @@ pub enum BackendError {
         env_var: String,
     },
     /// The server reported an error inside an already started (HTTP 200) stream.
-    #[error("{host} failed while generating: {message}; the request will be retried")]
+    #[error("{host} failed while generating: {message}")]
     MidStream {
         /// Base URL of the server.
         host: String,
@@ -158,6 +160,25 @@ impl BackendError {
                 | Self::NotVision { .. }
                 | Self::Auth { .. }
         )
+    }
+
+    /// Which kind of failure this is, for consumers that must tell them apart.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Config { .. } => ErrorKind::Config,
+            Self::Unreachable { .. } => ErrorKind::Unreachable,
+            Self::Network { .. } => ErrorKind::Network,
+            Self::Timeout { .. } => ErrorKind::Timeout,
+            Self::Http { .. } | Self::MidStream { .. } => ErrorKind::Server,
+            Self::ModelNotFound { .. } | Self::NotVision { .. } => ErrorKind::Model,
+            Self::Auth { .. } => ErrorKind::Auth,
+            Self::CutStream { .. } | Self::BadResponse { .. } => ErrorKind::BadAnswer,
+        }
+    }
+
+    /// The error with its kind, as the engine hands it on.
+    pub fn to_item_error(&self) -> ItemError {
+        ItemError::new(self.kind(), self.to_string())
     }
 
     /// Builds a `Timeout` from the configured duration.

@@ -162,7 +162,7 @@ impl RunArgs {
         let kind = self
             .server
             .backend
-            .or_else(|| meta.and_then(|m| kind_from(&m.backend.kind)))
+            .or_else(|| meta.map(|m| m.backend.kind))
             .unwrap_or(BackendKind::Ollama);
         let host = self
             .server
@@ -174,9 +174,7 @@ impl RunArgs {
             dataset: self
                 .dataset
                 .or_else(|| meta.map(|m| m.dataset.path.clone())),
-            layout: self
-                .layout
-                .or_else(|| meta.and_then(|m| layout_from(&m.dataset.layout))),
+            layout: self.layout.or_else(|| meta.map(|m| m.dataset.layout)),
             template: self.template,
             modelfile: self.modelfile,
             template_text: remembered_template.map(|m| {
@@ -203,7 +201,9 @@ impl RunArgs {
                     .or_else(|| meta.map(|m| m.backend.retries))
                     .unwrap_or(defaults.backend.retries),
                 logprobs: self.logprobs
-                    || meta.is_some_and(|m| m.backend.logprobs && m.backend.kind == "openai"),
+                    || meta.is_some_and(|m| {
+                        m.backend.logprobs && m.backend.kind == BackendKind::Openai
+                    }),
             },
             model: self.model.or_else(|| meta.map(|m| m.backend.model.clone())),
             concurrency: self
@@ -228,22 +228,5 @@ impl RunArgs {
             from: self.from,
             only: self.only,
         }
-    }
-}
-
-fn kind_from(name: &str) -> Option<BackendKind> {
-    match name {
-        "ollama" => Some(BackendKind::Ollama),
-        "openai" => Some(BackendKind::Openai),
-        _ => None,
-    }
-}
-
-fn layout_from(name: &str) -> Option<Layout> {
-    match name {
-        "folders" => Some(Layout::Folders),
-        "prefix" => Some(Layout::Prefix),
-        "manifest" => Some(Layout::Manifest),
-        _ => None,
     }
 }

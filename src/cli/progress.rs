@@ -88,7 +88,7 @@ impl Tally {
                 tracing::info!("retrying (attempt {attempt}): {error}");
             }
             RunEvent::Warning(message) => self.say(&format!("warning: {message}")),
-            RunEvent::Aborted { error } => self.aborted = Some(error),
+            RunEvent::Aborted { error } => self.aborted = Some(error.message),
             RunEvent::Finished { interrupted } => {
                 self.interrupted = interrupted;
                 self.bar.finish_and_clear();

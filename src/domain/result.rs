@@ -60,3 +60,57 @@ impl ItemResult {
         self.label.as_deref() == Some(self.truth.as_str())
     }
 }
+
+/// What kind of failure an item or a run met, so consumers (the TUI, exit codes) can tell an
+/// API key problem from a server that went away from an answer that made no sense.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The server rejected the credentials.
+    Auth,
+    /// Nothing answered at the host.
+    Unreachable,
+    /// The model is missing or cannot see images.
+    Model,
+    /// The backend could not be set up (bad host, TLS, key).
+    Config,
+    /// The connection broke mid-request.
+    Network,
+    /// The request took longer than the timeout.
+    Timeout,
+    /// The server answered with an error status or an error inside the stream.
+    Server,
+    /// The answer stream was cut or did not follow the protocol.
+    BadAnswer,
+    /// The image could not be read or decoded.
+    Image,
+    /// The results journal could not be written.
+    Journal,
+    /// A bug: a task of squint itself failed.
+    Internal,
+}
+
+/// A failure with its kind and the message for people (what happened and what to do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemError {
+    /// Which kind of failure.
+    pub kind: ErrorKind,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl ItemError {
+    /// A failure of `kind` explained by `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> ItemError {
+        ItemError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ItemError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}

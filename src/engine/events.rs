@@ -1,7 +1,7 @@
 //! What a run tells its consumers (the headless progress bar, the TUI), in the order it happens.
 //! Plain data: no channels or tasks here.
 
-use crate::domain::result::ItemResult;
+use crate::domain::result::{ItemError, ItemResult};
 
 /// One thing that happened during a run. `index` is the item's position in the run's plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +37,7 @@ pub enum RunEvent {
         /// The attempt about to start (2 for the first retry).
         attempt: u32,
         /// Why the previous attempt failed.
-        error: String,
+        error: ItemError,
     },
     /// An item finished, successfully or not; already written to the journal.
     ItemFinished {
@@ -57,8 +57,9 @@ pub enum RunEvent {
     /// The run stopped because the server or model became unusable (e.g. unreachable after
     /// retries, model missing). Finished items are safe in the journal.
     Aborted {
-        /// What went wrong and what to do.
-        error: String,
+        /// What went wrong (its kind tells auth from unreachable from a missing model) and
+        /// what to do.
+        error: ItemError,
     },
     /// The run ended. Always the last event.
     Finished {

@@ -11,7 +11,7 @@ use super::{RunEvent, RunPlan};
 use crate::backend::{self, Backend, ClassifyRequest, Completion, TokenEvent};
 use crate::dataset::DatasetItem;
 use crate::domain::parse::parse_answer;
-use crate::domain::result::ItemResult;
+use crate::domain::result::{ErrorKind, ItemError, ItemResult};
 use crate::domain::template::OutputMode;
 use crate::imaging::{self, ImagePayload};
 use crate::session::{CacheKey, CachedAnswer, Journal};
@@ -21,7 +21,7 @@ pub(super) enum Outcome {
     /// The item finished (successfully or with an item-level error) and was journaled.
     Done,
     /// The server or model became unusable; the run must stop.
-    Fatal(String),
+    Fatal(ItemError),
 }
 
 pub(super) struct ItemContext {
@@ -139,7 +139,7 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
             TokenEvent::Retrying { attempt, error } => tx.send(RunEvent::Retrying {
                 index,
                 attempt,
-                error: error.to_string(),
+                error: error.to_item_error(),
             }),
         };
     };
@@ -164,7 +164,7 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
             store(&ctx.plan, cache_key, &completion, result.confidence).await;
             finish(&ctx, result)
         }
-        Err(e) if e.is_fatal() => Outcome::Fatal(e.to_string()),
+        Err(e) if e.is_fatal() => Outcome::Fatal(e.to_item_error()),
         Err(e) => finish(&ctx, fail(result, e.to_string(), started)),
     }
 }
@@ -215,7 +215,10 @@ fn finish(ctx: &ItemContext, result: ItemResult) -> Outcome {
         Err(_) => Err("the results journal is unusable after an earlier failure".to_string()),
     };
     if let Err(e) = written {
-        return Outcome::Fatal(format!("cannot write results: {e}"));
+        return Outcome::Fatal(ItemError::new(
+            ErrorKind::Journal,
+            format!("cannot write results: {e}"),
+        ));
     }
     let _ = ctx.tx.send(RunEvent::ItemFinished {
         index: ctx.index,
@@ -228,12 +231,12 @@ fn finish(ctx: &ItemContext, result: ItemResult) -> Outcome {
 fn cache_key(plan: &RunPlan, sha256: &str) -> Option<String> {
     plan.cache.as_ref()?;
     let key = CacheKey {
-        backend: plan.backend_kind.clone(),
+        backend: plan.backend_kind,
         model: plan.model_key.clone(),
         system: plan.system.clone(),
         prompt: plan.prompt.clone(),
         options_json: serde_json::to_string(&plan.options).unwrap_or_default(),
-        output: format!("{:?}", plan.output),
+        output: plan.output,
         constrained_labels: if plan.output == OutputMode::Constrained {
             plan.labels.clone()
         } else {

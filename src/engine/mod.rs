@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::backend::Backend;
+use crate::domain::result::{ErrorKind, ItemError};
 use crate::session::Journal;
 
 pub use events::RunEvent;
@@ -178,7 +179,10 @@ fn fatal(
         Err(e) => {
             cancel.cancel();
             send(RunEvent::Aborted {
-                error: format!("internal error in a classification task: {e}"),
+                error: ItemError::new(
+                    ErrorKind::Internal,
+                    format!("internal error in a classification task: {e}"),
+                ),
             });
             true
         }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::backend::BackendKind;
 use crate::dataset::DatasetItem;
 use crate::domain::parse::LabelSet;
 use crate::domain::result::ItemResult;
@@ -23,8 +24,8 @@ pub struct RunPlan {
     pub model: String,
     /// The model's identity for the cache: its digest when the server gives one, else its name.
     pub model_key: String,
-    /// Backend kind as a string, for the cache key.
-    pub backend_kind: String,
+    /// The server's protocol, for the cache key.
+    pub backend_kind: BackendKind,
     /// Generation options.
     pub options: GenOptions,
     /// Free text or constrained JSON output.

@@ -14,12 +14,14 @@ use sha2::{Digest, Sha256};
 
 use super::SessionError;
 use super::atomic::write_atomic;
+use crate::backend::BackendKind;
+use crate::domain::template::OutputMode;
 
 /// Everything that determines a model's answer to one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheKey {
-    /// Backend kind, `"ollama"` or `"openai"`.
-    pub backend: String,
+    /// The server's protocol.
+    pub backend: BackendKind,
     /// Model digest when known, else the model name.
     pub model: String,
     /// System prompt, if any.
@@ -28,8 +30,8 @@ pub struct CacheKey {
     pub prompt: String,
     /// Generation options as JSON.
     pub options_json: String,
-    /// Output mode (e.g. `"free"`, `"constrained"`).
-    pub output: String,
+    /// Free text or constrained output.
+    pub output: OutputMode,
     /// Labels allowed by constrained output (empty otherwise).
     pub constrained_labels: Vec<String>,
     /// Hex SHA-256 of the image file's bytes.
@@ -48,7 +50,7 @@ impl CacheKey {
             h.update((s.len() as u64).to_le_bytes());
             h.update(s.as_bytes());
         };
-        put(&self.backend);
+        put(backend_spelling(self.backend));
         put(&self.model);
         match &self.system {
             None => put("\0none"),
@@ -59,7 +61,7 @@ impl CacheKey {
         }
         put(&self.prompt);
         put(&self.options_json);
-        put(&self.output);
+        put(output_spelling(self.output));
         put(&self.constrained_labels.len().to_string());
         for label in &self.constrained_labels {
             put(label);
@@ -69,6 +71,24 @@ impl CacheKey {
             .max_side
             .map_or_else(|| "\0none".to_string(), |m| m.to_string()));
         hex::encode(h.finalize())
+    }
+}
+
+/// How a protocol is spelled inside the digest. Fixed here, apart from any serde or Debug
+/// name, so renaming a variant can never silently invalidate every cached answer.
+fn backend_spelling(kind: BackendKind) -> &'static str {
+    match kind {
+        BackendKind::Ollama => "ollama",
+        BackendKind::Openai => "openai",
+    }
+}
+
+/// How an output mode is spelled inside the digest (capitalised: version 1 keys were built
+/// from the Debug name, and existing caches must keep matching).
+fn output_spelling(output: OutputMode) -> &'static str {
+    match output {
+        OutputMode::Free => "Free",
+        OutputMode::Constrained => "Constrained",
     }
 }
 
@@ -142,12 +162,12 @@ mod tests {
 
     fn key() -> CacheKey {
         CacheKey {
-            backend: "ollama".into(),
+            backend: BackendKind::Ollama,
             model: "sha256:abc".into(),
             system: Some("You classify digits.".into()),
             prompt: "Which digit?".into(),
             options_json: json!({"temperature": 0, "seed": 1}).to_string(),
-            output: "free".into(),
+            output: OutputMode::Free,
             constrained_labels: vec!["0".into(), "1".into()],
             image_sha256: "ff".repeat(32),
             max_side: Some(512),
@@ -171,13 +191,13 @@ mod tests {
         assert_eq!(base.len(), 64);
         assert_eq!(base, key().digest(), "digest must be deterministic");
         let edits: Vec<(&str, fn(&mut CacheKey))> = vec![
-            ("backend", |k| k.backend = "openai".into()),
+            ("backend", |k| k.backend = BackendKind::Openai),
             ("model", |k| k.model = "llava".into()),
             ("system none", |k| k.system = None),
             ("system empty", |k| k.system = Some(String::new())),
             ("prompt", |k| k.prompt.push('?')),
             ("options", |k| k.options_json = "{}".into()),
-            ("output", |k| k.output = "constrained".into()),
+            ("output", |k| k.output = OutputMode::Constrained),
             ("labels order", |k| k.constrained_labels.reverse()),
             ("labels merged", |k| {
                 k.constrained_labels = vec!["01".into()]
@@ -188,8 +208,8 @@ mod tests {
             ("max side none", |k| k.max_side = None),
             // Moving text between adjacent fields must change the digest too.
             ("shifted", |k| {
-                k.backend = "ollamasha256:abc".into();
-                k.model = String::new();
+                k.system = Some("You classify digits.Which digit?".into());
+                k.prompt = String::new();
             }),
         ];
         let mut seen = std::collections::HashSet::from([base]);
@@ -198,6 +218,32 @@ mod tests {
             edit(&mut k);
             assert!(seen.insert(k.digest()), "{name} did not change the digest");
         }
+    }
+
+    /// The digest is a contract with every cache on disk: these values were computed by the
+    /// version-1 encoding and must never change (a change would turn every cached answer into
+    /// a miss without a word). Renaming an enum variant must not move them either.
+    #[test]
+    fn digest_is_pinned_to_golden_values() {
+        assert_eq!(
+            key().digest(),
+            "59ee14ea9e9c037cdf2393aed7c0ff9a4a34715336d78af6540ae7042af5e0f4"
+        );
+        let other = CacheKey {
+            backend: BackendKind::Openai,
+            model: "llava".into(),
+            system: None,
+            prompt: "Which digit?".into(),
+            options_json: "{}".into(),
+            output: OutputMode::Constrained,
+            constrained_labels: vec!["0".into(), "1".into()],
+            image_sha256: "ff".repeat(32),
+            max_side: None,
+        };
+        assert_eq!(
+            other.digest(),
+            "2c08d13cc4e598a7ceef292963271ae6d752c269470a0dc7765a5d5c9629f4f8"
+        );
     }
 
     #[test]

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::backend::BackendKind;
+use crate::dataset::Layout;
+
 /// The contents of a session folder's `session.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionMeta {
@@ -55,8 +58,8 @@ pub struct ParentLink {
 pub struct DatasetInfo {
     /// Absolute path of the dataset folder or manifest given.
     pub path: PathBuf,
-    /// Layout detected or chosen: "folders", "prefix" or "manifest".
-    pub layout: String,
+    /// Layout detected or chosen: "folders", "prefix" or "manifest" on disk.
+    pub layout: Layout,
     /// Number of items selected for the run.
     pub total: usize,
     /// The labels, in report order.
@@ -87,8 +90,8 @@ pub struct TemplateInfo {
 /// The model server and request settings of a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BackendInfo {
-    /// `"ollama"` or `"openai"`.
-    pub kind: String,
+    /// The protocol: `"ollama"` or `"openai"` on disk.
+    pub kind: BackendKind,
     /// Base URL of the server.
     pub host: String,
     /// Model name as requested.
@@ -135,7 +138,7 @@ pub(crate) mod tests {
             id: id.into(),
             dataset: DatasetInfo {
                 path: PathBuf::from("/data/digits"),
-                layout: "folders".into(),
+                layout: Layout::Folders,
                 total: 20,
                 labels: vec!["0".into(), "1".into()],
                 limit_per_class: Some(10),
@@ -149,7 +152,7 @@ pub(crate) mod tests {
                 hash: "abc".into(),
             },
             backend: BackendInfo {
-                kind: "ollama".into(),
+                kind: BackendKind::Ollama,
                 host: "http://127.0.0.1:11434".into(),
                 model: "llava:7b".into(),
                 model_digest: None,

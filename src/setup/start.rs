@@ -84,7 +84,7 @@ pub fn start(
             .digest
             .clone()
             .unwrap_or_else(|| prepared.model.clone()),
-        backend_kind: kind_name(backend.kind()).to_string(),
+        backend_kind: backend.kind(),
         options: prepared.template.options.clone(),
         output: prepared.template.output,
         labels: prepared.labels.clone(),
@@ -115,14 +115,6 @@ pub fn finish_session(dir: &Path, interrupted: bool) -> Result<(), SetupError> {
     session.meta.ended_at = Some(now_rfc3339());
     session.save_meta()?;
     Ok(())
-}
-
-/// The backend kind as stored in sessions and cache keys.
-pub(super) fn kind_name(kind: BackendKind) -> &'static str {
-    match kind {
-        BackendKind::Ollama => "ollama",
-        BackendKind::Openai => "openai",
-    }
 }
 
 /// Copies the results a linked run keeps into its own journal, so the session stands on its
@@ -165,7 +157,7 @@ fn create(
         id,
         dataset: DatasetInfo {
             path: dataset_path,
-            layout: format!("{:?}", prepared.dataset.layout).to_lowercase(),
+            layout: prepared.dataset.layout,
             total: prepared.items.len(),
             labels: prepared.labels.clone(),
             limit_per_class: spec.limit_per_class,
@@ -179,7 +171,7 @@ fn create(
             hash: prepared.template.fingerprint(),
         },
         backend: BackendInfo {
-            kind: kind_name(backend.kind()).to_string(),
+            kind: backend.kind(),
             host: public_url(backend.host()),
             model: prepared.model.clone(),
             model_digest: info.digest.clone(),

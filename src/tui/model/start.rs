@@ -2,6 +2,8 @@
 //! dataset browser's selection. Pure data plus small editing helpers; reading directories and
 //! asking the server happen in the runtime.
 
+use clap::ValueEnum;
+
 use crate::backend::BackendKind;
 use crate::session::SessionSummary;
 use crate::setup::RunSpec;
@@ -132,21 +134,18 @@ impl StartForm {
             input: s.unwrap_or_default().to_owned(),
             ..Picker::default()
         };
-        let backend_choices = ["ollama", "openai"]
+        let backend_choices = BackendKind::value_variants()
             .iter()
-            .map(|k| Choice {
-                label: (*k).to_owned(),
-                value: (*k).to_owned(),
+            .map(|&kind| Choice {
+                label: kind_name(kind),
+                value: kind_name(kind),
             })
             .collect();
         let mut backend = Picker {
             choices: backend_choices,
             ..Picker::default()
         };
-        backend.input = match spec.backend.kind {
-            BackendKind::Ollama => "ollama".to_owned(),
-            BackendKind::Openai => "openai".to_owned(),
-        };
+        backend.input = kind_name(spec.backend.kind);
         backend.sync_chosen();
         StartForm {
             dataset: text(spec.dataset.as_deref().and_then(|p| p.to_str())),
@@ -191,12 +190,16 @@ impl StartForm {
         }
         spec.model = opt(&self.model.input);
         spec.backend.host = opt(&self.host);
-        spec.backend.kind = if self.backend.input == "openai" {
-            BackendKind::Openai
-        } else {
-            BackendKind::Ollama
-        };
+        spec.backend.kind =
+            BackendKind::from_str(self.backend.input.trim(), true).unwrap_or(BackendKind::Ollama);
     }
+}
+
+/// The protocol's name as the `--backend` flag spells it.
+fn kind_name(kind: BackendKind) -> String {
+    kind.to_possible_value()
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default()
 }
 
 /// True for `Modelfile`, `x.Modelfile` or `x.modelfile` paths.

@@ -155,7 +155,7 @@ pub(super) fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
             if let Some(item) = run.in_flight.get_mut(&index) {
                 item.text.clear();
                 item.attempt = attempt;
-                item.retry_error = Some(error);
+                item.retry_error = Some(error.message);
             }
         }
         RunEvent::ItemFinished {
@@ -177,8 +177,8 @@ pub(super) fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
         RunEvent::Paused | RunEvent::Resumed => {}
         RunEvent::Warning(w) => model.notify(Level::Warn, w),
         RunEvent::Aborted { error } => {
-            run.abort_error = Some(one_line(&error));
-            model.notify(Level::Error, error);
+            run.abort_error = Some(one_line(&error.message));
+            model.notify(Level::Error, error.message);
         }
         RunEvent::Finished { interrupted } => {
             run.phase = RunPhase::Finished { interrupted };

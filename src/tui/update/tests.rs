@@ -6,6 +6,7 @@ use std::time::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::domain::result::{ErrorKind, ItemError};
 use crate::engine::events::RunEvent;
 use crate::tui::fixtures;
 use crate::tui::model::{DrillFilter, MatrixCursor, ModelsStatus, Overlay, Screen};
@@ -128,7 +129,7 @@ fn a_whole_run_updates_counts_stream_and_phase() {
         Msg::Run(RunEvent::Retrying {
             index: 0,
             attempt: 2,
-            error: "timeout".into(),
+            error: ItemError::new(ErrorKind::Timeout, "timeout"),
         }),
     );
     assert_eq!(
