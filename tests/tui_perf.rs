@@ -20,7 +20,7 @@ fn run_screen_frame_is_fast_with_100_classes_and_100k_results() {
     let (mut model, _) = fixtures::running(250, 70, 100, 1000, 100_000, 8, 600);
     model.matrix.mode = squint::tui::model::MatrixMode::Full; // the scrolling full matrix
     model.matrix.cursor = squint::tui::model::MatrixCursor { row: 60, col: 70 };
-    assert_eq!(model.run.done, 100_000);
+    assert_eq!(model.run.tally.done(), 100_000);
     let mut terminal = Terminal::new(TestBackend::new(250, 70)).expect("terminal");
     // Warm up, then time.
     terminal

@@ -220,7 +220,7 @@ fn heat_map_and_error_colours() {
         m.theme.error.fg.unwrap_or(Color::Reset)
     );
     // Row of true "0" (y = 2): the diagonal cell's background is the heat colour of its rate.
-    let metrics = &m.run.metrics;
+    let metrics = &m.run.tally.metrics;
     let rate = metrics.count("0", "0") as f64 / metrics.true_count("0") as f64;
     let want = m.theme.heat(rate).bg.expect("heat colour");
     let n = metrics.count("0", "0").to_string();

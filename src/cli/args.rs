@@ -9,7 +9,7 @@ use clap::Args;
 use crate::backend::{BackendConfig, BackendKind};
 use crate::dataset::Layout;
 use crate::domain::scope::RerunScope;
-use crate::session::{Session, SessionMeta};
+use crate::session::Session;
 use crate::setup::RunSpec;
 use crate::tui::TuiOptions;
 use crate::tui::preview::ImageProtocolChoice;
@@ -148,81 +148,46 @@ impl TuiArgs {
 }
 
 impl RunArgs {
-    /// Builds the run spec; with `--resume`, unset flags take the session's values.
-    pub fn into_spec(self) -> Result<RunSpec, String> {
-        let meta = match self.resume.as_ref().or(self.from.as_ref()) {
-            Some(dir) => Some(Session::open(dir).map_err(|e| e.to_string())?.meta),
-            None => None,
+    /// Builds the run spec; with `--resume` or `--from`, unset flags take the session's values
+    /// (see `RunSpec::from_session`).
+    pub(crate) fn into_spec(self) -> Result<RunSpec, String> {
+        let base = match self.resume.as_ref().or(self.from.as_ref()) {
+            Some(dir) => {
+                let session = Session::open(dir).map_err(|e| e.to_string())?;
+                RunSpec::from_session(&session.dir, &session.meta)
+            }
+            None => RunSpec::default(),
         };
-        Ok(self.merge(meta.as_ref()))
+        Ok(self.merge(base))
     }
 
-    fn merge(self, meta: Option<&SessionMeta>) -> RunSpec {
-        let defaults = RunSpec::default();
-        let kind = self
-            .server
-            .backend
-            .or_else(|| meta.map(|m| m.backend.kind))
-            .unwrap_or(BackendKind::Ollama);
-        let host = self
-            .server
-            .host
-            .or_else(|| meta.map(|m| m.backend.host.clone()));
-        let remembered_template =
-            meta.filter(|_| self.template.is_none() && self.modelfile.is_none());
+    /// The flags given, over `base` (a stored session's settings, or the defaults).
+    fn merge(self, base: RunSpec) -> RunSpec {
+        let keep_template = self.template.is_none() && self.modelfile.is_none();
         RunSpec {
-            dataset: self
-                .dataset
-                .or_else(|| meta.map(|m| m.dataset.path.clone())),
-            layout: self.layout.or_else(|| meta.map(|m| m.dataset.layout)),
+            dataset: self.dataset.or(base.dataset),
+            layout: self.layout.or(base.layout),
+            template_text: base.template_text.filter(|_| keep_template),
             template: self.template,
             modelfile: self.modelfile,
-            template_text: remembered_template.map(|m| {
-                (
-                    format!("session:{}", m.template.source),
-                    m.template.text.clone(),
-                )
-            }),
             backend: BackendConfig {
-                kind,
-                host,
-                api_key_env: self
-                    .server
-                    .api_key_env
-                    .or_else(|| meta.and_then(|m| m.backend.api_key_env.clone()))
-                    .unwrap_or(defaults.backend.api_key_env),
+                kind: self.server.backend.unwrap_or(base.backend.kind),
+                host: self.server.host.or(base.backend.host),
+                api_key_env: self.server.api_key_env.unwrap_or(base.backend.api_key_env),
                 timeout: self
                     .timeout
-                    .or_else(|| meta.map(|m| m.backend.timeout_s))
-                    .map_or(defaults.backend.timeout, Duration::from_secs),
-                connect_timeout: defaults.backend.connect_timeout,
-                retries: self
-                    .retries
-                    .or_else(|| meta.map(|m| m.backend.retries))
-                    .unwrap_or(defaults.backend.retries),
-                logprobs: self.logprobs
-                    || meta.is_some_and(|m| {
-                        m.backend.logprobs && m.backend.kind == BackendKind::Openai
-                    }),
+                    .map_or(base.backend.timeout, Duration::from_secs),
+                connect_timeout: base.backend.connect_timeout,
+                retries: self.retries.unwrap_or(base.backend.retries),
+                logprobs: self.logprobs || base.backend.logprobs,
             },
-            model: self.model.or_else(|| meta.map(|m| m.backend.model.clone())),
-            concurrency: self
-                .concurrency
-                .map(|c| c as usize)
-                .or_else(|| meta.map(|m| m.backend.concurrency))
-                .unwrap_or(defaults.concurrency),
-            limit_per_class: self
-                .limit_per_class
-                .or_else(|| meta.and_then(|m| m.dataset.limit_per_class)),
-            sample: self.sample.or_else(|| meta.and_then(|m| m.dataset.sample)),
-            seed: self
-                .seed
-                .or_else(|| meta.map(|m| m.dataset.seed))
-                .unwrap_or(defaults.seed),
+            model: self.model.or(base.model),
+            concurrency: self.concurrency.map_or(base.concurrency, |c| c as usize),
+            limit_per_class: self.limit_per_class.or(base.limit_per_class),
+            sample: self.sample.or(base.sample),
+            seed: self.seed.unwrap_or(base.seed),
             no_cache: self.no_cache,
-            max_side: self
-                .max_side
-                .or_else(|| meta.and_then(|m| m.backend.max_side)),
+            max_side: self.max_side.or(base.max_side),
             out: self.out,
             resume: self.resume,
             from: self.from,

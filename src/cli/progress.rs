@@ -5,17 +5,14 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::domain::metrics::Metrics;
-use crate::domain::report::Counts;
 use crate::domain::sanitize::one_line;
+use crate::domain::tally::Tally;
 use crate::engine::RunEvent;
 
-/// Tallies of a run as its events arrive.
-pub(super) struct Tally {
-    /// Confusion matrix and scores over answered items.
-    pub metrics: Metrics,
-    /// Items planned, finished, failed and unparsed.
-    pub counts: Counts,
+/// A run as its events arrive: the shared tally, how it ended, and the bar.
+pub(super) struct Progress {
+    /// Counts and metrics (the same tally the workbench keeps).
+    pub tally: Tally,
     /// The abort message, when the run stopped on a server error.
     pub aborted: Option<String>,
     /// Whether the run ended early.
@@ -23,9 +20,9 @@ pub(super) struct Tally {
     bar: ProgressBar,
 }
 
-impl Tally {
-    /// A tally for a run over `classes`, drawing to stderr when it is a terminal.
-    pub(super) fn new(classes: &[String]) -> Tally {
+impl Progress {
+    /// Progress of a run over `classes`, drawing to stderr when it is a terminal.
+    pub(super) fn new(classes: &[String]) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
         let style = ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} ETA {eta} {msg}",
@@ -33,9 +30,8 @@ impl Tally {
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.enable_steady_tick(Duration::from_millis(250));
-        Tally {
-            metrics: Metrics::with_classes(classes),
-            counts: Counts::default(),
+        Progress {
+            tally: Tally::new(classes, 0),
             aborted: None,
             interrupted: false,
             bar,
@@ -49,7 +45,7 @@ impl Tally {
                 total,
                 already_done,
             } => {
-                self.counts.total = total as u64;
+                self.tally.set_total(total as u64);
                 self.bar.set_length(total as u64);
                 if already_done > 0 {
                     self.say(&format!(
@@ -60,28 +56,20 @@ impl Tally {
             RunEvent::ItemFinished {
                 result, replayed, ..
             } => {
-                self.counts.done += 1;
-                if result.is_error() {
-                    self.counts.errors += 1;
-                    if !replayed {
-                        self.say(&format!(
-                            "error: {}: {}",
-                            result.image,
-                            result.error.as_deref().unwrap_or_default()
-                        ));
-                    }
-                } else {
-                    if result.is_unparsed() {
-                        self.counts.unparsed += 1;
-                    }
-                    self.metrics.record(&result.truth, result.label.as_deref());
+                self.tally.record(&result);
+                if result.is_error() && !replayed {
+                    self.say(&format!(
+                        "error: {}: {}",
+                        result.image,
+                        result.error.as_deref().unwrap_or_default()
+                    ));
                 }
                 self.bar.inc(1);
                 self.bar.set_message(format!(
                     "acc {:.3}  errors {}  unparsed {}",
-                    self.metrics.accuracy(),
-                    self.counts.errors,
-                    self.counts.unparsed
+                    self.tally.metrics.accuracy(),
+                    self.tally.errors(),
+                    self.tally.unparsed()
                 ));
             }
             RunEvent::Retrying { attempt, error, .. } => {

@@ -2,7 +2,7 @@
 //! stdout, the documented exit codes. Ctrl-C stops cleanly and says how to resume.
 
 use super::out::{err_line, out};
-use super::progress::Tally;
+use super::progress::Progress;
 use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_SERVER, EXIT_USAGE, RunArgs, RunOnlyArgs};
 use crate::domain::report::{classification_report, confusion_text, json_summary};
 use crate::domain::sanitize::sanitize;
@@ -49,7 +49,7 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
     }
 
     let mut events = started.events;
-    let mut tally = Tally::new(&prepared.labels);
+    let mut progress = Progress::new(&prepared.labels);
     let mut ctrl_c = false;
     // Images this invocation sent to the server (not replayed, not from the cache).
     let mut asked: u64 = 0;
@@ -61,7 +61,7 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
             event = events.recv() => match event {
                 Some(event) => {
                     asked += u64::from(sent_to_server(&event));
-                    if !tally.apply(event) { break }
+                    if !progress.apply(event) { break }
                 }
                 None => break,
             },
@@ -71,7 +71,7 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
             }
         }
     }
-    let interrupted = tally.interrupted || ctrl_c;
+    let interrupted = progress.interrupted || ctrl_c;
     if let Err(e) = setup::finish_session(&session_dir, interrupted) {
         err_line(&format!(
             "warning: could not record the end of the session: {e}"
@@ -79,7 +79,11 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
     }
 
     if output.json {
-        let mut summary = json_summary(&tally.metrics, &session_dir, tally.counts);
+        let mut summary = json_summary(
+            &progress.tally.metrics,
+            &session_dir,
+            progress.tally.counts(),
+        );
         if let (Some(inheritance), Some(fields)) = (&prepared.inheritance, summary.as_object_mut())
         {
             let parent = std::path::absolute(&inheritance.parent)
@@ -91,13 +95,13 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
             "{}\n",
             serde_json::to_string_pretty(&summary).unwrap_or_default()
         ));
-    } else if tally.metrics.total() > 0 {
+    } else if progress.tally.metrics.total() > 0 {
         // Labels come from folder and file names: sanitised like any untrusted text.
-        let report = classification_report(&tally.metrics, output.digits);
-        let matrix = confusion_text(&tally.metrics);
+        let report = classification_report(&progress.tally.metrics, output.digits);
+        let matrix = confusion_text(&progress.tally.metrics);
         out(&sanitize(&format!("{report}\n{matrix}")));
     }
-    let counts = tally.counts;
+    let counts = progress.tally.counts();
     err_line(&format!(
         "{} of {} items done, {} errors, {} unparsed; session: {}",
         counts.done,
@@ -106,7 +110,7 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
         counts.unparsed,
         session_dir.display()
     ));
-    if let Some(error) = &tally.aborted {
+    if let Some(error) = &progress.aborted {
         err_line(&format!("squint: run stopped: {error}"));
         err_line(&format!(
             "finished items are saved; continue with: squint run --resume {}",

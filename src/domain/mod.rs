@@ -11,4 +11,5 @@ pub mod report;
 pub mod result;
 pub(crate) mod sanitize;
 pub mod scope;
+pub mod tally;
 pub mod template;

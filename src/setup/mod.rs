@@ -9,13 +9,15 @@ mod rerun;
 mod start;
 mod template_source;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::backend::{BackendConfig, BackendKind};
 use crate::dataset::{self, Dataset, DatasetItem, Layout};
 use crate::domain::lint::bias_lint;
 use crate::domain::scope::RerunScope;
 use crate::domain::template::{RenderedPrompt, Template};
+use crate::session::SessionMeta;
 
 pub use bundled::{bundled_datasets, bundled_templates, user_templates};
 pub use error::SetupError;
@@ -87,6 +89,46 @@ impl Default for RunSpec {
             resume: None,
             from: None,
             only: RerunScope::All,
+        }
+    }
+}
+
+impl RunSpec {
+    /// The settings a stored session was run with: its dataset, layout, selection and seed,
+    /// its exact template text, its backend, host, model and request settings. `resume` is
+    /// `dir`, so the run continues that session; to re-run it as a new session, clear it.
+    /// The one place a session becomes run settings (`squint run --resume`/`--from` and the
+    /// workbench's `r` on a past or stopped session).
+    pub fn from_session(dir: &Path, meta: &SessionMeta) -> RunSpec {
+        let defaults = RunSpec::default();
+        let backend = &meta.backend;
+        RunSpec {
+            dataset: Some(meta.dataset.path.clone()),
+            layout: Some(meta.dataset.layout),
+            template_text: Some((
+                format!("session:{}", meta.template.source),
+                meta.template.text.clone(),
+            )),
+            backend: BackendConfig {
+                kind: backend.kind,
+                host: Some(backend.host.clone()),
+                api_key_env: backend
+                    .api_key_env
+                    .clone()
+                    .unwrap_or(defaults.backend.api_key_env.clone()),
+                timeout: Duration::from_secs(backend.timeout_s),
+                retries: backend.retries,
+                logprobs: backend.logprobs && backend.kind == BackendKind::Openai,
+                ..defaults.backend.clone()
+            },
+            model: Some(backend.model.clone()),
+            concurrency: backend.concurrency,
+            limit_per_class: meta.dataset.limit_per_class,
+            sample: meta.dataset.sample,
+            seed: meta.dataset.seed,
+            max_side: backend.max_side,
+            resume: Some(dir.to_path_buf()),
+            ..defaults
         }
     }
 }

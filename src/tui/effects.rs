@@ -9,7 +9,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::backend::Backend;
 use crate::engine::RunHandle;
-use crate::session::{Session, list_sessions};
+use crate::session::{Session, SessionStatus, list_sessions};
 use crate::setup::{self, Prepared, RunSpec};
 use crate::tui::msg::{
     Choice, Choices, ItemRef, LoadedSession, ModelChoice, Msg, PreparedInfo, StartedInfo,
@@ -148,7 +148,7 @@ pub(crate) fn open_session(tx: UnboundedSender<Msg>, dir: PathBuf) {
     tokio::task::spawn_blocking(move || send(&tx, Msg::SessionLoaded(load_session(&dir))));
 }
 
-fn load_session(dir: &Path) -> Result<LoadedSession, String> {
+fn load_session(dir: &Path) -> Result<Box<LoadedSession>, String> {
     let session = Session::open(dir).map_err(|e| e.to_string())?;
     let log = session.read_results().map_err(|e| e.to_string())?;
     let meta = &session.meta;
@@ -161,7 +161,7 @@ fn load_session(dir: &Path) -> Result<LoadedSession, String> {
     } else {
         meta.dataset.path.clone()
     };
-    Ok(LoadedSession {
+    Ok(Box::new(LoadedSession {
         dir: dir.to_path_buf(),
         labels: meta.dataset.labels.clone(),
         dataset_root,
@@ -169,7 +169,9 @@ fn load_session(dir: &Path) -> Result<LoadedSession, String> {
         model: meta.backend.model.clone(),
         host: meta.backend.host.clone(),
         results: log.results,
-    })
+        spec: RunSpec::from_session(dir, meta),
+        finished: meta.status == SessionStatus::Finished,
+    }))
 }
 
 /// Where the last prepared run waits for `StartRun` (set before `Msg::Prepared` is sent).

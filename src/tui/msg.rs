@@ -72,7 +72,7 @@ pub struct Choices {
 }
 
 /// A finished past session loaded for viewing.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct LoadedSession {
     /// The session folder.
     pub dir: PathBuf,
@@ -88,6 +88,11 @@ pub struct LoadedSession {
     pub host: String,
     /// Every result of the session.
     pub results: Vec<crate::domain::result::ItemResult>,
+    /// The session's own settings (`RunSpec::from_session`), set to continue it.
+    pub spec: RunSpec,
+    /// True when every selected item was processed: `r` re-runs it as a new session rather
+    /// than continuing it.
+    pub finished: bool,
 }
 
 /// Facts about a run that has been started.
@@ -137,7 +142,7 @@ pub enum Msg {
         result: Result<Vec<ModelChoice>, String>,
     },
     /// A past session was read from disk.
-    SessionLoaded(Result<LoadedSession, String>),
+    SessionLoaded(Result<Box<LoadedSession>, String>),
 
     // ─── Run ────────────────────────────────────────────────────
     /// The dataset was scanned and the template rendered (or that failed).

@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::domain::metrics::Metrics;
 use crate::domain::result::ItemResult;
+use crate::domain::tally::Tally;
+use crate::setup::RunSpec;
 use crate::tui::msg::PreparedInfo;
 
 use super::matrix::Axis;
@@ -126,22 +127,14 @@ pub struct RunState {
     pub total: usize,
     /// Results by plan index.
     pub results: Vec<Option<ItemResult>>,
-    /// Running counts (errors are not recorded here).
-    pub metrics: Metrics,
+    /// Counts and metrics, shared in shape with the headless progress.
+    pub tally: Tally,
     /// Row and column labels of the matrix.
     pub axis: Axis,
     /// In-flight items by plan index.
     pub in_flight: BTreeMap<usize, InFlight>,
     /// Plan indexes of the latest finished items, newest last.
     pub recent: VecDeque<usize>,
-    /// Finished items (including errors and replayed ones).
-    pub done: usize,
-    /// Failed items.
-    pub errors: usize,
-    /// Answers no label could be read from.
-    pub unparsed: usize,
-    /// Correct predictions.
-    pub correct: usize,
     /// Throughput bookkeeping.
     pub timing: Timing,
     /// Session folder of the run.
@@ -160,6 +153,9 @@ pub struct RunState {
     pub pairs: Vec<(usize, usize, u64)>,
     /// Start the run as soon as preparing finishes (Ctrl-R on the start screen).
     pub auto_start: bool,
+    /// The settings of the run prepared or the session viewed: what `r` starts, continues or
+    /// re-runs (a past session's own settings, not the start form's).
+    pub spec: Option<RunSpec>,
 }
 
 impl RunState {
@@ -167,14 +163,10 @@ impl RunState {
     pub fn reset(&mut self, total: usize, labels: &[String]) {
         self.total = total;
         self.results = vec![None; total];
-        self.metrics = Metrics::with_classes(labels);
+        self.tally = Tally::new(labels, total as u64);
         self.axis = Axis::new(labels);
         self.in_flight.clear();
         self.recent.clear();
-        self.done = 0;
-        self.errors = 0;
-        self.unparsed = 0;
-        self.correct = 0;
         self.timing = Timing::default();
         self.abort_error = None;
         self.pairs.clear();
@@ -192,7 +184,7 @@ impl RunState {
         if self.results[index].is_some() {
             return;
         }
-        self.done += 1;
+        self.tally.record(&result);
         if !replayed {
             self.timing.fresh_done += 1;
             if let (Some(n), Some(ns)) = (result.eval_count, result.eval_duration_ns) {
@@ -200,19 +192,11 @@ impl RunState {
                 self.timing.eval_ns += ns;
             }
         }
-        if result.is_error() {
-            self.errors += 1;
-        } else {
+        if !result.is_error() {
             self.axis.ensure(&result.truth);
             if let Some(label) = &result.label {
                 self.axis.ensure(label);
-            } else {
-                self.unparsed += 1;
             }
-            if result.is_correct() {
-                self.correct += 1;
-            }
-            self.metrics.record(&result.truth, result.label.as_deref());
             self.pairs_stale = true;
         }
         self.recent.push_back(index);
@@ -236,16 +220,10 @@ impl RunState {
         }
     }
 
-    /// Accuracy so far over predictions (errors excluded), or `None` before the first.
-    pub fn accuracy(&self) -> Option<f64> {
-        let predicted = self.done - self.errors;
-        (predicted > 0).then(|| self.correct as f64 / predicted as f64)
-    }
-
     /// Estimated time left at the current rate.
     pub fn eta(&self, now: Option<Instant>) -> Option<Duration> {
         let rate = self.timing.rate(now)?;
-        let left = self.total.saturating_sub(self.done) as f64;
+        let left = (self.total as u64).saturating_sub(self.tally.done()) as f64;
         Some(Duration::from_secs_f64(left / rate))
     }
 
@@ -255,14 +233,14 @@ impl RunState {
         let cols = &self.axis.cols;
         let mut pairs = Vec::new();
         for (r, truth) in rows.iter().enumerate() {
-            if self.metrics.true_count(truth) == 0 {
+            if self.tally.metrics.true_count(truth) == 0 {
                 continue;
             }
             for (c, pred) in cols.iter().enumerate() {
                 if truth == pred {
                     continue;
                 }
-                let n = self.metrics.count(truth, pred);
+                let n = self.tally.metrics.count(truth, pred);
                 if n > 0 {
                     pairs.push((r, c, n));
                 }

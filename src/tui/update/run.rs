@@ -3,17 +3,26 @@
 
 use crate::domain::sanitize::one_line;
 use crate::engine::events::RunEvent;
+use crate::setup::RunSpec;
 use crate::tui::model::{InFlight, Level, MatrixMode, Model, PAIRS_THRESHOLD, RunPhase, Screen};
 use crate::tui::msg::{Effect, LoadedSession, PreparedInfo, StartedInfo};
 
-/// The effects that (re)prepare the run from the current spec.
+/// The effects that (re)prepare the run from the current spec (the command line's, then the
+/// start form's).
 pub(super) fn prepare(model: &mut Model) -> Vec<Effect> {
+    let spec = model.spec.clone();
+    prepare_spec(model, spec)
+}
+
+/// The effects that prepare a run with `spec`; `r` then starts exactly that.
+fn prepare_spec(model: &mut Model, spec: RunSpec) -> Vec<Effect> {
     model.run.generation += 1;
     model.run.phase = RunPhase::Preparing;
+    model.run.spec = Some(spec.clone());
     model.dirty = true;
     vec![Effect::PrepareRun {
         generation: model.run.generation,
-        spec: Box::new(model.spec.clone()),
+        spec: Box::new(spec),
     }]
 }
 
@@ -21,11 +30,18 @@ pub(super) fn prepare(model: &mut Model) -> Vec<Effect> {
 pub(super) fn start(model: &mut Model) -> Vec<Effect> {
     match model.run.phase {
         RunPhase::Ready | RunPhase::Finished { .. } if model.run.prepared.is_some() => {
+            let mut spec = model.run.spec.clone().unwrap_or_else(|| model.spec.clone());
+            if let RunPhase::Finished { interrupted } = model.run.phase {
+                // A stopped run continues its own session; a finished one runs again anew.
+                spec.resume = model.run.session_dir.clone().filter(|_| interrupted);
+                spec.out = None;
+                spec.from = None;
+            }
             model.run.phase = RunPhase::Connecting;
             model.screen = Screen::Run;
             let effect = Effect::StartRun {
                 generation: model.run.generation,
-                spec: Box::new(model.spec.clone()),
+                spec: Box::new(spec),
             };
             // A later `r` re-runs into a fresh session rather than resuming this one again.
             model.spec.resume = None;
@@ -34,10 +50,14 @@ pub(super) fn start(model: &mut Model) -> Vec<Effect> {
             model.dirty = true;
             vec![effect]
         }
-        RunPhase::Viewing | RunPhase::NotReady => {
-            // A past session or nothing prepared: prepare first, the user presses r again.
-            prepare(model)
+        RunPhase::Viewing => {
+            // A past session: prepare it with its own settings, the user presses r again.
+            match model.run.spec.clone() {
+                Some(spec) => prepare_spec(model, spec),
+                None => prepare(model),
+            }
         }
+        RunPhase::NotReady => prepare(model),
         RunPhase::Preparing | RunPhase::Connecting | RunPhase::Running | RunPhase::Paused => {
             Vec::new()
         }
@@ -197,7 +217,7 @@ pub(super) fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
 /// A past session was read: show it on the run screen, read-only.
 pub(super) fn session_loaded(
     model: &mut Model,
-    result: Result<LoadedSession, String>,
+    result: Result<Box<LoadedSession>, String>,
 ) -> Vec<Effect> {
     let session = match result {
         Ok(s) => s,
@@ -218,7 +238,13 @@ pub(super) fn session_loaded(
     run.host = session.host;
     run.model = session.model;
     let labels = run.axis.rows.len();
-    model.spec.template = Some(session.template);
+    // `r` continues an unfinished session and re-runs a finished one as a new session, with
+    // the session's own dataset, template, backend, host and model.
+    let mut spec = session.spec;
+    if session.finished {
+        spec.resume = None;
+    }
+    run.spec = Some(spec);
     model.screen = Screen::Run;
     model.drill = None;
     model.matrix = Default::default();

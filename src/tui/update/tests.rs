@@ -169,12 +169,23 @@ fn a_whole_run_updates_counts_stream_and_phase() {
     );
     assert!(m.run.in_flight.is_empty());
     assert_eq!(
-        (m.run.done, m.run.errors, m.run.unparsed, m.run.correct),
+        (
+            m.run.tally.done(),
+            m.run.tally.errors(),
+            m.run.tally.unparsed(),
+            m.run.tally.correct()
+        ),
         (3, 1, 1, 1)
     );
-    assert_eq!(m.run.metrics.count("1", crate::domain::parse::UNPARSED), 1);
-    assert_eq!(m.run.metrics.total(), 2, "errors are not predictions");
-    assert_eq!(m.run.accuracy(), Some(0.5));
+    assert_eq!(
+        m.run
+            .tally
+            .metrics
+            .count("1", crate::domain::parse::UNPARSED),
+        1
+    );
+    assert_eq!(m.run.tally.metrics.total(), 2, "errors are not predictions");
+    assert_eq!(m.run.tally.accuracy(), Some(0.5));
     assert_eq!(m.run.recent.iter().copied().collect::<Vec<_>>(), [0, 1, 2]);
     update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
     assert_eq!(m.run.phase, RunPhase::Finished { interrupted: false });
@@ -271,7 +282,10 @@ fn enter_opens_a_cell_and_esc_returns_to_the_same_cursor() {
             predicted: "3".into()
         }
     );
-    assert_eq!(drill.entries.len() as u64, m.run.metrics.count("1", "3"));
+    assert_eq!(
+        drill.entries.len() as u64,
+        m.run.tally.metrics.count("1", "3")
+    );
     let first = m.run.results[drill.entries[0]]
         .as_ref()
         .expect("result")
@@ -545,4 +559,85 @@ fn streamed_text_is_capped() {
         );
     }
     assert!(m.run.in_flight[&0].text.len() <= crate::tui::model::MAX_STREAM_CHARS);
+}
+
+/// A past session loaded for viewing, with its own settings (unlike the start form's).
+fn past_session(finished: bool) -> Box<crate::tui::msg::LoadedSession> {
+    let dir = PathBuf::from("/sessions/old");
+    let mut spec = crate::setup::RunSpec {
+        dataset: Some(PathBuf::from("/data/old-digits")),
+        model: Some("llava:13b".into()),
+        template_text: Some(("session:user:mine".into(), "prompt = \"x\"\n".into())),
+        resume: Some(dir.clone()),
+        ..Default::default()
+    };
+    spec.backend.host = Some("http://old-host:11434".into());
+    Box::new(crate::tui::msg::LoadedSession {
+        dir,
+        labels: fixtures::labels(2),
+        dataset_root: PathBuf::from("/data/old-digits"),
+        template: "mine".into(),
+        model: "llava:13b".into(),
+        host: "http://old-host:11434".into(),
+        results: vec![fixtures::result("0/a.png", "0", Some("0"))],
+        spec,
+        finished,
+    })
+}
+
+#[test]
+fn r_on_a_past_session_prepares_that_session_with_its_own_settings() {
+    for finished in [false, true] {
+        let mut m = fixtures::model(120, 40);
+        // The start form holds something else entirely.
+        m.spec.dataset = Some(PathBuf::from("/data/other"));
+        m.spec.template = Some("animals".into());
+        m.spec.model = Some("bakllava".into());
+        update(&mut m, Msg::SessionLoaded(Ok(past_session(finished))));
+        assert_eq!(m.run.phase, RunPhase::Viewing);
+        let effects = update(&mut m, key('r'));
+        let [Effect::PrepareRun { spec, .. }] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(spec.dataset, Some(PathBuf::from("/data/old-digits")));
+        assert_eq!(spec.template, None, "the session's own text, not a name");
+        assert_eq!(
+            spec.template_text.as_ref().map(|t| t.0.as_str()),
+            Some("session:user:mine")
+        );
+        assert_eq!(spec.model.as_deref(), Some("llava:13b"));
+        assert_eq!(spec.backend.host.as_deref(), Some("http://old-host:11434"));
+        // An unfinished session is continued; a finished one is re-run as a new session.
+        let want = (!finished).then(|| PathBuf::from("/sessions/old"));
+        assert_eq!(spec.resume, want, "finished: {finished}");
+        // Once prepared, r starts exactly that.
+        let generation = m.run.generation;
+        update(
+            &mut m,
+            Msg::Prepared {
+                generation,
+                result: Ok(fixtures::prepared(&fixtures::labels(2), 1)),
+            },
+        );
+        let effects = update(&mut m, key('r'));
+        let [Effect::StartRun { spec, .. }] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(spec.model.as_deref(), Some("llava:13b"));
+        assert_eq!(spec.resume, want);
+    }
+}
+
+#[test]
+fn r_after_a_stopped_run_continues_that_session_and_after_a_finished_one_starts_anew() {
+    for interrupted in [true, false] {
+        let (mut m, _) = fixtures::running(120, 40, 3, 10, 5, 0, 5);
+        update(&mut m, Msg::Run(RunEvent::Finished { interrupted }));
+        let effects = update(&mut m, key('r'));
+        let [Effect::StartRun { spec, .. }] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        let want = interrupted.then(|| PathBuf::from("/sessions/demo"));
+        assert_eq!(spec.resume, want, "interrupted: {interrupted}");
+    }
 }

@@ -43,8 +43,8 @@ fn digits(n: u64) -> u16 {
 
 /// The corner cell: the error count (Enter there opens the error list), else `t\p`.
 fn corner(model: &Model) -> String {
-    if model.run.errors > 0 {
-        format!("✗{}", model.run.errors)
+    if model.run.tally.errors() > 0 {
+        format!("✗{}", model.run.tally.errors())
     } else {
         "t\\p".to_owned()
     }
@@ -142,7 +142,7 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
     let theme = &model.theme;
     let run = &model.run;
     let axis = &run.axis;
-    let metrics = &run.metrics;
+    let metrics = &run.tally.metrics;
     let cur = model.matrix.cursor;
     let max_x = inner.x + inner.width;
     let put = |buf: &mut Buffer, x: u16, y: u16, s: &str, style: Style| {
@@ -157,7 +157,7 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
     // Header row (sticky).
     let y = inner.y;
     let corner = corner(model);
-    let corner_style = match (cur.row, cur.col, run.errors > 0) {
+    let corner_style = match (cur.row, cur.col, run.tally.errors() > 0) {
         (0, 0, _) => sel,
         (_, _, true) => theme.error,
         _ => theme.muted,
@@ -259,7 +259,7 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
             put(buf, x, y, &right(&n.to_string(), cw), theme.muted);
         }
         if g.total_w > 0 {
-            let n = (run.done - run.errors).to_string();
+            let n = run.tally.metrics.total().to_string();
             put(buf, total_x, y, &right(&n, g.total_w as usize), theme.muted);
         }
     }
@@ -293,7 +293,7 @@ fn render_pairs(frame: &mut Frame, area: Rect, model: &Model) {
     for (i, &(r, c, n)) in run.pairs.iter().enumerate().skip(off).take(rows) {
         let truth = &run.axis.rows[r];
         let pred = col_name(&run.axis.cols[c]);
-        let share = n as f64 / (run.metrics.true_count(truth)).max(1) as f64;
+        let share = n as f64 / (run.tally.metrics.true_count(truth)).max(1) as f64;
         let line = format!(
             "{:>6}  {}  →  {}  {:>6} of true {}",
             n,

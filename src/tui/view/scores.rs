@@ -70,7 +70,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
 fn draw_table(buf: &mut Buffer, area: Rect, model: &Model) {
     let theme = &model.theme;
     let run = &model.run;
-    let metrics = &run.metrics;
+    let metrics = &run.tally.metrics;
     let widest = run
         .axis
         .rows
@@ -80,7 +80,7 @@ fn draw_table(buf: &mut Buffer, area: Rect, model: &Model) {
         .unwrap_or(1);
     let cols = Columns::fit(area.width as usize, widest);
     let w = area.width as usize;
-    let recorded = (run.done - run.errors).max(1) as f64;
+    let recorded = run.tally.metrics.total().max(1) as f64;
     let mut header = format!(
         "{}{}{}",
         left("class", cols.label),
@@ -112,7 +112,7 @@ fn draw_table(buf: &mut Buffer, area: Rect, model: &Model) {
         let y = area.y + 1 + (i - off) as u16;
         let pred_share = metrics.predicted_count(label) as f64 / recorded;
         let true_share = metrics.true_count(label) as f64 / recorded;
-        let skewed = run.done - run.errors >= 20 && pred_share > 1.5 * true_share + 0.02;
+        let skewed = run.tally.metrics.total() >= 20 && pred_share > 1.5 * true_share + 0.02;
         let label_style = if model.matrix.cursor.row == i + 1 {
             theme.accent
         } else {
@@ -173,9 +173,9 @@ pub(super) fn bar(fill: f64, mark: f64, width: usize) -> String {
 
 fn draw_summary(buf: &mut Buffer, area: Rect, model: &Model) {
     let theme = &model.theme;
-    let metrics = &model.run.metrics;
+    let metrics = &model.run.tally.metrics;
     let w = area.width as usize;
-    let acc = model.run.accuracy();
+    let acc = model.run.tally.accuracy();
     let line = |name: &str, s: crate::domain::metrics::ClassScores| {
         format!(
             "{} P {}  R {}  F1 {}",

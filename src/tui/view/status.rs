@@ -49,8 +49,12 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     };
     // (priority: higher stays longer, text, style)
     let mut segments: Vec<(u8, String, Style)> = vec![
-        (9, format!("{}/{}", run.done, run.total), theme.accent),
-        (8, format!("acc {}", pct(run.accuracy())), theme.ok),
+        (
+            9,
+            format!("{}/{}", run.tally.done(), run.total),
+            theme.accent,
+        ),
+        (8, format!("acc {}", pct(run.tally.accuracy())), theme.ok),
         (
             5,
             rate.map_or_else(|| "– img/s".to_owned(), |r| format!("{r:.1} img/s")),
@@ -66,8 +70,8 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
         ),
         (
             7,
-            format!("err {}", run.errors),
-            if run.errors > 0 {
+            format!("err {}", run.tally.errors()),
+            if run.tally.errors() > 0 {
                 theme.error
             } else {
                 theme.muted
@@ -75,8 +79,8 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
         ),
         (
             7,
-            format!("unp {}", run.unparsed),
-            if run.unparsed > 0 {
+            format!("unp {}", run.tally.unparsed()),
+            if run.tally.unparsed() > 0 {
                 theme.warn
             } else {
                 theme.muted
