@@ -2,7 +2,10 @@
 //! JPEG and PNG (and WebP where the server takes it) go byte for byte as stored; anything else is
 //! re-encoded to PNG; `--max-side` downscales. Every image is fully decoded once, so a corrupt
 //! file becomes a failed item with its reason instead of a confusing server error.
-//! Never touches the network or the terminal.
+//! Decompression bombs: the dimensions are read from the header first and an image above
+//! [`MAX_PIXELS`] is refused before any pixel is decoded; decoding runs under the image
+//! crate's [`Limits`] ([`decode_limits`]), so peak memory depends on the pixel limit, never on
+//! how cleverly a file is compressed. Never touches the network or the terminal.
 
 mod blank;
 
@@ -10,7 +13,7 @@ use std::io::Cursor;
 use std::path::Path;
 
 use bytes::Bytes;
-use image::{ImageFormat, ImageReader};
+use image::{ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 
 pub use blank::blank_png;
@@ -41,12 +44,52 @@ pub enum ImageError {
         /// What the decoder said.
         reason: String,
     },
+    /// The image has more pixels than squint decodes (a decompression bomb, or simply huge).
+    #[error(
+        "image is {width}x{height} pixels, more than the {limit} megapixels squint decodes; shrink it before classifying"
+    )]
+    TooLarge {
+        /// Width from the header.
+        width: u32,
+        /// Height from the header.
+        height: u32,
+        /// The limit in megapixels.
+        limit: u64,
+    },
     /// Re-encoding failed.
     #[error("cannot re-encode image: {reason}")]
     Encode {
         /// What the encoder said.
         reason: String,
     },
+}
+
+/// Most pixels decoded for one image (24 megapixels, e.g. 6000x4000).
+pub const MAX_PIXELS: u64 = 24_000_000;
+/// Most bytes the decoder may allocate for one image (16-bit RGBA at [`MAX_PIXELS`] fits).
+pub const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
+/// Longest side accepted, whatever the other side is.
+const MAX_SIDE: u32 = 65_535;
+
+/// The image crate's limits every decode in squint runs under.
+pub fn decode_limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    limits
+}
+
+/// Refuses dimensions above [`MAX_PIXELS`] with a reason naming them.
+pub fn check_dimensions(width: u32, height: u32) -> Result<(), ImageError> {
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(ImageError::TooLarge {
+            width,
+            height,
+            limit: MAX_PIXELS / 1_000_000,
+        });
+    }
+    Ok(())
 }
 
 /// Reads a file and returns its bytes with their hex SHA-256.
@@ -57,6 +100,18 @@ pub fn read_with_digest(path: &Path) -> Result<(Vec<u8>, String), ImageError> {
     })?;
     let digest = sha256_hex(&bytes);
     Ok((bytes, digest))
+}
+
+/// A tiny plain image (32x32 grey PNG) for checking before a run that a server takes images.
+pub fn probe_image() -> ImagePayload {
+    let img = image::DynamicImage::new_luma8(32, 32);
+    let mut out = Vec::new();
+    // Encoding a fixed 32x32 image in memory cannot fail; an empty payload would be refused.
+    let _ = img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png);
+    ImagePayload {
+        bytes: Bytes::from(out),
+        mime: "image/png",
+    }
 }
 
 /// Hex SHA-256 of some bytes.
@@ -71,13 +126,19 @@ pub fn prepare(
     max_side: Option<u32>,
     allow_webp: bool,
 ) -> Result<ImagePayload, ImageError> {
-    let reader = ImageReader::new(Cursor::new(&bytes))
-        .with_guessed_format()
-        .map_err(|e| decode_error(&e))?;
-    let format = reader.format().ok_or_else(|| ImageError::Decode {
+    let reader = || {
+        ImageReader::new(Cursor::new(&bytes))
+            .with_guessed_format()
+            .map_err(|e| decode_error(&e))
+    };
+    let format = reader()?.format().ok_or_else(|| ImageError::Decode {
         reason: "unknown image format".to_string(),
     })?;
-    let img = reader.decode().map_err(|e| decode_error(&e))?;
+    let (width, height) = reader()?.into_dimensions().map_err(|e| decode_error(&e))?;
+    check_dimensions(width, height)?;
+    let mut limited = reader()?;
+    limited.limits(decode_limits());
+    let img = limited.decode().map_err(|e| decode_error(&e))?;
     let too_big = max_side.is_some_and(|side| img.width().max(img.height()) > side);
     let passthrough = match format {
         ImageFormat::Jpeg => Some("image/jpeg"),
@@ -169,6 +230,44 @@ mod tests {
         let payload = prepare(big, Some(32), false).expect("prepare");
         let img = image::load_from_memory(&payload.bytes).expect("decode");
         assert_eq!((img.width(), img.height()), (32, 32));
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused_from_its_header() {
+        // 20000x20000 black-and-white pixels: tens of kB as PNG, 400 MB decoded.
+        let width = 20_000u32;
+        let mut png = Vec::new();
+        {
+            let mut encoder = png_writer(&mut png, width, width);
+            let row = vec![0u8; width as usize / 8];
+            let mut stream = encoder.stream_writer().expect("stream");
+            for _ in 0..width {
+                std::io::Write::write_all(&mut stream, &row).expect("row");
+            }
+            stream.finish().expect("finish");
+            encoder.finish().expect("png end");
+        }
+        assert!(png.len() < 200_000, "{} bytes", png.len());
+        let err = prepare(png, Some(64), false).expect_err("refused");
+        assert!(
+            matches!(
+                err,
+                ImageError::TooLarge {
+                    width: 20_000,
+                    height: 20_000,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("20000x20000"), "{err}");
+    }
+
+    fn png_writer(out: &mut Vec<u8>, width: u32, height: u32) -> png::Writer<&mut Vec<u8>> {
+        let mut encoder = png::Encoder::new(out, width, height);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::One);
+        encoder.write_header().expect("png header")
     }
 
     #[test]

@@ -213,7 +213,12 @@ fn non_utf8_names_are_kept_and_counted() {
     assert_eq!(ds.items.len(), 3);
     assert_eq!(ds.skipped.non_utf8, 1);
     let item = ds.items.iter().find(|i| i.path == odd).expect("kept");
-    assert_eq!(item.rel, "cat/caf\u{FFFD}.jpg");
+    // Kept losslessly: the escaped form decodes back to the exact bytes.
+    assert_eq!(item.rel, "cat/caf\\xE9.jpg");
+    assert_eq!(
+        squint::dataset::raw_name::decode(&item.rel),
+        b"cat/caf\xe9.jpg"
+    );
     assert_eq!(item.truth, "cat");
 }
 

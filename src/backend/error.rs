@@ -56,6 +56,18 @@ pub enum BackendError {
         /// The server's error message (parsed from its JSON body when possible).
         message: String,
     },
+    /// HTTP 429 or 503 with a `Retry-After` header: retried, no sooner than asked.
+    #[error("{host} answered HTTP {status}: {message}{}; it asked to wait {:.1} s", status_hint(*.status), *.retry_after_ms as f64 / 1000.0)]
+    Throttled {
+        /// Base URL of the server.
+        host: String,
+        /// HTTP status code (429 or 503).
+        status: u16,
+        /// The server's error message.
+        message: String,
+        /// The wait the server asked for, in milliseconds.
+        retry_after_ms: u64,
+    },
     /// The server does not know the model.
     #[error("model '{model}' not found on {host}: {hint}")]
     ModelNotFound {
@@ -92,6 +104,18 @@ pub enum BackendError {
         /// Name of the environment variable the key is read from.
         env_var: String,
     },
+    /// An Ollama server (or an authenticating proxy in front of it) refused the request.
+    #[error(
+        "{host} refused the request (HTTP {status}: {message}); the server or a proxy in front of it wants credentials: put them in the URL (--host http://USER:PASSWORD@HOST) or ask its administrator"
+    )]
+    Denied {
+        /// Base URL of the server.
+        host: String,
+        /// HTTP status (401 or 403).
+        status: u16,
+        /// The server's error message.
+        message: String,
+    },
     /// The server reported an error inside an already started (HTTP 200) stream.
     #[error("{host} failed while generating: {message}")]
     MidStream {
@@ -109,6 +133,16 @@ pub enum BackendError {
         host: String,
         /// What was observed.
         detail: String,
+    },
+    /// The answer passed `--max-answer-bytes`; reading stopped there.
+    #[error(
+        "the answer from {host} is longer than {limit} bytes; stopped reading (raise --max-answer-bytes, or limit the answer with num_predict / max_tokens in the template)"
+    )]
+    AnswerTooLong {
+        /// Base URL of the server.
+        host: String,
+        /// The configured limit in bytes.
+        limit: usize,
     },
     /// The server sent something that is not the expected protocol.
     #[error("unexpected response from {host}: {detail}; is --backend right for this server?")]
@@ -143,10 +177,13 @@ impl BackendError {
             | Self::CutStream { .. }
             | Self::BadResponse { .. } => true,
             Self::Http { status, .. } => *status == 429 || (500..=599).contains(status),
+            Self::Throttled { .. } => true,
             Self::Config { .. }
             | Self::ModelNotFound { .. }
             | Self::NotVision { .. }
-            | Self::Auth { .. } => false,
+            | Self::Auth { .. }
+            | Self::Denied { .. }
+            | Self::AnswerTooLong { .. } => false,
         }
     }
 
@@ -159,6 +196,7 @@ impl BackendError {
                 | Self::ModelNotFound { .. }
                 | Self::NotVision { .. }
                 | Self::Auth { .. }
+                | Self::Denied { .. }
         )
     }
 
@@ -169,16 +207,28 @@ impl BackendError {
             Self::Unreachable { .. } => ErrorKind::Unreachable,
             Self::Network { .. } => ErrorKind::Network,
             Self::Timeout { .. } => ErrorKind::Timeout,
-            Self::Http { .. } | Self::MidStream { .. } => ErrorKind::Server,
+            Self::Http { .. } | Self::Throttled { .. } | Self::MidStream { .. } => {
+                ErrorKind::Server
+            }
             Self::ModelNotFound { .. } | Self::NotVision { .. } => ErrorKind::Model,
-            Self::Auth { .. } => ErrorKind::Auth,
-            Self::CutStream { .. } | Self::BadResponse { .. } => ErrorKind::BadAnswer,
+            Self::Auth { .. } | Self::Denied { .. } => ErrorKind::Auth,
+            Self::CutStream { .. } | Self::BadResponse { .. } | Self::AnswerTooLong { .. } => {
+                ErrorKind::BadAnswer
+            }
         }
     }
 
     /// The error with its kind, as the engine hands it on.
     pub fn to_item_error(&self) -> ItemError {
         ItemError::new(self.kind(), self.to_string())
+    }
+
+    /// The wait a server asked for with `Retry-After`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Throttled { retry_after_ms, .. } => Some(Duration::from_millis(*retry_after_ms)),
+            _ => None,
+        }
     }
 
     /// Builds a `Timeout` from the configured duration.
@@ -200,6 +250,7 @@ pub fn parse_error_body(body: &str) -> String {
     let message = serde_json::from_str::<Value>(body)
         .ok()
         .and_then(|v| message_from_value(&v))
+        .or_else(|| html_title(body))
         .unwrap_or_else(|| body.trim().to_owned());
     let message = if message.is_empty() {
         "no error message".to_owned()
@@ -226,6 +277,19 @@ pub(crate) fn message_from_value(v: &Value) -> Option<String> {
         return v.get("message").and_then(Value::as_str).map(str::to_owned);
     }
     None
+}
+
+/// The `<title>` of an HTML error page (what proxies such as nginx send), e.g. `401
+/// Authorization Required`.
+fn html_title(body: &str) -> Option<String> {
+    let lower = body.to_ascii_lowercase();
+    if !lower.trim_start().starts_with('<') {
+        return None;
+    }
+    let start = lower.find("<title>")? + "<title>".len();
+    let end = start + lower[start..].find("</title>")?;
+    let title = body.get(start..end)?.trim();
+    (!title.is_empty()).then(|| format!("{title} (an HTML page, likely from a proxy)"))
 }
 
 fn shorten(s: &str) -> String {
@@ -258,6 +322,10 @@ mod tests {
             ("404 page not found", "404 page not found"),
             ("  ", "no error message"),
             (r#"{"detail":"nope"}"#, r#"{"detail":"nope"}"#),
+            (
+                "<html>\r\n<head><title>401 Authorization Required</title></head><body>nginx</body></html>",
+                "401 Authorization Required (an HTML page, likely from a proxy)",
+            ),
         ];
         for (body, want) in cases {
             assert_eq!(parse_error_body(body), want, "body {body}");

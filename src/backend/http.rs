@@ -9,8 +9,17 @@ use std::time::Duration;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{RequestBuilder, Response, StatusCode};
 
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+
 use super::BackendKind;
+use super::endpoint::Secrets;
 use super::error::{BackendError, parse_error_body};
+
+/// Longest error body read from a failed response; the rest is not read.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+/// Longest non-streamed JSON body (model lists, model facts) read from a server.
+pub(crate) const MAX_JSON_BODY: usize = 16 * 1024 * 1024;
 
 /// An `Authorization: Bearer ...` header value, marked sensitive. Its `Debug` is redacted.
 #[derive(Clone)]
@@ -38,11 +47,14 @@ impl fmt::Debug for ApiKey {
 pub(crate) struct Shared {
     /// Which protocol.
     pub kind: BackendKind,
-    /// Base URL without trailing slash.
+    /// Base URL without trailing slash, user info or query: the form shown in every message.
     pub base: String,
+    /// User info and query taken out of the configured URL (sent, never shown).
+    pub secrets: Secrets,
     /// The one HTTP client (connection pool) of the process.
     pub client: reqwest::Client,
-    /// Bearer token, OpenAI-compatible servers only.
+    /// Bearer token (OpenAI-compatible servers only), else `Basic` from the URL's user info:
+    /// exactly one `Authorization` header, never two.
     pub api_key: Option<ApiKey>,
     /// Name of the variable the key comes from (for messages).
     pub api_key_env: String,
@@ -52,28 +64,110 @@ pub(crate) struct Shared {
     pub retries: u32,
     /// `--logprobs` (OpenAI-compatible only).
     pub logprobs: bool,
+    /// Longest answer text accepted (`--max-answer-bytes`); reading stops there.
+    pub max_answer: usize,
     /// Ollama server version learnt in preflight.
     pub server_version: Mutex<Option<String>>,
 }
 
 impl Shared {
-    /// Full URL of an endpoint path such as `/api/chat`.
+    /// Full URL of an endpoint path such as `/api/chat`, with the configured query string.
     pub(super) fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
+        self.secrets.with_query(format!("{}{}", self.base, path))
+    }
+
+    /// Full URL of a path at the server's root (the base URL without a trailing `/v1`), for
+    /// endpoints some OpenAI-compatible servers add there (`/model/info`, `/api/v0/models`).
+    pub(super) fn root_url(&self, path: &str) -> String {
+        let root = self.base.strip_suffix("/v1").unwrap_or(&self.base);
+        self.secrets.with_query(format!("{root}{path}"))
+    }
+
+    /// Most bytes one streamed answer may take on the wire (tokens come wrapped in JSON and
+    /// logprobs): past this the stream is dropped, however the server behaves.
+    pub(super) fn max_stream_bytes(&self) -> u64 {
+        (self.max_answer as u64)
+            .saturating_mul(256)
+            .max(4 * 1024 * 1024)
+    }
+
+    /// The error for an answer that passed `--max-answer-bytes` (or its wire budget).
+    pub(super) fn too_long(&self) -> BackendError {
+        BackendError::AnswerTooLong {
+            host: self.base.clone(),
+            limit: self.max_answer,
+        }
+    }
+
+    /// The response body as a stream of chunks that fails with [`BodyError::TooLong`] once
+    /// more than [`Shared::max_stream_bytes`] arrived, so nothing downstream can grow without
+    /// bound.
+    pub(super) fn capped_stream(
+        &self,
+        resp: Response,
+    ) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static {
+        let limit = self.max_stream_bytes();
+        let mut seen = 0u64;
+        resp.bytes_stream().map(move |chunk| {
+            let chunk = chunk.map_err(BodyError::Transport)?;
+            seen = seen.saturating_add(chunk.len() as u64);
+            if seen > limit {
+                return Err(BodyError::TooLong);
+            }
+            Ok(chunk)
+        })
+    }
+
+    /// Reads a whole (non-streamed) body, refusing more than `limit` bytes.
+    pub(super) async fn read_capped(
+        &self,
+        resp: Response,
+        limit: usize,
+    ) -> Result<Vec<u8>, BackendError> {
+        let mut body = Vec::new();
+        let mut stream = resp.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| self.transport_error(&e))?;
+            if body.len() + chunk.len() > limit {
+                return Err(self.bad_response(format!(
+                    "the response is longer than {limit} bytes; stopped reading"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// Reads and decodes a JSON body of at most [`MAX_JSON_BODY`] bytes; `what` names the
+    /// endpoint in messages.
+    pub(super) async fn read_json<T: serde::de::DeserializeOwned>(
+        &self,
+        resp: Response,
+        what: &str,
+    ) -> Result<T, BackendError> {
+        let body = self.read_capped(resp, MAX_JSON_BODY).await?;
+        serde_json::from_slice(&body).map_err(|e| self.bad_response(format!("{what}: {e}")))
     }
 
     /// Adds the bearer token (when there is one) and sends the request.
     pub(super) async fn send(&self, builder: RequestBuilder) -> Result<Response, BackendError> {
-        let builder = match &self.api_key {
-            Some(key) => builder.header(AUTHORIZATION, key.0.clone()),
-            None => builder,
+        let builder = match (&self.api_key, self.secrets.basic_auth()) {
+            (Some(key), _) => builder.header(AUTHORIZATION, key.0.clone()),
+            (None, Some(basic)) => match HeaderValue::from_str(&basic) {
+                Ok(mut value) => {
+                    value.set_sensitive(true);
+                    builder.header(AUTHORIZATION, value)
+                }
+                Err(_) => builder,
+            },
+            (None, None) => builder,
         };
         builder.send().await.map_err(|e| self.transport_error(&e))
     }
 
     /// Maps a reqwest failure to the matching `BackendError`.
     pub(super) fn transport_error(&self, err: &reqwest::Error) -> BackendError {
-        let detail = error_chain(err);
+        let detail = self.secrets.redact(&error_chain(err));
         if err.is_timeout() {
             BackendError::timeout(&self.base, self.timeout)
         } else if err.is_connect() {
@@ -97,6 +191,9 @@ impl Shared {
 
     /// Maps an IO error raised while reading a streamed body.
     pub(super) fn stream_io_error(&self, err: &std::io::Error) -> BackendError {
+        if let Some(inner) = err.get_ref().and_then(|e| e.downcast_ref::<BodyError>()) {
+            return self.body_error(inner);
+        }
         if let Some(inner) = err
             .get_ref()
             .and_then(|e| e.downcast_ref::<reqwest::Error>())
@@ -108,7 +205,15 @@ impl Shared {
         }
         BackendError::CutStream {
             host: self.base.clone(),
-            detail: err.to_string(),
+            detail: self.secrets.redact(&err.to_string()),
+        }
+    }
+
+    /// Maps a failure of [`Shared::capped_stream`].
+    pub(super) fn body_error(&self, err: &BodyError) -> BackendError {
+        match err {
+            BodyError::Transport(e) => self.transport_error(e),
+            BodyError::TooLong => self.too_long(),
         }
     }
 
@@ -123,14 +228,76 @@ impl Shared {
     /// Reads a non-success response and returns its status and parsed error message.
     pub(super) async fn error_message(&self, resp: Response) -> (StatusCode, String) {
         let status = resp.status();
-        let body = resp.text().await.unwrap_or_default();
-        (status, parse_error_body(&body))
+        let mut body = Vec::new();
+        let mut stream = resp.bytes_stream();
+        while let Some(Ok(chunk)) = stream.next().await {
+            let room = MAX_ERROR_BODY.saturating_sub(body.len());
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if body.len() >= MAX_ERROR_BODY {
+                break;
+            }
+        }
+        let text = String::from_utf8_lossy(&body);
+        (status, self.secrets.redact(&parse_error_body(&text)))
+    }
+
+    /// A `Throttled` error for a 429 or 503 that carried a readable `Retry-After`.
+    pub(super) fn throttled(
+        &self,
+        status: u16,
+        message: &str,
+        retry_after: Option<Duration>,
+    ) -> Option<BackendError> {
+        let after = retry_after.filter(|_| status == 429 || status == 503)?;
+        Some(BackendError::Throttled {
+            host: self.base.clone(),
+            status,
+            message: message.to_owned(),
+            retry_after_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
+        })
     }
 
     fn unreachable_hint(&self) -> &'static str {
         match self.kind {
             BackendKind::Ollama => "start it with `ollama serve`, or set OLLAMA_HOST / --host",
             BackendKind::Openai => "start the server, or check --host / OPENAI_BASE_URL",
+        }
+    }
+}
+
+/// The wait a response's `Retry-After` header asks for, if it has a readable one.
+pub(crate) fn retry_after(resp: &Response) -> Option<Duration> {
+    let value = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?;
+    super::retry::parse_retry_after(value, std::time::SystemTime::now())
+}
+
+/// Why reading a capped response stream stopped.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// The connection failed.
+    Transport(reqwest::Error),
+    /// More bytes arrived than one answer may take.
+    TooLong,
+}
+
+impl fmt::Display for BodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Transport(e) => write!(f, "{e}"),
+            Self::TooLong => f.write_str("the answer stream is longer than allowed"),
+        }
+    }
+}
+
+impl StdError for BodyError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Self::Transport(e) => Some(e),
+            Self::TooLong => None,
         }
     }
 }

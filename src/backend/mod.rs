@@ -3,6 +3,7 @@
 //! preflight checks, model listing, streamed classification and retries.
 //! Never logs, prints, serialises or stores the API key; never parses answers into labels.
 
+mod endpoint;
 mod error;
 mod host;
 mod http;
@@ -19,10 +20,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use endpoint::redact_url;
 pub use error::{BackendError, parse_error_body};
 pub use host::{resolve_ollama_host, resolve_openai_base};
 pub use logprobs::{label_confidence, label_distribution};
-pub use retry::{RetryPolicy, backoff};
+pub use retry::{MAX_RETRY_AFTER, RetryPolicy, backoff, jittered, parse_retry_after};
 pub use types::{
     Attempted, ClassifyRequest, Completion, ModelEntry, ModelInfo, TokenEvent, TokenLogprob,
 };
@@ -56,7 +58,12 @@ pub struct BackendConfig {
     pub retries: u32,
     /// `--logprobs` for OpenAI-compatible servers; Ollama decides from its version.
     pub logprobs: bool,
+    /// Longest answer text accepted (`--max-answer-bytes`); the item fails past it.
+    pub max_answer_bytes: usize,
 }
+
+/// Default `--max-answer-bytes`: 64 KiB of answer text.
+pub const DEFAULT_MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 impl Default for BackendConfig {
     /// The one set of defaults: Ollama, host from the environment, 120 s timeout, 5 s connect
@@ -70,6 +77,7 @@ impl Default for BackendConfig {
             connect_timeout: Duration::from_secs(5),
             retries: 3,
             logprobs: false,
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
         }
     }
 }
@@ -102,14 +110,27 @@ impl Backend {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Backend, BackendError> {
         let flag = cfg.host.as_deref().map(str::trim).filter(|h| !h.is_empty());
-        let base = match cfg.kind {
-            BackendKind::Ollama => {
-                let raw = flag.map(str::to_owned).or_else(|| env("OLLAMA_HOST"));
-                resolve_ollama_host(raw.as_deref())
-                    .trim_end_matches('/')
-                    .to_owned()
+        let variable = match cfg.kind {
+            BackendKind::Ollama => "OLLAMA_HOST",
+            BackendKind::Openai => "OPENAI_BASE_URL",
+        };
+        let raw = flag
+            .map(str::to_owned)
+            .or_else(|| env(variable).filter(|v| !v.trim().is_empty()));
+        // User info and query never reach the resolvers, messages or files: they are sent
+        // with every request and shown nowhere.
+        let (raw, secrets) = match raw.as_deref() {
+            Some(raw) => {
+                let (stripped, secrets) = endpoint::split_secrets(raw);
+                (Some(stripped), secrets)
             }
-            BackendKind::Openai => resolve_openai_base(flag, env("OPENAI_BASE_URL").as_deref())?,
+            None => (None, endpoint::Secrets::default()),
+        };
+        let base = match cfg.kind {
+            BackendKind::Ollama => resolve_ollama_host(raw.as_deref())
+                .trim_end_matches('/')
+                .to_owned(),
+            BackendKind::Openai => resolve_openai_base(raw.as_deref(), None)?,
         };
         // Ollama never gets the key: OPENAI_API_KEY must not leak to another host.
         let api_key = match cfg.kind {
@@ -129,10 +150,15 @@ impl Backend {
             .map_err(|e| BackendError::Config {
                 message: format!("cannot set up the HTTP client: {e}"),
             })?;
+        if api_key.is_some() && secrets.userinfo.is_some() {
+            tracing::warn!(host = %base, "the URL's user info is not sent: the API key is the one Authorization header");
+        }
         tracing::debug!(kind = ?cfg.kind, host = %base, api_key = api_key.is_some(), "backend ready");
         let shared = Shared {
             kind: cfg.kind,
             base,
+            secrets,
+            max_answer: cfg.max_answer_bytes.max(1),
             client,
             api_key,
             api_key_env: cfg.api_key_env,
@@ -151,7 +177,8 @@ impl Backend {
         self.shared.kind
     }
 
-    /// The resolved base URL (e.g. `http://127.0.0.1:11434` or `http://host:8080/v1`).
+    /// The resolved base URL (e.g. `http://127.0.0.1:11434` or `http://host:8080/v1`) without
+    /// user info or query string: safe to print and store.
     pub fn host(&self) -> &str {
         &self.shared.base
     }
@@ -207,7 +234,7 @@ impl Backend {
                 }
                 Err(error) => error,
             };
-            let Some(wait) = policy.after_failure(attempt, &error) else {
+            let Some(wait) = policy.after_failure(attempt, &error, rand::random::<f64>()) else {
                 return Attempted {
                     result: Err(error),
                     attempts: attempt,
@@ -218,6 +245,7 @@ impl Backend {
             on_token(TokenEvent::Retrying {
                 attempt,
                 error: &error,
+                wait,
             });
             tokio::time::sleep(wait).await;
         }

@@ -11,14 +11,14 @@ use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 use tokio_util::io::StreamReader;
 
 use super::error::{BackendError, message_from_value};
-use super::http::{Shared, excerpt};
+use super::http::{Shared, excerpt, retry_after};
 use super::logprobs::WireLogprob;
 use super::ollama_models::supports_logprobs;
 use super::types::{ClassifyRequest, Completion, label_schema};
 use crate::domain::template::GenOptions;
 
 /// Longest NDJSON line accepted (a line carries one token plus its logprobs).
-const MAX_LINE: usize = 4 * 1024 * 1024;
+const MAX_LINE: usize = 1024 * 1024;
 /// Alternatives asked for per token.
 const TOP_LOGPROBS: u32 = 5;
 
@@ -112,11 +112,16 @@ pub(crate) async fn classify(
         .send(shared.client.post(shared.url("/api/chat")).json(&body))
         .await?;
     if !resp.status().is_success() {
+        let wait = retry_after(&resp);
         let (status, message) = shared.error_message(resp).await;
-        return Err(status_error(shared, status.as_u16(), message, &req.model));
+        let status = status.as_u16();
+        return Err(shared
+            .throttled(status, &message, wait)
+            .unwrap_or_else(|| status_error(shared, status, message, &req.model)));
     }
     let reader = StreamReader::new(
-        resp.bytes_stream()
+        shared
+            .capped_stream(resp)
             .map(|r| r.map_err(std::io::Error::other)),
     );
     let mut lines = FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_LINE));
@@ -163,16 +168,11 @@ fn apply_line(
         .and_then(|m| m.content)
         .filter(|c| !c.is_empty())
     {
-        on_token(&piece);
-        completion.text.push_str(&piece);
+        completion
+            .push_piece(&piece, shared.max_answer, on_token)
+            .map_err(|()| shared.too_long())?;
     }
-    completion.logprobs.extend(
-        chunk
-            .logprobs
-            .unwrap_or_default()
-            .into_iter()
-            .map(Into::into),
-    );
+    completion.push_logprobs(chunk.logprobs.unwrap_or_default());
     if chunk.done {
         completion.done_reason = chunk.done_reason;
         completion.eval_count = chunk.eval_count;
@@ -192,6 +192,11 @@ pub(crate) fn status_error(
 ) -> BackendError {
     let host = shared.base.clone();
     match status {
+        401 | 403 => BackendError::Denied {
+            host,
+            status,
+            message,
+        },
         404 if message.contains("not found") && !message.contains("page not found") => {
             BackendError::ModelNotFound {
                 host,

@@ -170,14 +170,17 @@ async fn fetch_version(shared: &Shared) -> Result<String, BackendError> {
         .await?;
     if !resp.status().is_success() {
         let (status, message) = shared.error_message(resp).await;
+        if matches!(status.as_u16(), 401 | 403) {
+            return Err(status_error(shared, status.as_u16(), message, ""));
+        }
         return Err(shared.bad_response(format!(
             "GET /api/version answered HTTP {status} ({message}); is this an Ollama server? \
              for OpenAI-compatible servers use --backend openai"
         )));
     }
-    let v: VersionResponse = resp.json().await.map_err(|e| {
-        shared.bad_response(format!("GET /api/version: {e}; is this an Ollama server?"))
-    })?;
+    let v: VersionResponse = shared
+        .read_json(resp, "GET /api/version (is this an Ollama server?)")
+        .await?;
     Ok(v.version)
 }
 
@@ -191,9 +194,7 @@ async fn show(shared: &Shared, model: &str) -> Result<ShowResponse, BackendError
         let (status, message) = shared.error_message(resp).await;
         return Err(status_error(shared, status.as_u16(), message, model));
     }
-    resp.json()
-        .await
-        .map_err(|e| shared.bad_response(format!("POST /api/show: {e}")))
+    shared.read_json(resp, "POST /api/show").await
 }
 
 async fn tags(shared: &Shared) -> Result<Vec<TagEntry>, BackendError> {
@@ -202,16 +203,9 @@ async fn tags(shared: &Shared) -> Result<Vec<TagEntry>, BackendError> {
         .await?;
     if !resp.status().is_success() {
         let (status, message) = shared.error_message(resp).await;
-        return Err(BackendError::Http {
-            host: shared.base.clone(),
-            status: status.as_u16(),
-            message,
-        });
+        return Err(status_error(shared, status.as_u16(), message, ""));
     }
-    let tags: TagsResponse = resp
-        .json()
-        .await
-        .map_err(|e| shared.bad_response(format!("GET /api/tags: {e}")))?;
+    let tags: TagsResponse = shared.read_json(resp, "GET /api/tags").await?;
     Ok(tags.models)
 }
 

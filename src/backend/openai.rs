@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{BackendError, message_from_value};
-use super::http::{Shared, excerpt};
+use super::http::{Shared, excerpt, retry_after};
 use super::logprobs::WireLogprob;
 use super::types::{ClassifyRequest, Completion, label_schema};
 
@@ -123,8 +123,12 @@ pub(crate) async fn classify(
         )
         .await?;
     if !resp.status().is_success() {
+        let wait = retry_after(&resp);
         let (status, message) = shared.error_message(resp).await;
-        return Err(status_error(shared, status.as_u16(), message, &req.model));
+        let status = status.as_u16();
+        return Err(shared
+            .throttled(status, &message, wait)
+            .unwrap_or_else(|| status_error(shared, status, message, &req.model)));
     }
     let is_json = resp
         .headers()
@@ -134,15 +138,29 @@ pub(crate) async fn classify(
     let mut completion = Completion::default();
     if is_json {
         // A server that ignored `stream: true` and sent one whole response.
-        let text = resp.text().await.map_err(|e| shared.transport_error(&e))?;
-        apply_data(shared, &text, &mut completion, on_token)?;
+        let body = shared
+            .read_capped(
+                resp,
+                usize::try_from(shared.max_stream_bytes()).unwrap_or(usize::MAX),
+            )
+            .await
+            .map_err(|e| match e {
+                BackendError::BadResponse { .. } => shared.too_long(),
+                other => other,
+            })?;
+        apply_data(
+            shared,
+            &String::from_utf8_lossy(&body),
+            &mut completion,
+            on_token,
+        )?;
         return Ok(completion);
     }
-    let mut events = resp.bytes_stream().eventsource();
+    let mut events = shared.capped_stream(resp).eventsource();
     let mut finished = false;
     while let Some(event) = events.next().await {
         let event = event.map_err(|e| match e {
-            EventStreamError::Transport(t) => shared.transport_error(&t),
+            EventStreamError::Transport(t) => shared.body_error(&t),
             EventStreamError::Utf8(u) => {
                 shared.bad_response(format!("stream is not valid UTF-8 ({u})"))
             }
@@ -201,13 +219,11 @@ fn apply_data(
             .and_then(|c| c.content)
             .filter(|c| !c.is_empty());
         if let Some(piece) = piece {
-            on_token(&piece);
-            completion.text.push_str(&piece);
+            completion
+                .push_piece(&piece, shared.max_answer, on_token)
+                .map_err(|()| shared.too_long())?;
         }
-        let logprobs = choice.logprobs.and_then(|l| l.content).unwrap_or_default();
-        completion
-            .logprobs
-            .extend(logprobs.into_iter().map(Into::into));
+        completion.push_logprobs(choice.logprobs.and_then(|l| l.content).unwrap_or_default());
         if let Some(reason) = choice.finish_reason {
             completion.done_reason = Some(reason);
             finished = true;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::error::BackendError;
+use super::logprobs::WireLogprob;
 use crate::domain::template::GenOptions;
 use crate::imaging::ImagePayload;
 
@@ -44,6 +45,35 @@ pub struct Completion {
     pub done_reason: Option<String>,
     /// Per-token log-probabilities, in answer order (empty when not requested or unsupported).
     pub logprobs: Vec<TokenLogprob>,
+}
+
+/// Tokens whose log-probabilities are kept; confidence only looks at the label's tokens near
+/// the start, and a hostile stream must not grow this without bound.
+pub(crate) const MAX_LOGPROB_TOKENS: usize = 4096;
+
+impl Completion {
+    /// Appends one streamed piece and hands it to `on_token`; `Err` (nothing appended) when
+    /// the text would pass `max_bytes`, so the caller stops reading.
+    pub(crate) fn push_piece(
+        &mut self,
+        piece: &str,
+        max_bytes: usize,
+        on_token: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<(), ()> {
+        if self.text.len().saturating_add(piece.len()) > max_bytes {
+            return Err(());
+        }
+        on_token(piece);
+        self.text.push_str(piece);
+        Ok(())
+    }
+
+    /// Keeps the log-probabilities of up to [`MAX_LOGPROB_TOKENS`] tokens.
+    pub(crate) fn push_logprobs(&mut self, wire: Vec<WireLogprob>) {
+        let room = MAX_LOGPROB_TOKENS.saturating_sub(self.logprobs.len());
+        self.logprobs
+            .extend(wire.into_iter().take(room).map(Into::into));
+    }
 }
 
 /// Log-probability of one generated token and its best alternatives.
@@ -99,6 +129,8 @@ pub enum TokenEvent<'a> {
         attempt: u32,
         /// Why the previous attempt failed.
         error: &'a BackendError,
+        /// How long squint waits before that attempt (backoff, or the server's Retry-After).
+        wait: std::time::Duration,
     },
 }
 

@@ -100,6 +100,10 @@ pub struct RunArgs {
     /// Ask an OpenAI-compatible server for logprobs (Ollama >= 0.12.11 gets them automatically).
     #[arg(long)]
     pub logprobs: bool,
+    /// Longest answer accepted, in bytes of text; reading stops there and the item fails with
+    /// "longer than N bytes" [default: 65536].
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=1_073_741_824))]
+    pub max_answer_bytes: Option<u64>,
 }
 
 /// Flags only `squint run` has.
@@ -111,6 +115,13 @@ pub struct RunOnlyArgs {
     /// Print one JSON object instead of the text report.
     #[arg(long)]
     pub json: bool,
+    /// Stop the run (exit 3) once more than N items failed, or more than P% of the run's
+    /// items (e.g. `--max-errors 10`, `--max-errors 5%`); the session can be resumed.
+    #[arg(long, value_name = "N|P%", value_parser = super::bounds::parse_error_bound)]
+    pub max_errors: Option<super::bounds::ErrorBound>,
+    /// Exit 1 when the finished run's accuracy is below ACC (0 to 1, e.g. 0.85).
+    #[arg(long, value_name = "ACC", value_parser = super::bounds::parse_accuracy)]
+    pub fail_under: Option<f64>,
 }
 
 /// Flags of the workbench.
@@ -180,6 +191,10 @@ impl RunArgs {
                 connect_timeout: base.backend.connect_timeout,
                 retries: self.retries.unwrap_or(base.backend.retries),
                 logprobs: self.logprobs || base.backend.logprobs,
+                max_answer_bytes: self
+                    .max_answer_bytes
+                    .and_then(|n| usize::try_from(n).ok())
+                    .unwrap_or(base.backend.max_answer_bytes),
             },
             model: self.model.or(base.model),
             concurrency: self.concurrency.map_or(base.concurrency, |c| c as usize),

@@ -2,9 +2,11 @@
 //! in `setup`, `engine` and `tui`. The only module that prints to stdout.
 
 mod args;
+mod bounds;
 mod compare_cmd;
 mod models_cmd;
 mod out;
+mod plain_progress;
 mod probe_cmd;
 mod progress;
 mod run_cmd;
@@ -13,17 +15,28 @@ use clap::{Parser, Subcommand};
 
 pub(crate) use args::{RunArgs, RunOnlyArgs, TuiArgs};
 
-/// Exit code: finished (item errors are allowed and counted).
+/// Exit code: finished (some item errors are allowed and counted).
 pub const EXIT_OK: i32 = 0;
-/// Exit code: bad usage or input (flags, dataset, template).
+/// Exit code: finished, but the accuracy is below `--fail-under`.
+pub const EXIT_BELOW: i32 = 1;
+/// Exit code: bad usage or input (flags, dataset, template, a session in use).
 pub const EXIT_USAGE: i32 = 2;
-/// Exit code: server unreachable or model unusable.
+/// Exit code: the run failed: server unreachable or model unusable, every item failed, or
+/// more failures than `--max-errors`.
 pub const EXIT_SERVER: i32 = 3;
+/// Exit code: the disk is full (or the session folder is not writable).
+pub const EXIT_DISK: i32 = 4;
 /// Exit code: interrupted (Ctrl-C); the session can be resumed.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
-const EXIT_CODES_HELP: &str = "Exit codes: 0 finished (item errors are allowed and counted), 2 bad usage or input, \
-3 server unreachable or model unusable, 130 interrupted (resume with `squint run --resume DIR`).";
+const EXIT_CODES_HELP: &str = "Exit codes:
+  0    finished (some failed items are allowed; they are counted and reported)
+  1    finished, but the accuracy is below --fail-under
+  2    bad usage or input: flags, dataset, template, Modelfile, a session folder in use
+  3    the run failed: server unreachable, model unusable (missing, not vision-capable,
+       credentials refused), every item failed, or more failures than --max-errors
+  4    the disk is full or the session folder cannot be written; free space, then resume
+  130  interrupted (Ctrl-C); continue with `squint run --resume DIR`";
 
 /// squint: classify labelled images with vision language models and see where they go wrong.
 #[derive(Debug, Parser)]
@@ -107,7 +120,15 @@ pub fn main_with_args() -> i32 {
     })
 }
 
+/// What to say when the workbench is started without a terminal.
+const NEEDS_TERMINAL: &str = "the workbench needs a terminal, and this process has none (its output is redirected, or it runs under CI or a service); for headless use run `squint run --dataset PATH` (see `squint run --help`)";
+
 async fn tui_main(args: TuiArgs) -> i32 {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        out::err_line(&format!("squint: {NEEDS_TERMINAL}"));
+        return EXIT_USAGE;
+    }
     let options = match args.into_options() {
         Ok(options) => options,
         Err(message) => {
@@ -118,7 +139,13 @@ async fn tui_main(args: TuiArgs) -> i32 {
     match crate::tui::run_tui(options).await {
         Ok(code) => code,
         Err(e) => {
-            out::err_line(&format!("squint: {e:#}"));
+            let text = format!("{e:#}");
+            // ENXIO: there is no controlling terminal to open.
+            if text.contains("os error 6") {
+                out::err_line(&format!("squint: {NEEDS_TERMINAL} ({text})"));
+            } else {
+                out::err_line(&format!("squint: {text}"));
+            }
             EXIT_USAGE
         }
     }

@@ -1,23 +1,30 @@
-//! The headless consumer of run events: an indicatif progress bar on stderr and the running
-//! tallies the final report needs. Never writes to stdout.
+//! The headless consumer of run events: an indicatif progress bar on stderr (plain progress
+//! lines when stderr is not a terminal) and the running tallies the final report needs.
+//! Never writes to stdout.
 
-use std::time::Duration;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::domain::result::ItemError;
 use crate::domain::sanitize::one_line;
 use crate::domain::tally::Tally;
 use crate::engine::RunEvent;
+
+use super::plain_progress::{PlainProgress, Snapshot};
 
 /// A run as its events arrive: the shared tally, how it ended, and the bar.
 pub(super) struct Progress {
     /// Counts and metrics (the same tally the workbench keeps).
     pub tally: Tally,
-    /// The abort message, when the run stopped on a server error.
-    pub aborted: Option<String>,
+    /// Why the run stopped, when it stopped on a server (or disk) error.
+    pub aborted: Option<ItemError>,
     /// Whether the run ended early.
     pub interrupted: bool,
     bar: ProgressBar,
+    /// Plain progress lines, when stderr is not a terminal.
+    plain: Option<PlainProgress>,
 }
 
 impl Progress {
@@ -35,6 +42,30 @@ impl Progress {
             aborted: None,
             interrupted: false,
             bar,
+            plain: (!std::io::stderr().is_terminal()).then(|| PlainProgress::new(Instant::now())),
+        }
+    }
+
+    /// What the progress line reports now.
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            done: self.tally.done(),
+            total: self.tally.total(),
+            errors: self.tally.errors(),
+            accuracy: (self.tally.metrics.total() > 0).then(|| self.tally.metrics.accuracy()),
+        }
+    }
+
+    /// Called every second or so: prints a plain progress line when one is due (stderr not a
+    /// terminal and nothing was printed for a while).
+    pub(super) fn tick(&mut self) {
+        let snap = self.snapshot();
+        if let Some(line) = self
+            .plain
+            .as_mut()
+            .and_then(|p| p.on_tick(snap, Instant::now()))
+        {
+            self.say(&line);
         }
     }
 
@@ -71,12 +102,24 @@ impl Progress {
                     self.tally.errors(),
                     self.tally.unparsed()
                 ));
+                if replayed && let Some(plain) = self.plain.as_mut() {
+                    plain.replayed(1);
+                }
+                let snap = self.snapshot();
+                if let Some(line) = self
+                    .plain
+                    .as_mut()
+                    .and_then(|p| p.on_item(snap, Instant::now()))
+                {
+                    self.say(&line);
+                }
             }
             RunEvent::Retrying { attempt, error, .. } => {
-                tracing::info!("retrying (attempt {attempt}): {error}");
+                tracing::warn!("retrying (attempt {attempt}): {error}");
+                self.say(&format!("retrying: {error}"));
             }
             RunEvent::Warning(message) => self.say(&format!("warning: {message}")),
-            RunEvent::Aborted { error } => self.aborted = Some(error.message),
+            RunEvent::Aborted { error } => self.aborted = Some(error),
             RunEvent::Finished { interrupted } => {
                 self.interrupted = interrupted;
                 self.bar.finish_and_clear();

@@ -1,10 +1,15 @@
 //! `squint run`: the headless classification. Progress on stderr, the report (text or JSON) on
 //! stdout, the documented exit codes. Ctrl-C stops cleanly and says how to resume.
 
+use std::time::Duration;
+
 use super::out::{err_line, out};
 use super::progress::Progress;
-use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_SERVER, EXIT_USAGE, RunArgs, RunOnlyArgs};
+use super::{
+    EXIT_BELOW, EXIT_DISK, EXIT_INTERRUPTED, EXIT_OK, EXIT_SERVER, EXIT_USAGE, RunArgs, RunOnlyArgs,
+};
 use crate::domain::report::{classification_report, confusion_text, json_summary};
+use crate::domain::result::ErrorKind;
 use crate::domain::sanitize::sanitize;
 use crate::engine::RunEvent;
 use crate::setup::{self, SetupError};
@@ -37,6 +42,9 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
     };
     let session_dir = started.session_dir.clone();
     err_line(&format!("session: {}", session_dir.display()));
+    for warning in &started.warnings {
+        err_line(&format!("warning: {warning}"));
+    }
     if let Some(inheritance) = &prepared.inheritance {
         err_line(&format!(
             "from {} (--only {}): asking {} of {} images, keeping {} results",
@@ -51,17 +59,29 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
     let mut events = started.events;
     let mut progress = Progress::new(&prepared.labels);
     let mut ctrl_c = false;
+    let mut too_many_errors = false;
     // Images this invocation sent to the server (not replayed, not from the cache).
     let mut asked: u64 = 0;
     // One listener for the whole run, so a Ctrl-C between two events is never missed.
     let signal = tokio::signal::ctrl_c();
     tokio::pin!(signal);
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
             event = events.recv() => match event {
                 Some(event) => {
                     asked += u64::from(sent_to_server(&event));
-                    if !progress.apply(event) { break }
+                    let running = progress.apply(event);
+                    let tally = &progress.tally;
+                    if !too_many_errors
+                        && output
+                            .max_errors
+                            .is_some_and(|b| b.exceeded(tally.errors(), tally.total()))
+                    {
+                        too_many_errors = true;
+                        started.handle.stop();
+                    }
+                    if !running { break }
                 }
                 None => break,
             },
@@ -69,9 +89,10 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
                 ctrl_c = true;
                 started.handle.stop();
             }
+            _ = ticker.tick() => progress.tick(),
         }
     }
-    let interrupted = progress.interrupted || ctrl_c;
+    let interrupted = progress.interrupted || ctrl_c || too_many_errors;
     if let Err(e) = setup::finish_session(&session_dir, interrupted) {
         err_line(&format!(
             "warning: could not record the end of the session: {e}"
@@ -91,6 +112,7 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
             fields.insert("parent".into(), parent.to_string_lossy().into());
             fields.insert("asked".into(), asked.into());
         }
+        summary["run"] = provenance(&session_dir, &output);
         out(&format!(
             "{}\n",
             serde_json::to_string_pretty(&summary).unwrap_or_default()
@@ -116,6 +138,19 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
             "finished items are saved; continue with: squint run --resume {}",
             session_dir.display()
         ));
+        return match error.kind {
+            ErrorKind::DiskFull => EXIT_DISK,
+            _ => EXIT_SERVER,
+        };
+    }
+    if too_many_errors && !ctrl_c {
+        err_line(&format!(
+            "squint: run stopped: {} items failed, more than --max-errors {}; finished items are saved; \
+             fix the cause, then continue with: squint run --resume {}",
+            counts.errors,
+            output.max_errors.map(|b| b.to_string()).unwrap_or_default(),
+            session_dir.display()
+        ));
         return EXIT_SERVER;
     }
     if interrupted {
@@ -125,7 +160,51 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
         ));
         return EXIT_INTERRUPTED;
     }
+    if progress.tally.metrics.total() == 0 && counts.errors > 0 {
+        err_line(&format!(
+            "squint: every item failed ({} errors); there is no accuracy. The errors are in {}",
+            counts.errors,
+            session_dir.join(crate::session::RESULTS_FILE).display()
+        ));
+        return EXIT_SERVER;
+    }
+    if let Some(floor) = output.fail_under {
+        let accuracy = progress.tally.metrics.accuracy();
+        if accuracy < floor {
+            err_line(&format!(
+                "squint: accuracy {accuracy:.4} is below --fail-under {floor}"
+            ));
+            return EXIT_BELOW;
+        }
+    }
     EXIT_OK
+}
+
+/// What produced a JSON report, from the session's own record: version, model, backend,
+/// host (without credentials), template name and hash, options, times and the CI bounds.
+fn provenance(session_dir: &std::path::Path, output: &RunOnlyArgs) -> serde_json::Value {
+    let Ok(session) = crate::session::Session::open(session_dir) else {
+        return serde_json::Value::Null;
+    };
+    let m = session.meta;
+    serde_json::json!({
+        "squint_version": env!("CARGO_PKG_VERSION"),
+        "session_squint_version": m.squint_version,
+        "model": m.backend.model,
+        "model_digest": m.backend.model_digest,
+        "backend": m.backend.kind,
+        "host": crate::backend::redact_url(&m.backend.host),
+        "template": {"name": m.template.name, "source": m.template.source, "hash": m.template.hash},
+        "options": m.options,
+        "dataset": {"path": m.dataset.path, "layout": m.dataset.layout, "items": m.dataset.total,
+                    "limit_per_class": m.dataset.limit_per_class, "sample": m.dataset.sample, "seed": m.dataset.seed},
+        "settings": {"concurrency": m.backend.concurrency, "timeout_s": m.backend.timeout_s,
+                     "retries": m.backend.retries, "max_side": m.backend.max_side, "logprobs": m.backend.logprobs,
+                     "max_errors": output.max_errors.map(|b| b.to_string()), "fail_under": output.fail_under},
+        "started_at": m.started_at,
+        "finished_at": m.ended_at,
+        "status": m.status,
+    })
 }
 
 /// True for a result this run got from the server now (not replayed, not cached, not an

@@ -40,6 +40,11 @@ pub(crate) struct ManifestOutcome {
 /// Reads and resolves a manifest file.
 pub(crate) fn read_manifest(manifest: &Path) -> Result<ManifestOutcome, DatasetError> {
     let text = fs::read_to_string(manifest).map_err(|e| DatasetError::from_io(manifest, e))?;
+    // Editors on Windows write a byte-order mark and CRLF line ends: neither is data.
+    let text = text
+        .strip_prefix('\u{feff}')
+        .unwrap_or(&text)
+        .replace("\r\n", "\n");
     let is_csv = manifest
         .extension()
         .and_then(|e| e.to_str())
@@ -164,6 +169,7 @@ fn resolve(manifest: &Path, root: PathBuf, rows: Vec<Row>) -> ManifestOutcome {
         }
         if label.is_empty() {
             skipped.no_label += 1;
+            warnings.push(|| format!("{name} line {line}: {path} has no label; skipped"));
             continue;
         }
         match fs::metadata(&full) {
@@ -278,14 +284,19 @@ mod tests {
         assert_eq!(out.skipped.unreadable, 1);
         assert_eq!(out.skipped.no_label, 1);
         assert_eq!(out.skipped.not_image, 1);
-        assert_eq!(out.warnings.len(), 3, "{:?}", out.warnings);
+        assert_eq!(out.warnings.len(), 4, "{:?}", out.warnings);
         assert!(
             out.warnings[0].contains("line 3: missing.png"),
             "{:?}",
             out.warnings
         );
         assert!(
-            out.warnings[2].contains("repeats line 2"),
+            out.warnings[1].contains("line 4: a.png has no label"),
+            "{:?}",
+            out.warnings
+        );
+        assert!(
+            out.warnings[3].contains("repeats line 2"),
             "{:?}",
             out.warnings
         );

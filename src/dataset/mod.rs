@@ -9,6 +9,7 @@
 mod error;
 mod layout;
 mod manifest;
+pub mod raw_name;
 mod scan;
 mod select;
 mod walk;
@@ -52,7 +53,8 @@ impl fmt::Display for Layout {
 pub struct DatasetItem {
     /// Path to open: the dataset root (as given) joined with the relative path, or absolute.
     pub path: PathBuf,
-    /// Path relative to the dataset root with `/` separators (lossy UTF-8, for display and keys).
+    /// Path relative to the dataset root with `/` separators: the item's key in sessions. Names
+    /// that are not UTF-8 are in [`raw_name`]'s lossless escaped form.
     pub rel: String,
     /// The ground-truth label.
     pub truth: String,
@@ -69,7 +71,8 @@ pub struct SkipCounts {
     pub unreadable: u64,
     /// Images without a label (images at the root of a folders dataset, names without `_`...).
     pub no_label: u64,
-    /// Images KEPT although their path is not valid UTF-8 (shown and keyed lossily).
+    /// Images KEPT although their path is not valid UTF-8 (keyed losslessly, invalid bytes
+    /// shown as `\xNN`).
     pub non_utf8: u64,
     /// Symbolic links that point back at one of their own parent folders (not followed).
     pub symlink_loops: u64,
@@ -169,14 +172,15 @@ pub(crate) fn is_hidden_name(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().first() == Some(&b'.')
 }
 
-/// A path as a `/`-separated string, dropping `.` components (lossy UTF-8).
+/// A path as a `/`-separated string, dropping `.` components; names that are not UTF-8 are
+/// kept losslessly in [`raw_name`]'s escaped form, so two names never share a key.
 pub(crate) fn rel_string(path: &Path) -> String {
     let parts: Vec<String> = path
         .components()
         .filter_map(|c| match c {
             Component::CurDir => None,
             Component::RootDir => Some(String::new()),
-            other => Some(other.as_os_str().to_string_lossy().into_owned()),
+            other => Some(raw_name::encode(other.as_os_str())),
         })
         .collect();
     parts.join("/")

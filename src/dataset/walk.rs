@@ -33,6 +33,7 @@ pub(crate) fn walk(root: &Path, layout: Layout) -> WalkOutcome {
     let mut warnings = Warnings::default();
     let mut items = Vec::new();
     let mut hidden = 0u64;
+    let mut class_folders = Vec::new();
     let entries = WalkDir::new(root)
         .follow_links(true)
         .into_iter()
@@ -58,9 +59,12 @@ pub(crate) fn walk(root: &Path, layout: Layout) -> WalkOutcome {
             }
         };
         if entry.file_type().is_dir() {
+            if entry.depth() == 1 && layout == Layout::Folders {
+                class_folders.push(super::raw_name::encode(entry.file_name()));
+            }
             continue;
         }
-        let name = entry.file_name().to_string_lossy();
+        let name = super::raw_name::encode(entry.file_name());
         if !entry.file_type().is_file() || !is_image_name(&name) {
             skipped.not_image += 1;
             continue;
@@ -70,7 +74,7 @@ pub(crate) fn walk(root: &Path, layout: Layout) -> WalkOutcome {
             Layout::Folders if entry.depth() >= 2 => rel_path
                 .components()
                 .next()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+                .map(|c| super::raw_name::encode(c.as_os_str())),
             Layout::Folders => None,
             Layout::Prefix | Layout::Manifest => prefix_label(&name).map(str::to_owned),
         };
@@ -88,6 +92,17 @@ pub(crate) fn walk(root: &Path, layout: Layout) -> WalkOutcome {
         });
     }
     skipped.hidden = hidden;
+    let with_images: std::collections::HashSet<&str> = items
+        .iter()
+        .map(|i: &DatasetItem| i.truth.as_str())
+        .collect();
+    for class in class_folders
+        .iter()
+        .filter(|c| !with_images.contains(c.as_str()))
+    {
+        warnings
+            .push(|| format!("class folder {class} has no images; it is not a class of this run"));
+    }
     WalkOutcome {
         items,
         skipped,
@@ -112,6 +127,24 @@ mod tests {
         for (name, want) in cases {
             assert_eq!(prefix_label(name), want, "{name}");
         }
+    }
+
+    #[test]
+    fn empty_class_folders_are_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for rel in ["cat/a.jpg", "dog/readme.txt", "bird/deep/x.txt"] {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, b"").expect("write");
+        }
+        std::fs::create_dir_all(dir.path().join("fish")).expect("mkdir");
+        let mut warnings = walk(dir.path(), Layout::Folders).warnings;
+        warnings.sort();
+        assert_eq!(
+            warnings,
+            ["bird", "dog", "fish"]
+                .map(|c| format!("class folder {c} has no images; it is not a class of this run"))
+        );
     }
 
     #[test]
@@ -146,6 +179,7 @@ mod tests {
         );
         assert_eq!(folders.skipped.no_label, 1);
         assert_eq!(folders.skipped.not_image, 1);
+        assert!(folders.warnings.is_empty(), "{:?}", folders.warnings);
 
         let prefix = walk(root, Layout::Prefix);
         let mut got: Vec<&str> = prefix.items.iter().map(|i| i.truth.as_str()).collect();

@@ -117,6 +117,11 @@ pub(crate) fn parse_modelfile(text: &str, origin: &str) -> Result<Modelfile, Mod
             _ => {}
         }
     }
+    if modelfile.from.is_none() {
+        return Err(ModelfileError::NoFrom {
+            origin: origin.to_owned(),
+        });
+    }
     Ok(modelfile)
 }
 
@@ -172,7 +177,13 @@ fn check_parameter(
             Ok(v) if v.is_finite() => Ok(()),
             _ => Err(bad("a number")),
         },
-        "seed" | "num_predict" | "top_k" | "num_ctx" => value
+        "num_predict" => match value.parse::<i64>() {
+            Ok(n) if n >= 1 => Ok(()),
+            _ => Err(bad(
+                "a whole number of at least 1 (the most tokens of one answer)",
+            )),
+        },
+        "seed" | "top_k" | "num_ctx" => value
             .parse::<i64>()
             .map(|_| ())
             .map_err(|_| bad("a whole number")),
@@ -251,8 +262,8 @@ mod tests {
                 None,
             ),
             (
-                "  # only a comment\nTEMPLATE \"\"\"{{ .Prompt }}\"\"\"\nSYSTEM s",
-                None,
+                "  # a comment\nFROM m\nTEMPLATE \"\"\"{{ .Prompt }}\"\"\"\nSYSTEM s",
+                Some("m"),
                 Some("s"),
             ),
         ];
@@ -320,6 +331,17 @@ mod tests {
             ),
             ("FROM m\nINSTRUCT me", &["line 2", "INSTRUCT"]),
             ("FROM\nSYSTEM s", &["line 1", "FROM llava"]),
+            ("", &["no FROM line", "FROM llava"]),
+            ("# nothing but a comment\n\n", &["no FROM line"]),
+            ("SYSTEM s\nPARAMETER temperature 0", &["no FROM line"]),
+            (
+                "FROM m\nPARAMETER num_predict 0",
+                &["num_predict", "at least 1"],
+            ),
+            (
+                "FROM m\nPARAMETER num_predict -1",
+                &["num_predict", "at least 1"],
+            ),
         ];
         for (text, needles) in cases {
             let message = match parse(text) {

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use text::{fold, for_each_word_match, is_refusal, peel, strip_fence};
 
+use super::sanitize::{needs_sanitizing, sanitize};
+
 /// The name of the predicted column for answers no label could be read from.
 pub const UNPARSED: &str = "(unparsed)";
 
@@ -185,7 +187,18 @@ fn is_single_letter(key: &str) -> bool {
 ///
 /// When a constrained answer is JSON whose `label` is not a label, the cascade continues on
 /// that `label` string (so `{"label": "kitten"}` can still match an alias).
+///
+/// The cascade reads the text a person would see: escape sequences, control characters and
+/// bidi controls are removed first ([`sanitize`]), so `"\x1b]0;title\x07"` is no label and a
+/// bold `"\x1b[1m7\x1b[0m"` is `7`. The journal keeps the raw answer.
 pub fn parse_answer(answer: &str, labels: &LabelSet, constrained: bool) -> Parsed {
+    if needs_sanitizing(answer) {
+        return parse_visible(&sanitize(answer), labels, constrained);
+    }
+    parse_visible(answer, labels, constrained)
+}
+
+fn parse_visible(answer: &str, labels: &LabelSet, constrained: bool) -> Parsed {
     if constrained && let Some(inner) = json_label(answer) {
         return match labels.resolve(&inner) {
             Some(i) => labels.found(i, ParseStep::Constrained),

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::metrics::{ClassScores, Metrics};
+use super::sanitize::one_line;
 
 /// Item counts of a run, as shown in the `--json` summary.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -24,9 +25,13 @@ pub struct Counts {
 
 /// The report exactly as scikit-learn 1.9.1 prints `classification_report(y_true, y_pred,
 /// digits=digits, zero_division=0)`, rows over [`Metrics::report_labels`], ending in `\n`.
+///
+/// Labels come from folder and file names: they are sanitised first and the columns are
+/// measured on what is printed, so an escape sequence in a name cannot misalign the table.
 pub fn classification_report(m: &Metrics, digits: usize) -> String {
     let labels = m.report_labels();
-    let width = labels
+    let shown: Vec<String> = labels.iter().map(|l| one_line(l)).collect();
+    let width = shown
         .iter()
         .map(|l| l.chars().count())
         .chain([WEIGHTED_AVG.len(), digits])
@@ -36,8 +41,8 @@ pub fn classification_report(m: &Metrics, digits: usize) -> String {
         "{:>width$}  {:>9} {:>9} {:>9} {:>9}\n\n",
         "", "precision", "recall", "f1-score", "support"
     );
-    for label in &labels {
-        push_row(&mut out, label, m.scores(label), width, digits);
+    for (label, shown) in labels.iter().zip(&shown) {
+        push_row(&mut out, shown, m.scores(label), width, digits);
     }
     out.push('\n');
     let _ = writeln!(
@@ -88,7 +93,7 @@ pub fn confusion_text(m: &Metrics) -> String {
     let mut table: Vec<Vec<String>> = Vec::with_capacity(rows + 2);
     table.push(
         std::iter::once("true \\ pred".to_owned())
-            .chain(labels.iter().cloned())
+            .chain(labels.iter().map(|l| one_line(l)))
             .chain(std::iter::once("total".to_owned()))
             .collect(),
     );
@@ -96,7 +101,7 @@ pub fn confusion_text(m: &Metrics) -> String {
         let cells = counts.iter().map(u64::to_string);
         let total = counts.iter().sum::<u64>().to_string();
         table.push(
-            std::iter::once(label.clone())
+            std::iter::once(one_line(label))
                 .chain(cells)
                 .chain(std::iter::once(total))
                 .collect(),
@@ -148,7 +153,8 @@ pub fn json_summary(m: &Metrics, session: &Path, counts: Counts) -> Value {
     json!({
         "session": session.to_string_lossy(),
         "counts": counts,
-        "accuracy": m.accuracy(),
+        // No answered item (every request failed): there is no accuracy, not 0.
+        "accuracy": (m.total() > 0).then(|| m.accuracy()),
         "per_class": per_class,
         "macro_avg": scores_json(m.macro_avg()),
         "weighted_avg": scores_json(m.weighted_avg()),

@@ -86,6 +86,8 @@ pub enum ErrorKind {
     Image,
     /// The results journal could not be written.
     Journal,
+    /// The disk holding the session is full (or over quota).
+    DiskFull,
     /// A bug: a task of squint itself failed.
     Internal,
 }

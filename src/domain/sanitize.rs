@@ -6,7 +6,9 @@
 //! U+009B CSI) are rewritten to their 7-bit `ESC x` form so that the whole sequence they start
 //! is recognised; `strip-ansi-escapes` (a `vte` parser) removes CSI, OSC (BEL or ST
 //! terminated), DCS, SOS/PM/APC (kitty graphics) and SS2/SS3 sequences; finally every remaining
-//! control character except `\n` is dropped (a lone `\r` included).
+//! control character except `\n` is dropped (a lone `\r` included), and so are the Unicode
+//! bidirectional overrides and isolates (U+202A..U+202E, U+2066..U+2069), which would reorder
+//! what follows them on screen ("Trojan Source").
 
 /// Returns `text` without escape sequences or control characters other than `\n`.
 pub(crate) fn sanitize(text: &str) -> String {
@@ -25,8 +27,20 @@ pub(crate) fn sanitize(text: &str) -> String {
         }
     }
     let mut stripped = strip_ansi_escapes::strip_str(&prepared);
-    stripped.retain(|c| c == '\n' || !c.is_control());
+    stripped.retain(|c| c == '\n' || !(c.is_control() || is_bidi_control(c)));
     stripped
+}
+
+/// True for the bidirectional embedding, override and isolate controls.
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// True when [`sanitize`] would change `text` beyond `\r\n` and tab spacing: it holds an
+/// escape, a control character or a bidi control. Lets hot paths skip the full pass.
+pub(crate) fn needs_sanitizing(text: &str) -> bool {
+    text.chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
 }
 
 /// [`sanitize`]d text on one line, for list rows: each line break becomes `⏎ `.
@@ -57,6 +71,8 @@ mod tests {
             ("x\ty", "x    y"),
             ("ünï ✓ 数字 \u{1F600}", "ünï ✓ 数字 \u{1F600}"),
             ("multi\nline\n", "multi\nline\n"),
+            ("a\u{202e}cba\u{202c}d", "acbad"),
+            ("x\u{2066}y\u{2069}\u{202a}z", "xyz"),
             ("", ""),
         ];
         for (input, expected) in cases {

@@ -68,6 +68,22 @@ impl GenOptions {
         self.temperature == Some(0.0)
     }
 
+    /// Refuses values no server can use, naming the key: `num_predict` below 1 (Ollama's -1
+    /// "unlimited" would let an answer run to the timeout) and non-finite numbers.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(n) = self.num_predict.filter(|n| *n < 1) {
+            return Err(format!(
+                "[options] num_predict (or max_tokens) = {n}: it must be at least 1, the most tokens of one answer (e.g. 16)"
+            ));
+        }
+        for (key, value) in [("temperature", self.temperature), ("top_p", self.top_p)] {
+            if let Some(v) = value.filter(|v| !v.is_finite()) {
+                return Err(format!("[options] {key} = {v}: it must be a finite number"));
+            }
+        }
+        Ok(())
+    }
+
     /// `self` with every unset option taken from `base`.
     pub fn merged_over(&self, base: &GenOptions) -> GenOptions {
         GenOptions {

@@ -136,10 +136,17 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
                 index,
                 text: text.to_string(),
             }),
-            TokenEvent::Retrying { attempt, error } => tx.send(RunEvent::Retrying {
+            TokenEvent::Retrying {
+                attempt,
+                error,
+                wait,
+            } => tx.send(RunEvent::Retrying {
                 index,
                 attempt,
-                error: error.to_item_error(),
+                error: ItemError::new(
+                    error.kind(),
+                    format!("{error} (attempt {attempt} in {:.1} s)", wait.as_secs_f64()),
+                ),
             }),
         };
     };
@@ -211,13 +218,28 @@ fn elapsed_ms(started: Instant) -> u64 {
 
 fn finish(ctx: &ItemContext, result: ItemResult) -> Outcome {
     let written = match ctx.journal.lock() {
-        Ok(mut journal) => journal.append(&result).map_err(|e| e.to_string()),
-        Err(_) => Err("the results journal is unusable after an earlier failure".to_string()),
-    };
-    if let Err(e) = written {
-        return Outcome::Fatal(ItemError::new(
+        Ok(mut journal) => journal.append(&result).map_err(|e| {
+            // A full disk is not a server problem: it gets its own kind (and exit code).
+            let kind = if e.is_disk_full() {
+                ErrorKind::DiskFull
+            } else {
+                ErrorKind::Journal
+            };
+            (kind, e.to_string())
+        }),
+        Err(_) => Err((
             ErrorKind::Journal,
-            format!("cannot write results: {e}"),
+            "the results journal is unusable after an earlier failure".to_string(),
+        )),
+    };
+    if let Err((kind, e)) = written {
+        let hint = match kind {
+            ErrorKind::DiskFull => "; the disk is full: free space, then resume",
+            _ => "",
+        };
+        return Outcome::Fatal(ItemError::new(
+            kind,
+            format!("cannot write results: {e}{hint}"),
         ));
     }
     let _ = ctx.tx.send(RunEvent::ItemFinished {

@@ -30,6 +30,27 @@ pub enum SessionError {
         /// The folder given.
         dir: PathBuf,
     },
+    /// Another squint process runs this session right now.
+    #[error(
+        "session {} is in use by {}; wait for that run to end (or stop it), then resume",
+        dir.display(),
+        pid.map_or_else(|| "another process".to_owned(), |p| format!("process {p}"))
+    )]
+    InUse {
+        /// The session folder.
+        dir: PathBuf,
+        /// The process holding the lock, when it could be read.
+        pid: Option<u32>,
+    },
+    /// `--out` names a folder that holds other files but no squint session.
+    #[error(
+        "{} is not empty and is not a squint session (no session.json there); give a new or empty folder to --out",
+        dir.display()
+    )]
+    ForeignFolder {
+        /// The folder given.
+        dir: PathBuf,
+    },
     /// The folder has no `session.json`.
     #[error(
         "{} is not a squint session folder (no session.json there); give a folder created by `squint run`",
@@ -67,6 +88,11 @@ pub enum SessionError {
 }
 
 impl SessionError {
+    /// True when the filesystem is full (or over quota): not a problem with the input.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, Self::Io { source, .. } if is_disk_full(source))
+    }
+
     /// Shorthand for building an [`SessionError::Io`].
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
         Self::Io {
@@ -75,4 +101,12 @@ impl SessionError {
             source,
         }
     }
+}
+
+/// True for "no space left on device" and "disk quota exceeded".
+pub(super) fn is_disk_full(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    )
 }

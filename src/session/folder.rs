@@ -11,6 +11,7 @@ use super::SessionError;
 use super::atomic::write_atomic;
 use super::clock::UtcTime;
 use super::journal::{Journal, ResultsLog, read_results};
+use super::lock::SessionLock;
 use super::meta::SessionMeta;
 
 /// File name of the session metadata.
@@ -28,11 +29,19 @@ pub struct Session {
 }
 
 impl Session {
-    /// Creates `dir` (and parents) and writes `session.json`; fails if one is already there.
+    /// Creates `dir` (and parents) and writes `session.json`; fails if one is already there,
+    /// and refuses a folder holding anything else (a foreign `results.jsonl` is never
+    /// appended to).
     pub fn create(dir: &Path, meta: SessionMeta) -> Result<Session, SessionError> {
         fs::create_dir_all(dir).map_err(|e| SessionError::io("create folder", dir, e))?;
         if dir.join(META_FILE).exists() {
             return Err(SessionError::AlreadyExists {
+                dir: dir.to_path_buf(),
+            });
+        }
+        let mut entries = fs::read_dir(dir).map_err(|e| SessionError::io("read folder", dir, e))?;
+        if entries.next().is_some() {
+            return Err(SessionError::ForeignFolder {
                 dir: dir.to_path_buf(),
             });
         }
@@ -85,9 +94,11 @@ impl Session {
         read_results(&self.results_path())
     }
 
-    /// Opens the results journal for appending.
+    /// Takes the session's lock (see [`SessionLock`]), then opens the results journal for
+    /// appending; the journal holds the lock until it is dropped.
     pub fn journal(&self) -> Result<Journal, SessionError> {
-        Journal::open(&self.results_path())
+        let lock = SessionLock::acquire(&self.dir)?;
+        Journal::open(&self.results_path()).map(|journal| journal.holding(lock))
     }
 }
 
@@ -210,6 +221,31 @@ mod tests {
         Session::create(root.path(), meta.clone()).unwrap();
         let err = Session::create(root.path(), meta).unwrap_err();
         assert!(matches!(err, SessionError::AlreadyExists { .. }), "{err}");
+    }
+
+    #[test]
+    fn create_refuses_a_foreign_non_empty_folder() {
+        let root = tempfile::tempdir().unwrap();
+        fs::write(root.path().join(RESULTS_FILE), "{\"mine\": true}\n").unwrap();
+        let err = Session::create(root.path(), sample_meta("s", "t")).unwrap_err();
+        assert!(matches!(err, SessionError::ForeignFolder { .. }), "{err}");
+        assert!(err.to_string().contains("not empty"), "{err}");
+        assert_eq!(
+            fs::read_to_string(root.path().join(RESULTS_FILE)).unwrap(),
+            "{\"mine\": true}\n"
+        );
+        assert!(!root.path().join(META_FILE).exists());
+    }
+
+    #[test]
+    fn one_journal_per_session_at_a_time() {
+        let root = tempfile::tempdir().unwrap();
+        let session = Session::create(root.path(), sample_meta("s", "t")).unwrap();
+        let journal = session.journal().unwrap();
+        let err = session.journal().unwrap_err();
+        assert!(matches!(err, SessionError::InUse { .. }), "{err}");
+        drop(journal);
+        assert!(session.journal().is_ok());
     }
 
     #[test]

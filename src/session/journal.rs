@@ -3,7 +3,9 @@
 //! Writing: each line goes out in a single `write_all` of the whole line plus `\n`, straight to
 //! the `File` (no buffer kept between calls), so `kill -9` loses at most the items in flight.
 //! Reading: a torn last line is ignored, garbage lines are skipped and reported, never fatal.
-//! Never rewrites or truncates existing lines.
+//! Opening for appending cuts a torn last line (one without its final `\n`, left by `kill -9`
+//! or a full disk) off first, so it never ends up in the middle of the file, and reports how
+//! many bytes went. Never rewrites or truncates complete lines.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -13,6 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::domain::result::ItemResult;
 
 use super::SessionError;
+use super::lock::SessionLock;
 
 /// What `results.jsonl` holds, with any damage found while reading it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -83,8 +86,13 @@ pub(crate) fn count_lines(path: &Path) -> usize {
 pub struct Journal {
     file: File,
     path: PathBuf,
-    /// Start the next write with '\n' because the file does not end with one.
+    /// Start the next write with '\n' because the file does not end with one (after a failed
+    /// write).
     needs_newline: bool,
+    /// Bytes of a torn last line cut off when the journal was opened.
+    torn_bytes: u64,
+    /// The session's lock, held as long as this journal is open.
+    _lock: Option<SessionLock>,
 }
 
 impl Journal {
@@ -96,13 +104,27 @@ impl Journal {
             .create(true)
             .open(path)
             .map_err(|e| SessionError::io("open results journal", path, e))?;
-        let needs_newline =
-            ends_without_newline(&mut file).map_err(|e| SessionError::io("read", path, e))?;
+        let torn_bytes =
+            cut_torn_tail(&mut file).map_err(|e| SessionError::io("repair", path, e))?;
         Ok(Journal {
             file,
             path: path.to_path_buf(),
-            needs_newline,
+            needs_newline: false,
+            torn_bytes,
+            _lock: None,
         })
+    }
+
+    /// This journal, keeping `lock` until it is dropped.
+    pub(crate) fn holding(mut self, lock: SessionLock) -> Journal {
+        self._lock = Some(lock);
+        self
+    }
+
+    /// Bytes of a torn last line (an item lost mid-write) cut off when the journal was opened;
+    /// that item is asked again.
+    pub fn torn_bytes(&self) -> u64 {
+        self.torn_bytes
     }
 
     /// The journal's path.
@@ -129,15 +151,31 @@ impl Journal {
     }
 }
 
-/// True when the file is non-empty and its last byte is not '\n'.
-fn ends_without_newline(file: &mut File) -> io::Result<bool> {
-    if file.metadata()?.len() == 0 {
-        return Ok(false);
+/// Cuts everything after the last '\n' (a torn last line) and returns how many bytes went.
+/// Reads backwards in blocks, so a long journal is not read whole.
+fn cut_torn_tail(file: &mut File) -> io::Result<u64> {
+    const BLOCK: u64 = 64 * 1024;
+    let len = file.metadata()?.len();
+    let mut end = len;
+    let mut buf = vec![0u8; BLOCK as usize];
+    while end > 0 {
+        let start = end.saturating_sub(BLOCK);
+        let chunk = &mut buf[..(end - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(chunk)?;
+        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+            let keep = start + i as u64 + 1;
+            if keep < len {
+                file.set_len(keep)?;
+            }
+            return Ok(len - keep);
+        }
+        end = start;
     }
-    file.seek(SeekFrom::End(-1))?;
-    let mut last = [0u8; 1];
-    file.read_exact(&mut last)?;
-    Ok(last[0] != b'\n')
+    if len > 0 {
+        file.set_len(0)?;
+    }
+    Ok(len)
 }
 
 #[cfg(test)]
@@ -246,15 +284,25 @@ pub(crate) mod tests {
         assert!(read_results(&path).unwrap().torn_tail);
 
         let mut journal = Journal::open(&path).unwrap();
+        assert_eq!(journal.torn_bytes(), 13);
         journal.append(&item("c.png", "3")).unwrap();
         journal.append(&item("d.png", "4")).unwrap();
         let log = read_results(&path).unwrap();
         let got: Vec<_> = log.results.iter().map(|r| r.image.as_str()).collect();
         assert_eq!(got, ["a.png", "c.png", "d.png"]);
         assert!(!log.torn_tail);
-        assert_eq!(log.bad_lines, [2]);
-        assert_eq!(count_lines(&path), 4);
+        // The torn line is gone, not left in the middle.
+        assert!(log.bad_lines.is_empty(), "{:?}", log.bad_lines);
+        assert_eq!(count_lines(&path), 3);
         assert_eq!(log.results[1], item("c.png", "3"));
+        drop(journal);
+        // A journal that is nothing but a torn line, and a clean one.
+        fs::write(&path, "{\"image\"").unwrap();
+        assert_eq!(Journal::open(&path).unwrap().torn_bytes(), 8);
+        assert_eq!(fs::read(&path).unwrap(), b"");
+        fs::write(&path, line(&item("a.png", "1"))).unwrap();
+        assert_eq!(Journal::open(&path).unwrap().torn_bytes(), 0);
+        assert_eq!(count_lines(&path), 1);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Crash-safe session folders, the append-only results journal, and the answer cache.
 //!
 //! A session folder (by default `paths::sessions_dir()/YYYYMMDD-HHMMSS-<template>`; the
-//! folder name is the session id) holds exactly two files:
+//! folder name is the session id) holds two data files and `squint.lock` (an OS file lock
+//! held by the one process running the session, see [`SessionLock`]):
 //!
 //! - `session.json`: one pretty-printed [`SessionMeta`] (what was run, how it ended). It is
 //!   only ever replaced atomically (temp file in the same folder, fsync, rename), so it is
@@ -29,6 +30,7 @@ mod error;
 mod folder;
 mod journal;
 mod list;
+mod lock;
 mod meta;
 
 pub use cache::{AnswerCache, CacheKey, CachedAnswer};
@@ -38,4 +40,5 @@ pub use error::SessionError;
 pub use folder::{META_FILE, RESULTS_FILE, Session, default_session_dir, session_id};
 pub use journal::{Journal, ResultsLog, read_results};
 pub use list::{SessionSummary, list_sessions};
+pub use lock::{LOCK_FILE, SessionLock};
 pub use meta::{BackendInfo, DatasetInfo, ParentLink, SessionMeta, SessionStatus, TemplateInfo};

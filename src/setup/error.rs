@@ -60,12 +60,13 @@ pub enum SetupError {
 
 impl SetupError {
     /// The process exit code for this failure: 3 for an unreachable server or unusable model,
-    /// 2 for everything the user can fix in flags or files.
+    /// 4 for a full disk, 2 for everything the user can fix in flags or files.
     pub fn exit_code(&self) -> i32 {
         match self {
             // A bad --host or base URL is the user's to fix, not the server's fault.
             SetupError::Backend(BackendError::Config { .. }) => 2,
             SetupError::Backend(_) => 3,
+            SetupError::Session(e) if e.is_disk_full() => 4,
             _ => 2,
         }
     }

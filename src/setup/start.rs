@@ -12,8 +12,8 @@ use crate::domain::result::ItemResult;
 use crate::engine::{self, RunEvent, RunHandle, RunPlan};
 use crate::paths;
 use crate::session::{
-    AnswerCache, BackendInfo, DatasetInfo, ParentLink, Session, SessionMeta, SessionStatus,
-    TemplateInfo, default_session_dir, now_rfc3339,
+    AnswerCache, BackendInfo, DatasetInfo, Journal, ParentLink, Session, SessionMeta,
+    SessionStatus, TemplateInfo, default_session_dir, now_rfc3339,
 };
 
 /// A running engine and where its session lives.
@@ -24,6 +24,9 @@ pub struct Started {
     pub handle: RunHandle,
     /// The run's events, ending with `RunEvent::Finished`.
     pub events: UnboundedReceiver<RunEvent>,
+    /// Things found while opening the session that the user should know (a torn journal
+    /// line cut off, the answer cache unavailable).
+    pub warnings: Vec<String>,
 }
 
 /// Checks the server and the model (reachable, present, vision-capable).
@@ -43,16 +46,26 @@ pub fn start(
     backend: Backend,
     info: ModelInfo,
 ) -> Result<Started, SetupError> {
-    let (session, done) = match (&spec.resume, &prepared.inheritance) {
-        (Some(dir), _) => reopen(dir)?,
-        (None, Some(inheritance)) => {
-            let session = create(spec, prepared, &backend, &info)?;
-            let kept = keep(&session, inheritance)?;
-            (session, kept)
-        }
-        (None, None) => (create(spec, prepared, &backend, &info)?, Vec::new()),
+    let mut session = match &spec.resume {
+        Some(dir) => Session::open(dir)?,
+        None => create(spec, prepared, &backend, &info)?,
     };
-    let mut session = session;
+    // The lock comes first: a second run of this session stops here, before it reads or
+    // writes anything.
+    let mut journal = session.journal()?;
+    let mut notes = Vec::new();
+    if journal.torn_bytes() > 0 {
+        notes.push(format!(
+            "{} ended in a torn line ({} bytes, an item cut off by a crash or a full disk); removed it, that item is asked again",
+            journal.path().display(),
+            journal.torn_bytes()
+        ));
+    }
+    let done = match (&spec.resume, &prepared.inheritance) {
+        (Some(_), _) => session.read_results()?.results,
+        (None, Some(inheritance)) => keep(&mut journal, inheritance)?,
+        (None, None) => Vec::new(),
+    };
     session.meta.status = SessionStatus::Running;
     session.meta.ended_at = None;
     session.meta.warnings =
@@ -72,7 +85,17 @@ pub fn start(
     let cache = if spec.no_cache || !prepared.template.options.is_deterministic() {
         None
     } else {
-        Some(AnswerCache::open(&paths::cache_dir()?)?)
+        // A read-only data dir must not stop a run whose session lives elsewhere.
+        let opened = paths::cache_dir()
+            .map_err(SetupError::from)
+            .and_then(|dir| AnswerCache::open(&dir).map_err(SetupError::from));
+        match opened {
+            Ok(cache) => Some(cache),
+            Err(e) => {
+                notes.push(format!("running without the answer cache: {e}"));
+                None
+            }
+        }
     };
     let plan = RunPlan {
         items: prepared.items.clone(),
@@ -95,12 +118,12 @@ pub fn start(
         concurrency: spec.concurrency.max(1),
         cache,
     };
-    let journal = session.journal()?;
     let (handle, events) = engine::spawn(plan, backend, journal);
     Ok(Started {
         session_dir: session.dir,
         handle,
         events,
+        warnings: notes,
     })
 }
 
@@ -119,18 +142,11 @@ pub fn finish_session(dir: &Path, interrupted: bool) -> Result<(), SetupError> {
 
 /// Copies the results a linked run keeps into its own journal, so the session stands on its
 /// own (reports, comparisons and resumes never need the parent).
-fn keep(session: &Session, inheritance: &Inheritance) -> Result<Vec<ItemResult>, SetupError> {
-    let mut journal = session.journal()?;
+fn keep(journal: &mut Journal, inheritance: &Inheritance) -> Result<Vec<ItemResult>, SetupError> {
     for result in &inheritance.kept {
         journal.append(result)?;
     }
     Ok(inheritance.kept.clone())
-}
-
-fn reopen(dir: &Path) -> Result<(Session, Vec<ItemResult>), SetupError> {
-    let session = Session::open(dir)?;
-    let log = session.read_results()?;
-    Ok((session, log.results))
 }
 
 fn create(
@@ -203,26 +219,65 @@ pub(super) fn check_resumable(dir: &Path, prepared: &Prepared) -> Result<(), Set
     let session = Session::open(dir)?;
     let meta = &session.meta;
     let mut differences = Vec::new();
+    // Differences the flags of this command made, and ones that come from the files.
+    let mut from_flags = false;
+    let template_from_session = prepared.template_source.starts_with("session:");
     if meta.template.hash != prepared.template.fingerprint() {
-        differences.push(format!("the template (session: {})", meta.template.source));
+        if template_from_session {
+            differences.push(format!(
+                "the template text in {} no longer matches its recorded hash {} (the file was edited)",
+                dir.join(crate::session::META_FILE).display(),
+                meta.template.hash
+            ));
+        } else {
+            from_flags = true;
+            differences.push(format!(
+                "the template (session: {}, now: {})",
+                meta.template.source, prepared.template_source
+            ));
+        }
     }
     if meta.backend.model != prepared.model {
+        from_flags = true;
         differences.push(format!(
             "the model (session: {}, now: {})",
             meta.backend.model, prepared.model
         ));
     }
     if meta.dataset.labels != prepared.labels {
-        differences.push("the labels".to_string());
+        differences.push(format!(
+            "the labels (session: {}; now: {})",
+            meta.dataset.labels.join(", "),
+            prepared.labels.join(", ")
+        ));
     }
     if differences.is_empty() {
         return Ok(());
     }
-    Err(SetupError::Resume(format!(
-        "cannot resume {}: {} differ from the session's; finish it with the same settings (plain `squint run --resume {}`), or start a new session without --resume",
-        dir.display(),
-        differences.join(" and "),
+    let fresh = format!(
+        "squint run --dataset {} (a new session; {} stays as it is)",
+        prepared
+            .dataset
+            .manifest
+            .as_ref()
+            .unwrap_or(&prepared.dataset.root)
+            .display(),
         dir.display()
+    );
+    let what_to_do = if from_flags {
+        format!(
+            "answers to two different runs are never mixed: drop --template/--modelfile/--model to finish it with its own settings (`squint run --resume {}`), or start fresh: {fresh}",
+            dir.display()
+        )
+    } else {
+        format!(
+            "the session or the dataset changed since the session started, so it cannot be finished as it was; start fresh: {fresh}"
+        )
+    };
+    Err(SetupError::Resume(format!(
+        "cannot resume {}: {}; {what_to_do}",
+        dir.display(),
+        differences.join("; "),
     )))
 }
 

@@ -115,7 +115,8 @@ pub(crate) fn list_models(tx: UnboundedSender<Msg>, spec: RunSpec) {
         let backend = match Backend::new(spec.backend.clone()) {
             Ok(b) => b,
             Err(e) => {
-                let host = spec.backend.host.clone().unwrap_or_default();
+                let host =
+                    crate::backend::redact_url(spec.backend.host.as_deref().unwrap_or_default());
                 return send(
                     &tx,
                     Msg::ModelsListed {

@@ -58,6 +58,24 @@ pub enum Fault {
     BadJson,
     /// Wait this long before answering, then answer normally.
     Slow(Duration),
+    /// Stream tokens as fast as possible and never finish.
+    Endless,
+    /// Answer with this status, the protocol's error body and `Retry-After: <value>`.
+    RetryAfter(u16, String),
+    /// Send the first token, then nothing more (the connection stays open).
+    Stall,
+}
+
+/// An authenticating reverse proxy in front of the server (nginx `auth_basic` style): every
+/// request without these Basic credentials gets `status` and a plain-text body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthProxy {
+    /// The user name it accepts.
+    pub user: String,
+    /// The password it accepts.
+    pub password: String,
+    /// 401 (no or wrong credentials) or 403 (forbidden).
+    pub status: u16,
 }
 
 /// How the fake server behaves.
@@ -85,6 +103,15 @@ pub struct FakeConfig {
     pub logprobs: bool,
     /// When set, OpenAI endpoints require `Authorization: Bearer <key>`.
     pub require_api_key: Option<String>,
+    /// When set, every request must carry these Basic credentials.
+    pub auth_proxy: Option<AuthProxy>,
+    /// When set, every request URL must carry this query string (`token=...`).
+    pub require_query: Option<String>,
+    /// Behave like a LiteLLM proxy: an unknown model is a 400 "Invalid model name", and
+    /// `/model/info` says which models support vision.
+    pub litellm: bool,
+    /// Behave like LM Studio: `/api/v0/models` lists models with `type` `vlm` or `llm`.
+    pub lmstudio: bool,
 }
 
 impl Default for FakeConfig {
@@ -104,6 +131,10 @@ impl Default for FakeConfig {
             fault_for_image: HashMap::new(),
             logprobs: true,
             require_api_key: None,
+            auth_proxy: None,
+            require_query: None,
+            litellm: false,
+            lmstudio: false,
         }
     }
 }
@@ -121,6 +152,10 @@ pub struct FakeState {
     pub chats: AtomicUsize,
     /// Most chat streams running at the same time.
     pub max_in_flight: AtomicUsize,
+    /// Every request seen: path with query, and all its `Authorization` header values.
+    pub seen: Mutex<Vec<(String, Vec<String>)>>,
+    /// Bytes sent by endless streams so far.
+    pub endless_bytes: AtomicUsize,
     in_flight: AtomicUsize,
     slots: Arc<Semaphore>,
 }
@@ -258,6 +293,8 @@ fn new_state(config: FakeConfig) -> Arc<FakeState> {
         requests: Mutex::new(Vec::new()),
         chats: AtomicUsize::new(0),
         max_in_flight: AtomicUsize::new(0),
+        seen: Mutex::new(Vec::new()),
+        endless_bytes: AtomicUsize::new(0),
         in_flight: AtomicUsize::new(0),
     })
 }
@@ -271,7 +308,138 @@ fn router(state: Arc<FakeState>) -> Router {
         .route("/api/chat", post(ollama_chat))
         .route("/v1/models", get(openai_models))
         .route("/v1/chat/completions", post(openai_chat))
+        .route("/model/info", get(litellm_model_info))
+        .route("/api/v0/models", get(lmstudio_models))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gatekeeper,
+        ))
         .with_state(state)
+}
+
+/// Records every request and plays the auth proxy and the query check in front of the routes.
+async fn gatekeeper(
+    State(st): State<Arc<FakeState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let uri = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let auth: Vec<String> = req
+        .headers()
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .map(|v| v.to_str().unwrap_or("<binary>").to_owned())
+        .collect();
+    if let Ok(mut seen) = st.seen.lock() {
+        seen.push((uri.clone(), auth.clone()));
+    }
+    if let Some(want) = &st.config.require_query
+        && req.uri().query() != Some(want.as_str())
+    {
+        return (StatusCode::NOT_FOUND, "404 page not found").into_response();
+    }
+    if let Some(proxy) = &st.config.auth_proxy {
+        let expected = format!(
+            "Basic {}",
+            STANDARD.encode(format!("{}:{}", proxy.user, proxy.password))
+        );
+        if auth.len() != 1 || auth[0] != expected {
+            let code = StatusCode::from_u16(proxy.status).unwrap_or(StatusCode::UNAUTHORIZED);
+            let body = format!(
+                "<html>\r\n<head><title>{code}</title></head>\r\n<body>\r\n<center><h1>{code}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+            );
+            return (
+                code,
+                [
+                    (header::CONTENT_TYPE, "text/html"),
+                    (header::WWW_AUTHENTICATE, "Basic realm=\"ollama\""),
+                ],
+                body,
+            )
+                .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// LiteLLM's `/model/info`: per model, whether it supports vision.
+async fn litellm_model_info(State(st): State<Arc<FakeState>>) -> Response {
+    if !st.config.litellm {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"detail": "Not Found"})),
+        )
+            .into_response();
+    }
+    let data: Vec<Value> = st
+        .config
+        .models
+        .iter()
+        .map(|m| json!({"model_name": m.name, "litellm_params": {"model": format!("ollama/{}", m.name)},
+                        "model_info": {"id": sha256_hex(m.name.as_bytes()), "mode": "chat", "supports_vision": m.vision}}))
+        .collect();
+    axum::Json(json!({"data": data})).into_response()
+}
+
+/// LM Studio's native `/api/v0/models`: `type` is `vlm` for vision models.
+async fn lmstudio_models(State(st): State<Arc<FakeState>>) -> Response {
+    if !st.config.lmstudio {
+        return (StatusCode::NOT_FOUND, "Unexpected endpoint or method.").into_response();
+    }
+    let data: Vec<Value> = st
+        .config
+        .models
+        .iter()
+        .map(|m| {
+            json!({"id": m.name, "object": "model", "type": if m.vision { "vlm" } else { "llm" },
+                        "publisher": "fake", "arch": "llama", "compatibility_type": "gguf",
+                        "quantization": "Q4_K_M", "state": "loaded", "max_context_length": 4096})
+        })
+        .collect();
+    axum::Json(json!({"object": "list", "data": data})).into_response()
+}
+
+/// An endless stream: `line(i)` for i = 0, 1, 2, ... until the client goes away.
+fn endless(
+    st: Arc<FakeState>,
+    content_type: &'static str,
+    line: impl Fn(usize) -> String + Send + 'static,
+) -> Response {
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(async move {
+        let _flight = InFlight::new(st.clone());
+        for i in 0.. {
+            let text = line(i);
+            st.endless_bytes.fetch_add(text.len(), Ordering::SeqCst);
+            if tx.send(text).await.is_err() {
+                return;
+            }
+        }
+    });
+    streamed(content_type, rx)
+}
+
+/// The first line, then silence with the connection open (until the client gives up).
+fn stalled(content_type: &'static str, first: String) -> Response {
+    let (tx, rx) = mpsc::channel(1);
+    tokio::spawn(async move {
+        if tx.send(first).await.is_err() {
+            return;
+        }
+        tx.closed().await;
+    });
+    streamed(content_type, rx)
+}
+
+fn with_retry_after(mut resp: Response, value: &str) -> Response {
+    if let Ok(v) = header::HeaderValue::from_str(value) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 // ---------------------------------------------------------------- shared helpers
@@ -532,13 +700,37 @@ async fn ollama_chat(State(st): State<Arc<FakeState>>, body: Bytes) -> Response 
         }
     }
     let fault = st.fault_for(image_sha.as_deref());
-    if let Some(Fault::Status(code)) = fault {
+    let status_fault = match &fault {
+        Some(Fault::Status(code)) => Some((*code, None)),
+        Some(Fault::RetryAfter(code, after)) => Some((*code, Some(after.clone()))),
+        _ => None,
+    };
+    if let Some((code, after)) = status_fault {
         let msg = match code {
             503 => "server busy, please try again.  maximum pending requests exceeded".to_owned(),
             404 => format!("model '{model_name}' not found"),
             _ => format!("fake failure with status {code}"),
         };
-        return ollama_error(code, &msg);
+        let resp = ollama_error(code, &msg);
+        return match after {
+            Some(after) => with_retry_after(resp, &after),
+            None => resp,
+        };
+    }
+    if fault == Some(Fault::Endless) {
+        let name = model.name.clone();
+        return endless(st.clone(), "application/x-ndjson", move |i| {
+            format!(
+                "{}\n",
+                json!({"model": name, "created_at": "2025-11-20T10:00:00Z",
+                       "message": {"role": "assistant", "content": format!("{i} lorem ipsum dolor ")}, "done": false})
+            )
+        });
+    }
+    if fault == Some(Fault::Stall) {
+        let first = json!({"model": model.name, "created_at": "2025-11-20T10:00:00Z",
+                           "message": {"role": "assistant", "content": "The"}, "done": false});
+        return stalled("application/x-ndjson", format!("{first}\n"));
     }
     let permit = st.slots.clone().acquire_owned().await;
     if let Some(Fault::Slow(d)) = fault {
@@ -729,6 +921,12 @@ async fn openai_chat(
         );
     }
     let Some(model) = st.model(&model_name).cloned() else {
+        if st.config.litellm {
+            let msg = format!(
+                "{{'error': '/chat/completions: Invalid model name passed in model={model_name}. Call `/v1/models` to view available models for your key.'}}"
+            );
+            return openai_error(400, &msg, "None", json!("400"));
+        }
         let msg =
             format!("The model `{model_name}` does not exist or you do not have access to it.");
         return openai_error(404, &msg, "invalid_request_error", json!("model_not_found"));
@@ -751,18 +949,41 @@ async fn openai_chat(
         return openai_error(500, msg, "server_error", json!(500));
     }
     let fault = st.fault_for(image_sha.as_deref());
-    if let Some(Fault::Status(code)) = fault {
+    let status_fault = match &fault {
+        Some(Fault::Status(code)) => Some((*code, None)),
+        Some(Fault::RetryAfter(code, after)) => Some((*code, Some(after.clone()))),
+        _ => None,
+    };
+    if let Some((code, after)) = status_fault {
         let kind = if code >= 500 {
             "server_error"
         } else {
             "invalid_request_error"
         };
-        return openai_error(
+        let resp = openai_error(
             code,
             &format!("fake failure with status {code}"),
             kind,
             json!(code),
         );
+        return match after {
+            Some(after) => with_retry_after(resp, &after),
+            None => resp,
+        };
+    }
+    if fault == Some(Fault::Endless) {
+        let name = model.name.clone();
+        return endless(st.clone(), "text/event-stream", move |i| {
+            sse(
+                &json!({"id": "chatcmpl-endless", "object": "chat.completion.chunk", "created": 1_735_142_223,
+                        "model": name, "choices": [{"index": 0, "delta": {"content": format!("{i} lorem ipsum dolor ")}, "finish_reason": null}]}),
+            )
+        });
+    }
+    if fault == Some(Fault::Stall) {
+        let first = json!({"id": "chatcmpl-stall", "object": "chat.completion.chunk", "created": 1_735_142_223,
+                           "model": model.name, "choices": [{"index": 0, "delta": {"content": "The"}, "finish_reason": null}]});
+        return stalled("text/event-stream", sse(&first));
     }
     let permit = st.slots.clone().acquire_owned().await;
     if let Some(Fault::Slow(d)) = fault {

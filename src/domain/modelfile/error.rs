@@ -62,6 +62,14 @@ pub enum ModelfileError {
         /// The parameter name.
         name: String,
     },
+    /// The Modelfile has no `FROM` line (or nothing at all).
+    #[error(
+        "Modelfile {origin} has no FROM line (an empty or partial file?); add e.g. `FROM llava` naming the model (--model overrides it)"
+    )]
+    NoFrom {
+        /// File name.
+        origin: String,
+    },
     /// A numeric parameter's value is not a number.
     #[error("Modelfile {origin}{at}: PARAMETER {name} must be {kind}, not \"{value}\"")]
     BadNumber {

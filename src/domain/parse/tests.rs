@@ -239,3 +239,26 @@ fn parse_step_serialises_in_snake_case() {
     let json = serde_json::to_string(&[WholeWord, Unparsed, Constrained]).unwrap_or_default();
     assert_eq!(json, r#"["whole_word","unparsed","constrained"]"#);
 }
+
+#[test]
+fn labels_are_read_from_the_visible_text_not_from_escape_sequences() {
+    let set = LabelSet::new((0..10).map(|d| d.to_string()).collect(), HashMap::new());
+    let cases = [
+        // An OSC title and a screen clear carry digits but show nothing.
+        ("\x1b]0;title\x07", None, Unparsed),
+        ("\x1b[2J\x1b[1;1H", None, Unparsed),
+        // Bold 7 shows as 7.
+        ("\x1b[1m7\x1b[0m", Some("7"), Exact),
+        ("The digit is \x1b[31m4\x1b[0m.", Some("4"), Normalized),
+        ("\u{202e}3\u{202c}", Some("3"), Exact),
+        ("\u{9b}2J5", Some("5"), Exact),
+    ];
+    for (answer, label, step) in cases {
+        let got = parse_answer(answer, &set, false);
+        assert_eq!(
+            (got.label.as_deref(), got.step),
+            (label, step),
+            "{answer:?}"
+        );
+    }
+}

@@ -200,3 +200,29 @@ fn json_summary_contract() {
     assert_eq!(v["confusion"]["matrix"][0], json!([0, 1, 0, 0, 1]));
     assert_eq!(v["confusion"]["matrix"][4], json!([0, 0, 0, 0, 0]));
 }
+
+#[test]
+fn labels_with_escape_bytes_do_not_misalign_the_report() {
+    let m = metrics(
+        &["\x1b[31mred\x1b[0m", "blue", "\x1b[31mred\x1b[0m"],
+        &["\x1b[31mred\x1b[0m", "blue", "blue"],
+    );
+    let report = classification_report(&m, 2);
+    assert!(!report.contains('\x1b'), "{report:?}");
+    let rows: Vec<&str> = report
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("accuracy"))
+        .skip(1)
+        .collect();
+    // Every class and average row has the same width: the columns line up.
+    let widths: Vec<usize> = rows.iter().map(|r| r.chars().count()).collect();
+    assert!(widths.windows(2).all(|w| w[0] == w[1]), "{report}");
+    assert!(
+        rows.iter().any(|r| r.trim_start().starts_with("red ")),
+        "{report}"
+    );
+    let matrix = confusion_text(&m);
+    assert!(!matrix.contains('\x1b'), "{matrix:?}");
+    let widths: Vec<usize> = matrix.lines().map(|l| l.chars().count()).collect();
+    assert!(widths.windows(2).all(|w| w[0] == w[1]), "{matrix}");
+}

@@ -109,6 +109,7 @@ impl Template {
             message,
         };
         let options = file.options.into_options().map_err(invalid)?;
+        options.check().map_err(invalid)?;
         if file.name.trim().is_empty() {
             return Err(invalid(
                 "`name` is blank; give the template a name".to_owned(),
@@ -280,6 +281,22 @@ num_ctx = 4096
             (
                 "name = \"m\"\nprompt = \"p\"\n[options]\nnum_predict = 1\nmax_tokens = 2\n",
                 &["num_predict", "max_tokens"],
+            ),
+            (
+                "name = \"m\"\nprompt = \"p\"\n[options]\nnum_predict = 0\n",
+                &["num_predict", "at least 1"],
+            ),
+            (
+                "name = \"m\"\nprompt = \"p\"\n[options]\nmax_tokens = -1\n",
+                &["num_predict", "at least 1"],
+            ),
+            (
+                "name = \"m\"\nprompt = \"p\"\n[options]\ntemperature = nan\n",
+                &["temperature", "finite"],
+            ),
+            (
+                "name = \"m\"\nprompt = \"p\"\n[options]\ntop_p = inf\n",
+                &["top_p", "finite"],
             ),
             ("name = \" \"\nprompt = \"p\"\n", &["name"]),
             ("name = \"m\"\nprompt = \" \"\n", &["prompt"]),

@@ -244,9 +244,18 @@ fn cost(picker: Option<&Picker>, preview: &Preview) -> usize {
 }
 
 fn decode(path: &Path) -> Result<DynamicImage, String> {
-    let reader = ImageReader::open(path)
-        .and_then(ImageReader::with_guessed_format)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let open = || {
+        ImageReader::open(path)
+            .and_then(ImageReader::with_guessed_format)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    // The header first: a decompression bomb is refused before any pixel is decoded.
+    let (width, height) = open()?
+        .into_dimensions()
+        .map_err(|e| format!("cannot decode: {e}"))?;
+    crate::imaging::check_dimensions(width, height).map_err(|e| e.to_string())?;
+    let mut reader = open()?;
+    reader.limits(crate::imaging::decode_limits());
     let mut decoder = reader
         .into_decoder()
         .map_err(|e| format!("cannot decode: {e}"))?;
