@@ -310,3 +310,84 @@ fn no_panic_at_any_size() {
         }
     }
 }
+
+/// Draws `model` as the runtime does: the view, then the preview image into the slot it
+/// returns (half-blocks, decoded off the thread), repeated until the worker delivered it.
+fn draw_with_images(model: &Model, previews: &mut squint::tui::images::Previews) -> Terminal<TestBackend> {
+    let mut terminal =
+        Terminal::new(TestBackend::new(model.size.0, model.size.1)).expect("test terminal");
+    for _ in 0..200 {
+        let mut drew_image = false;
+        terminal
+            .draw(|f| {
+                if let Some(slot) = view::render(f, model) {
+                    previews.draw(f, &slot);
+                    let buf = f.buffer_mut();
+                    drew_image = slot.area.positions().any(|p| buf[p].symbol() == "▀");
+                }
+            })
+            .expect("draw");
+        if drew_image {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    terminal
+}
+
+/// A drill-down whose selected item has a real image on disk.
+fn drill_with_image(dir: &std::path::Path) -> Model {
+    let (mut m, _) = fixtures::running(120, 40, 10, 20, 200, 0, 80);
+    m.matrix.cursor = MatrixCursor { row: 2, col: 4 };
+    key(&mut m, KeyCode::Enter);
+    let path = dir.join("digit.png");
+    image::RgbImage::from_fn(56, 56, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 200]))
+        .save(&path)
+        .expect("test image");
+    m.preview.wanted = Some(path.clone());
+    m.preview.ready = Some(path);
+    m
+}
+
+fn half_blocks_in(buf: &Buffer, area: ratatui::layout::Rect) -> usize {
+    area.positions().filter(|&p| buf[p].symbol() == "▀").count()
+}
+
+#[test]
+fn overlays_are_drawn_over_images() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut m = drill_with_image(dir.path());
+    let answers = squint::tui::term_query::Answers::default();
+    let mut previews = squint::tui::images::Previews::new(
+        squint::tui::preview::ImageProtocolChoice::Halfblocks,
+        &answers,
+    );
+    // Without an overlay the image is there.
+    let plain = draw_with_images(&m, &mut previews);
+    let whole = plain.backend().buffer().area;
+    assert!(half_blocks_in(plain.backend().buffer(), whole) > 50, "the image is drawn");
+    // The help: no image cell anywhere (it would cover the keys), the help text intact.
+    key(&mut m, KeyCode::Char('?'));
+    let help = draw_with_images(&m, &mut previews);
+    let buf = help.backend().buffer();
+    assert_eq!(half_blocks_in(buf, whole), 0, "no image under the help");
+    insta::assert_snapshot!("help_over_image", help.backend());
+    // A notice: the image keeps only the rows above it.
+    key(&mut m, KeyCode::Esc);
+    // Two long warnings make a notice box tall enough to reach into the image pane.
+    for _ in 0..2 {
+        m.notify(Level::Warn, "a warning that sits at the bottom right, over the image pane ".repeat(6));
+    }
+    m.size = (120, 24);
+    let noticed = draw_with_images(&m, &mut previews);
+    let buf = noticed.backend().buffer();
+    let notice_top = (0..24)
+        .find(|&y| find(buf, y, "warning:").is_some())
+        .expect("the notice")
+        - 1;
+    let below = ratatui::layout::Rect::new(0, notice_top, 120, 24 - notice_top);
+    assert_eq!(half_blocks_in(buf, below), 0, "no image cell in or under the notice");
+    assert!(find(buf, notice_top + 1, "a warning that sits").is_some());
+    let above = ratatui::layout::Rect::new(0, 0, 120, notice_top);
+    assert!(half_blocks_in(buf, above) > 0, "the image stays above the notice");
+}

@@ -169,11 +169,15 @@ impl Env {
     /// `sh -c` script running `squint tui` on the dataset (its own `template.toml` is the
     /// template), then writing `EXIT=<code>` and leaving a shell in the pane.
     fn script(&self, url: &str) -> String {
+        self.script_with(url, "--image-protocol halfblocks --theme dark")
+    }
+
+    /// `script` with other display flags (none: the defaults, which query the terminal).
+    fn script_with(&self, url: &str, flags: &str) -> String {
         let d = self.dir.path().display();
         format!(
             "SQUINT_DATA_DIR='{d}/data' SQUINT_CONFIG_DIR='{d}/config' '{bin}' tui \
-             --dataset '{d}/digits' --host '{url}' --model llava:7b \
-             --image-protocol halfblocks --theme dark; \
+             --dataset '{d}/digits' --host '{url}' --model llava:7b {flags}; \
              echo EXIT=$? > '{d}/exit'; exec sh",
             bin = env!("CARGO_BIN_EXE_squint"),
         )
@@ -338,4 +342,73 @@ fn help_overlay_at_80x24_then_quit_restores_terminal() {
     });
     quit_and_check_restored(&mut tmux, &env);
     eprintln!("80x24 test took {:?}", began.elapsed());
+}
+
+/// The first key after launch with the default `--image-protocol auto` and `--theme auto`
+/// (the start-up terminal query round) is never lost: neither one pressed once the screen is
+/// up (the query's reader used to linger and swallow it), nor one pressed while the terminal
+/// is still being asked (tmux without a client never answers the image query, so the round
+/// waits for its whole time-out).
+#[test]
+fn first_key_after_launch_with_auto_detection_is_not_lost() {
+    require_tmux();
+    let env = Env::new(1);
+    let server = fake_server(&env);
+    let mut tmux = Tmux::start(100, 30, env.dir.path(), &env.script_with(&server.url, ""));
+    tmux.wait_for("0/10");
+    std::thread::sleep(Duration::from_millis(2500)); // longer than the query's time-out
+    tmux.keys(&["?"]);
+    tmux.wait_for("Keys · esc closes");
+    tmux.keys(&["Escape"]);
+    tmux.wait_until("the help to close", |s| !s.contains("Keys · esc"));
+    quit_and_check_restored(&mut tmux, &env);
+
+    // A key pressed during the round: the pane is asked at once, `?` follows 400 ms later,
+    // well inside the 2-second wait.
+    let env = Env::new(1);
+    let mut tmux = Tmux::start(100, 30, env.dir.path(), &env.script_with(&server.url, ""));
+    tmux.poll("squint to start", |t| {
+        let cmd = t.run(&["display-message", "-p", "-t", "e2e", "#{pane_current_command}"]);
+        cmd.contains("squint").then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(400));
+    tmux.keys(&["?"]);
+    let help = tmux.wait_for("Keys · esc closes");
+    assert!(help.contains("0/10") || help.contains("quit"), "{help}");
+}
+
+/// `Ctrl-C` in the workbench exits 130 and leaves the session folder and the command that
+/// continues it in the shell.
+#[test]
+fn ctrl_c_exits_130_and_says_how_to_continue() {
+    require_tmux();
+    let env = Env::new(2);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        default_answer: "three three three".to_owned(),
+        token_delay: Duration::from_millis(400),
+        ..FakeConfig::default()
+    });
+    let mut tmux = Tmux::start(120, 30, env.dir.path(), &env.script(&server.url));
+    tmux.wait_for("0/20");
+    tmux.keys(&["r"]);
+    tmux.wait_until("the run to start", |s| s.contains("running"));
+    tmux.keys(&["C-c"]);
+    let exit = tmux.poll("squint to exit (the EXIT file)", |_| {
+        let exit = std::fs::read_to_string(env.exit_file()).ok();
+        exit.filter(|s| s.ends_with('\n'))
+    });
+    assert_eq!(exit.trim(), "EXIT=130", "squint's exit status");
+    let screen = tmux.wait_for("continue with: squint run --resume");
+    let sessions = env.dir.path().join("data/sessions");
+    let session = std::fs::read_dir(&sessions)
+        .expect("sessions dir")
+        .flatten()
+        .next()
+        .expect("a session folder")
+        .path();
+    let joined: String = screen.lines().map(str::trim_end).collect();
+    assert!(
+        joined.contains(&format!("--resume {}", session.display())),
+        "{screen}"
+    );
 }

@@ -11,6 +11,7 @@ use ratatui::style::Style;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use crate::tui::msg::Msg;
+use crate::tui::term_query::Answers;
 use crate::tui::preview::{
     ImageProtocolChoice, Preview, PreviewWorker, make_picker, protocol_name, render_preview,
 };
@@ -27,10 +28,9 @@ pub struct Previews {
 }
 
 impl Previews {
-    /// Picks the image protocol (querying the terminal for `auto`: call after entering the
-    /// alternate screen, before the event reader starts) and starts the worker.
-    pub fn new(choice: ImageProtocolChoice) -> Previews {
-        let picker = make_picker(choice);
+    /// Picks the image protocol from the start-up query round's answers and starts the worker.
+    pub fn new(choice: ImageProtocolChoice, answers: &Answers) -> Previews {
+        let picker = make_picker(choice, answers);
         let protocol = protocol_name(picker.as_ref());
         let (tx, wake) = unbounded_channel();
         let worker = PreviewWorker::spawn(picker, move || {

@@ -16,6 +16,7 @@ pub(crate) mod logging;
 pub mod model;
 pub mod msg;
 pub mod runtime;
+pub mod term_query;
 pub(crate) mod terminal;
 pub mod update;
 pub mod view;
@@ -26,7 +27,7 @@ use crate::setup::RunSpec;
 use crate::tui::keymap::Keymap;
 use crate::tui::model::Model;
 use crate::tui::preview::ImageProtocolChoice;
-use crate::tui::theme::Theme;
+use crate::tui::theme::{Shade, Theme};
 
 /// What `squint` / `squint tui` asked for.
 #[derive(Debug, Clone)]
@@ -44,8 +45,26 @@ pub async fn run_tui(opts: TuiOptions) -> anyhow::Result<i32> {
     let _log = logging::init();
     let config_dir = crate::paths::config_dir().ok();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let (theme, theme_warnings) =
-        Theme::load(opts.theme.as_deref(), config_dir.as_deref(), no_color);
+    let (mut terminal, guard) = terminal::enter()?;
+    // One query round, before the event reader starts: background colour and image support.
+    let ask = term_query::Ask {
+        images: !matches!(
+            opts.image_protocol,
+            ImageProtocolChoice::None | ImageProtocolChoice::Halfblocks
+        ),
+        background: !no_color
+            && Theme::adapts_to_background(opts.theme.as_deref(), config_dir.as_deref()),
+    };
+    let answers = term_query::ask(ask, term_query::TIMEOUT);
+    let colorfgbg = std::env::var("COLORFGBG").ok();
+    let shade = Shade::detect(answers.replies.background, colorfgbg.as_deref());
+    let (theme, theme_warnings) = Theme::load_for(
+        opts.theme.as_deref(),
+        config_dir.as_deref(),
+        no_color,
+        shade,
+    );
+    tracing::info!(?shade, theme = theme.name, "theme chosen");
     let (keymap, key_warnings) = Keymap::load(config_dir.as_deref());
     let mut model = Model::new(opts.spec, theme, keymap);
     for w in theme_warnings.iter().chain(&key_warnings) {
@@ -53,15 +72,23 @@ pub async fn run_tui(opts: TuiOptions) -> anyhow::Result<i32> {
         model.notify(model::Level::Warn, w);
     }
     let initial = update::init(&mut model);
-    let (mut terminal, guard) = terminal::enter()?;
-    let previews = images::Previews::new(opts.image_protocol);
+    let previews = images::Previews::new(opts.image_protocol, &answers);
     model.image_protocol = previews.protocol_name();
-    let result = runtime::run(&mut terminal, model, initial, previews).await;
+    let result = runtime::run(&mut terminal, model, initial, previews, answers.typed).await;
     drop(guard);
-    if let Err(e) = &result {
-        tracing::error!("workbench failed: {e:#}");
+    match result {
+        Ok(exit) => {
+            if let Some(farewell) = &exit.farewell {
+                // The screen is restored: this lands in the user's shell.
+                eprintln!("{farewell}");
+            }
+            Ok(exit.code)
+        }
+        Err(e) => {
+            tracing::error!("workbench failed: {e:#}");
+            Err(e)
+        }
     }
-    result
 }
 
 /// Draws one run-screen frame of `model` into `frame` (used by the benchmark to time a frame

@@ -14,11 +14,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
-use ratatui_image::Image;
 use ratatui_image::picker::{Picker, ProtocolType};
+use ratatui_image::{FontSize, Image};
 use ratatui_image::protocol::Protocol;
 
 pub use worker::PreviewWorker;
+
+use crate::tui::term_query::Answers;
 
 /// The `--image-protocol` choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -38,14 +40,16 @@ pub enum ImageProtocolChoice {
     None,
 }
 
-/// Builds the image picker for `choice`.
+/// Builds the image picker for `choice` from the start-up query round's answers
+/// (`term_query::ask` with `images` for every choice but `Halfblocks` and `None`).
 ///
-/// `Auto` (and the forced graphics protocols, which only borrow the font size) query the
-/// terminal with `Picker::from_query_stdio()`: call this **after entering the alternate screen
-/// and raw mode, and before the crossterm event reader starts**, because the query writes to
-/// stdout and reads the replies from stdin. Without an answer it falls back to half-blocks
-/// (font size assumed 10×20). `Halfblocks` never touches the terminal; `None` gives no picker.
-pub fn make_picker(choice: ImageProtocolChoice) -> Option<Picker> {
+/// Decides as ratatui-image's `Picker::from_query_stdio` does: kitty if it answered, else
+/// sixel if the device attributes list it, else what the environment hints (iTerm2-like
+/// terminals, an outer terminal seen through tmux), else half-blocks; without a cell size (no
+/// answer and no pixel size from the kernel) always half-blocks at an assumed 10×20 font. A
+/// forced protocol only borrows the cell size. `Halfblocks` never touches the terminal; `None`
+/// gives no picker.
+pub fn make_picker(choice: ImageProtocolChoice, answers: &Answers) -> Option<Picker> {
     let forced = match choice {
         ImageProtocolChoice::None => return None,
         ImageProtocolChoice::Halfblocks => return Some(Picker::halfblocks()),
@@ -54,10 +58,27 @@ pub fn make_picker(choice: ImageProtocolChoice) -> Option<Picker> {
         ImageProtocolChoice::Sixel => Some(ProtocolType::Sixel),
         ImageProtocolChoice::Iterm2 => Some(ProtocolType::Iterm2),
     };
-    let mut picker = Picker::from_query_stdio().unwrap_or_else(|e| {
-        tracing::warn!("terminal image query failed ({e}); using half-blocks");
-        Picker::halfblocks()
-    });
+    let replies = &answers.replies;
+    let detected = if replies.kitty {
+        Some(ProtocolType::Kitty)
+    } else if replies.sixel {
+        Some(ProtocolType::Sixel)
+    } else {
+        None
+    };
+    let mut picker = match replies.cell_size.or_else(cell_size_from_kernel) {
+        Some((w, h)) => {
+            // The only public constructor that takes a measured font size; it also applies
+            // ratatui-image's environment hints (iTerm2, tmux) for the protocol.
+            #[allow(deprecated)]
+            let mut picker = Picker::from_fontsize(FontSize::new(w, h));
+            if let Some(protocol) = detected {
+                picker.set_protocol_type(protocol);
+            }
+            picker
+        }
+        None => Picker::halfblocks(),
+    };
     if let Some(protocol) = forced {
         picker.set_protocol_type(protocol);
     }
@@ -66,6 +87,15 @@ pub fn make_picker(choice: ImageProtocolChoice) -> Option<Picker> {
         "image protocol chosen"
     );
     Some(picker)
+}
+
+/// The cell size in pixels from the kernel's window size, where the terminal reports it.
+fn cell_size_from_kernel() -> Option<(u16, u16)> {
+    let size = ratatui::crossterm::terminal::window_size().ok()?;
+    if size.width == 0 || size.height == 0 || size.columns == 0 || size.rows == 0 {
+        return None;
+    }
+    Some((size.width / size.columns, size.height / size.rows))
 }
 
 /// The protocol's name as the `--image-protocol` flag spells it ("none" without a picker).
@@ -158,8 +188,9 @@ mod tests {
     fn picker_choices_and_names() {
         assert_eq!(protocol_name(None), "none");
         assert_eq!(protocol_name(Some(&Picker::halfblocks())), "halfblocks");
-        assert!(make_picker(ImageProtocolChoice::None).is_none());
-        let halfblocks = make_picker(ImageProtocolChoice::Halfblocks);
+        let none = Answers::default();
+        assert!(make_picker(ImageProtocolChoice::None, &none).is_none());
+        let halfblocks = make_picker(ImageProtocolChoice::Halfblocks, &none);
         assert_eq!(protocol_name(halfblocks.as_ref()), "halfblocks");
         let names: Vec<String> = <ImageProtocolChoice as clap::ValueEnum>::value_variants()
             .iter()
@@ -169,6 +200,37 @@ mod tests {
         assert_eq!(
             names,
             ["auto", "kitty", "sixel", "iterm2", "halfblocks", "none"]
+        );
+    }
+
+    #[test]
+    fn the_picker_follows_the_answers() {
+        use crate::tui::term_query::Replies;
+        let answers = |kitty, sixel| Answers {
+            answered: true,
+            replies: Replies {
+                kitty,
+                sixel,
+                cell_size: Some((9, 18)),
+                background: None,
+            },
+            ..Answers::default()
+        };
+        let pick = |choice, a: &Answers| {
+            let picker = make_picker(choice, a).unwrap();
+            let font = picker.font_size();
+            (protocol_name(Some(&picker)), (font.width, font.height))
+        };
+        let auto = ImageProtocolChoice::Auto;
+        assert_eq!(pick(auto, &answers(true, true)), ("kitty", (9, 18)));
+        assert_eq!(pick(auto, &answers(false, true)).0, "sixel");
+        assert_eq!(
+            pick(ImageProtocolChoice::Sixel, &answers(true, false)).0,
+            "sixel"
+        );
+        assert_eq!(
+            pick(ImageProtocolChoice::Halfblocks, &answers(true, true)).0,
+            "halfblocks"
         );
     }
 

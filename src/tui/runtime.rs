@@ -44,13 +44,15 @@ impl Io {
     }
 }
 
-/// Runs the workbench until it quits; returns the exit code.
+/// Runs the workbench until it quits; returns the exit code. `typed_ahead` are keys pressed
+/// during the start-up terminal query; they are handled before anything read later.
 pub async fn run<B: TermBackend>(
     terminal: &mut Terminal<B>,
     mut model: Model,
     initial: Vec<Effect>,
     previews: Previews,
-) -> anyhow::Result<i32> {
+    typed_ahead: Vec<Event>,
+) -> anyhow::Result<Exit> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let mut io = Io {
         tx: tx.clone(),
@@ -60,7 +62,8 @@ pub async fn run<B: TermBackend>(
         previews,
     };
     spawn_signal_listener(tx);
-    let mut events = EventStream::new();
+    let mut events = futures_util::stream::iter(typed_ahead.into_iter().map(Ok))
+        .chain(EventStream::new());
     let mut tick = tokio::time::interval(FRAME);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     if let Ok(size) = terminal.size() {
@@ -121,7 +124,19 @@ pub async fn run<B: TermBackend>(
     if let Some(forwarder) = io.forwarder.take() {
         let _ = tokio::time::timeout(Duration::from_secs(3), forwarder).await;
     }
-    Ok(model.exit_code)
+    Ok(Exit {
+        code: model.exit_code,
+        farewell: model.run.farewell(),
+    })
+}
+
+/// How the workbench ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exit {
+    /// The process exit code.
+    pub code: i32,
+    /// What to print once the screen is restored (the session and how to continue it).
+    pub farewell: Option<String>,
 }
 
 /// Handles up to `BATCH` more queued messages without waiting.

@@ -5,25 +5,21 @@
 //! A broken theme becomes a warning naming the file and key, never a crash.
 //! Must never draw anything or read the environment: `NO_COLOR` and the config dir are inputs.
 
+mod builtin;
+pub mod contrast;
 mod file;
+mod shade;
 
 use std::path::{Path, PathBuf};
 
 use ratatui::style::{Color, Modifier, Style};
 
 pub use file::ThemeError;
+pub use shade::Shade;
 
-/// The built-in themes, in the order shown to users: (name, embedded TOML).
-const BUILTINS: [(&str, &str); 4] = [
-    ("dark", include_str!("../../themes/dark.toml")),
-    ("light", include_str!("../../themes/light.toml")),
-    (
-        "high-contrast",
-        include_str!("../../themes/high-contrast.toml"),
-    ),
-    ("colorblind", include_str!("../../themes/colorblind.toml")),
-];
-const BUILTIN_NAMES: [&str; 4] = ["dark", "light", "high-contrast", "colorblind"];
+use builtin::{AUTO, BUILTIN_NAMES};
+
+/// The built-in a theme file extends when it names none.
 const DEFAULT: &str = "dark";
 
 /// A resolved theme: one `Style` per semantic role plus the matrix heat gradient.
@@ -51,6 +47,9 @@ pub struct Theme {
     pub title: Style,
     /// The text of a matrix cell whose count is 0.
     pub zero: Style,
+    /// The terminal background the theme is made for (`designed_for`); its text roles keep
+    /// the WCAG contrast minimums against it.
+    pub designed_for: Color,
     gradient: Vec<Color>,
     no_color: bool,
 }
@@ -61,25 +60,54 @@ impl Theme {
         &BUILTIN_NAMES
     }
 
-    /// Loads a theme by built-in name, user theme name (`<config_dir>/themes/NAME.toml`, which
-    /// wins over a built-in of the same name) or path (anything with a `/` or ending `.toml`).
-    /// `None` means "dark". Any problem yields a warning and the dark theme.
-    /// `no_color` is true when `NO_COLOR` is set and non-empty.
+    /// Loads a theme as `load_for` does on a dark terminal.
     pub fn load(
         spec: Option<&str>,
         config_dir: Option<&Path>,
         no_color: bool,
     ) -> (Theme, Vec<String>) {
-        match resolve(spec.unwrap_or(DEFAULT), config_dir) {
+        Theme::load_for(spec, config_dir, no_color, Shade::Dark)
+    }
+
+    /// Loads a theme by name or path for a terminal whose background has `shade`:
+    /// a user theme name (`<config_dir>/themes/NAME.toml`, which wins over a built-in of the
+    /// same name), a path (anything with a `/` or ending `.toml`), a built-in name, or an
+    /// adaptive name (`auto`, the default, `high-contrast`, `colorblind`) that picks the dark
+    /// or light built-in by `shade`. Any problem yields a warning and the default theme for
+    /// the shade. `no_color` is true when `NO_COLOR` is set and non-empty.
+    pub fn load_for(
+        spec: Option<&str>,
+        config_dir: Option<&Path>,
+        no_color: bool,
+        shade: Shade,
+    ) -> (Theme, Vec<String>) {
+        match resolve(spec.unwrap_or(AUTO), config_dir, shade) {
             Ok(mut theme) => {
                 theme.apply_no_color(no_color);
                 (theme, Vec::new())
             }
             Err(err) => {
-                let mut theme = builtin(DEFAULT);
+                let fallback = builtin::for_shade(AUTO, shade);
+                let mut theme = builtin(fallback);
                 theme.apply_no_color(no_color);
-                (theme, vec![format!("{err}; using the {DEFAULT} theme")])
+                (theme, vec![format!("{err}; using the {fallback} theme")])
             }
+        }
+    }
+
+    /// Whether this `--theme` value depends on the terminal's background (so it is worth
+    /// asking the terminal): the default and the adaptive names, unless a user theme file of
+    /// that name exists.
+    pub fn adapts_to_background(spec: Option<&str>, config_dir: Option<&Path>) -> bool {
+        let spec = spec.unwrap_or(AUTO);
+        builtin::is_adaptive(spec) && user_file(spec, config_dir).is_none()
+    }
+
+    /// The shade of background the theme is made for.
+    pub fn shade(&self) -> Shade {
+        match self.designed_for {
+            Color::Rgb(r, g, b) => Shade::of_rgb(r, g, b),
+            _ => Shade::Dark,
         }
     }
 
@@ -102,7 +130,7 @@ impl Theme {
             };
         }
         let bg = self.heat_color(rate);
-        Style::new().bg(bg).fg(contrast_fg(bg))
+        Style::new().bg(bg).fg(contrast::best_text_on(bg))
     }
 
     /// The gradient colour for a rate in 0..=1 (clamped; NaN counts as 0), linear RGB
@@ -148,10 +176,7 @@ impl Theme {
 }
 
 fn builtin_text(name: &str) -> Option<&'static str> {
-    BUILTINS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, text)| *text)
+    builtin::text(name)
 }
 
 /// A built-in theme. Built-ins are checked by tests; should one ever fail to parse, the
@@ -177,6 +202,7 @@ fn colourless() -> Theme {
         border: s,
         title: s,
         zero: s,
+        designed_for: Color::Reset,
         gradient: Vec::new(),
         no_color: false,
     };
@@ -184,27 +210,33 @@ fn colourless() -> Theme {
     theme
 }
 
-fn resolve(spec: &str, config_dir: Option<&Path>) -> Result<Theme, ThemeError> {
+/// The user's theme file for a spec: the spec itself when it looks like a path, else
+/// `<config_dir>/themes/NAME.toml` when that file exists.
+fn user_file(spec: &str, config_dir: Option<&Path>) -> Option<PathBuf> {
     let looks_like_path = spec.contains('/') || spec.contains('\\') || spec.ends_with(".toml");
-    let user_file = if looks_like_path {
+    if looks_like_path {
         Some(PathBuf::from(spec))
     } else {
         config_dir
             .map(|dir| dir.join("themes").join(format!("{spec}.toml")))
             .filter(|p| p.is_file())
-    };
-    if let Some(path) = user_file {
+    }
+}
+
+fn resolve(spec: &str, config_dir: Option<&Path>, shade: Shade) -> Result<Theme, ThemeError> {
+    if let Some(path) = user_file(spec, config_dir) {
         let text = std::fs::read_to_string(&path).map_err(|source| ThemeError::Read {
             path: path.clone(),
             source,
         })?;
         return Theme::from_toml(&text, &path.display().to_string());
     }
-    match builtin_text(spec) {
-        Some(_) => Ok(builtin(spec)),
+    let name = builtin::for_shade(spec, shade);
+    match builtin_text(name) {
+        Some(_) => Ok(builtin(name)),
         None => Err(ThemeError::NotFound {
             name: spec.to_owned(),
-            builtins: BUILTIN_NAMES.join(", "),
+            builtins: builtin::all_names(),
             searched: config_dir.map_or_else(
                 || "(no config dir)".to_owned(),
                 |d| {
@@ -226,32 +258,6 @@ fn lerp(a: Color, b: Color, t: f64) -> Color {
             Color::Rgb(mix(r1, r2), mix(g1, g2), mix(b1, b2))
         }
         _ => a,
-    }
-}
-
-/// WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white).
-fn luminance(r: u8, g: u8, b: u8) -> f64 {
-    let lin = |c: u8| {
-        let c = f64::from(c) / 255.0;
-        if c <= 0.04045 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
-}
-
-/// Black or white, whichever has the higher WCAG contrast ratio against `bg`.
-fn contrast_fg(bg: Color) -> Color {
-    let Color::Rgb(r, g, b) = bg else {
-        return Color::Reset;
-    };
-    let l = luminance(r, g, b);
-    if (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) {
-        Color::Rgb(0, 0, 0)
-    } else {
-        Color::Rgb(255, 255, 255)
     }
 }
 
@@ -383,6 +389,58 @@ mod tests {
         }
         let (_, warnings) = Theme::load(Some("nosuch"), None, false);
         assert!(warnings[0].contains("nosuch") && warnings[0].contains("colorblind"));
+    }
+
+    #[test]
+    fn adaptive_names_follow_the_terminal_background() {
+        let load = |spec: Option<&str>, shade| {
+            let (theme, warnings) = Theme::load_for(spec, None, false, shade);
+            assert!(warnings.is_empty(), "{warnings:?}");
+            theme.name
+        };
+        for (spec, dark, light) in [
+            (None, "dark", "light"),
+            (Some("auto"), "dark", "light"),
+            (Some("high-contrast"), "high-contrast-dark", "high-contrast-light"),
+            (Some("colorblind"), "colorblind-dark", "colorblind-light"),
+            (Some("dark"), "dark", "dark"),
+            (Some("light"), "light", "light"),
+        ] {
+            assert_eq!(load(spec, Shade::Dark), dark, "{spec:?}");
+            assert_eq!(load(spec, Shade::Light), light, "{spec:?}");
+        }
+        assert!(Theme::adapts_to_background(None, None));
+        assert!(Theme::adapts_to_background(Some("high-contrast"), None));
+        assert!(!Theme::adapts_to_background(Some("light"), None));
+        assert!(!Theme::adapts_to_background(Some("x/mine.toml"), None));
+        // A user theme called "auto" is the user's, not adaptive.
+        let dir = tempfile::tempdir().unwrap();
+        write_theme(dir.path(), "auto", "extends = \"light\"\n");
+        assert!(!Theme::adapts_to_background(None, Some(dir.path())));
+        let (mine, _) = Theme::load_for(None, Some(dir.path()), false, Shade::Dark);
+        assert_eq!(mine.text, builtin("light").text);
+        // A broken theme falls back to the default of the terminal's shade.
+        let (fallback, warnings) = Theme::load_for(Some("nosuch"), None, false, Shade::Light);
+        assert_eq!((fallback.name.as_str(), warnings.len()), ("light", 1));
+    }
+
+    #[test]
+    fn high_contrast_paints_black_on_a_light_terminal_only_when_asked() {
+        let black = Some(Color::Rgb(0, 0, 0));
+        let (chosen, _) = Theme::load_for(Some("high-contrast"), None, false, Shade::Light);
+        assert_ne!(chosen.text.bg, black);
+        assert_eq!(chosen.text.bg, Some(Color::Rgb(255, 255, 255)));
+        let (dark, _) = Theme::load_for(Some("high-contrast"), None, false, Shade::Dark);
+        assert_eq!(dark.text.bg, black);
+        let (asked, _) = Theme::load_for(Some("high-contrast-dark"), None, false, Shade::Light);
+        assert_eq!(asked.text.bg, black);
+        // No other built-in paints a background at all.
+        for name in ["dark", "light", "colorblind-dark", "colorblind-light"] {
+            assert_eq!(builtin(name).text.bg, None, "{name}");
+        }
+        // `extends` accepts an adaptive name and takes its dark member.
+        let t = Theme::from_toml("extends = \"high-contrast\"\n", "mine.toml").unwrap();
+        assert_eq!(t.text.bg, black);
     }
 
     #[test]

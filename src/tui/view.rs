@@ -37,7 +37,26 @@ pub struct ImageSlot {
     pub path: PathBuf,
 }
 
-/// Draws the whole workbench; returns where the preview image goes, if anywhere.
+impl ImageSlot {
+    /// The slot cut to the rows above `cover`, or `None` when too little is left (fewer than
+    /// three rows) or `cover` is not below its top. Unchanged when they do not overlap.
+    fn above(self, cover: Rect) -> Option<ImageSlot> {
+        if !self.area.intersects(cover) {
+            return Some(self);
+        }
+        let rows = cover.y.saturating_sub(self.area.y);
+        (rows >= 3).then(|| ImageSlot {
+            area: Rect {
+                height: rows,
+                ..self.area
+            },
+            path: self.path,
+        })
+    }
+}
+
+/// Draws the whole workbench; returns where the preview image goes, if anywhere (never under
+/// a notice, the help or a dialog).
 pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
     let area = frame.area();
     if area.width == 0 || area.height == 0 {
@@ -56,10 +75,21 @@ pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
         }
         Screen::Drill => drill::render(frame, area, model),
     };
-    notice::render(frame, area, model);
+    // Overlays are drawn last and the image never over them: with sixel and iTerm2 the image
+    // is one escape sequence the terminal paints over whatever is in its cells, so the slot
+    // shrinks to the rows above a notice and is dropped under a dialog.
+    if let Some(notices) = notice::render(frame, area, model) {
+        slot = slot.and_then(|s| s.above(notices));
+    }
     match model.overlay {
-        Some(Overlay::Help) => help::render(frame, area, model),
-        Some(Overlay::ConfirmQuit) => notice::confirm_quit(frame, area, model),
+        Some(Overlay::Help) => {
+            help::render(frame, area, model);
+            slot = None;
+        }
+        Some(Overlay::ConfirmQuit) => {
+            notice::confirm_quit(frame, area, model);
+            slot = None;
+        }
         Some(Overlay::FullImage) => slot = full_image(frame, area, model),
         None => {}
     }

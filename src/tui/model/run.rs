@@ -220,6 +220,26 @@ impl RunState {
         }
     }
 
+    /// What to print after the workbench has left the screen: where the session is, and for
+    /// an unfinished one how to continue it. `None` without a session of this run (a past
+    /// session opened to look at needs no reminder).
+    pub fn farewell(&self) -> Option<String> {
+        let dir = self.session_dir.as_ref()?.display().to_string();
+        let unfinished = self.phase.is_active()
+            || matches!(self.phase, RunPhase::Finished { interrupted: true })
+            || self.tally.done() < self.total as u64;
+        match self.phase {
+            RunPhase::Viewing | RunPhase::NotReady | RunPhase::Preparing => None,
+            _ if unfinished => Some(format!(
+                "squint: stopped at {}/{}; finished items are saved in {dir}\n\
+                 continue with: squint run --resume {dir}   (or in the workbench: squint tui --resume {dir})",
+                self.tally.done(),
+                self.total
+            )),
+            _ => Some(format!("squint: session saved in {dir}")),
+        }
+    }
+
     /// Estimated time left at the current rate.
     pub fn eta(&self, now: Option<Instant>) -> Option<Duration> {
         let rate = self.timing.rate(now)?;

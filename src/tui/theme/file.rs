@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
-use super::{BUILTIN_NAMES, DEFAULT, Theme, builtin_text};
+use super::shade::Shade;
+use super::{DEFAULT, Theme, builtin, builtin_text};
 
 /// Why a theme could not be used. Every message names the file (or built-in) it came from.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +70,7 @@ pub enum ThemeError {
 struct RawTheme {
     name: Option<String>,
     extends: Option<String>,
+    designed_for: Option<String>,
     #[serde(default)]
     colors: BTreeMap<String, String>,
     #[serde(default)]
@@ -102,7 +104,8 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Theme, ThemeError> {
         origin: origin.to_owned(),
         message: e.message().to_owned() + &line_hint(text, e.span()),
     })?;
-    let base_name = raw.extends.as_deref().unwrap_or(DEFAULT);
+    // An adaptive name (`auto`, `high-contrast`, `colorblind`) extends its dark member.
+    let base_name = builtin::for_shade(raw.extends.as_deref().unwrap_or(DEFAULT), Shade::Dark);
     let base = if base_name == origin {
         RawTheme::default() // a built-in is its own base
     } else {
@@ -110,7 +113,7 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Theme, ThemeError> {
             origin: origin.to_owned(),
             message: format!(
                 "key `extends`: {base_name:?} is not a built-in theme ({})",
-                BUILTIN_NAMES.join(", ")
+                builtin::all_names()
             ),
         })?;
         toml::from_str(base_text).unwrap_or_default()
@@ -172,8 +175,22 @@ fn resolve_raw(raw: RawTheme, base: RawTheme, origin: &str) -> Result<Theme, The
             },
         )
         .collect::<Result<Vec<_>, _>>()?;
+    let designed_for = match raw.designed_for.as_ref().or(base.designed_for.as_ref()) {
+        Some(value) => match parse_color(value, origin, "designed_for")? {
+            c @ Color::Rgb(..) => c,
+            _ => {
+                return Err(ThemeError::BadColor {
+                    origin: origin.to_owned(),
+                    key: "designed_for".to_owned(),
+                    value: value.to_owned(),
+                });
+            }
+        },
+        None => Color::Reset,
+    };
     Ok(Theme {
         name: raw.name.or(base.name).unwrap_or_else(|| origin.to_owned()),
+        designed_for,
         text,
         muted: fg("muted")?,
         accent: fg("accent")?,

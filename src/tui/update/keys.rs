@@ -19,7 +19,7 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let context = context(model);
     let action = model.keymap.action(context, &key);
     if action == Some(Action::ForceQuit) {
-        return quit_now(model);
+        return interrupt(model);
     }
     match model.overlay {
         Some(Overlay::FullImage) => {
@@ -95,7 +95,7 @@ fn text_input(model: &mut Model, key: &KeyEvent) -> Option<Vec<Effect>> {
 fn act(model: &mut Model, action: Action) -> Vec<Effect> {
     match (model.screen, action) {
         (_, Action::Quit) => request_quit(model),
-        (_, Action::ForceQuit) => quit_now(model),
+        (_, Action::ForceQuit) => interrupt(model),
         (_, Action::Help) => {
             model.overlay = Some(Overlay::Help);
             model.help_scroll = 0;
@@ -174,6 +174,12 @@ fn request_quit(model: &mut Model) -> Vec<Effect> {
     } else {
         quit_now(model)
     }
+}
+
+/// `Ctrl-C`: quit now with exit code 130, as `squint run` and a SIGINT do.
+fn interrupt(model: &mut Model) -> Vec<Effect> {
+    model.exit_code = 130;
+    quit_now(model)
 }
 
 /// Quit without asking; an active run is stopped (its finished items are journaled).

@@ -251,12 +251,17 @@ fn quitting_when_idle_is_immediate_and_ctrl_c_always_is() {
         update(&mut m, key('q')).as_slice(),
         [Effect::Quit]
     ));
+    assert_eq!(m.exit_code, 0, "q is a normal quit");
     let (mut m, _) = fixtures::running(120, 40, 3, 10, 5, 1, 5);
     let ctrl_c = Msg::KeyPressed(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     assert!(matches!(
-        update(&mut m, ctrl_c).as_slice(),
+        update(&mut m, ctrl_c.clone()).as_slice(),
         [Effect::StopRun, Effect::Quit]
     ));
+    assert_eq!(m.exit_code, 130, "Ctrl-C exits 130");
+    let mut idle = ready_model();
+    update(&mut idle, ctrl_c);
+    assert_eq!((idle.quitting, idle.exit_code), (true, 130));
     let (mut m, _) = fixtures::running(120, 40, 3, 10, 5, 1, 5);
     assert!(matches!(
         update(&mut m, Msg::SignalReceived).as_slice(),
@@ -640,4 +645,27 @@ fn r_after_a_stopped_run_continues_that_session_and_after_a_finished_one_starts_
         let want = interrupted.then(|| PathBuf::from("/sessions/demo"));
         assert_eq!(spec.resume, want, "interrupted: {interrupted}");
     }
+}
+
+#[test]
+fn leaving_says_where_the_session_is_and_how_to_continue() {
+    let ctrl_c = Msg::KeyPressed(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    let (mut m, _) = fixtures::running(120, 40, 3, 10, 5, 1, 5);
+    update(&mut m, ctrl_c.clone());
+    let bye = m.run.farewell().expect("a message");
+    assert!(bye.contains("stopped at 5/30"), "{bye}");
+    assert!(
+        bye.contains("continue with: squint run --resume /sessions/demo"),
+        "{bye}"
+    );
+    // A finished run only says where it is; no session, nothing to say.
+    let (mut m, _) = fixtures::running(120, 40, 3, 10, 30, 0, 5);
+    m.run.phase = RunPhase::Finished { interrupted: false };
+    assert_eq!(
+        m.run.farewell().as_deref(),
+        Some("squint: session saved in /sessions/demo")
+    );
+    let mut idle = ready_model();
+    update(&mut idle, ctrl_c);
+    assert_eq!(idle.run.farewell(), None);
 }

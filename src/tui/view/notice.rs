@@ -10,10 +10,10 @@ use crate::tui::model::{Level, Model};
 
 use super::{centered, pane};
 
-/// Draws the notices stacked above the status line.
-pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
+/// Draws the notices stacked above the status line; returns the area they cover.
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Rect> {
     if model.notices.is_empty() || area.height < 4 || area.width < 10 {
-        return;
+        return None;
     }
     let theme = &model.theme;
     let w = area.width.min(64);
@@ -48,6 +48,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     };
     let inner = pane(frame, rect, title, theme, false);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+    Some(rect)
 }
 
 /// The "quit while a run is active?" dialog.
