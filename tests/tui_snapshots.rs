@@ -21,7 +21,7 @@ use squint::domain::result::{ErrorKind, ItemError};
 use squint::engine::events::RunEvent;
 use squint::tui::model::{Level, MatrixCursor, Model, ModelsStatus, Overlay, Screen};
 use squint::tui::msg::{Choice, Choices, ModelChoice, Msg};
-use squint::tui::theme::Theme;
+use squint::tui::theme::{Shade, Theme};
 use squint::tui::update::update;
 use squint::tui::view;
 
@@ -199,8 +199,10 @@ fn many_classes_show_confused_pairs() {
 #[test]
 fn light_theme_with_colours() {
     let (mut m, _) = fixtures::running(80, 24, 3, 10, 30, 0, 20);
-    let (light, warnings) = Theme::load(Some("light"), None, false);
+    // `--theme auto` (the default) on a terminal that answered with a light background.
+    let (light, warnings) = Theme::load_for(None, None, false, Shade::Light);
     assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(light.name, "light");
     m.theme = light;
     let terminal = draw(&m);
     // The Debug form of a buffer lists every style run, so this snapshot keeps the colours.
@@ -312,26 +314,32 @@ fn no_panic_at_any_size() {
 }
 
 /// Draws `model` as the runtime does: the view, then the preview image into the slot it
-/// returns (half-blocks, decoded off the thread), repeated until the worker delivered it.
-fn draw_with_images(model: &Model, previews: &mut squint::tui::images::Previews) -> Terminal<TestBackend> {
+/// returns (half-blocks, decoded by the worker thread); draws again once the worker delivered.
+fn draw_with_images(
+    model: &Model,
+    previews: &mut squint::tui::images::Previews,
+) -> Terminal<TestBackend> {
     let mut terminal =
         Terminal::new(TestBackend::new(model.size.0, model.size.1)).expect("test terminal");
-    for _ in 0..200 {
-        let mut drew_image = false;
+    let mut frame = |terminal: &mut Terminal<TestBackend>, previews: &mut squint::tui::images::Previews| {
         terminal
             .draw(|f| {
                 if let Some(slot) = view::render(f, model) {
                     previews.draw(f, &slot);
-                    let buf = f.buffer_mut();
-                    drew_image = slot.area.positions().any(|p| buf[p].symbol() == "▀");
                 }
             })
             .expect("draw");
-        if drew_image {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    };
+    frame(&mut terminal, previews);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    // Nothing new is asked when the image is already there: the wait just times out.
+    let _ = runtime.block_on(async {
+        tokio::time::timeout(Duration::from_millis(1500), previews.next_ready()).await
+    });
+    frame(&mut terminal, previews);
     terminal
 }
 
@@ -350,7 +358,9 @@ fn drill_with_image(dir: &std::path::Path) -> Model {
 }
 
 fn half_blocks_in(buf: &Buffer, area: ratatui::layout::Rect) -> usize {
-    area.positions().filter(|&p| buf[p].symbol() == "▀").count()
+    area.positions()
+        .filter(|&p| matches!(buf[p].symbol(), "▀" | "▄"))
+        .count()
 }
 
 #[test]
