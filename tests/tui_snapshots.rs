@@ -321,7 +321,8 @@ fn draw_with_images(
 ) -> Terminal<TestBackend> {
     let mut terminal =
         Terminal::new(TestBackend::new(model.size.0, model.size.1)).expect("test terminal");
-    let mut frame = |terminal: &mut Terminal<TestBackend>, previews: &mut squint::tui::images::Previews| {
+    let frame = |terminal: &mut Terminal<TestBackend>,
+                 previews: &mut squint::tui::images::Previews| {
         terminal
             .draw(|f| {
                 if let Some(slot) = view::render(f, model) {
@@ -349,9 +350,11 @@ fn drill_with_image(dir: &std::path::Path) -> Model {
     m.matrix.cursor = MatrixCursor { row: 2, col: 4 };
     key(&mut m, KeyCode::Enter);
     let path = dir.join("digit.png");
-    image::RgbImage::from_fn(56, 56, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 200]))
-        .save(&path)
-        .expect("test image");
+    image::RgbImage::from_fn(56, 56, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 4) as u8, 200])
+    })
+    .save(&path)
+    .expect("test image");
     m.preview.wanted = Some(path.clone());
     m.preview.ready = Some(path);
     m
@@ -375,7 +378,10 @@ fn overlays_are_drawn_over_images() {
     // Without an overlay the image is there.
     let plain = draw_with_images(&m, &mut previews);
     let whole = plain.backend().buffer().area;
-    assert!(half_blocks_in(plain.backend().buffer(), whole) > 50, "the image is drawn");
+    assert!(
+        half_blocks_in(plain.backend().buffer(), whole) > 50,
+        "the image is drawn"
+    );
     // The help: no image cell anywhere (it would cover the keys), the help text intact.
     key(&mut m, KeyCode::Char('?'));
     let help = draw_with_images(&m, &mut previews);
@@ -386,7 +392,10 @@ fn overlays_are_drawn_over_images() {
     key(&mut m, KeyCode::Esc);
     // Two long warnings make a notice box tall enough to reach into the image pane.
     for _ in 0..2 {
-        m.notify(Level::Warn, "a warning that sits at the bottom right, over the image pane ".repeat(6));
+        m.notify(
+            Level::Warn,
+            "a warning that sits at the bottom right, over the image pane ".repeat(6),
+        );
     }
     m.size = (120, 24);
     let noticed = draw_with_images(&m, &mut previews);
@@ -396,8 +405,15 @@ fn overlays_are_drawn_over_images() {
         .expect("the notice")
         - 1;
     let below = ratatui::layout::Rect::new(0, notice_top, 120, 24 - notice_top);
-    assert_eq!(half_blocks_in(buf, below), 0, "no image cell in or under the notice");
+    assert_eq!(
+        half_blocks_in(buf, below),
+        0,
+        "no image cell in or under the notice"
+    );
     assert!(find(buf, notice_top + 1, "a warning that sits").is_some());
     let above = ratatui::layout::Rect::new(0, 0, 120, notice_top);
-    assert!(half_blocks_in(buf, above) > 0, "the image stays above the notice");
+    assert!(
+        half_blocks_in(buf, above) > 0,
+        "the image stays above the notice"
+    );
 }

@@ -133,7 +133,12 @@ pub struct TuiArgs {
     /// Theme: auto (dark or light, from the terminal's background), dark, light, high-contrast,
     /// colorblind (both follow the background too; add -dark or -light to fix one), a name in
     /// <config dir>/themes, or a path.
-    #[arg(long, value_name = "NAME|PATH", env = "SQUINT_THEME", default_value = "auto")]
+    #[arg(
+        long,
+        value_name = "NAME|PATH",
+        env = "SQUINT_THEME",
+        default_value = "auto"
+    )]
     pub theme: Option<String>,
     /// Image protocol for previews (auto detects once at start).
     #[arg(long, value_enum, default_value = "auto")]

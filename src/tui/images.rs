@@ -11,10 +11,10 @@ use ratatui::style::Style;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use crate::tui::msg::Msg;
-use crate::tui::term_query::Answers;
 use crate::tui::preview::{
     ImageProtocolChoice, Preview, PreviewWorker, make_picker, protocol_name, render_preview,
 };
+use crate::tui::term_query::Answers;
 use crate::tui::view::ImageSlot;
 
 /// Previews for the loop: the worker, the newest finished preview, and a wake-up channel.

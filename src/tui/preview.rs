@@ -15,8 +15,8 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 use ratatui_image::picker::{Picker, ProtocolType};
-use ratatui_image::{FontSize, Image};
 use ratatui_image::protocol::Protocol;
+use ratatui_image::{FontSize, Image};
 
 pub use worker::PreviewWorker;
 

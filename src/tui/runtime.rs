@@ -62,8 +62,8 @@ pub async fn run<B: TermBackend>(
         previews,
     };
     spawn_signal_listener(tx);
-    let mut events = futures_util::stream::iter(typed_ahead.into_iter().map(Ok))
-        .chain(EventStream::new());
+    let mut events =
+        futures_util::stream::iter(typed_ahead.into_iter().map(Ok)).chain(EventStream::new());
     let mut tick = tokio::time::interval(FRAME);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     if let Ok(size) = terminal.size() {

@@ -401,7 +401,11 @@ mod tests {
         for (spec, dark, light) in [
             (None, "dark", "light"),
             (Some("auto"), "dark", "light"),
-            (Some("high-contrast"), "high-contrast-dark", "high-contrast-light"),
+            (
+                Some("high-contrast"),
+                "high-contrast-dark",
+                "high-contrast-light",
+            ),
             (Some("colorblind"), "colorblind-dark", "colorblind-light"),
             (Some("dark"), "dark", "dark"),
             (Some("light"), "light", "light"),

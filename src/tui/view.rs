@@ -45,7 +45,7 @@ impl ImageSlot {
             return Some(self);
         }
         let rows = cover.y.saturating_sub(self.area.y);
-        (rows >= 3).then(|| ImageSlot {
+        (rows >= 3).then_some(ImageSlot {
             area: Rect {
                 height: rows,
                 ..self.area

@@ -159,11 +159,20 @@ mod tests {
             background("\x1b]11;rgb:ffff/ffff/ffff\x07"),
             Some((255, 255, 255))
         );
-        assert_eq!(background("\x1b]11;rgb:2e2e/3434/4040\x07"), Some((0x2e, 0x34, 0x40)));
+        assert_eq!(
+            background("\x1b]11;rgb:2e2e/3434/4040\x07"),
+            Some((0x2e, 0x34, 0x40))
+        );
         // 8 bits per channel (some terminals, tmux answering for the pane).
         assert_eq!(background("\x1b]11;rgb:00/00/00\x1b\\"), Some((0, 0, 0)));
-        assert_eq!(background("\x1b]11;rgb:ff/ff/ff\x07"), Some((255, 255, 255)));
-        assert_eq!(background("\x1b]11;rgb:fd/f6/e3\x07"), Some((0xfd, 0xf6, 0xe3)));
+        assert_eq!(
+            background("\x1b]11;rgb:ff/ff/ff\x07"),
+            Some((255, 255, 255))
+        );
+        assert_eq!(
+            background("\x1b]11;rgb:fd/f6/e3\x07"),
+            Some((0xfd, 0xf6, 0xe3))
+        );
         // rxvt-unicode with transparency.
         assert_eq!(
             background("\x1b]11;rgba:0000/0000/0000/c000\x07"),

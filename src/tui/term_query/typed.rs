@@ -50,7 +50,10 @@ mod tests {
                 key(KeyCode::Char('q'), none),
                 key(KeyCode::Enter, none),
                 key(KeyCode::Up, none),
-                key(KeyCode::Char('c'), KeyModifiers::ALT | KeyModifiers::CONTROL),
+                key(
+                    KeyCode::Char('c'),
+                    KeyModifiers::ALT | KeyModifiers::CONTROL
+                ),
                 key(KeyCode::Down, none),
                 key(KeyCode::Char('é'), none),
             ]

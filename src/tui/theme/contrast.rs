@@ -84,7 +84,9 @@ mod tests {
             Some(r) => Some(format!(
                 "{name}: {role} {fg:?} on {bg:?} has contrast {r:.2}, needs {min}"
             )),
-            None => Some(format!("{name}: {role} {fg:?} on {bg:?} is not an RGB colour")),
+            None => Some(format!(
+                "{name}: {role} {fg:?} on {bg:?} is not an RGB colour"
+            )),
         }
     }
 
@@ -125,7 +127,13 @@ mod tests {
                 }
             }
             let sel_bg = theme.selection.bg.unwrap_or(Color::Reset);
-            failures.extend(check(name, "selection", theme.selection.fg, sel_bg, NORMAL_TEXT));
+            failures.extend(check(
+                name,
+                "selection",
+                theme.selection.fg,
+                sel_bg,
+                NORMAL_TEXT,
+            ));
             // Every heat-map cell: the count's colour against the cell's own background.
             for step in 0..=100 {
                 let cell = theme.heat(f64::from(step) / 100.0);
