@@ -18,7 +18,7 @@ pub struct Replies {
 
 /// One pass over the bytes received so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Scan {
+pub(crate) struct Scan {
     /// The answers found.
     pub replies: Replies,
     /// Bytes that are not an answer, in order: keys typed during the round.
@@ -32,7 +32,7 @@ const BEL: u8 = 0x07;
 
 /// Scans everything received so far. A sequence cut off at the end is left out (it is either
 /// an answer still arriving or, after the time-out, the remains of one).
-pub fn scan(bytes: &[u8]) -> Scan {
+pub(crate) fn scan(bytes: &[u8]) -> Scan {
     let mut out = Scan::default();
     let mut i = 0;
     while i < bytes.len() {

@@ -7,7 +7,7 @@ use ratatui::crossterm::event::Event;
 const ESC: u8 = 0x1b;
 
 /// The events in `bytes`, in order. Undecodable bytes are skipped, as crossterm does.
-pub fn events(bytes: &[u8]) -> Vec<Event> {
+pub(crate) fn events(bytes: &[u8]) -> Vec<Event> {
     let mut out = Vec::new();
     let mut pending: Vec<u8> = Vec::new();
     for (i, &b) in bytes.iter().enumerate() {
