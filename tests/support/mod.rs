@@ -2,4 +2,5 @@
 #![allow(unreachable_pub)]
 
 pub mod fake_server;
+pub mod lab;
 pub mod seed_data;
