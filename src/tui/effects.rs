@@ -1,9 +1,11 @@
 //! The IO behind each effect: reading choices and sessions, path completion, listing models,
 //! preparing and starting runs. Each runs as a tokio task (blocking file IO via
-//! `spawn_blocking`) and reports back as a `Msg`. Never touches the model or the terminal.
+//! `spawn_blocking`) and reports back as a [`Reply`]: a `Msg` for `update`, plus, for a
+//! prepared run or a started engine, the heavy value the runtime keeps (the message carries
+//! only its id and summary). Never touches the model or the terminal.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -18,13 +20,35 @@ use crate::tui::msg::{
 /// At most this many completion candidates are offered.
 const MAX_COMPLETIONS: usize = 64;
 
+/// What an effect task hands back to the runtime.
+pub(crate) enum Reply {
+    /// A message for `update`.
+    Msg(Msg),
+    /// A prepared run for the runtime to keep under `generation`, and its summary message.
+    Prepared {
+        /// The id `Effect::StartRun` will name.
+        generation: u64,
+        /// The scanned dataset and rendered prompt.
+        prepared: Arc<Prepared>,
+        /// `Msg::Prepared` with the summary.
+        msg: Msg,
+    },
+    /// A started engine's controls for the runtime to keep, and `Msg::RunStarted`.
+    Started {
+        /// Pause, resume and stop.
+        handle: RunHandle,
+        /// `Msg::RunStarted(Ok(..))`.
+        msg: Msg,
+    },
+}
+
 /// Sends `msg`, ignoring a closed channel (the UI is shutting down).
-fn send(tx: &UnboundedSender<Msg>, msg: Msg) {
-    let _ = tx.send(msg);
+fn send(tx: &UnboundedSender<Reply>, msg: Msg) {
+    let _ = tx.send(Reply::Msg(msg));
 }
 
 /// Reads bundled and recent datasets, templates and past sessions.
-pub(crate) fn load_choices(tx: UnboundedSender<Msg>) {
+pub(crate) fn load_choices(tx: UnboundedSender<Reply>) {
     tokio::task::spawn_blocking(move || send(&tx, Msg::ChoicesLoaded(choices())));
 }
 
@@ -71,7 +95,7 @@ fn choices() -> Choices {
 }
 
 /// Lists paths starting with `input` (folders end with `/`).
-pub(crate) fn complete_path(tx: UnboundedSender<Msg>, input: String) {
+pub(crate) fn complete_path(tx: UnboundedSender<Reply>, input: String) {
     tokio::task::spawn_blocking(move || {
         let candidates = completions(&input);
         send(&tx, Msg::PathCompleted { input, candidates });
@@ -110,7 +134,7 @@ pub(crate) fn completions(input: &str) -> Vec<String> {
 }
 
 /// Asks the server for its models.
-pub(crate) fn list_models(tx: UnboundedSender<Msg>, spec: RunSpec) {
+pub(crate) fn list_models(tx: UnboundedSender<Reply>, spec: RunSpec) {
     tokio::spawn(async move {
         let backend = match Backend::new(spec.backend.clone()) {
             Ok(b) => b,
@@ -145,7 +169,7 @@ pub(crate) fn list_models(tx: UnboundedSender<Msg>, spec: RunSpec) {
 }
 
 /// Reads a past session's results.
-pub(crate) fn open_session(tx: UnboundedSender<Msg>, dir: PathBuf) {
+pub(crate) fn open_session(tx: UnboundedSender<Reply>, dir: PathBuf) {
     tokio::task::spawn_blocking(move || send(&tx, Msg::SessionLoaded(load_session(&dir))));
 }
 
@@ -175,42 +199,38 @@ fn load_session(dir: &Path) -> Result<Box<LoadedSession>, String> {
     }))
 }
 
-/// Where the last prepared run waits for `StartRun` (set before `Msg::Prepared` is sent).
-pub(crate) type PreparedSlot = Arc<Mutex<Option<(u64, Arc<Prepared>)>>>;
-/// Where the running engine's handle lives (set before `Msg::RunStarted` is sent).
-pub(crate) type HandleSlot = Arc<Mutex<Option<RunHandle>>>;
-
-/// The prepared run of `generation`, if it is the one in the slot.
-pub(crate) fn prepared_for(slot: &PreparedSlot, generation: u64) -> Option<Arc<Prepared>> {
-    let guard = slot.lock().ok()?;
-    guard
-        .as_ref()
-        .filter(|(g, _)| *g == generation)
-        .map(|(_, p)| Arc::clone(p))
-}
-
-/// Scans and renders off the UI thread; the prepared run goes to `slot`, a summary to the UI.
-pub(crate) fn prepare(
-    tx: UnboundedSender<Msg>,
-    slot: PreparedSlot,
-    generation: u64,
-    spec: RunSpec,
-) {
+/// Scans and renders off the UI thread; the prepared run goes to the runtime under
+/// `generation`, a summary to the UI.
+pub(crate) fn prepare(tx: UnboundedSender<Reply>, generation: u64, spec: RunSpec) {
     tokio::task::spawn_blocking(move || {
         tracing::debug!("preparing {:?} (generation {generation})", spec.dataset);
-        let result = match setup::prepare(&spec) {
-            Ok(p) => {
-                let info = summarize(&p);
-                if let Ok(mut s) = slot.lock() {
-                    *s = Some((generation, Arc::new(p)));
-                }
-                Ok(info)
-            }
-            Err(e) => Err(e.to_string()),
+        let reply = match setup::prepare(&spec) {
+            Ok(p) => Reply::Prepared {
+                generation,
+                msg: Msg::Prepared {
+                    generation,
+                    result: Ok(summarize(&p)),
+                },
+                prepared: Arc::new(p),
+            },
+            Err(e) => Reply::Msg(Msg::Prepared {
+                generation,
+                result: Err(e.to_string()),
+            }),
         };
-        tracing::debug!("prepared generation {generation}: ok={}", result.is_ok());
-        send(&tx, Msg::Prepared { generation, result });
+        tracing::debug!("prepared generation {generation}");
+        let _ = tx.send(reply);
     });
+}
+
+/// Says that `StartRun` named a preparation the runtime no longer holds.
+pub(crate) fn refuse_start(tx: &UnboundedSender<Reply>, generation: u64) {
+    send(
+        tx,
+        Msg::StartRefused(format!(
+            "the prepared run {generation} was replaced before it started; press r again"
+        )),
+    );
 }
 
 /// The model's view of a prepared run.
@@ -234,12 +254,11 @@ pub(crate) fn summarize(p: &Prepared) -> PreparedInfo {
     }
 }
 
-/// Connects, opens the session and starts the engine; the handle goes to `handles`, events
+/// Connects, opens the session and starts the engine; the handle goes to the runtime, events
 /// are forwarded as `Msg::Run` until the run ends, then the session's end is recorded. The
 /// returned task lets the runtime wait for that record when it quits mid-run.
 pub(crate) fn start_run(
-    tx: UnboundedSender<Msg>,
-    handles: HandleSlot,
+    tx: UnboundedSender<Reply>,
     spec: RunSpec,
     prepared: Arc<Prepared>,
 ) -> tokio::task::JoinHandle<()> {
@@ -258,17 +277,14 @@ pub(crate) fn start_run(
             Ok(s) => s,
             Err(e) => return send(&tx, Msg::RunStarted(Err(e.to_string()))),
         };
-        if let Ok(mut h) = handles.lock() {
-            *h = Some(started.handle.clone());
-        }
-        send(
-            &tx,
-            Msg::RunStarted(Ok(StartedInfo {
+        let _ = tx.send(Reply::Started {
+            handle: started.handle.clone(),
+            msg: Msg::RunStarted(Ok(StartedInfo {
                 session_dir: started.session_dir.clone(),
                 host,
                 model,
             })),
-        );
+        });
         while let Some(event) = started.events.recv().await {
             let last = matches!(event, crate::engine::RunEvent::Finished { .. });
             let interrupted = matches!(

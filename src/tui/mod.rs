@@ -74,7 +74,8 @@ pub async fn run_tui(opts: TuiOptions) -> anyhow::Result<i32> {
     let initial = update::init(&mut model);
     let previews = images::Previews::new(opts.image_protocol, &answers);
     model.image_protocol = previews.protocol_name();
-    let result = runtime::run(&mut terminal, model, initial, previews, answers.typed).await;
+    let inputs = runtime::terminal_inputs(answers.typed);
+    let result = runtime::run(&mut terminal, model, initial, previews, inputs).await;
     drop(guard);
     match result {
         Ok(exit) => {

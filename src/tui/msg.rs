@@ -1,7 +1,8 @@
 //! Everything that can happen to the workbench (`Msg`, past tense) and everything it can ask the
 //! runtime to do (`Effect`, imperative). Plain data: no channels, no tasks, no terminal here.
-//! IO-heavy values (the prepared run, the backend, the run handle) stay in the runtime; messages
-//! carry only the summaries the model needs to draw.
+//! IO-heavy values (the prepared run, the backend, the run handle) stay in the runtime, keyed by
+//! the id a message carries (a preparation's `generation`); messages carry only the summaries
+//! the model needs to draw.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -123,6 +124,8 @@ pub enum Msg {
     Ticked(Instant),
     /// SIGINT, SIGTERM or SIGHUP arrived.
     SignalReceived,
+    /// The runtime drew the model's current state.
+    FrameDrawn,
 
     // ─── Start screen ───────────────────────────────────────────
     /// The dataset, template and session lists were read.
@@ -154,6 +157,8 @@ pub enum Msg {
     },
     /// The server was reached and the engine started (or that failed).
     RunStarted(Result<StartedInfo, String>),
+    /// Nothing was started: the preparation `StartRun` named is no longer held.
+    StartRefused(String),
     /// The engine reported progress.
     Run(RunEvent),
 

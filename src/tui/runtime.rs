@@ -1,20 +1,27 @@
-//! The event loop: one task owns the model; `tokio::select!` over terminal events, messages
-//! from effect tasks and the engine, finished previews and a ~30 fps tick. Every message goes
-//! through `update`; the frame is drawn on the tick only when something changed (a dirty flag),
-//! so streamed tokens never cause one draw each. Holds the IO-side objects the model must not:
-//! the prepared run, the run handle and the preview worker.
+//! The event loop: executes effects and nothing else. One task owns the model and feeds every
+//! input to `update`: terminal events and signals (an injected stream, so tests drive the whole
+//! app with scripted keys), replies of effect tasks, the engine's events, finished previews and
+//! a ~30 fps tick. Draws on the tick only when `update` marked the model dirty, so streamed
+//! tokens never cause one draw each.
+//!
+//! Never writes the `Model` (only `update` does) and never invents engine events: pause,
+//! resume and the end of a run are reported by the engine itself. The heavy results of effects
+//! (a prepared run, an engine handle) stay here, in runtime-owned slots keyed by the id their
+//! message carries (the preparation's generation); messages carry only summaries.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend as TermBackend;
-use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
+use ratatui::crossterm::event::{Event, KeyEventKind};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
-use crate::engine::{RunEvent, RunHandle};
-use crate::tui::effects;
+use crate::engine::RunHandle;
+use crate::setup::Prepared;
+use crate::tui::effects::{self, Reply};
 use crate::tui::images::Previews;
 use crate::tui::model::Model;
 use crate::tui::msg::{Effect, Msg};
@@ -25,81 +32,89 @@ use crate::tui::view;
 pub const FRAME: Duration = Duration::from_millis(33);
 /// Messages handled per loop turn before yielding to keys and the tick.
 const BATCH: usize = 512;
+/// How long quitting waits for a stopped run to record its end.
+const STOP_GRACE: Duration = Duration::from_secs(3);
 
-/// IO-side state next to the model.
+/// What reaches the workbench from outside: the terminal's events and the process's signals.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A terminal event (key, resize, ...).
+    Terminal(Event),
+    /// The terminal's input failed or ended (the workbench quits as on a signal).
+    Lost(String),
+    /// SIGINT, SIGTERM or SIGHUP arrived.
+    Signal,
+}
+
+/// IO-side state next to the model: the replies channel and the heavy results by id.
 struct Io {
-    tx: UnboundedSender<Msg>,
-    /// Filled by the prepare task before it sends `Msg::Prepared`.
-    prepared: effects::PreparedSlot,
-    /// Filled by the start task before it sends `Msg::RunStarted`.
-    handle: effects::HandleSlot,
-    /// The task forwarding the current run's events (it records how the session ended).
+    tx: UnboundedSender<Reply>,
+    /// Prepared runs by generation (only the newest is kept).
+    prepared: HashMap<u64, Arc<Prepared>>,
+    /// The running engine's controls, once started.
+    run: Option<RunHandle>,
+    /// The task connecting and forwarding the current run's events.
     forwarder: Option<tokio::task::JoinHandle<()>>,
     previews: Previews,
+    /// Set by `Effect::Quit`.
+    quit: bool,
 }
 
-impl Io {
-    fn handle(&self) -> Option<RunHandle> {
-        self.handle.lock().ok().and_then(|h| h.clone())
-    }
-}
-
-/// Runs the workbench until it quits; returns the exit code. `typed_ahead` are keys pressed
-/// during the start-up terminal query; they are handled before anything read later.
-pub async fn run<B: TermBackend>(
+/// Runs the workbench until it quits; returns the exit code. `inputs` are the terminal events
+/// and signals (`crossterm`'s event stream in the binary, a scripted stream in tests).
+pub async fn run<B, S>(
     terminal: &mut Terminal<B>,
     mut model: Model,
     initial: Vec<Effect>,
     previews: Previews,
-    typed_ahead: Vec<Event>,
-) -> anyhow::Result<Exit> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    mut inputs: S,
+) -> anyhow::Result<Exit>
+where
+    B: TermBackend,
+    S: Stream<Item = Input> + Unpin,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel::<Reply>();
     let mut io = Io {
-        tx: tx.clone(),
-        prepared: Default::default(),
-        handle: Default::default(),
+        tx,
+        prepared: HashMap::new(),
+        run: None,
         forwarder: None,
         previews,
+        quit: false,
     };
-    spawn_signal_listener(tx);
-    let mut events =
-        futures_util::stream::iter(typed_ahead.into_iter().map(Ok)).chain(EventStream::new());
     let mut tick = tokio::time::interval(FRAME);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     if let Ok(size) = terminal.size() {
-        dispatch(
-            &mut model,
-            &mut io,
-            Msg::Resized {
-                width: size.width,
-                height: size.height,
-            },
-        );
+        let msg = Msg::Resized {
+            width: size.width,
+            height: size.height,
+        };
+        dispatch(&mut model, &mut io, msg);
     }
     dispatch(&mut model, &mut io, Msg::Ticked(Instant::now()));
     for effect in initial {
-        execute(&mut model, &mut io, effect);
+        execute(&mut io, effect);
     }
     draw(terminal, &mut model, &mut io)?;
-    while !model.quitting {
+    while !model.quitting && !io.quit {
         tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+            input = inputs.next() => match input {
+                Some(Input::Terminal(Event::Key(key))) if key.kind != KeyEventKind::Release => {
                     dispatch(&mut model, &mut io, Msg::KeyPressed(key));
                 }
-                Some(Ok(Event::Resize(width, height))) => {
+                Some(Input::Terminal(Event::Resize(width, height))) => {
                     dispatch(&mut model, &mut io, Msg::Resized { width, height });
                     terminal.autoresize().map_err(|e| anyhow::anyhow!("resizing the terminal failed: {e}"))?;
                 }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => {
-                    tracing::error!("terminal input failed: {e}");
+                Some(Input::Terminal(_)) => {}
+                Some(Input::Lost(error)) => {
+                    tracing::error!("terminal input failed: {error}");
                     dispatch(&mut model, &mut io, Msg::SignalReceived);
                 }
-                None => dispatch(&mut model, &mut io, Msg::SignalReceived),
+                Some(Input::Signal) | None => dispatch(&mut model, &mut io, Msg::SignalReceived),
             },
-            Some(msg) = rx.recv() => {
-                dispatch(&mut model, &mut io, msg);
+            Some(reply) = rx.recv() => {
+                receive(&mut model, &mut io, reply);
                 drain(&mut rx, &mut model, &mut io);
             }
             Some(msg) = io.previews.next_ready() => dispatch(&mut model, &mut io, msg),
@@ -111,19 +126,7 @@ pub async fn run<B: TermBackend>(
             }
         }
     }
-    match io.handle() {
-        Some(handle) => handle.stop(),
-        // Still connecting: no session exists yet, so the start task is simply dropped.
-        None => {
-            if let Some(forwarder) = &io.forwarder {
-                forwarder.abort();
-            }
-        }
-    }
-    // Let a stopped run record its end in session.json (bounded: quitting never hangs).
-    if let Some(forwarder) = io.forwarder.take() {
-        let _ = tokio::time::timeout(Duration::from_secs(3), forwarder).await;
-    }
+    shut_down(&mut io).await;
     Ok(Exit {
         code: model.exit_code,
         farewell: model.run.farewell(),
@@ -139,25 +142,58 @@ pub struct Exit {
     pub farewell: Option<String>,
 }
 
-/// Handles up to `BATCH` more queued messages without waiting.
-fn drain(rx: &mut UnboundedReceiver<Msg>, model: &mut Model, io: &mut Io) {
+/// Stops an active run and lets it record its end (bounded: quitting never hangs); a run
+/// still connecting has no session yet, so its task is simply dropped.
+async fn shut_down(io: &mut Io) {
+    match &io.run {
+        Some(handle) => handle.stop(),
+        None => {
+            if let Some(forwarder) = &io.forwarder {
+                forwarder.abort();
+            }
+        }
+    }
+    if let Some(forwarder) = io.forwarder.take() {
+        let _ = tokio::time::timeout(STOP_GRACE, forwarder).await;
+    }
+}
+
+/// Handles up to `BATCH` more queued replies without waiting.
+fn drain(rx: &mut UnboundedReceiver<Reply>, model: &mut Model, io: &mut Io) {
     for _ in 0..BATCH {
         match rx.try_recv() {
-            Ok(msg) => dispatch(model, io, msg),
+            Ok(reply) => receive(model, io, reply),
             Err(_) => break,
         }
     }
 }
 
-/// Applies a message and runs its effects. Anything but a tick may change what is on screen,
-/// so it marks the frame dirty; the tick still caps drawing at about 30 frames a second.
-fn dispatch(model: &mut Model, io: &mut Io, msg: Msg) {
-    let changes_screen = !matches!(msg, Msg::Ticked(_));
-    for effect in update(model, msg) {
-        execute(model, io, effect);
+/// Keeps a reply's heavy part in the runtime's slots and hands its message to `update`.
+fn receive(model: &mut Model, io: &mut Io, reply: Reply) {
+    match reply {
+        Reply::Msg(msg) => dispatch(model, io, msg),
+        Reply::Prepared {
+            generation,
+            prepared,
+            msg,
+        } => {
+            io.prepared.clear();
+            io.prepared.insert(generation, prepared);
+            dispatch(model, io, msg);
+        }
+        Reply::Started { handle, msg } => {
+            if let Some(old) = io.run.replace(handle) {
+                old.stop();
+            }
+            dispatch(model, io, msg);
+        }
     }
-    if changes_screen {
-        model.dirty = true;
+}
+
+/// Applies a message and runs its effects.
+fn dispatch(model: &mut Model, io: &mut Io, msg: Msg) {
+    for effect in update(model, msg) {
+        execute(io, effect);
     }
 }
 
@@ -174,90 +210,89 @@ fn draw<B: TermBackend>(
             }
         })
         .map_err(|e| anyhow::anyhow!("drawing the terminal failed: {e}"))?;
-    model.dirty = false;
+    dispatch(model, io, Msg::FrameDrawn);
     Ok(())
 }
 
 /// Carries out one effect: spawns its task or acts on the IO-side state.
-fn execute(model: &mut Model, io: &mut Io, effect: Effect) {
+fn execute(io: &mut Io, effect: Effect) {
     let tx = io.tx.clone();
     match effect {
         Effect::LoadChoices => effects::load_choices(tx),
         Effect::CompletePath { input } => effects::complete_path(tx, input),
         Effect::ListModels { spec } => effects::list_models(tx, *spec),
         Effect::OpenSession { dir } => effects::open_session(tx, dir),
-        Effect::PrepareRun { generation, spec } => {
-            effects::prepare(tx, Arc::clone(&io.prepared), generation, *spec);
-        }
-        Effect::StartRun { generation, spec } => {
-            match effects::prepared_for(&io.prepared, generation) {
-                Some(prepared) => {
-                    if let Some(old) = io.handle.lock().ok().and_then(|mut h| h.take()) {
-                        old.stop();
-                    }
-                    io.forwarder = Some(effects::start_run(
-                        tx,
-                        Arc::clone(&io.handle),
-                        *spec,
-                        prepared,
-                    ));
+        Effect::PrepareRun { generation, spec } => effects::prepare(tx, generation, *spec),
+        Effect::StartRun { generation, spec } => match io.prepared.get(&generation) {
+            Some(prepared) => {
+                if let Some(old) = io.run.take() {
+                    old.stop();
                 }
-                _ => {
-                    let msg = Msg::RunStarted(Err(
-                        "the dataset is still being prepared; press r again in a moment".into(),
-                    ));
-                    dispatch(model, io, msg);
-                }
+                io.forwarder = Some(effects::start_run(tx, *spec, Arc::clone(prepared)));
             }
-        }
+            None => effects::refuse_start(&tx, generation),
+        },
         Effect::PauseRun => {
-            if let Some(h) = io.handle() {
-                h.pause();
-                dispatch(model, io, Msg::Run(RunEvent::Paused));
+            if let Some(handle) = &io.run {
+                handle.pause();
             }
         }
         Effect::ResumeRun => {
-            if let Some(h) = io.handle() {
-                h.resume();
-                dispatch(model, io, Msg::Run(RunEvent::Resumed));
+            if let Some(handle) = &io.run {
+                handle.resume();
             }
         }
         Effect::StopRun => {
-            if let Some(h) = io.handle() {
-                h.stop();
+            if let Some(handle) = &io.run {
+                handle.stop();
             }
         }
         Effect::RequestPreview { path } => io.previews.request(path),
-        Effect::Quit => model.quitting = true,
+        Effect::Quit => io.quit = true,
     }
 }
 
-/// Turns SIGINT, SIGTERM and SIGHUP into `Msg::SignalReceived` (the loop then quits and the
-/// terminal guard restores the screen).
-fn spawn_signal_listener(tx: UnboundedSender<Msg>) {
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-                signal(SignalKind::terminate()),
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::hangup()),
-            ) else {
-                return;
-            };
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-                _ = hup.recv() => {}
-            }
+/// The binary's inputs: the keys typed ahead during the start-up terminal query, then
+/// crossterm's terminal events, and SIGINT, SIGTERM or SIGHUP whenever they come.
+pub fn terminal_inputs(typed_ahead: Vec<Event>) -> impl Stream<Item = Input> + Unpin {
+    let events = futures_util::stream::iter(typed_ahead.into_iter().map(Input::Terminal))
+        .chain(crossterm_events())
+        .chain(futures_util::stream::once(async {
+            Input::Lost("the terminal closed".to_owned())
+        }));
+    let signals = futures_util::stream::once(Box::pin(signal())).map(|()| Input::Signal);
+    futures_util::stream::select(Box::pin(events), signals)
+}
+
+fn crossterm_events() -> impl Stream<Item = Input> {
+    ratatui::crossterm::event::EventStream::new().map(|event| match event {
+        Ok(event) => Input::Terminal(event),
+        Err(e) => Input::Lost(e.to_string()),
+    })
+}
+
+/// Resolves on SIGINT, SIGTERM or SIGHUP (Ctrl-C elsewhere); never when none can be watched.
+async fn signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = hup.recv() => {}
         }
-        #[cfg(not(unix))]
-        {
-            if tokio::signal::ctrl_c().await.is_err() {
-                return;
-            }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
         }
-        let _ = tx.send(Msg::SignalReceived);
-    });
+    }
 }

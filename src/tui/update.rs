@@ -46,7 +46,18 @@ pub fn init(model: &mut Model) -> Vec<Effect> {
 }
 
 /// Applies one message to the model and returns the work it asks for.
+/// Anything but a tick or a drawn frame may change what is on screen, so it marks the model
+/// dirty; the runtime draws dirty models on its tick, at most about 30 times a second.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let changes_screen = !matches!(msg, Msg::Ticked(_) | Msg::FrameDrawn);
+    let effects = apply(model, msg);
+    if changes_screen {
+        model.dirty = true;
+    }
+    effects
+}
+
+fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::KeyPressed(key) => keys::key(model, key),
         Msg::Resized { width, height } => {
@@ -56,6 +67,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Ticked(now) => {
             tick(model, now);
+            Vec::new()
+        }
+        Msg::FrameDrawn => {
+            model.dirty = false;
             Vec::new()
         }
         Msg::SignalReceived => {
@@ -76,6 +91,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::SessionLoaded(result) => run::session_loaded(model, result),
         Msg::Prepared { generation, result } => run::prepared(model, generation, result),
         Msg::RunStarted(result) => run::started(model, result),
+        Msg::StartRefused(why) => run::started(model, Err(why)),
         Msg::Run(event) => run::event(model, event),
         Msg::PreviewReady { path, error } => {
             if model.preview.wanted.as_ref() == Some(&path) {

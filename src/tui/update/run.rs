@@ -183,7 +183,7 @@ pub(super) fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
             result,
             replayed,
         } => run.record(index, result, replayed),
-        // Idempotent: the runtime confirms pause/resume itself and the engine may too.
+        // Only the engine reports pause and resume; a repeat changes nothing.
         RunEvent::Paused if run.phase == RunPhase::Running => {
             run.phase = RunPhase::Paused;
             run.timing.paused_since = model.now;

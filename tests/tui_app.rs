@@ -1,0 +1,301 @@
+//! The whole workbench without a terminal: the real runtime, `update`, views and engine,
+//! drawn into ratatui's `TestBackend`, driven by scripted keys against the fake server
+//! (`support::app`). The tmux test stays the one true-terminal check.
+
+// A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use squint::setup::RunSpec;
+use support::app::{App, journal_lines};
+use support::fake_server::{FakeConfig, FakeServer, Fault, sha256_hex};
+
+const MODEL: &str = "llava:7b";
+
+/// The bundled digits, `per_class` of each, copied into `root` (with their template).
+fn digits_dataset(root: &Path, per_class: usize) -> (PathBuf, Vec<(PathBuf, String)>) {
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/digits");
+    let dataset = root.join("digits");
+    let mut images = Vec::new();
+    for class in 0..10 {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(bundled.join(class.to_string()))
+            .expect("bundled digits")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        files.sort();
+        let dir = dataset.join(class.to_string());
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        for file in files.into_iter().take(per_class) {
+            let copy = dir.join(file.file_name().expect("name"));
+            std::fs::copy(&file, &copy).expect("copy image");
+            images.push((copy, class.to_string()));
+        }
+    }
+    std::fs::copy(bundled.join("template.toml"), dataset.join("template.toml")).expect("template");
+    (dataset, images)
+}
+
+/// Every digit answered right except image 0 (answered "3").
+fn answers(images: &[(PathBuf, String)]) -> HashMap<String, String> {
+    images
+        .iter()
+        .enumerate()
+        .map(|(i, (path, truth))| {
+            let answer = if i == 0 {
+                "3".to_owned()
+            } else {
+                truth.clone()
+            };
+            (sha256_hex(&std::fs::read(path).expect("image")), answer)
+        })
+        .collect()
+}
+
+fn spec(server: &FakeServer, dataset: Option<&Path>, concurrency: usize) -> RunSpec {
+    let mut spec = RunSpec {
+        dataset: dataset.map(Path::to_path_buf),
+        model: Some(MODEL.to_owned()),
+        concurrency,
+        no_cache: true,
+        ..RunSpec::default()
+    };
+    spec.backend.host = Some(server.url.clone());
+    spec.backend.retries = 1;
+    spec
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_screen_run_drill_and_back() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (dataset, images) = digits_dataset(scratch.path(), 1);
+    let server = FakeServer::start(FakeConfig {
+        answers: answers(&images),
+        ..FakeConfig::default()
+    })
+    .await;
+    let app = App::start(spec(&server, None, 1), 120, 40).await;
+    app.wait_for("llava:7b").await; // the start screen listed the server's models
+    // Replace whatever dataset the form preselected with ours, then run.
+    for _ in 0..300 {
+        app.press("backspace");
+    }
+    app.type_text(&dataset.to_string_lossy());
+    app.press("ctrl-r");
+    let done = app.wait_for_status("· finished ·").await;
+    assert!(done.contains("10/10"), "{done}");
+    // Open the whole "0" row from its header (left of the first cell): image 0 went to "3".
+    app.press("left");
+    app.press("enter");
+    let drill = app.wait_for("true 0 · 1/1").await;
+    assert!(
+        drill.contains("0→3"),
+        "the drill-down lists the wrong answer: {drill}"
+    );
+    app.press("esc");
+    app.wait_until("the run screen again", |s| {
+        s.contains("Confusion matrix") && !s.contains("Esc back")
+    })
+    .await;
+    assert_eq!(app.sessions().len(), 1);
+    assert_eq!(journal_lines(&app.sessions()[0]), 10);
+    assert_eq!(app.quit().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_and_resume_against_the_real_engine() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (dataset, images) = digits_dataset(scratch.path(), 2);
+    let server = FakeServer::start(FakeConfig {
+        answers: answers(&images),
+        latency: Duration::from_millis(60),
+        ..FakeConfig::default()
+    })
+    .await;
+    let app = App::start(spec(&server, Some(&dataset), 1), 120, 40).await;
+    app.wait_for("ready").await;
+    app.press("r");
+    app.wait_for("running").await;
+    app.press("space");
+    // "paused" comes from the engine, not from the key.
+    app.wait_for("paused").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = server.chat_count();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(server.chat_count(), asked, "no request starts while paused");
+    assert!(asked < 20, "paused before the end ({asked} asked)");
+    app.press("space");
+    let done = app.wait_for_status("· finished ·").await;
+    assert!(done.contains("20/20"), "{done}");
+    assert_eq!(server.chat_count(), 20);
+    assert_eq!(app.quit().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_while_connecting_leaves_no_session() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (dataset, _) = digits_dataset(scratch.path(), 1);
+    // A server that accepts connections and never answers: the preflight hangs.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let mut spec = RunSpec {
+        dataset: Some(dataset),
+        model: Some(MODEL.to_owned()),
+        ..RunSpec::default()
+    };
+    spec.backend.host = Some(url);
+    let app = App::start(spec, 100, 30).await;
+    app.wait_for("ready").await;
+    app.press("r");
+    app.wait_for("connecting").await;
+    app.press("q");
+    app.wait_for("stop and quit").await;
+    app.press("y");
+    let started = std::time::Instant::now();
+    let sessions_root = app.data.path().join("sessions");
+    assert_eq!(app.exit_code().await, 0);
+    assert!(started.elapsed() < Duration::from_secs(2), "quitting hung");
+    let sessions = std::fs::read_dir(&sessions_root).map_or(0, Iterator::count);
+    assert_eq!(
+        sessions, 0,
+        "no session is created before the server answers"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_run_is_continued_with_r() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (dataset, images) = digits_dataset(scratch.path(), 1);
+    // Three answers, then the model vanishes: the run stops with 3 of 10 done.
+    let server = FakeServer::start(FakeConfig {
+        answers: answers(&images),
+        faults: vec![
+            Fault::Slow(Duration::ZERO),
+            Fault::Slow(Duration::ZERO),
+            Fault::Slow(Duration::ZERO),
+            Fault::Status(404),
+        ],
+        ..FakeConfig::default()
+    })
+    .await;
+    let app = App::start(spec(&server, Some(&dataset), 1), 120, 40).await;
+    app.wait_for("ready").await;
+    app.press("r");
+    let stopped = app.wait_for_status("· stopped ·").await;
+    assert!(stopped.contains("3/10"), "{stopped}");
+    assert_eq!(app.sessions().len(), 1);
+    app.press("esc"); // dismiss the error notice
+    app.press("r");
+    let done = app.wait_for_status("· finished ·").await;
+    assert!(done.contains("10/10"), "{done}");
+    let sessions = app.sessions();
+    assert_eq!(
+        sessions.len(),
+        1,
+        "r continued the stopped session: {sessions:?}"
+    );
+    assert_eq!(journal_lines(&sessions[0]), 10, "nothing asked twice");
+    assert_eq!(server.chat_count(), 11, "3 + the failed one + the 7 left");
+    assert_eq!(app.quit().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_past_session_is_opened_and_rerun_with_its_own_settings() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (dataset, images) = digits_dataset(scratch.path(), 1);
+    let server = FakeServer::start(FakeConfig {
+        answers: answers(&images),
+        ..FakeConfig::default()
+    })
+    .await;
+    // A past session, run headless with a template only that session knows (a file that is
+    // gone afterwards), so a re-run must use the session's own template text.
+    let data = tempfile::tempdir().unwrap();
+    let template = scratch.path().join("mine.toml");
+    std::fs::copy(dataset.join("template.toml"), &template).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_squint"))
+        .args(["run", "--dataset", &dataset.to_string_lossy(), "--template"])
+        .arg(&template)
+        .args(["--host", &server.url, "--model", MODEL, "--no-cache"])
+        .env("SQUINT_DATA_DIR", data.path())
+        .env("SQUINT_CONFIG_DIR", data.path().join("config"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_file(&template).unwrap();
+    // The workbench's form points elsewhere: another dataset, model and template.
+    let mut spec = spec(&server, None, 1);
+    spec.model = Some("llama3.2:3b".into());
+    spec.template = Some("animals".into());
+    let app = App::start_in(data, spec, 120, 40).await;
+    app.wait_for("llava:7b").await;
+    for _ in 0..300 {
+        app.press("backspace");
+    }
+    app.type_text("/nowhere/else");
+    for _ in 0..5 {
+        app.press("down");
+    }
+    app.wait_until("the past session listed", |s| !s.contains("(none yet)"))
+        .await;
+    app.press("enter");
+    app.wait_for("past session").await;
+    app.press("r"); // prepares the session's own dataset, template and model
+    app.wait_for_status("· ready").await;
+    app.press("r");
+    let done = app.wait_for_status("· finished ·").await;
+    assert!(
+        done.contains("10/10") && done.contains("llava:7b"),
+        "{done}"
+    );
+    let sessions = app.sessions();
+    assert_eq!(
+        sessions.len(),
+        2,
+        "a finished session is re-run as a new one"
+    );
+    assert_eq!(journal_lines(&sessions[1]), 10);
+    assert_eq!(server.chat_count(), 20);
+    assert_eq!(app.quit().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_above_one_runs_requests_in_parallel() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (dataset, images) = digits_dataset(scratch.path(), 3);
+    // Several tokens per answer, so requests take long enough to overlap.
+    let mut answers = answers(&images);
+    for answer in answers.values_mut() {
+        *answer = format!("The digit in this image is {answer}.");
+    }
+    let server = FakeServer::start(FakeConfig {
+        answers,
+        token_delay: Duration::from_millis(15),
+        ..FakeConfig::default()
+    })
+    .await;
+    let app = App::start(spec(&server, Some(&dataset), 4), 120, 40).await;
+    app.wait_for("ready").await;
+    app.press("r");
+    let done = app.wait_for_status("· finished ·").await;
+    assert!(done.contains("30/30"), "{done}");
+    let most = server.state.max_in_flight.load(Ordering::SeqCst);
+    let meta = std::fs::read_to_string(app.sessions()[0].join("session.json")).unwrap();
+    assert!(
+        (2..=4).contains(&most),
+        "{most} requests in flight at most; {meta}"
+    );
+    assert_eq!(journal_lines(&app.sessions()[0]), 30);
+    assert_eq!(app.quit().await, 0);
+}
