@@ -200,7 +200,9 @@ async fn a_stopped_run_is_continued_with_r() {
         "r continued the stopped session: {sessions:?}"
     );
     assert_eq!(journal_lines(&sessions[0]), 10, "nothing asked twice");
-    assert_eq!(server.chat_count(), 11, "3 + the failed one + the 7 left");
+    // 3 answered, the failed one, the 7 left; plus at most one request the stop abandoned.
+    let asked = server.chat_count();
+    assert!((11..=12).contains(&asked), "{asked} requests");
     assert_eq!(app.quit().await, 0);
 }
 
