@@ -22,6 +22,7 @@ pub mod domain;
 pub mod engine;
 pub mod imaging;
 pub(crate) mod paths;
+pub(crate) mod reports;
 pub mod session;
 pub mod setup;
 pub mod tui;

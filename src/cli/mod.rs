@@ -4,12 +4,15 @@
 mod args;
 mod bounds;
 mod compare_cmd;
+mod import_cmd;
 mod models_cmd;
 mod out;
 mod plain_progress;
 mod probe_cmd;
 mod progress;
+mod report_cmd;
 mod run_cmd;
+mod sessions_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -93,31 +96,49 @@ pub enum Command {
         #[command(flatten)]
         server: args::ServerArgs,
     },
+    /// Write a session's report (Markdown, HTML, CSV, JSON or the SVG heat map); needs no
+    /// server. Exit 2 when SESSION is not a session folder.
+    Report(report_cmd::ReportArgs),
+    /// List the sessions in the data dir, newest first, with their figures.
+    Sessions {
+        /// Print one JSON array instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn a results file in the original experiment's format (`image_name, actual,
+    /// predicted, score`) into a session to explore and report on.
+    Import(import_cmd::ImportArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main_with_args() -> i32 {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    match cli.command {
+        // The offline commands only read and write files: no async runtime.
+        Some(Command::Report(args)) => report_cmd::run(args),
+        Some(Command::Sessions { json }) => sessions_cmd::run(json),
+        Some(Command::Import(args)) => import_cmd::run(args),
+        Some(Command::Run { run, output }) => with_runtime(run_cmd::run(run, output)),
+        Some(Command::Models { server }) => with_runtime(models_cmd::run(server)),
+        Some(Command::Compare { args }) => with_runtime(compare_cmd::run(args)),
+        Some(Command::Probe { args }) => with_runtime(probe_cmd::run(args)),
+        Some(Command::Tui { tui }) => with_runtime(tui_main(tui)),
+        None => with_runtime(tui_main(cli.tui)),
+    }
+}
+
+/// Runs `command` to completion on a multi-threaded tokio runtime.
+fn with_runtime(command: impl std::future::Future<Output = i32>) -> i32 {
+    match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(rt) => rt,
+        Ok(runtime) => runtime.block_on(command),
         Err(e) => {
             eprintln!("squint: cannot start the async runtime: {e}");
-            return EXIT_USAGE;
+            EXIT_USAGE
         }
-    };
-    runtime.block_on(async move {
-        match cli.command {
-            Some(Command::Run { run, output }) => run_cmd::run(run, output).await,
-            Some(Command::Models { server }) => models_cmd::run(server).await,
-            Some(Command::Compare { args }) => compare_cmd::run(args).await,
-            Some(Command::Probe { args }) => probe_cmd::run(args).await,
-            Some(Command::Tui { tui }) => tui_main(tui).await,
-            None => tui_main(cli.tui).await,
-        }
-    })
+    }
 }
 
 /// What to say when the workbench is started without a terminal.

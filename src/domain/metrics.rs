@@ -8,6 +8,10 @@ use std::collections::HashMap;
 
 use super::parse::UNPARSED;
 
+mod interval;
+
+pub use interval::{Interval, wilson_interval};
+
 /// Running counts for one run. Failed requests are not recorded here (they are not predictions).
 ///
 /// Unparsed answers are recorded as predictions of [`UNPARSED`]; truths must not be that name.
@@ -33,7 +37,7 @@ pub struct Metrics {
 }
 
 /// Precision, recall, F1 and support for one row of the report.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct ClassScores {
     /// True positives over predictions of the label; 0 when it was never predicted.
     pub precision: f64,

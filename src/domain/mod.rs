@@ -2,6 +2,7 @@
 //! Nothing here does IO, spawns tasks or knows about terminals or HTTP.
 
 pub mod compare;
+pub(crate) mod export;
 pub(crate) mod lint;
 pub mod metrics;
 pub(crate) mod modelfile;
@@ -9,6 +10,7 @@ pub mod parse;
 pub mod probe;
 pub mod report;
 pub mod result;
+pub(crate) mod results_csv;
 pub(crate) mod sanitize;
 pub mod scope;
 pub mod tally;

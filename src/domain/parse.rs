@@ -36,6 +36,34 @@ pub enum ParseStep {
     WholeWord,
     /// No label could be read.
     Unparsed,
+    /// The label was taken from an imported results file (`squint import`), not parsed here.
+    Imported,
+}
+
+impl ParseStep {
+    /// Every step, in cascade order, `Unparsed` and `Imported` last.
+    pub const ALL: [ParseStep; 7] = [
+        ParseStep::Constrained,
+        ParseStep::Exact,
+        ParseStep::Normalized,
+        ParseStep::Alias,
+        ParseStep::WholeWord,
+        ParseStep::Unparsed,
+        ParseStep::Imported,
+    ];
+
+    /// The step as written in results files (`whole_word`...).
+    pub fn name(self) -> &'static str {
+        match self {
+            ParseStep::Constrained => "constrained",
+            ParseStep::Exact => "exact",
+            ParseStep::Normalized => "normalized",
+            ParseStep::Alias => "alias",
+            ParseStep::WholeWord => "whole_word",
+            ParseStep::Unparsed => "unparsed",
+            ParseStep::Imported => "imported",
+        }
+    }
 }
 
 /// The outcome of parsing one answer.

@@ -65,9 +65,50 @@ impl UtcTime {
     }
 }
 
+/// Seconds since the Unix epoch of an RFC 3339 UTC time as squint writes it
+/// (`2026-11-29T14:30:12Z`); `None` for anything else.
+pub fn unix_from_rfc3339(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = text.get(range)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let days = days_from_civil(year, month as u32, day as u32);
+    u64::try_from(days * 86_400 + hour * 3600 + minute * 60 + second).ok()
+}
+
 /// The current UTC time in RFC 3339 form, e.g. `2026-11-29T14:30:12Z`.
 pub fn now_rfc3339() -> String {
     UtcTime::now().rfc3339()
+}
+
+/// (year, month, day) to days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((month + 9) % 12); // March = 0
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
@@ -104,6 +145,23 @@ mod tests {
         ];
         for (secs, want) in cases {
             assert_eq!(UtcTime::from_unix(secs).rfc3339(), want, "secs {secs}");
+        }
+    }
+
+    #[test]
+    fn parses_what_it_formats() {
+        for secs in [0, 951_782_400, 1_709_164_800, 1_795_962_612, 4_102_444_799] {
+            let text = UtcTime::from_unix(secs).rfc3339();
+            assert_eq!(unix_from_rfc3339(&text), Some(secs), "{text}");
+        }
+        for bad in [
+            "",
+            "2026-11-29",
+            "2026-11-29T14:30:12+01:00",
+            "2026-13-01T00:00:00Z",
+            "2026-1x-01T00:00:00Z",
+        ] {
+            assert_eq!(unix_from_rfc3339(bad), None, "{bad}");
         }
     }
 

@@ -40,6 +40,9 @@ pub struct SessionMeta {
     /// The session this one was re-run from (`squint run --from`), when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<ParentLink>,
+    /// The results file this session was made from by `squint import`; `None` for a run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_from: Option<String>,
 }
 
 /// A linked re-run's tie to the session it came from.
@@ -72,6 +75,21 @@ pub struct DatasetInfo {
     pub sample: Option<usize>,
     /// Seed for sampling and shuffling.
     pub seed: u64,
+}
+
+impl DatasetInfo {
+    /// The folder results' relative image paths start from: the dataset folder, or the
+    /// folder holding a manifest file.
+    pub fn root(&self) -> PathBuf {
+        if self.path.is_file() {
+            self.path
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default()
+        } else {
+            self.path.clone()
+        }
+    }
 }
 
 /// The prompt template a session used.
@@ -127,6 +145,17 @@ pub enum SessionStatus {
     Interrupted,
 }
 
+impl SessionStatus {
+    /// The status as written in `session.json` (`running`, `finished`, `interrupted`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SessionStatus::Running => "running",
+            SessionStatus::Finished => "finished",
+            SessionStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -169,6 +198,7 @@ pub(crate) mod tests {
             ended_at: None,
             status: SessionStatus::Running,
             parent: None,
+            imported_from: None,
         }
     }
 
@@ -188,6 +218,7 @@ pub(crate) mod tests {
         ];
         for (status, want) in cases {
             assert_eq!(serde_json::to_string(&status).unwrap(), want);
+            assert_eq!(format!("\"{}\"", status.name()), want);
         }
     }
 

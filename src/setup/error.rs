@@ -56,6 +56,9 @@ pub enum SetupError {
     /// A re-run scope (`--only`) that does not fit the run.
     #[error("{0}")]
     Scope(String),
+    /// A results file to import could not be read or matched to the dataset.
+    #[error("{0}")]
+    Import(String),
 }
 
 impl SetupError {

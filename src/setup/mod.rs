@@ -4,6 +4,7 @@
 
 mod bundled;
 mod error;
+mod import;
 mod probe;
 mod rerun;
 mod start;
@@ -21,6 +22,7 @@ use crate::session::SessionMeta;
 
 pub use bundled::{bundled_datasets, bundled_templates, user_templates};
 pub use error::SetupError;
+pub use import::{ImportSpec, Imported, UNKNOWN_MODEL, import_results};
 pub use probe::{ProbePlan, connect_probe, prepare_probe, run_probe};
 pub use rerun::Inheritance;
 pub use start::{Started, connect, finish_session, start};

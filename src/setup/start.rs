@@ -209,6 +209,7 @@ fn create(
             only: i.scope.to_string(),
             kept: i.kept.len(),
         }),
+        imported_from: None,
     };
     Ok(Session::create(&dir, meta)?)
 }

@@ -262,3 +262,11 @@ fn labels_are_read_from_the_visible_text_not_from_escape_sequences() {
         );
     }
 }
+
+#[test]
+fn step_names_are_the_serialised_names() {
+    for step in ParseStep::ALL {
+        let json = serde_json::to_string(&step).unwrap_or_default();
+        assert_eq!(json, format!("\"{}\"", step.name()), "{step:?}");
+    }
+}

@@ -82,14 +82,7 @@ pub(super) fn score(x: f64) -> String {
 
 /// The parse step as written in results files (`whole_word`...).
 pub(super) fn step_name(step: ParseStep) -> &'static str {
-    match step {
-        ParseStep::Constrained => "constrained",
-        ParseStep::Exact => "exact",
-        ParseStep::Normalized => "normalized",
-        ParseStep::Alias => "alias",
-        ParseStep::WholeWord => "whole_word",
-        ParseStep::Unparsed => "unparsed",
-    }
+    step.name()
 }
 
 #[cfg(test)]

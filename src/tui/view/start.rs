@@ -78,7 +78,7 @@ fn form(frame: &mut Frame, area: Rect, model: &Model) {
             Field::Model if f.model.input.is_empty() => "(the template's, else llava)".to_owned(),
             Field::Model => picker_value(&f.model),
             Field::Session => match f.sessions.get(f.session_selected) {
-                Some(s) => format!("{} · {} · {} done", s.id, s.model, s.done),
+                Some(s) => s.figures(),
                 None => "(none yet)".to_owned(),
             },
         };
@@ -179,13 +179,7 @@ fn sidebar(frame: &mut Frame, area: Rect, model: &Model) {
             } else {
                 theme.text
             };
-            Line::styled(
-                fit(
-                    &format!("{} · {} · {} done", s.id, s.model, s.done),
-                    inner.width as usize,
-                ),
-                style,
-            )
+            Line::styled(fit(&s.figures(), inner.width as usize), style)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
