@@ -113,6 +113,8 @@ pub enum Msg {
     // ─── Terminal ───────────────────────────────────────────────
     /// A key was pressed.
     KeyPressed(KeyEvent),
+    /// Text was pasted (bracketed paste).
+    Pasted(String),
     /// The terminal was resized.
     Resized {
         /// New width in cells.

@@ -102,6 +102,9 @@ where
                 Some(Input::Terminal(Event::Key(key))) if key.kind != KeyEventKind::Release => {
                     dispatch(&mut model, &mut io, Msg::KeyPressed(key));
                 }
+                Some(Input::Terminal(Event::Paste(text))) => {
+                    dispatch(&mut model, &mut io, Msg::Pasted(text));
+                }
                 Some(Input::Terminal(Event::Resize(width, height))) => {
                     dispatch(&mut model, &mut io, Msg::Resized { width, height });
                     terminal.autoresize().map_err(|e| anyhow::anyhow!("resizing the terminal failed: {e}"))?;

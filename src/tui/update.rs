@@ -6,6 +6,7 @@ mod drill;
 mod keys;
 mod run;
 mod start;
+mod text_field;
 
 use std::path::PathBuf;
 
@@ -60,6 +61,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
 fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::KeyPressed(key) => keys::key(model, key),
+        Msg::Pasted(text) => keys::pasted(model, &text),
         Msg::Resized { width, height } => {
             model.size = (width, height);
             model.dirty = true;

@@ -49,6 +49,11 @@ impl Field {
         }
     }
 
+    /// True when the field takes a file path (Tab completes it).
+    pub fn is_path(self) -> bool {
+        matches!(self, Field::Dataset | Field::Template)
+    }
+
     /// True when typing edits the field.
     pub fn is_text(self) -> bool {
         !matches!(self, Field::Backend | Field::Session)
@@ -125,6 +130,8 @@ pub struct StartForm {
     pub completions: Vec<String>,
     /// The server's model list.
     pub models: ModelsStatus,
+    /// The cursor in the focused text field, in characters; `None` = after the last one.
+    pub cursor: Option<usize>,
 }
 
 impl StartForm {
@@ -160,6 +167,17 @@ impl StartForm {
     /// The focused field.
     pub fn field(&self) -> Field {
         Field::ALL[self.focus.min(Field::ALL.len() - 1)]
+    }
+
+    /// The text of a text field.
+    pub fn text(&self, field: Field) -> Option<&str> {
+        match field {
+            Field::Dataset => Some(&self.dataset.input),
+            Field::Template => Some(&self.template.input),
+            Field::Host => Some(&self.host),
+            Field::Model => Some(&self.model.input),
+            Field::Backend | Field::Session => None,
+        }
     }
 
     /// The text of a text field, mutable.

@@ -2,13 +2,13 @@
 //! Tab completes the path), then the keymap's action for the current screen. Deterministic:
 //! the same keys always give the same state. Never does IO or reads the clock.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 
 use crate::tui::keymap::{Action, Context};
-use crate::tui::model::{DrillFilter, Field, Model, Overlay, Screen};
+use crate::tui::model::{DrillFilter, Model, Overlay, Screen};
 use crate::tui::msg::Effect;
 
-use super::{drill, run, start};
+use super::{drill, run, start, text_field};
 
 /// Handles one key press.
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
@@ -70,26 +70,34 @@ pub(super) fn context(model: &Model) -> Context {
     }
 }
 
-/// Typing into the focused text field; `None` when the key is not text editing.
+/// Editing the focused text field (readline keys, see `text_field`; Tab completes a path);
+/// `None` when the key is not text editing.
 fn text_input(model: &mut Model, key: &KeyEvent) -> Option<Vec<Effect>> {
     let field = model.start.field();
-    if field == Field::Dataset && model.keymap.matches(Context::Start, key, Action::Complete) {
+    if field.is_path() && model.keymap.matches(Context::Start, key, Action::Complete) {
         return Some(start::complete(model));
     }
     if !field.is_text() {
         return None;
     }
-    match key.code {
-        KeyCode::Char(c)
-            if !key
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-        {
-            Some(start::type_char(model, c))
-        }
-        KeyCode::Backspace => Some(start::backspace(model)),
-        _ => None,
+    let request = text_field::request(key, text_field::is_typed(model))?;
+    if text_field::apply(model, &[request]) {
+        start::after_edit(model, field);
     }
+    Some(Vec::new())
+}
+
+/// Pasted text goes into the focused text field of the start screen.
+pub(super) fn pasted(model: &mut Model, text: &str) -> Vec<Effect> {
+    let field = model.start.field();
+    if model.screen == Screen::Start
+        && model.overlay.is_none()
+        && field.is_text()
+        && text_field::apply(model, &text_field::paste_requests(text))
+    {
+        start::after_edit(model, field);
+    }
+    Vec::new()
 }
 
 fn act(model: &mut Model, action: Action) -> Vec<Effect> {

@@ -65,31 +65,39 @@ pub(super) fn models_listed(
     Vec::new()
 }
 
-/// Completion candidates arrived for the dataset field.
+/// Completion candidates arrived for the focused path field.
 pub(super) fn path_completed(
     model: &mut Model,
     input: &str,
     candidates: Vec<String>,
 ) -> Vec<Effect> {
     let form = &mut model.start;
-    if form.dataset.input != input {
-        return Vec::new(); // stale: the user kept typing
-    }
+    let field = form.field();
+    let Some(text) = form
+        .text_mut(field)
+        .filter(|t| t.as_str() == input && field.is_path())
+    else {
+        return Vec::new(); // stale: the user kept typing or moved on
+    };
     match candidates.as_slice() {
         [] => {}
         [only] => {
-            form.dataset.input.clone_from(only);
+            text.clone_from(only);
             form.completions.clear();
         }
         many => {
             let prefix = common_prefix(many);
-            if prefix.len() > form.dataset.input.len() {
-                form.dataset.input = prefix;
+            if prefix.len() > text.len() {
+                *text = prefix;
             }
             form.completions = candidates;
         }
     }
-    form.dataset.sync_chosen();
+    form.cursor = None;
+    match field {
+        Field::Template => form.template.sync_chosen(),
+        _ => form.dataset.sync_chosen(),
+    }
     model.dirty = true;
     Vec::new()
 }
@@ -113,27 +121,8 @@ pub fn common_prefix(items: &[String]) -> String {
     first[..len].to_owned()
 }
 
-/// A printable character typed into the focused text field.
-pub(super) fn type_char(model: &mut Model, c: char) -> Vec<Effect> {
-    let field = model.start.field();
-    if let Some(text) = model.start.text_mut(field) {
-        text.push(c);
-        after_edit(model, field);
-    }
-    Vec::new()
-}
-
-/// Backspace in the focused text field.
-pub(super) fn backspace(model: &mut Model) -> Vec<Effect> {
-    let field = model.start.field();
-    if let Some(text) = model.start.text_mut(field) {
-        text.pop();
-        after_edit(model, field);
-    }
-    Vec::new()
-}
-
-fn after_edit(model: &mut Model, field: Field) {
+/// Keeps the form consistent after its text changed.
+pub(super) fn after_edit(model: &mut Model, field: Field) {
     let form = &mut model.start;
     match field {
         Field::Dataset => {
@@ -148,14 +137,14 @@ fn after_edit(model: &mut Model, field: Field) {
     model.dirty = true;
 }
 
-/// Tab: complete the dataset path.
+/// Tab: complete the focused path field (dataset, template or Modelfile).
 pub(super) fn complete(model: &mut Model) -> Vec<Effect> {
-    if model.start.field() == Field::Dataset {
-        vec![Effect::CompletePath {
-            input: model.start.dataset.input.clone(),
-        }]
-    } else {
-        Vec::new()
+    let form = &model.start;
+    match form.field() {
+        field if field.is_path() => vec![Effect::CompletePath {
+            input: form.text(field).unwrap_or_default().to_owned(),
+        }],
+        _ => Vec::new(),
     }
 }
 
@@ -164,6 +153,8 @@ pub(super) fn move_focus(model: &mut Model, delta: isize) -> Vec<Effect> {
     let last = Field::ALL.len() - 1;
     let before = model.start.field();
     model.start.focus = model.start.focus.saturating_add_signed(delta).min(last);
+    model.start.cursor = None;
+    model.start.completions.clear();
     model.dirty = true;
     if matches!(before, Field::Host | Field::Backend) && before != model.start.field() {
         return list_models(model);
@@ -174,6 +165,7 @@ pub(super) fn move_focus(model: &mut Model, delta: isize) -> Vec<Effect> {
 /// Left/Right through the focused field's choices.
 pub(super) fn cycle(model: &mut Model, delta: isize) -> Vec<Effect> {
     let form = &mut model.start;
+    form.cursor = None;
     match form.field() {
         Field::Dataset => form.dataset.cycle(delta),
         Field::Template => form.template.cycle(delta),

@@ -669,3 +669,122 @@ fn leaving_says_where_the_session_is_and_how_to_continue() {
     update(&mut idle, ctrl_c);
     assert_eq!(idle.run.farewell(), None);
 }
+
+fn mods(code: KeyCode, modifiers: KeyModifiers) -> Msg {
+    Msg::KeyPressed(KeyEvent::new(code, modifiers))
+}
+
+/// A start form whose dataset field holds the picked bundled sample.
+fn form_with_a_picked_dataset() -> Model {
+    let mut m = fixtures::model(100, 30);
+    init(&mut m);
+    let choices = Choices {
+        datasets: vec![Choice {
+            label: "sample: digits".into(),
+            value: "/bundled/digits".into(),
+        }],
+        templates: vec![Choice {
+            label: "bundled: digits".into(),
+            value: "digits".into(),
+        }],
+        sessions: Vec::new(),
+    };
+    update(&mut m, Msg::ChoicesLoaded(choices));
+    assert_eq!(m.start.dataset.chosen, Some(0));
+    m
+}
+
+#[test]
+fn typing_into_a_picked_choice_replaces_it() {
+    let mut m = form_with_a_picked_dataset();
+    for c in "/tmp/x".chars() {
+        update(&mut m, key(c));
+    }
+    assert_eq!(
+        (m.start.dataset.input.as_str(), m.start.dataset.chosen),
+        ("/tmp/x", None)
+    );
+}
+
+#[test]
+fn readline_keys_edit_text_fields() {
+    let mut m = form_with_a_picked_dataset();
+    let ctrl = KeyModifiers::CONTROL;
+    let alt = KeyModifiers::ALT;
+    let text = |m: &Model| m.start.dataset.input.clone();
+    for c in "data/pets cats".chars() {
+        update(&mut m, key(c));
+    }
+    update(&mut m, mods(KeyCode::Char('w'), ctrl));
+    assert_eq!(text(&m), "data/pets ");
+    update(&mut m, mods(KeyCode::Char('a'), ctrl));
+    update(&mut m, key('~'));
+    assert_eq!(text(&m), "~data/pets ");
+    update(&mut m, mods(KeyCode::Char('e'), ctrl));
+    update(&mut m, code(KeyCode::Backspace));
+    update(&mut m, mods(KeyCode::Char('b'), alt));
+    update(&mut m, key('X'));
+    assert_eq!(
+        text(&m),
+        "~data/Xpets",
+        "Alt-B to the word's start, then typed"
+    );
+    update(&mut m, code(KeyCode::Left));
+    update(&mut m, code(KeyCode::Left));
+    update(&mut m, key('s'));
+    assert_eq!(text(&m), "~datas/Xpets", "Left moves in typed text");
+    update(&mut m, code(KeyCode::Right));
+    update(&mut m, mods(KeyCode::Char('f'), alt));
+    update(&mut m, key('!'));
+    assert_eq!(text(&m), "~datas/Xpets!");
+    update(&mut m, mods(KeyCode::Char('u'), ctrl));
+    assert_eq!(text(&m), "");
+    // Pasted text lands at the cursor, line breaks dropped.
+    update(&mut m, Msg::Pasted("/home/me/pets\n".into()));
+    assert_eq!(text(&m), "/home/me/pets");
+    // The host field edits the same way.
+    for _ in 0..3 {
+        update(&mut m, code(KeyCode::Down));
+    }
+    assert_eq!(m.start.field(), crate::tui::model::Field::Host);
+    for c in "http://gpu:11434".chars() {
+        update(&mut m, key(c));
+    }
+    update(&mut m, mods(KeyCode::Char('w'), ctrl));
+    assert_eq!(m.start.host, "http://gpu:");
+}
+
+#[test]
+fn tab_completes_the_template_path_too() {
+    let mut m = form_with_a_picked_dataset();
+    update(&mut m, code(KeyCode::Down));
+    assert_eq!(m.start.field(), crate::tui::model::Field::Template);
+    for c in "tem".chars() {
+        update(&mut m, key(c));
+    }
+    let effects = update(&mut m, code(KeyCode::Tab));
+    assert!(
+        matches!(effects.as_slice(), [Effect::CompletePath { input }] if input == "tem"),
+        "{effects:?}"
+    );
+    update(
+        &mut m,
+        Msg::PathCompleted {
+            input: "tem".into(),
+            candidates: vec!["templates/pets.toml".into()],
+        },
+    );
+    assert_eq!(m.start.template.input, "templates/pets.toml");
+    // The host field is not a path: Tab moves on.
+    for _ in 0..2 {
+        update(&mut m, code(KeyCode::Down));
+    }
+    let effects = update(&mut m, code(KeyCode::Tab));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::CompletePath { .. })),
+        "{effects:?}"
+    );
+    assert_eq!(m.start.field(), crate::tui::model::Field::Model);
+}

@@ -83,10 +83,16 @@ fn form(frame: &mut Frame, area: Rect, model: &Model) {
             },
         };
         let focused = i == f.focus;
-        let cursor = if focused && field.is_text() {
-            "▏"
-        } else {
-            ""
+        // The cursor sits where the next character goes; on a picked choice or a
+        // placeholder, at the end (typing there replaces the whole value).
+        let value = match f.text(*field).filter(|t| focused && !t.is_empty()) {
+            Some(text) if value.starts_with(text) => {
+                let at = f.cursor.unwrap_or(usize::MAX);
+                let split = text.char_indices().nth(at).map_or(text.len(), |(b, _)| b);
+                format!("{}▏{}", &text[..split], &value[split..])
+            }
+            _ if focused && field.is_text() => format!("{value}▏"),
+            _ => value,
         };
         let label_style = if focused { theme.accent } else { theme.muted };
         let value_style = if focused { theme.selection } else { theme.text };
@@ -99,13 +105,7 @@ fn form(frame: &mut Frame, area: Rect, model: &Model) {
                 ),
                 label_style,
             ),
-            Span::styled(
-                fit(
-                    &format!("{}{cursor}", one_line(&value)),
-                    w.saturating_sub(16),
-                ),
-                value_style,
-            ),
+            Span::styled(fit(&one_line(&value), w.saturating_sub(16)), value_style),
         ]));
     }
     lines.push(Line::raw(""));
