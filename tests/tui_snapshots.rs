@@ -417,3 +417,20 @@ fn overlays_are_drawn_over_images() {
         "the image stays above the notice"
     );
 }
+
+#[test]
+fn failed_items_say_failed_not_unparsed() {
+    let (mut m, _) = fixtures::running(120, 40, 10, 20, 200, 0, 80);
+    assert!(m.run.tally.errors() > 0, "the fixture has failed items");
+    key(&mut m, KeyCode::Char('e'));
+    assert_eq!(m.screen, Screen::Drill);
+    let terminal = draw(&m);
+    let buf = terminal.backend().buffer();
+    let rows: Vec<String> = (0..buf.area.height)
+        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect())
+        .collect();
+    let screen = rows.join("\n");
+    assert!(screen.contains("result failed"), "{screen}");
+    assert!(screen.contains("→failed"), "the list says failed: {screen}");
+    assert!(!screen.contains("(unparsed)"), "{screen}");
+}

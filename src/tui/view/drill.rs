@@ -87,16 +87,20 @@ fn list(frame: &mut Frame, area: Rect, model: &Model, drill: &DrillState) {
         .map(|(pos, r)| {
             let conf = r.confidence.map(|c| format!(" {c:.2}")).unwrap_or_default();
             let pred = match (&r.error, &r.label) {
-                (Some(_), _) => "error".to_owned(),
+                (Some(_), _) => "failed".to_owned(),
                 (None, Some(l)) => one_line(l),
                 (None, None) => "(unparsed)".to_owned(),
             };
+            // The labels get the width they need first (up to all but 8 columns); the
+            // file name takes the rest.
+            let tail = fit(
+                &format!("{}→{pred}{conf}", one_line(&r.truth)),
+                w.saturating_sub(8).max(1),
+            );
+            let tail_w = unicode_width::UnicodeWidthStr::width(tail.as_str());
             let text = format!(
-                "{} {}→{}{}",
-                left(&one_line(&r.image), w.saturating_sub(16).max(1)),
-                fit(&r.truth, 5),
-                fit(&pred, 5),
-                conf
+                "{} {tail}",
+                left(&one_line(&r.image), w.saturating_sub(tail_w + 1).max(1)),
             );
             let style = if pos == drill.selected {
                 theme.selection
@@ -125,15 +129,20 @@ fn detail(frame: &mut Frame, area: Rect, model: &Model, r: &ItemResult, scroll: 
     let mut head: Vec<Span> = Vec::new();
     head.extend(field("file", one_line(&r.image)));
     head.extend(field("true", one_line(&r.truth)));
-    let parsed = r
-        .label
-        .as_deref()
-        .map_or_else(|| "(unparsed)".to_owned(), one_line);
-    head.extend(field("parsed", parsed));
-    head.extend(field(
-        "step",
-        r.parse.map(step_name).unwrap_or("–").to_owned(),
-    ));
+    if r.is_error() {
+        // A failed request has no answer to parse: say so, not "(unparsed)".
+        head.extend(field("result", "failed".to_owned()));
+    } else {
+        let parsed = r
+            .label
+            .as_deref()
+            .map_or_else(|| "(unparsed)".to_owned(), one_line);
+        head.extend(field("parsed", parsed));
+        head.extend(field(
+            "step",
+            r.parse.map(step_name).unwrap_or("–").to_owned(),
+        ));
+    }
     let mut second: Vec<Span> = Vec::new();
     second.extend(field(
         "confidence",
