@@ -55,6 +55,11 @@ pub(crate) fn sessions_dir() -> Result<PathBuf, PathsError> {
     Ok(data_dir()?.join("sessions"))
 }
 
+/// Where saved prompt versions live: `data_dir/prompts`.
+pub(crate) fn prompts_dir() -> Result<PathBuf, PathsError> {
+    Ok(data_dir()?.join("prompts"))
+}
+
 /// Where the answer cache lives: `data_dir/cache`.
 pub(crate) fn cache_dir() -> Result<PathBuf, PathsError> {
     Ok(data_dir()?.join("cache"))

@@ -8,6 +8,7 @@ pub mod metrics;
 pub(crate) mod modelfile;
 pub mod parse;
 pub mod probe;
+pub mod prompt_check;
 pub mod report;
 pub mod result;
 pub(crate) mod results_csv;

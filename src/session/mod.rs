@@ -33,6 +33,7 @@ mod journal;
 mod list;
 mod lock;
 mod meta;
+mod prompts;
 
 pub use cache::{AnswerCache, CacheKey, CachedAnswer};
 pub use clock::{UtcTime, now_rfc3339, unix_from_rfc3339};
@@ -43,3 +44,4 @@ pub use journal::{Journal, ResultsLog, read_results};
 pub use list::{SUMMARY_COLUMNS, SessionSummary, list_sessions, summarize};
 pub use lock::{LOCK_FILE, SessionLock};
 pub use meta::{BackendInfo, DatasetInfo, ParentLink, SessionMeta, SessionStatus, TemplateInfo};
+pub use prompts::{PromptVersion, list_versions, prompt_versions_dir, save_version};

@@ -13,6 +13,7 @@ use crate::backend::Backend;
 use crate::engine::RunHandle;
 use crate::session::{Session, SessionStatus, list_sessions};
 use crate::setup::{self, Prepared, RunSpec};
+use crate::tui::model::SavedPrompt;
 use crate::tui::msg::{
     Choice, Choices, ItemRef, LoadedSession, ModelChoice, Msg, PreparedInfo, StartedInfo,
 };
@@ -199,6 +200,40 @@ fn load_session(dir: &Path) -> Result<Box<LoadedSession>, String> {
     }))
 }
 
+/// Writes a prompt version off the UI thread and reports it (or why it failed).
+pub(crate) fn save_prompt(
+    tx: UnboundedSender<Reply>,
+    dir: PathBuf,
+    text: String,
+    fingerprint: String,
+) {
+    tokio::task::spawn_blocking(move || {
+        let result = crate::session::save_version(&dir, &text, &fingerprint)
+            .map(|(version, new)| SavedPrompt {
+                path: version.path,
+                number: version.number,
+                new,
+            })
+            .map_err(|e| e.to_string());
+        send(&tx, Msg::PromptSaved(result));
+    });
+}
+
+/// This dataset's prompt-version folder and the version number of `fingerprint` in it.
+fn prompt_version(p: &Prepared) -> (Option<PathBuf>, Option<u32>) {
+    let Ok(root) = crate::paths::prompts_dir() else {
+        return (None, None);
+    };
+    let dataset = std::path::absolute(&p.dataset.root).unwrap_or_else(|_| p.dataset.root.clone());
+    let dir = crate::session::prompt_versions_dir(&root, &dataset);
+    let fingerprint = p.template.fingerprint();
+    let number = crate::session::list_versions(&dir)
+        .into_iter()
+        .find(|v| v.fingerprint == fingerprint)
+        .map(|v| v.number);
+    (Some(dir), number)
+}
+
 /// Scans and renders off the UI thread; the prepared run goes to the runtime under
 /// `generation`, a summary to the UI.
 pub(crate) fn prepare(tx: UnboundedSender<Reply>, generation: u64, spec: RunSpec) {
@@ -235,7 +270,12 @@ pub(crate) fn refuse_start(tx: &UnboundedSender<Reply>, generation: u64) {
 
 /// The model's view of a prepared run.
 pub(crate) fn summarize(p: &Prepared) -> PreparedInfo {
+    let (prompt_versions, template_version) = prompt_version(p);
     PreparedInfo {
+        template_text: p.template.to_toml(),
+        template_version,
+        prompt_versions,
+        parent: p.inheritance.as_ref().map(|i| i.parent.clone()),
         dataset_root: p.dataset.root.clone(),
         class_counts: p.dataset.class_counts(),
         items: p

@@ -5,6 +5,7 @@
 
 mod drill;
 mod matrix;
+mod prompt;
 mod run;
 mod start;
 
@@ -14,6 +15,7 @@ use std::time::Instant;
 
 pub use drill::{DrillFilter, DrillState};
 pub use matrix::{Axis, MatrixCursor, MatrixMode, MatrixView, PAIRS_THRESHOLD, scroll_offset};
+pub use prompt::{ActivePrompt, PromptEditor, PromptState, SAMPLE_PER_CLASS, SavedPrompt};
 pub use run::{InFlight, MAX_STREAM_CHARS, RECENT_LEN, RunPhase, RunState, Timing};
 pub use start::{BrowseState, Field, ModelsStatus, Picker, StartForm};
 
@@ -32,6 +34,8 @@ pub enum Screen {
     Run,
     /// The images of one matrix cell, row, column or the error list.
     Drill,
+    /// The prompt editor: the template's text, and what the model would get from it.
+    Prompt,
 }
 
 /// What is drawn on top of the screen, taking the keys.
@@ -43,6 +47,8 @@ pub enum Overlay {
     ConfirmQuit,
     /// The current image as large as the terminal allows; any key closes it.
     FullImage,
+    /// "Re-run which images?" after a prompt version was saved.
+    RerunScope,
 }
 
 /// How serious a notice is.
@@ -101,6 +107,8 @@ pub struct Model {
     pub matrix: MatrixView,
     /// The open drill-down list, if any.
     pub drill: Option<DrillState>,
+    /// The prompt editor, its draft and the re-run question.
+    pub prompt: PromptState,
     /// Scroll offset of the help overlay.
     pub help_scroll: u16,
     /// The image preview.
@@ -138,6 +146,7 @@ impl Model {
             run: RunState::default(),
             matrix: MatrixView::default(),
             drill: None,
+            prompt: PromptState::default(),
             help_scroll: 0,
             preview: PreviewState::default(),
             notices: VecDeque::new(),

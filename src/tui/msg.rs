@@ -41,6 +41,14 @@ pub struct PreparedInfo {
     pub model: String,
     /// Warnings raised while preparing (lint, skipped files...).
     pub warnings: Vec<String>,
+    /// The template's text (TOML), for the prompt editor.
+    pub template_text: String,
+    /// Its saved version number, when it is one of the dataset's saved prompt versions.
+    pub template_version: Option<u32>,
+    /// Where this dataset's prompt versions are kept.
+    pub prompt_versions: Option<PathBuf>,
+    /// The session this run is linked to (`--from`, or a re-run after a prompt edit).
+    pub parent: Option<PathBuf>,
 }
 
 /// A model the server offers.
@@ -164,6 +172,10 @@ pub enum Msg {
     /// The engine reported progress.
     Run(RunEvent),
 
+    // ─── Prompt editor ──────────────────────────────────────────
+    /// A prompt version was saved (or saving failed; the editor keeps the text).
+    PromptSaved(Result<crate::tui::model::SavedPrompt, String>),
+
     // ─── Previews ───────────────────────────────────────────────
     /// An image preview finished decoding (or failed); the runtime holds the pixels.
     PreviewReady {
@@ -217,6 +229,17 @@ pub enum Effect {
     ResumeRun,
     /// Stop the engine; finished items are already journaled.
     StopRun,
+
+    // ─── Prompt editor ──────────────────────────────────────────
+    /// Save an edited template as the dataset's next prompt version.
+    SavePrompt {
+        /// The dataset's prompt-version folder.
+        dir: PathBuf,
+        /// The template text as typed.
+        text: String,
+        /// Its fingerprint (the content hash sessions record).
+        fingerprint: String,
+    },
 
     // ─── Previews ───────────────────────────────────────────────
     /// Decode and resize an image off the UI thread; the newest request wins.

@@ -251,6 +251,11 @@ fn execute(io: &mut Io, effect: Effect) {
             }
         }
         Effect::RequestPreview { path } => io.previews.request(path),
+        Effect::SavePrompt {
+            dir,
+            text,
+            fingerprint,
+        } => effects::save_prompt(tx, dir, text, fingerprint),
         Effect::Quit => io.quit = true,
     }
 }

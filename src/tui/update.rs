@@ -4,6 +4,7 @@
 
 mod drill;
 mod keys;
+mod prompt;
 mod run;
 mod start;
 mod text_field;
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 use crate::tui::model::{Level, Model, RunPhase};
 use crate::tui::msg::{Effect, Msg};
 
+pub use drill::selected_cell;
 pub use start::common_prefix;
 
 /// The keymap context of a screen (without overlays), for the help overlay.
@@ -24,6 +26,7 @@ pub fn key_context(screen: crate::tui::model::Screen) -> crate::tui::keymap::Con
         Screen::Browse => Context::Browse,
         Screen::Run => Context::Matrix,
         Screen::Drill => Context::Drill,
+        Screen::Prompt => Context::Editor,
     }
 }
 
@@ -95,6 +98,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::RunStarted(result) => run::started(model, result),
         Msg::StartRefused(why) => run::started(model, Err(why)),
         Msg::Run(event) => run::event(model, event),
+        Msg::PromptSaved(result) => prompt::saved(model, result),
         Msg::PreviewReady { path, error } => {
             if model.preview.wanted.as_ref() == Some(&path) {
                 model.preview.ready = error.is_none().then_some(path);

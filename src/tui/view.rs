@@ -12,6 +12,7 @@ mod help;
 mod live;
 mod matrix;
 mod notice;
+mod prompt;
 mod run;
 mod scores;
 mod start;
@@ -74,6 +75,10 @@ pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
             None
         }
         Screen::Drill => drill::render(frame, area, model),
+        Screen::Prompt => {
+            prompt::render(frame, area, model);
+            None
+        }
     };
     // Overlays are drawn last and the image never over them: with sixel and iTerm2 the image
     // is one escape sequence the terminal paints over whatever is in its cells, so the slot
@@ -91,6 +96,7 @@ pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
             slot = None;
         }
         Some(Overlay::FullImage) => slot = full_image(frame, area, model),
+        Some(Overlay::RerunScope) => prompt::render_scope(frame, area, model),
         None => {}
     }
     slot

@@ -54,6 +54,10 @@ pub fn prepared(labels: &[String], per_class: usize) -> PreparedInfo {
         template: "digits".to_owned(),
         model: "llava".to_owned(),
         warnings: Vec::new(),
+        template_text: "name = \"digits\"\nprompt = \"Which digit is shown?\"\n".to_owned(),
+        template_version: None,
+        prompt_versions: Some(PathBuf::from("/data/prompts/digits")),
+        parent: None,
     }
 }
 

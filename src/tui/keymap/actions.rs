@@ -21,6 +21,10 @@ pub enum Context {
     Confirm,
     /// Browsing the dataset's images before a run.
     Browse,
+    /// The prompt editor (every other key edits the text).
+    Editor,
+    /// "Re-run which images?" after a prompt version was saved.
+    Rerun,
 }
 
 /// What a key asks the TUI to do. The TOML key is `name()`.
@@ -92,10 +96,26 @@ pub enum Action {
     Yes,
     /// Answer no.
     No,
+    /// Open the prompt editor.
+    EditPrompt,
+    /// Save the edited prompt as a new version.
+    Save,
+    /// Re-run every image.
+    ScopeAll,
+    /// Re-run the misclassified images.
+    ScopeWrong,
+    /// Re-run the images of the matrix cell under the cursor.
+    ScopeCell,
+    /// Re-run the unparsed answers.
+    ScopeUnparsed,
+    /// Re-run the failed items.
+    ScopeErrors,
+    /// Re-run a stratified sample per class.
+    ScopeSample,
 }
 
 /// (action, TOML key, help text), in the order used by the help overlay.
-pub(super) const ACTIONS: [(Action, &str, &str); 33] = [
+pub(super) const ACTIONS: [(Action, &str, &str); 41] = [
     (Action::Quit, "quit", "quit (asks while a run is active)"),
     (Action::ForceQuit, "force_quit", "quit immediately"),
     (Action::Help, "help", "show the keys"),
@@ -153,10 +173,42 @@ pub(super) const ACTIONS: [(Action, &str, &str); 33] = [
     (Action::Close, "close", "close help"),
     (Action::Yes, "yes", "yes"),
     (Action::No, "no", "no"),
+    (
+        Action::EditPrompt,
+        "edit_prompt",
+        "edit the prompt (Ctrl-S saves a version)",
+    ),
+    (Action::Save, "save", "save as a new prompt version"),
+    (Action::ScopeAll, "rerun_all", "re-run every image"),
+    (
+        Action::ScopeWrong,
+        "rerun_wrong",
+        "re-run the misclassified",
+    ),
+    (
+        Action::ScopeCell,
+        "rerun_cell",
+        "re-run the cell under the cursor",
+    ),
+    (
+        Action::ScopeUnparsed,
+        "rerun_unparsed",
+        "re-run the unparsed answers",
+    ),
+    (
+        Action::ScopeErrors,
+        "rerun_failed",
+        "re-run the failed items",
+    ),
+    (
+        Action::ScopeSample,
+        "rerun_sample",
+        "re-run 5 images per class",
+    ),
 ];
 
 /// (context, TOML section, actions allowed there in help order).
-pub(super) const CONTEXTS: [(Context, &str, &[Action]); 8] = {
+pub(super) const CONTEXTS: [(Context, &str, &[Action]); 10] = {
     use Action::*;
     [
         (Context::Global, "global", &[Quit, ForceQuit, Help]),
@@ -171,7 +223,8 @@ pub(super) const CONTEXTS: [(Context, &str, &[Action]); 8] = {
             Context::Matrix,
             "matrix",
             &[
-                Up, Down, Left, Right, Open, Errors, Run, Pause, FocusNext, FocusPrev, Back,
+                Up, Down, Left, Right, Open, Errors, Run, Pause, FocusNext, FocusPrev, EditPrompt,
+                Back,
             ],
         ),
         (
@@ -200,6 +253,20 @@ pub(super) const CONTEXTS: [(Context, &str, &[Action]); 8] = {
         (Context::Image, "image", &[Back]),
         (Context::Help, "help", &[Down, Up, Close]),
         (Context::Confirm, "confirm", &[Yes, No]),
+        (Context::Editor, "editor", &[Save, Help, Back]),
+        (
+            Context::Rerun,
+            "rerun",
+            &[
+                ScopeAll,
+                ScopeWrong,
+                ScopeCell,
+                ScopeUnparsed,
+                ScopeErrors,
+                ScopeSample,
+                No,
+            ],
+        ),
     ]
 };
 

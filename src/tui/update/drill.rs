@@ -5,16 +5,30 @@
 use crate::tui::model::{DrillFilter, DrillState, Level, MatrixMode, Model, Screen};
 use crate::tui::msg::Effect;
 
+/// The (true, predicted) labels of the selected cell, in the full matrix or the pairs list.
+pub fn selected_cell(model: &Model) -> Option<(String, String)> {
+    match open_filter(model)? {
+        DrillFilter::Cell { truth, predicted } => Some((truth, predicted)),
+        _ => None,
+    }
+}
+
 /// Enter on the matrix: open the cell, row header, column header or (corner) the error list.
 pub(super) fn open_at_cursor(model: &mut Model) -> Vec<Effect> {
+    match open_filter(model) {
+        Some(filter) => open(model, filter),
+        None => Vec::new(),
+    }
+}
+
+/// What Enter at the cursor opens; `None` on an empty pairs list.
+fn open_filter(model: &Model) -> Option<DrillFilter> {
     let axis = &model.run.axis;
     let filter = if model.matrix.mode == MatrixMode::Pairs {
-        match model.run.pairs.get(model.matrix.pair_selected) {
-            Some(&(r, c, _)) => DrillFilter::Cell {
-                truth: axis.rows[r].clone(),
-                predicted: axis.cols[c].clone(),
-            },
-            None => return Vec::new(),
+        let &(r, c, _) = model.run.pairs.get(model.matrix.pair_selected)?;
+        DrillFilter::Cell {
+            truth: axis.rows.get(r)?.clone(),
+            predicted: axis.cols.get(c)?.clone(),
         }
     } else {
         let cur = model.matrix.cursor;
@@ -30,7 +44,7 @@ pub(super) fn open_at_cursor(model: &mut Model) -> Vec<Effect> {
             (None, None) => DrillFilter::Errors,
         }
     };
-    open(model, filter)
+    Some(filter)
 }
 
 /// Opens the list for `filter` (the error list when it is `Errors`).

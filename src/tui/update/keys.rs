@@ -8,7 +8,7 @@ use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{DrillFilter, Model, Overlay, Screen};
 use crate::tui::msg::Effect;
 
-use super::{drill, run, start, text_field};
+use super::{drill, prompt, run, start, text_field};
 
 /// Handles one key press.
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
@@ -35,7 +35,17 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             };
         }
         Some(Overlay::Help) => return help(model, action),
+        Some(Overlay::RerunScope) => return prompt::scope_key(model, action),
         None => {}
+    }
+    if model.screen == Screen::Prompt {
+        // Only the editor's own bindings: q, ? and the rest are typed.
+        if model.keymap.matches(Context::Editor, &key, Action::Help) {
+            model.overlay = Some(Overlay::Help);
+            model.help_scroll = 0;
+            return Vec::new();
+        }
+        return prompt::key(model, key);
     }
     if model.screen == Screen::Start
         && let Some(effects) = text_input(model, &key)
@@ -63,6 +73,8 @@ pub(super) fn context(model: &Model) -> Context {
         (Some(Overlay::Help), _) => Context::Help,
         (Some(Overlay::ConfirmQuit), _) => Context::Confirm,
         (Some(Overlay::FullImage), _) => Context::Image,
+        (Some(Overlay::RerunScope), _) => Context::Rerun,
+        (None, Screen::Prompt) => Context::Editor,
         (None, Screen::Start) => Context::Start,
         (None, Screen::Browse) => Context::Browse,
         (None, Screen::Run) => Context::Matrix,
@@ -87,8 +99,11 @@ fn text_input(model: &mut Model, key: &KeyEvent) -> Option<Vec<Effect>> {
     Some(Vec::new())
 }
 
-/// Pasted text goes into the focused text field of the start screen.
+/// Pasted text goes into the prompt editor, or the focused text field of the start screen.
 pub(super) fn pasted(model: &mut Model, text: &str) -> Vec<Effect> {
+    if model.screen == Screen::Prompt && model.overlay.is_none() {
+        return prompt::paste(model, text);
+    }
     let field = model.start.field();
     if model.screen == Screen::Start
         && model.overlay.is_none()
@@ -149,6 +164,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Run, Action::Open) => drill::open_at_cursor(model),
         (Screen::Run, Action::Errors) => drill::open(model, DrillFilter::Errors),
         (Screen::Run, Action::Pause) => run::toggle_pause(model),
+        (Screen::Run, Action::EditPrompt) => prompt::open(model),
         (Screen::Run, Action::FocusNext | Action::FocusPrev) => drill::toggle_mode(model),
         // Back to the start screen to pick another dataset, template or model (not mid-run).
         (Screen::Run, Action::Back) if !model.run.phase.is_active() => {

@@ -29,6 +29,18 @@ fn prepare_spec(model: &mut Model, spec: RunSpec) -> Vec<Effect> {
 /// `r`: start (or re-start) the prepared run.
 pub(super) fn start(model: &mut Model) -> Vec<Effect> {
     match model.run.phase {
+        // A linked re-run already ran: `r` prepares a fresh run of everything.
+        RunPhase::Finished { .. }
+            if model
+                .run
+                .prepared
+                .as_ref()
+                .is_some_and(|p| p.parent.is_some())
+                && model.spec.from.is_none() =>
+        {
+            model.run.auto_start = true;
+            prepare(model)
+        }
         RunPhase::Ready | RunPhase::Finished { .. } if model.run.prepared.is_some() => {
             let mut spec = model.run.spec.clone().unwrap_or_else(|| model.spec.clone());
             if let RunPhase::Finished { interrupted } = model.run.phase {
@@ -46,6 +58,8 @@ pub(super) fn start(model: &mut Model) -> Vec<Effect> {
             // A later `r` re-runs into a fresh session rather than resuming this one again.
             model.spec.resume = None;
             model.spec.out = None;
+            model.spec.from = None;
+            model.spec.only = crate::domain::scope::RerunScope::All;
             model.drill = None;
             model.dirty = true;
             vec![effect]

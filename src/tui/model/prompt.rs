@@ -1,0 +1,94 @@
+//! The prompt editor's state: the text area (ratatui-textarea: cursor moves, selection,
+//! undo/redo, word motions), the live check of what is typed, the draft kept when the editor is
+//! closed, and the re-run scope question after a save. No IO: saving is an effect.
+
+use std::path::PathBuf;
+
+use ratatui_textarea::TextArea;
+
+use crate::domain::prompt_check::{PromptCheck, check_prompt};
+
+/// The editor while it is open.
+#[derive(Debug, Clone)]
+pub struct PromptEditor {
+    /// The text being edited.
+    pub area: TextArea<'static>,
+    /// The text the editor was opened with (the active template), to tell an edit from none.
+    pub original: String,
+    /// The run's labels, which the template must fit.
+    pub labels: Vec<String>,
+    /// The check of the current text: what the model would get, or what is wrong and where.
+    pub check: Result<PromptCheck, String>,
+    /// A save is in progress (the effect has not answered yet).
+    pub saving: bool,
+}
+
+impl PromptEditor {
+    /// An editor on `text` for a run over `labels`.
+    pub fn new(text: &str, original: &str, labels: &[String]) -> Self {
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let mut editor = PromptEditor {
+            area: TextArea::new(lines),
+            original: original.to_owned(),
+            labels: labels.to_vec(),
+            check: Err(String::new()),
+            saving: false,
+        };
+        editor.recheck();
+        editor
+    }
+
+    /// The text as typed, lines joined with `\n` and a final newline.
+    pub fn text(&self) -> String {
+        let mut text = self.area.lines().join("\n");
+        text.push('\n');
+        text
+    }
+
+    /// True when the text differs from what the editor was opened with.
+    pub fn modified(&self) -> bool {
+        self.text().trim_end() != self.original.trim_end()
+    }
+
+    /// Re-parses, re-renders and re-lints the text (after every change).
+    pub fn recheck(&mut self) {
+        self.check = check_prompt(&self.text(), "edited prompt", &self.labels);
+    }
+}
+
+/// The prompt the run uses, as the workbench knows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActivePrompt {
+    /// Template name.
+    pub name: String,
+    /// The template's text (TOML).
+    pub text: String,
+    /// Its saved version number, when it is one.
+    pub version: Option<u32>,
+}
+
+/// A version just saved, waiting for the re-run scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedPrompt {
+    /// The version file.
+    pub path: PathBuf,
+    /// Its number.
+    pub number: u32,
+    /// False when the same template was already saved as this version.
+    pub new: bool,
+}
+
+/// Everything about editing the prompt.
+#[derive(Debug, Clone, Default)]
+pub struct PromptState {
+    /// The open editor.
+    pub editor: Option<PromptEditor>,
+    /// Text kept from an editor closed without saving (or after a failed save): reopening
+    /// the editor starts from it, so nothing typed is lost.
+    pub draft: Option<String>,
+    /// A saved version waiting for the re-run scope answer.
+    pub asking_scope: Option<SavedPrompt>,
+}
+
+/// Images per class for the `sample` re-run scope.
+pub const SAMPLE_PER_CLASS: usize = 5;

@@ -1,0 +1,209 @@
+//! The prompt editor: opening it on the active template (or the kept draft), typing (every
+//! change re-checked: parse errors say where, the bias lint runs), saving a version, and the
+//! re-run scope that follows. Pure: saving is an effect; nothing typed is ever dropped.
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::{drill, run};
+use crate::domain::scope::RerunScope;
+use crate::tui::keymap::{Action, Context};
+use crate::tui::model::{
+    Level, Model, Overlay, PromptEditor, SAMPLE_PER_CLASS, SavedPrompt, Screen,
+};
+use crate::tui::msg::Effect;
+
+/// `p`: open the editor on the draft, else the prepared run's template.
+pub(super) fn open(model: &mut Model) -> Vec<Effect> {
+    let Some(prepared) = &model.run.prepared else {
+        model.notify(
+            Level::Warn,
+            "no prompt to edit yet: the run is not prepared (press r to prepare it)",
+        );
+        return Vec::new();
+    };
+    let original = prepared.template_text.clone();
+    let text = model
+        .prompt
+        .draft
+        .clone()
+        .unwrap_or_else(|| original.clone());
+    model.prompt.editor = Some(PromptEditor::new(&text, &original, &prepared.labels));
+    model.screen = Screen::Prompt;
+    model.dirty = true;
+    Vec::new()
+}
+
+/// A key while the editor is open: save, close, or edit the text.
+pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let action = model.keymap.action(Context::Editor, &key);
+    match action {
+        Some(Action::Save) => save(model),
+        Some(Action::Back) => close(model),
+        _ => {
+            if let Some(editor) = &mut model.prompt.editor
+                && editor.area.input(key)
+            {
+                editor.recheck();
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Bracketed paste: the text goes in at the cursor as typed.
+pub(super) fn paste(model: &mut Model, text: &str) -> Vec<Effect> {
+    if let Some(editor) = &mut model.prompt.editor {
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        if editor.area.insert_str(text) {
+            editor.recheck();
+        }
+        model.dirty = true;
+    }
+    Vec::new()
+}
+
+/// Esc: back to the run screen; an unsaved edit is kept as the draft.
+fn close(model: &mut Model) -> Vec<Effect> {
+    if let Some(editor) = model.prompt.editor.take() {
+        if editor.modified() {
+            model.prompt.draft = Some(editor.text());
+            model.notify(Level::Info, "edit kept as a draft: p reopens it");
+        } else {
+            model.prompt.draft = None;
+        }
+    }
+    model.screen = Screen::Run;
+    Vec::new()
+}
+
+/// Ctrl-S: a text that checks out is saved as a version; otherwise the error is shown and the
+/// text stays where it is.
+fn save(model: &mut Model) -> Vec<Effect> {
+    let dir = model
+        .run
+        .prepared
+        .as_ref()
+        .and_then(|p| p.prompt_versions.clone());
+    let Some(editor) = &mut model.prompt.editor else {
+        return Vec::new();
+    };
+    let check = match &editor.check {
+        Ok(check) => check,
+        Err(e) => {
+            let e = format!("not saved: {e}");
+            model.notify(Level::Error, e);
+            return Vec::new();
+        }
+    };
+    let Some(dir) = dir else {
+        model.notify(
+            Level::Error,
+            "not saved: no data folder for prompt versions",
+        );
+        return Vec::new();
+    };
+    editor.saving = true;
+    vec![Effect::SavePrompt {
+        dir,
+        text: editor.text(),
+        fingerprint: check.fingerprint.clone(),
+    }]
+}
+
+/// The version was written: close the editor and ask which images to re-run.
+pub(super) fn saved(model: &mut Model, result: Result<SavedPrompt, String>) -> Vec<Effect> {
+    match result {
+        Ok(saved) => {
+            let what = if saved.new {
+                format!("saved as prompt version v{}", saved.number)
+            } else {
+                format!("unchanged: the same template is saved as v{}", saved.number)
+            };
+            model.notify(Level::Info, what);
+            model.prompt.editor = None;
+            model.prompt.draft = None;
+            model.prompt.asking_scope = Some(saved);
+            model.screen = Screen::Run;
+            model.overlay = Some(Overlay::RerunScope);
+        }
+        Err(e) => {
+            if let Some(editor) = &mut model.prompt.editor {
+                editor.saving = false;
+            }
+            model.notify(Level::Error, format!("not saved: {e}"));
+        }
+    }
+    model.dirty = true;
+    Vec::new()
+}
+
+/// A key in the "re-run which images?" question.
+pub(super) fn scope_key(model: &mut Model, action: Option<Action>) -> Vec<Effect> {
+    let scope = match action {
+        Some(Action::ScopeAll) => RerunScope::All,
+        Some(Action::ScopeWrong) => RerunScope::Wrong,
+        Some(Action::ScopeUnparsed) => RerunScope::Unparsed,
+        Some(Action::ScopeErrors) => RerunScope::Errors,
+        Some(Action::ScopeSample) => RerunScope::Sample(SAMPLE_PER_CLASS),
+        Some(Action::ScopeCell) => match drill::selected_cell(model) {
+            Some((truth, predicted)) => RerunScope::cell(&truth, &predicted),
+            None => {
+                model.notify(
+                    Level::Warn,
+                    "the cursor is not on a cell: pick another scope",
+                );
+                return Vec::new();
+            }
+        },
+        Some(Action::No | Action::Back) => {
+            // The version becomes active; `r` runs it on everything.
+            let Some(saved) = model.prompt.asking_scope.take() else {
+                model.overlay = None;
+                return Vec::new();
+            };
+            model.overlay = None;
+            activate(model, &saved);
+            return run::prepare(model);
+        }
+        _ => return Vec::new(),
+    };
+    let Some(saved) = model.prompt.asking_scope.take() else {
+        model.overlay = None;
+        return Vec::new();
+    };
+    model.overlay = None;
+    if model.run.phase.is_active() {
+        model.notify(
+            Level::Warn,
+            format!(
+                "v{} saved; a run is active: re-run it when this one has finished (p, then Ctrl-S)",
+                saved.number
+            ),
+        );
+        return Vec::new();
+    }
+    activate(model, &saved);
+    // Linked to the run on screen when it has a session; else a plain run of everything.
+    model.spec.from = model.run.session_dir.clone();
+    model.spec.only = if model.spec.from.is_some() {
+        scope
+    } else {
+        RerunScope::All
+    };
+    model.run.auto_start = true;
+    run::prepare(model)
+}
+
+/// Makes a saved version the run's template.
+fn activate(model: &mut Model, saved: &SavedPrompt) {
+    model.spec.template = Some(saved.path.to_string_lossy().into_owned());
+    model.spec.modelfile = None;
+    model.spec.template_text = None;
+    model.spec.resume = None;
+    model.spec.out = None;
+    model.spec.from = None;
+    model.spec.only = RerunScope::All;
+}
+
+#[cfg(test)]
+mod tests;

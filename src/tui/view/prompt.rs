@@ -1,0 +1,194 @@
+//! The prompt editor screen (the template's TOML on the left; on the right what the model
+//! would get: system and user prompt, labels, options, output mode, the bias lint or the
+//! parse error with its place) and the "re-run which images?" question after a save.
+//! Reads the model only; every piece of text goes through `sanitize`.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::domain::sanitize::{one_line, sanitize};
+use crate::tui::keymap::{Action, Context};
+use crate::tui::model::{Model, PromptEditor, SAMPLE_PER_CLASS};
+use crate::tui::theme::Theme;
+
+use super::{centered, pane};
+
+/// The bound keys of `action` in `context`, for hints (empty when unbound).
+fn keys(model: &Model, context: Context, action: Action) -> String {
+    model
+        .keymap
+        .help(context)
+        .into_iter()
+        .find(|e| e.action == action)
+        .map(|e| e.keys)
+        .unwrap_or_default()
+}
+
+/// The template name and version as the run screen shows it: `digits v2` or `digits`.
+pub(super) fn template_title(model: &Model) -> Option<String> {
+    let p = model.run.prepared.as_ref()?;
+    Some(match p.template_version {
+        Some(n) => format!("{} v{n}", one_line(&p.template)),
+        None => one_line(&p.template),
+    })
+}
+
+/// Draws the editor screen.
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    let Some(editor) = &model.prompt.editor else {
+        return;
+    };
+    let theme = &model.theme;
+    let [body, hint] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+    let state = if editor.saving {
+        "saving…"
+    } else if editor.modified() {
+        "edited, not saved"
+    } else {
+        "unchanged"
+    };
+    let title = format!(
+        " Prompt · {} · {state} ",
+        template_title(model).unwrap_or_else(|| "template".to_owned())
+    );
+    let inner = pane(frame, left, &title, theme, true);
+    frame.render_widget(&editor.area, inner);
+    let inner = pane(frame, right, " What the model gets ", theme, false);
+    frame.render_widget(
+        Paragraph::new(preview_lines(editor, theme)).wrap(Wrap { trim: false }),
+        inner,
+    );
+    let hint_text = format!(
+        " {} save a version · {} close (keeps a draft) · {} keys · Ctrl-U/Ctrl-R undo/redo · Shift-arrows select",
+        keys(model, Context::Editor, Action::Save),
+        keys(model, Context::Editor, Action::Back),
+        keys(model, Context::Editor, Action::Help),
+    );
+    frame.render_widget(
+        Paragraph::new(super::fit(&hint_text, hint.width as usize)).style(theme.muted),
+        hint,
+    );
+}
+
+fn preview_lines<'a>(editor: &PromptEditor, theme: &Theme) -> Vec<Line<'a>> {
+    let check = match &editor.check {
+        Ok(check) => check,
+        Err(e) => {
+            return vec![
+                Line::styled("✗ not valid yet (nothing is lost):", theme.error),
+                Line::styled(sanitize(e), theme.error),
+            ];
+        }
+    };
+    let heading = |text: &str| Line::styled(text.to_owned(), theme.title);
+    let mut lines = vec![heading("system")];
+    push_text(
+        &mut lines,
+        check.rendered.system.as_deref().unwrap_or("(none)"),
+        theme.text,
+    );
+    lines.push(heading("user"));
+    push_text(&mut lines, &check.rendered.prompt, theme.text);
+    lines.push(Line::from(vec![
+        Span::styled("labels ", theme.title),
+        Span::styled(one_line(&check.labels.join(", ")), theme.text),
+    ]));
+    let options: Vec<String> = check
+        .options()
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect();
+    lines.push(Line::from(vec![
+        Span::styled("options ", theme.title),
+        Span::styled(
+            if options.is_empty() {
+                "(server defaults)".to_owned()
+            } else {
+                options.join(", ")
+            },
+            theme.text,
+        ),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled("output ", theme.title),
+        Span::styled(check.output(), theme.text),
+    ]));
+    lines.push(heading("bias lint"));
+    if check.warnings.is_empty() {
+        lines.push(Line::styled("no warnings", theme.ok));
+    }
+    for w in &check.warnings {
+        lines.push(Line::styled(format!("⚠ {}", one_line(w)), theme.warn));
+    }
+    lines
+}
+
+fn push_text<'a>(lines: &mut Vec<Line<'a>>, text: &str, style: Style) {
+    for line in sanitize(text).lines() {
+        lines.push(Line::styled(line.to_owned(), style));
+    }
+}
+
+/// The "re-run which images?" question, with how many images each scope would ask.
+pub(super) fn render_scope(frame: &mut Frame, area: Rect, model: &Model) {
+    let Some(saved) = &model.prompt.asking_scope else {
+        return;
+    };
+    let theme = &model.theme;
+    let run = &model.run;
+    let linked = run.session_dir.is_some();
+    let wrong = run.done.saturating_sub(run.correct + run.errors);
+    let cell = super::super::update::selected_cell(model)
+        .map(|(t, p)| format!("cell {} → {}", one_line(&t), one_line(&p)))
+        .unwrap_or_else(|| "cell under the cursor (none)".to_owned());
+    let rows: [(Action, String); 7] = [
+        (Action::ScopeAll, format!("all {} images", run.total)),
+        (Action::ScopeWrong, format!("misclassified ({wrong})")),
+        (Action::ScopeCell, cell),
+        (
+            Action::ScopeUnparsed,
+            format!("unparsed ({})", run.unparsed),
+        ),
+        (Action::ScopeErrors, format!("failed ({})", run.errors)),
+        (Action::ScopeSample, format!("{SAMPLE_PER_CLASS} per class")),
+        (
+            Action::No,
+            format!("not now: v{} becomes active, r runs it", saved.number),
+        ),
+    ];
+    let mut lines = vec![
+        Line::styled(
+            if linked {
+                "Ask the new version about which images? The rest keep this run's answers."
+                    .to_owned()
+            } else {
+                "Nothing has run yet: any choice runs every image.".to_owned()
+            },
+            theme.text,
+        ),
+        Line::raw(""),
+    ];
+    for (action, text) in rows {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{:>5}  ", keys(model, Context::Rerun, action)),
+                theme.accent,
+            ),
+            Span::styled(text, theme.text),
+        ]));
+    }
+    let rect = centered(area, 70, lines.len() as u16 + 2);
+    let inner = pane(
+        frame,
+        rect,
+        &format!(" Saved v{} · re-run ", saved.number),
+        theme,
+        true,
+    );
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
