@@ -64,6 +64,7 @@ pub(super) fn paste(model: &mut Model, text: &str) -> Vec<Effect> {
 
 /// Esc: back to the run screen; an unsaved edit is kept as the draft.
 fn close(model: &mut Model) -> Vec<Effect> {
+    forget_save_errors(model);
     if let Some(editor) = model.prompt.editor.take() {
         if editor.modified() {
             model.prompt.draft = Some(editor.text());
@@ -119,6 +120,7 @@ pub(super) fn saved(model: &mut Model, result: Result<SavedPrompt, String>) -> V
             } else {
                 format!("unchanged: the same template is saved as v{}", saved.number)
             };
+            forget_save_errors(model);
             model.notify(Level::Info, what);
             model.prompt.editor = None;
             model.prompt.draft = None;
@@ -193,6 +195,14 @@ pub(super) fn scope_key(model: &mut Model, action: Option<Action>) -> Vec<Effect
     model.run.auto_start = true;
     run::prepare(model)
 }
+
+/// Drops earlier "not saved" errors once they no longer apply.
+fn forget_save_errors(model: &mut Model) {
+    model.notices.retain(|n| !n.text.starts_with(SAVE_ERROR));
+}
+
+/// How every save error starts.
+const SAVE_ERROR: &str = "not saved:";
 
 /// Makes a saved version the run's template.
 fn activate(model: &mut Model, saved: &SavedPrompt) {

@@ -182,7 +182,8 @@ pub(super) fn render_scope(frame: &mut Frame, area: Rect, model: &Model) {
             Span::styled(text, theme.text),
         ]));
     }
-    let rect = centered(area, 70, lines.len() as u16 + 2);
+    // The first line may wrap once in a narrow window.
+    let rect = centered(area, 70, lines.len() as u16 + 3);
     let inner = pane(
         frame,
         rect,

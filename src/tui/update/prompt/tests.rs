@@ -180,6 +180,7 @@ fn a_template_that_does_not_parse_is_not_saved_and_nothing_is_lost() {
     // Esc keeps the broken text as a draft; p brings it back.
     press(&mut m, KeyCode::Esc, KeyModifiers::NONE);
     assert_eq!(m.screen, Screen::Run);
+    assert!(m.notices.iter().all(|n| !n.text.starts_with("not saved:")));
     assert!(
         m.prompt
             .draft
