@@ -29,8 +29,8 @@ fn prepare_spec(model: &mut Model, spec: RunSpec) -> Vec<Effect> {
 /// `r`: start (or re-start) the prepared run.
 pub(super) fn start(model: &mut Model) -> Vec<Effect> {
     match model.run.phase {
-        // A linked re-run already ran: `r` prepares a fresh run of everything.
-        RunPhase::Finished { .. }
+        // A linked re-run finished: `r` prepares a fresh run of everything.
+        RunPhase::Finished { interrupted: false }
             if model
                 .run
                 .prepared

@@ -142,7 +142,8 @@ pub(super) fn render_scope(frame: &mut Frame, area: Rect, model: &Model) {
     let theme = &model.theme;
     let run = &model.run;
     let linked = run.session_dir.is_some();
-    let wrong = run.done.saturating_sub(run.correct + run.errors);
+    let tally = &run.tally;
+    let wrong = tally.metrics.total().saturating_sub(tally.correct());
     let cell = super::super::update::selected_cell(model)
         .map(|(t, p)| format!("cell {} → {}", one_line(&t), one_line(&p)))
         .unwrap_or_else(|| "cell under the cursor (none)".to_owned());
@@ -152,9 +153,9 @@ pub(super) fn render_scope(frame: &mut Frame, area: Rect, model: &Model) {
         (Action::ScopeCell, cell),
         (
             Action::ScopeUnparsed,
-            format!("unparsed ({})", run.unparsed),
+            format!("unparsed ({})", tally.unparsed()),
         ),
-        (Action::ScopeErrors, format!("failed ({})", run.errors)),
+        (Action::ScopeErrors, format!("failed ({})", tally.errors())),
         (Action::ScopeSample, format!("{SAMPLE_PER_CLASS} per class")),
         (
             Action::No,
