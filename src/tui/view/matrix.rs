@@ -113,6 +113,11 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     } else {
         " Confusion matrix · true ↓ predicted → ".to_owned()
     };
+    // The prompt that produced it: template name and saved version.
+    let title = match super::prompt::template_title(model) {
+        Some(template) => format!("{title}· prompt {template} "),
+        None => title,
+    };
     let inner = pane(
         frame,
         area,

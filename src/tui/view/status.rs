@@ -90,10 +90,6 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
         (2, fit(&backend, 48), theme.muted),
         (1, "? help".to_owned(), theme.muted),
     ];
-    if let Some(template) = super::prompt::template_title(model) {
-        let at = segments.len().saturating_sub(1);
-        segments.insert(at, (3, fit(&template, 32), theme.muted));
-    }
     let width = |segs: &[(u8, String, Style)]| -> usize {
         segs.iter().map(|s| s.1.width()).sum::<usize>() + 3 * segs.len().saturating_sub(1) + 1
     };
