@@ -99,16 +99,18 @@ impl Shared {
         }
     }
 
-    /// The response body as a stream of chunks that fails with [`BodyError::TooLong`] once
-    /// more than [`Shared::max_stream_bytes`] arrived, so nothing downstream can grow without
-    /// bound.
-    pub(super) fn capped_stream(
+    /// A response body as a stream of chunks that fails with [`BodyError::TooLong`] once more
+    /// than [`Shared::max_stream_bytes`] arrived, so nothing downstream can grow without bound.
+    pub(super) fn capped<S>(
         &self,
-        resp: Response,
-    ) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static {
+        body: S,
+    ) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static
+    where
+        S: Stream<Item = Result<Bytes, reqwest::Error>> + Send + 'static,
+    {
         let limit = self.max_stream_bytes();
         let mut seen = 0u64;
-        resp.bytes_stream().map(move |chunk| {
+        body.map(move |chunk| {
             let chunk = chunk.map_err(BodyError::Transport)?;
             seen = seen.saturating_add(chunk.len() as u64);
             if seen > limit {

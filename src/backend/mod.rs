@@ -211,6 +211,21 @@ impl Backend {
         }
     }
 
+    /// Decodes a recorded response body, split into `chunks` as it arrived, exactly as a live
+    /// answer stream of this backend's protocol (NDJSON or SSE): the same decoder, size caps
+    /// and errors. Sends nothing; for the fuzz targets and tests.
+    pub async fn decode_recorded(
+        &self,
+        chunks: Vec<bytes::Bytes>,
+    ) -> Result<Completion, BackendError> {
+        let body = futures_util::stream::iter(chunks.into_iter().map(Ok::<_, reqwest::Error>));
+        let mut ignore = |_: &str| {};
+        match self.shared.kind {
+            BackendKind::Ollama => ollama::read_stream(&self.shared, body, &mut ignore).await,
+            BackendKind::Openai => openai::read_events(&self.shared, body, &mut ignore).await,
+        }
+    }
+
     /// Classifies with retries per [`RetryPolicy`]; before each new attempt `on_token` gets
     /// [`TokenEvent::Retrying`] so the UI can drop the text streamed so far.
     pub async fn classify_with_retry(

@@ -119,11 +119,24 @@ pub(crate) async fn classify(
             .throttled(status, &message, wait)
             .unwrap_or_else(|| status_error(shared, status, message, &req.model)));
     }
-    let reader = StreamReader::new(
+    read_stream(shared, resp.bytes_stream(), on_token).await
+}
+
+/// Reads an NDJSON answer stream (live or recorded) into a completion, calling `on_token` per
+/// non-empty piece; the size caps apply.
+pub(super) async fn read_stream<S>(
+    shared: &Shared,
+    body: S,
+    on_token: &mut (dyn FnMut(&str) + Send),
+) -> Result<Completion, BackendError>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, reqwest::Error>> + Send + 'static,
+{
+    let reader = StreamReader::new(Box::pin(
         shared
-            .capped_stream(resp)
+            .capped(body)
             .map(|r| r.map_err(std::io::Error::other)),
-    );
+    ));
     let mut lines = FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_LINE));
     let mut completion = Completion::default();
     while let Some(line) = lines.next().await {

@@ -156,7 +156,21 @@ pub(crate) async fn classify(
         )?;
         return Ok(completion);
     }
-    let mut events = shared.capped_stream(resp).eventsource();
+    read_events(shared, resp.bytes_stream(), on_token).await
+}
+
+/// Reads an SSE answer stream (live or recorded) into a completion, calling `on_token` per
+/// non-empty piece; the size caps apply.
+pub(super) async fn read_events<S>(
+    shared: &Shared,
+    body: S,
+    on_token: &mut (dyn FnMut(&str) + Send),
+) -> Result<Completion, BackendError>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, reqwest::Error>> + Send + 'static,
+{
+    let mut completion = Completion::default();
+    let mut events = Box::pin(shared.capped(body)).eventsource();
     let mut finished = false;
     while let Some(event) = events.next().await {
         let event = event.map_err(|e| match e {

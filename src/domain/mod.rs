@@ -12,7 +12,7 @@ pub mod prompt_check;
 pub mod report;
 pub mod result;
 pub(crate) mod results_csv;
-pub(crate) mod sanitize;
+pub mod sanitize;
 pub mod scope;
 pub mod tally;
 pub mod template;

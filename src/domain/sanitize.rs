@@ -11,7 +11,7 @@
 //! what follows them on screen ("Trojan Source").
 
 /// Returns `text` without escape sequences or control characters other than `\n`.
-pub(crate) fn sanitize(text: &str) -> String {
+pub fn sanitize(text: &str) -> String {
     let mut prepared = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -32,19 +32,19 @@ pub(crate) fn sanitize(text: &str) -> String {
 }
 
 /// True for the bidirectional embedding, override and isolate controls.
-pub(crate) fn is_bidi_control(c: char) -> bool {
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// True when [`sanitize`] would change `text` beyond `\r\n` and tab spacing: it holds an
 /// escape, a control character or a bidi control. Lets hot paths skip the full pass.
-pub(crate) fn needs_sanitizing(text: &str) -> bool {
+pub fn needs_sanitizing(text: &str) -> bool {
     text.chars()
         .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
 }
 
 /// [`sanitize`]d text on one line, for list rows: each line break becomes `⏎ `.
-pub(crate) fn one_line(text: &str) -> String {
+pub fn one_line(text: &str) -> String {
     let clean = sanitize(text);
     clean.trim_end_matches('\n').replace('\n', "⏎ ")
 }

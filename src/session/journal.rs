@@ -39,7 +39,8 @@ pub fn read_results(path: &Path) -> Result<ResultsLog, SessionError> {
     Ok(parse_results(&bytes))
 }
 
-fn parse_results(bytes: &[u8]) -> ResultsLog {
+/// Reads journal bytes (see [`read_results`]): never fails, whatever the bytes are.
+pub fn parse_results(bytes: &[u8]) -> ResultsLog {
     let mut log = ResultsLog::default();
     let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
     // After the last '\n' comes either nothing or an unterminated (torn) line.
