@@ -27,13 +27,31 @@ pub(super) struct Progress {
     plain: Option<PlainProgress>,
 }
 
+/// Images per second as the progress line shows it: one decimal, no thousands separator
+/// (`1403.2/s`).
+fn rate(per_sec: f64) -> String {
+    if per_sec.is_finite() {
+        format!("{per_sec:.1}/s")
+    } else {
+        "–/s".to_owned()
+    }
+}
+
 impl Progress {
     /// Progress of a run over `classes`, drawing to stderr when it is a terminal.
     pub(super) fn new(classes: &[String]) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
         let style = ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} ETA {eta} {msg}",
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {rate} ETA {eta} {msg}",
         )
+        .map(|style| {
+            style.with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&rate(state.per_sec()));
+                },
+            )
+        })
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.enable_steady_tick(Duration::from_millis(250));
@@ -140,5 +158,17 @@ impl Progress {
         } else {
             self.bar.println(one_line(text));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_has_one_decimal_and_no_separator() {
+        assert_eq!(rate(1403.1907), "1403.2/s");
+        assert_eq!(rate(0.25), "0.2/s");
+        assert_eq!(rate(f64::INFINITY), "–/s");
     }
 }
