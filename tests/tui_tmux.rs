@@ -411,3 +411,47 @@ fn ctrl_c_exits_130_and_says_how_to_continue() {
         "{screen}"
     );
 }
+
+/// Run to the end at 80x24, `x`, pick the HTML report: the file is written into the session
+/// folder, with the heat map and the wrong images' thumbnails, and the path is shown.
+#[test]
+fn x_exports_the_report_of_the_finished_run() {
+    require_tmux();
+    let env = Env::new(3);
+    let server = fake_server(&env);
+    let mut tmux = Tmux::start(80, 24, env.dir.path(), &env.script(&server.url));
+    tmux.wait_for("0/30");
+    tmux.keys(&["r"]);
+    tmux.wait_until("the run to finish", |s| {
+        s.contains("30/30") && s.contains("finished")
+    });
+    tmux.keys(&["x"]);
+    let menu = tmux.wait_for("Export the report");
+    assert!(
+        menu.contains("› html") && menu.contains("report.html"),
+        "{menu}"
+    );
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("report written to");
+    let files = results_files(&env);
+    assert_eq!(files.len(), 1, "one session expected: {files:?}");
+    let report = files[0].with_file_name("report.html");
+    let html = std::fs::read_to_string(&report).expect("report.html in the session folder");
+    assert!(html.contains("<svg") && html.contains("Most confused pairs"));
+    // The three true 5s answered "three" are the most-confused cell: three thumbnails at least.
+    assert!(html.matches("<img src=\"data:image/png;base64,").count() >= 3);
+    // The notice shows the whole path, wrapped: join the rows and drop the borders.
+    let joined: String = screen
+        .lines()
+        .flat_map(|l| l.rsplit('│').nth(1))
+        .collect::<Vec<_>>()
+        .join("");
+    let joined: String = joined.split_whitespace().collect();
+    let session = files[0]
+        .parent()
+        .and_then(|p| p.file_name())
+        .unwrap_or_default();
+    let written = format!("{}/report.html", session.to_string_lossy());
+    assert!(joined.contains(&written), "{written} not in:\n{screen}");
+    quit_and_check_restored(&mut tmux, &env);
+}

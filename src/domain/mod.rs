@@ -2,7 +2,7 @@
 //! Nothing here does IO, spawns tasks or knows about terminals or HTTP.
 
 pub mod compare;
-pub(crate) mod export;
+pub mod export;
 pub(crate) mod lint;
 pub mod metrics;
 pub(crate) mod modelfile;

@@ -2,7 +2,8 @@
 //!
 //! A session folder (by default `paths::sessions_dir()/YYYYMMDD-HHMMSS-<template>`; the
 //! folder name is the session id) holds two data files and `squint.lock` (an OS file lock
-//! held by the one process running the session, see [`SessionLock`]):
+//! held by the one process running the session, see [`SessionLock`]), plus any
+//! `report.<format>` the workbench exported:
 //!
 //! - `session.json`: one pretty-printed [`SessionMeta`] (what was run, how it ended). It is
 //!   only ever replaced atomically (temp file in the same folder, fsync, rename), so it is

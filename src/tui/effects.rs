@@ -10,7 +10,9 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::backend::Backend;
+use crate::domain::export::ExportFormat;
 use crate::engine::RunHandle;
+use crate::reports::{self, ReportOptions};
 use crate::session::{Session, SessionStatus, list_sessions};
 use crate::setup::{self, Prepared, RunSpec};
 use crate::tui::model::SavedPrompt;
@@ -232,6 +234,16 @@ fn prompt_version(p: &Prepared) -> (Option<PathBuf>, Option<u32>) {
         .find(|v| v.fingerprint == fingerprint)
         .map(|v| v.number);
     (Some(dir), number)
+}
+
+/// Writes the session's report as `report.<format>` in its folder, off the UI thread.
+pub(crate) fn export_report(tx: UnboundedSender<Reply>, dir: PathBuf, format: ExportFormat) {
+    tokio::task::spawn_blocking(move || {
+        let options = ReportOptions { format, digits: 2 };
+        let out = dir.join(format!("report.{}", format.name()));
+        let result = reports::export_report(&dir, &options, &out).map_err(|e| e.to_string());
+        send(&tx, Msg::ReportExported(result));
+    });
 }
 
 /// Scans and renders off the UI thread; the prepared run goes to the runtime under

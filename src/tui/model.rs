@@ -49,6 +49,8 @@ pub enum Overlay {
     FullImage,
     /// "Re-run which images?" after a prompt version was saved.
     RerunScope,
+    /// The export menu: pick a report format for the current session.
+    Export,
 }
 
 /// How serious a notice is.
@@ -111,6 +113,8 @@ pub struct Model {
     pub prompt: PromptState,
     /// Scroll offset of the help overlay.
     pub help_scroll: u16,
+    /// The format selected in the export menu (an index into `ExportFormat::ALL`).
+    pub export_selected: usize,
     /// The image preview.
     pub preview: PreviewState,
     /// Notices, oldest first.
@@ -148,6 +152,7 @@ impl Model {
             drill: None,
             prompt: PromptState::default(),
             help_scroll: 0,
+            export_selected: 0,
             preview: PreviewState::default(),
             notices: VecDeque::new(),
             theme,

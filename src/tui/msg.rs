@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use ratatui::crossterm::event::KeyEvent;
 
+use crate::domain::export::ExportFormat;
 use crate::engine::events::RunEvent;
 use crate::session::SessionSummary;
 use crate::setup::RunSpec;
@@ -175,6 +176,9 @@ pub enum Msg {
     // ─── Prompt editor ──────────────────────────────────────────
     /// A prompt version was saved (or saving failed; the editor keeps the text).
     PromptSaved(Result<crate::tui::model::SavedPrompt, String>),
+    // ─── Export ─────────────────────────────────────────────────
+    /// A report was written (its path), or could not be (why).
+    ReportExported(Result<PathBuf, String>),
 
     // ─── Previews ───────────────────────────────────────────────
     /// An image preview finished decoding (or failed); the runtime holds the pixels.
@@ -246,6 +250,16 @@ pub enum Effect {
     RequestPreview {
         /// The image to show.
         path: PathBuf,
+    },
+
+    // ─── Export ─────────────────────────────────────────────────
+    /// Write the session's report in `format` to `report.<ext>` in its folder (off the UI
+    /// thread; the answer is `Msg::ReportExported`).
+    ExportReport {
+        /// The session folder.
+        dir: PathBuf,
+        /// The format chosen.
+        format: ExportFormat,
     },
 
     // ─── App ────────────────────────────────────────────────────

@@ -256,6 +256,7 @@ fn execute(io: &mut Io, effect: Effect) {
             text,
             fingerprint,
         } => effects::save_prompt(tx, dir, text, fingerprint),
+        Effect::ExportReport { dir, format } => effects::export_report(tx, dir, format),
         Effect::Quit => io.quit = true,
     }
 }

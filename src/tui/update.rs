@@ -3,6 +3,7 @@
 //! returned effects and feeds their results back as messages.
 
 mod drill;
+mod export;
 mod keys;
 mod prompt;
 mod run;
@@ -94,6 +95,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::ModelsListed { host, result } => start::models_listed(model, &host, result),
         Msg::SessionLoaded(result) => run::session_loaded(model, result),
+        Msg::ReportExported(result) => export::exported(model, result),
         Msg::Prepared { generation, result } => run::prepared(model, generation, result),
         Msg::RunStarted(result) => run::started(model, result),
         Msg::StartRefused(why) => run::started(model, Err(why)),

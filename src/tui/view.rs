@@ -7,6 +7,7 @@
 
 mod browse;
 mod drill;
+mod export;
 mod format;
 mod help;
 mod live;
@@ -97,6 +98,10 @@ pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
         }
         Some(Overlay::FullImage) => slot = full_image(frame, area, model),
         Some(Overlay::RerunScope) => prompt::render_scope(frame, area, model),
+        Some(Overlay::Export) => {
+            export::render(frame, area, model);
+            slot = None;
+        }
         None => {}
     }
     slot

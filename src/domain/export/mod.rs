@@ -24,7 +24,7 @@ pub(crate) use markdown::markdown;
 
 /// The formats `squint report --format` and the workbench's export offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ExportFormat {
+pub enum ExportFormat {
     /// Markdown.
     Markdown,
     /// One self-contained HTML file.
@@ -39,7 +39,7 @@ pub(crate) enum ExportFormat {
 
 impl ExportFormat {
     /// Every format, in the order menus show them.
-    pub(crate) const ALL: [ExportFormat; 5] = [
+    pub const ALL: [ExportFormat; 5] = [
         ExportFormat::Html,
         ExportFormat::Markdown,
         ExportFormat::Csv,
@@ -48,7 +48,7 @@ impl ExportFormat {
     ];
 
     /// The name on the command line (`md`, `html`, `csv`, `json`, `svg`).
-    pub(crate) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             ExportFormat::Markdown => "md",
             ExportFormat::Html => "html",
@@ -59,7 +59,7 @@ impl ExportFormat {
     }
 
     /// The format named `name` (as [`ExportFormat::name`]; `markdown` also works).
-    pub(crate) fn from_name(name: &str) -> Option<ExportFormat> {
+    pub fn from_name(name: &str) -> Option<ExportFormat> {
         match name.to_ascii_lowercase().as_str() {
             "markdown" => Some(ExportFormat::Markdown),
             other => Self::ALL.into_iter().find(|f| f.name() == other),

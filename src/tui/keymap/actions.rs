@@ -25,6 +25,8 @@ pub enum Context {
     Editor,
     /// "Re-run which images?" after a prompt version was saved.
     Rerun,
+    /// The export menu: choose a report format.
+    Export,
 }
 
 /// What a key asks the TUI to do. The TOML key is `name()`.
@@ -112,10 +114,12 @@ pub enum Action {
     ScopeErrors,
     /// Re-run a stratified sample per class.
     ScopeSample,
+    /// Export the current session's report (opens the format menu).
+    Export,
 }
 
 /// (action, TOML key, help text), in the order used by the help overlay.
-pub(super) const ACTIONS: [(Action, &str, &str); 41] = [
+pub(super) const ACTIONS: [(Action, &str, &str); 42] = [
     (Action::Quit, "quit", "quit (asks while a run is active)"),
     (Action::ForceQuit, "force_quit", "quit immediately"),
     (Action::Help, "help", "show the keys"),
@@ -170,7 +174,7 @@ pub(super) const ACTIONS: [(Action, &str, &str); 41] = [
         "show the image full screen",
     ),
     (Action::Back, "back", "go back (or dismiss notices)"),
-    (Action::Close, "close", "close help"),
+    (Action::Close, "close", "close this overlay"),
     (Action::Yes, "yes", "yes"),
     (Action::No, "no", "no"),
     (
@@ -205,10 +209,15 @@ pub(super) const ACTIONS: [(Action, &str, &str); 41] = [
         "rerun_sample",
         "re-run 5 images per class",
     ),
+    (
+        Action::Export,
+        "export",
+        "export the session's report (choose the format)",
+    ),
 ];
 
 /// (context, TOML section, actions allowed there in help order).
-pub(super) const CONTEXTS: [(Context, &str, &[Action]); 10] = {
+pub(super) const CONTEXTS: [(Context, &str, &[Action]); 11] = {
     use Action::*;
     [
         (Context::Global, "global", &[Quit, ForceQuit, Help]),
@@ -224,7 +233,7 @@ pub(super) const CONTEXTS: [(Context, &str, &[Action]); 10] = {
             "matrix",
             &[
                 Up, Down, Left, Right, Open, Errors, Run, Pause, FocusNext, FocusPrev, EditPrompt,
-                Back,
+                Export, Back,
             ],
         ),
         (
@@ -267,6 +276,7 @@ pub(super) const CONTEXTS: [(Context, &str, &[Action]); 10] = {
                 No,
             ],
         ),
+        (Context::Export, "export", &[Down, Up, Select, Close]),
     ]
 };
 

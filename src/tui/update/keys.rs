@@ -8,7 +8,7 @@ use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{DrillFilter, Model, Overlay, Screen};
 use crate::tui::msg::Effect;
 
-use super::{drill, prompt, run, start, text_field};
+use super::{drill, export, prompt, run, start, text_field};
 
 /// Handles one key press.
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
@@ -36,6 +36,7 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         }
         Some(Overlay::Help) => return help(model, action),
         Some(Overlay::RerunScope) => return prompt::scope_key(model, action),
+        Some(Overlay::Export) => return export::menu_key(model, action),
         None => {}
     }
     if model.screen == Screen::Prompt {
@@ -75,6 +76,7 @@ pub(super) fn context(model: &Model) -> Context {
         (Some(Overlay::FullImage), _) => Context::Image,
         (Some(Overlay::RerunScope), _) => Context::Rerun,
         (None, Screen::Prompt) => Context::Editor,
+        (Some(Overlay::Export), _) => Context::Export,
         (None, Screen::Start) => Context::Start,
         (None, Screen::Browse) => Context::Browse,
         (None, Screen::Run) => Context::Matrix,
@@ -166,6 +168,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Run, Action::Pause) => run::toggle_pause(model),
         (Screen::Run, Action::EditPrompt) => prompt::open(model),
         (Screen::Run, Action::FocusNext | Action::FocusPrev) => drill::toggle_mode(model),
+        (Screen::Run, Action::Export) => export::open_menu(model),
         // Back to the start screen to pick another dataset, template or model (not mid-run).
         (Screen::Run, Action::Back) if !model.run.phase.is_active() => {
             model.screen = Screen::Start;

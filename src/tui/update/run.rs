@@ -222,6 +222,9 @@ pub(super) fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
                 run.timing.paused_total += now.saturating_duration_since(since);
             }
             run.timing.ended = model.now.or(run.timing.started);
+            model.dirty = true;
+            // The recent-sessions list shows this run's figures from now on.
+            return vec![Effect::LoadChoices];
         }
     }
     model.dirty = true;

@@ -788,3 +788,56 @@ fn tab_completes_the_template_path_too() {
     );
     assert_eq!(m.start.field(), crate::tui::model::Field::Model);
 }
+
+#[test]
+fn x_opens_the_export_menu_and_enter_asks_for_the_chosen_report() {
+    let mut m = ready_model();
+    // Nothing to export before a session exists.
+    assert!(update(&mut m, key('x')).is_empty());
+    assert_eq!(m.overlay, None);
+    assert!(
+        m.notices
+            .iter()
+            .any(|n| n.text.contains("nothing to export yet"))
+    );
+    m.notices.clear();
+
+    m.run.session_dir = Some(PathBuf::from("/s"));
+    update(&mut m, key('x'));
+    assert_eq!(m.overlay, Some(Overlay::Export));
+    update(&mut m, key('j'));
+    update(&mut m, key('j'));
+    update(&mut m, key('k'));
+    let effects = update(&mut m, code(KeyCode::Enter));
+    assert_eq!(m.overlay, None);
+    match effects.as_slice() {
+        [Effect::ExportReport { dir, format }] => {
+            assert_eq!(dir, &PathBuf::from("/s"));
+            assert_eq!(*format, crate::domain::export::ExportFormat::ALL[1]);
+        }
+        other => panic!("{other:?}"),
+    }
+    update(
+        &mut m,
+        Msg::ReportExported(Ok(PathBuf::from("/s/report.md"))),
+    );
+    let texts: Vec<&str> = m.notices.iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(texts, ["report written to /s/report.md"]);
+
+    update(&mut m, key('x'));
+    update(&mut m, code(KeyCode::Esc));
+    assert_eq!(m.overlay, None, "Esc closes the menu without writing");
+    update(&mut m, Msg::ReportExported(Err("disk full".into())));
+    assert!(
+        m.notices
+            .iter()
+            .any(|n| n.level == Level::Error && n.text.contains("disk full"))
+    );
+}
+
+#[test]
+fn a_finished_run_reloads_the_recent_sessions() {
+    let mut m = ready_model();
+    let effects = update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
+    assert!(matches!(effects.as_slice(), [Effect::LoadChoices]));
+}

@@ -32,7 +32,9 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Rec
         .collect();
     let needed: u16 = lines
         .iter()
-        .map(|l| (l.width().div_ceil(inner_w)).max(1) as u16)
+        // Word wrapping can waste the end of a line (a long path moves whole to the next
+        // one): one spare row per wrapped notice keeps its end visible.
+        .map(|l| (l.width().div_ceil(inner_w) + usize::from(l.width() > inner_w)).max(1) as u16)
         .sum();
     let h = (needed + 2).min(area.height.saturating_sub(2));
     let rect = Rect {
