@@ -32,9 +32,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Rec
         .collect();
     let needed: u16 = lines
         .iter()
-        // Word wrapping can waste the end of a line (a long path moves whole to the next
-        // one): one spare row per wrapped notice keeps its end visible.
-        .map(|l| (l.width().div_ceil(inner_w) + usize::from(l.width() > inner_w)).max(1) as u16)
+        .map(|l| wrapped_rows(&l.to_string(), inner_w) as u16)
         .sum();
     let h = (needed + 2).min(area.height.saturating_sub(2));
     let rect = Rect {
@@ -51,6 +49,29 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Rec
     let inner = pane(frame, rect, title, theme, false);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
     Some(rect)
+}
+
+/// Rows `text` takes when word-wrapped to `width` (a word longer than a row is cut), so a
+/// long path at the end of a notice is never clipped.
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    let width = width.max(1);
+    let (mut rows, mut col) = (1, 0);
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let w = unicode_width::UnicodeWidthStr::width(word);
+        if col > 0 && col + 1 + w <= width {
+            col += 1 + w;
+            continue;
+        }
+        if col > 0 {
+            rows += 1;
+        }
+        col = w;
+        while col > width {
+            rows += 1;
+            col -= width;
+        }
+    }
+    rows
 }
 
 /// The "quit while a run is active?" dialog.
@@ -73,4 +94,18 @@ pub(super) fn confirm_quit(frame: &mut Frame, area: Rect, model: &Model) {
         ),
     ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_rows;
+
+    #[test]
+    fn wrapped_rows_counts_word_wrapping_and_cut_words() {
+        assert_eq!(wrapped_rows("short", 10), 1);
+        assert_eq!(wrapped_rows("two words here", 9), 2);
+        // The path moves whole to the next row, then is cut: 3 rows, not ceil(33/20) = 2.
+        assert_eq!(wrapped_rows("written to /a/very/long/path/x.html", 20), 3);
+        assert_eq!(wrapped_rows("", 5), 1);
+    }
 }
