@@ -463,6 +463,9 @@ fn transient_server_errors_are_retried() {
     assert_eq!(json["counts"]["errors"], 0);
     assert_eq!(json["accuracy"].as_f64(), Some(1.0));
     assert_eq!(server.chat_count(), 13);
+    // The headless command logs like the workbench does, to a file in the data dir.
+    let log = std::fs::read_to_string(env.data.path().join("logs/squint.log")).expect("log");
+    assert!(log.contains("retrying"), "{log}");
 }
 
 /// An item whose every attempt failed is journaled with the reason, and the reason never

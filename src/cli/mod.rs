@@ -113,6 +113,11 @@ pub enum Command {
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main_with_args() -> i32 {
     let cli = Cli::parse();
+    // The workbench installs its own log file; the headless commands log to theirs.
+    let _log = match cli.command {
+        Some(Command::Tui { .. }) | None => None,
+        Some(_) => crate::logging::init(crate::logging::CLI_LOG_FILE),
+    };
     match cli.command {
         // The offline commands only read and write files: no async runtime.
         Some(Command::Report(args)) => report_cmd::run(args),

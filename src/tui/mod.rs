@@ -12,7 +12,6 @@ pub(crate) mod effects;
 #[path = "../../tests/support/fixtures.rs"]
 pub(crate) mod fixtures;
 pub mod images;
-pub(crate) mod logging;
 pub mod model;
 pub mod msg;
 pub mod runtime;
@@ -42,7 +41,7 @@ pub struct TuiOptions {
 
 /// Runs the workbench until the user quits; returns the process exit code.
 pub async fn run_tui(opts: TuiOptions) -> anyhow::Result<i32> {
-    let _log = logging::init();
+    let _log = crate::logging::init(crate::logging::TUI_LOG_FILE);
     let config_dir = crate::paths::config_dir().ok();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let (mut terminal, guard) = terminal::enter()?;
