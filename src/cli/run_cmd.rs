@@ -93,11 +93,6 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
         }
     }
     let interrupted = progress.interrupted || ctrl_c || too_many_errors;
-    if let Err(e) = setup::finish_session(&session_dir, interrupted) {
-        err_line(&format!(
-            "warning: could not record the end of the session: {e}"
-        ));
-    }
 
     if output.json {
         let mut summary = json_summary(

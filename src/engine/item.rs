@@ -2,19 +2,20 @@
 //! it, journal the result and report it. Never panics on bad input; a fatal server error is
 //! handed back to the engine without journaling, so a resume asks that item again.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::{Semaphore, mpsc, watch};
 
+use super::journal_writer::JournalWriter;
 use super::{RunEvent, RunPlan};
 use crate::backend::{self, Backend, ClassifyRequest, Completion, TokenEvent};
 use crate::dataset::DatasetItem;
 use crate::domain::parse::parse_answer;
-use crate::domain::result::{ErrorKind, ItemError, ItemResult};
+use crate::domain::result::{ItemError, ItemResult};
 use crate::domain::template::OutputMode;
 use crate::imaging::{self, ImagePayload};
-use crate::session::{CacheKey, CachedAnswer, Journal};
+use crate::session::{CacheKey, CachedAnswer};
 
 /// What a task hands back to the engine loop.
 pub(super) enum Outcome {
@@ -27,7 +28,7 @@ pub(super) enum Outcome {
 pub(super) struct ItemContext {
     pub plan: Arc<RunPlan>,
     pub backend: Backend,
-    pub journal: Arc<Mutex<Journal>>,
+    pub journal: JournalWriter,
     pub tx: mpsc::UnboundedSender<RunEvent>,
     /// Bounds the requests in flight to the run's concurrency.
     pub slots: Arc<Semaphore>,
@@ -76,14 +77,15 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {
             announce(&ctx, &item);
-            return finish(&ctx, fail(result, e.to_string(), started));
+            return finish(&ctx, fail(result, e.to_string(), started)).await;
         }
         Err(e) => {
             announce(&ctx, &item);
             return finish(
                 &ctx,
                 fail(result, format!("image task failed: {e}"), started),
-            );
+            )
+            .await;
         }
     };
     result.sha256 = prepared.sha256.clone();
@@ -100,7 +102,7 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
         result.prompt_eval_count = hit.prompt_eval_count;
         result.eval_duration_ns = hit.eval_duration_ns;
         result.confidence = hit.confidence;
-        return finish(&ctx, answered(&ctx.plan, result, hit.answer, started, None));
+        return finish(&ctx, answered(&ctx.plan, result, hit.answer, started, None)).await;
     }
 
     let request = ClassifyRequest {
@@ -114,7 +116,7 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
         logprobs: ctx.plan.logprobs,
     };
     // Wait for a free slot, and not while paused; the latency counts from here.
-    let _permit = loop {
+    let permit = loop {
         while *ctx.paused.borrow() {
             if ctx.paused.changed().await.is_err() {
                 return Outcome::Done;
@@ -154,6 +156,8 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
         .backend
         .classify_with_retry(&request, &mut on_token)
         .await;
+    // The server is done with this item: free its slot before the cache and journal writes.
+    drop(permit);
     result.attempts = attempted.attempts;
     match attempted.result {
         Ok(completion) => {
@@ -169,10 +173,10 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
                 Some(&completion),
             );
             store(&ctx.plan, cache_key, &completion, result.confidence).await;
-            finish(&ctx, result)
+            finish(&ctx, result).await
         }
         Err(e) if e.is_fatal() => Outcome::Fatal(e.to_item_error()),
-        Err(e) => finish(&ctx, fail(result, e.to_string(), started)),
+        Err(e) => finish(&ctx, fail(result, e.to_string(), started)).await,
     }
 }
 
@@ -216,31 +220,9 @@ fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-fn finish(ctx: &ItemContext, result: ItemResult) -> Outcome {
-    let written = match ctx.journal.lock() {
-        Ok(mut journal) => journal.append(&result).map_err(|e| {
-            // A full disk is not a server problem: it gets its own kind (and exit code).
-            let kind = if e.is_disk_full() {
-                ErrorKind::DiskFull
-            } else {
-                ErrorKind::Journal
-            };
-            (kind, e.to_string())
-        }),
-        Err(_) => Err((
-            ErrorKind::Journal,
-            "the results journal is unusable after an earlier failure".to_string(),
-        )),
-    };
-    if let Err((kind, e)) = written {
-        let hint = match kind {
-            ErrorKind::DiskFull => "; the disk is full: free space, then resume",
-            _ => "",
-        };
-        return Outcome::Fatal(ItemError::new(
-            kind,
-            format!("cannot write results: {e}{hint}"),
-        ));
+async fn finish(ctx: &ItemContext, result: ItemResult) -> Outcome {
+    if let Err(error) = ctx.journal.write(result.clone()).await {
+        return Outcome::Fatal(error);
     }
     let _ = ctx.tx.send(RunEvent::ItemFinished {
         index: ctx.index,

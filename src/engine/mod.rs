@@ -4,9 +4,11 @@
 
 pub mod events;
 mod item;
+mod journal_writer;
 mod plan;
 
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
@@ -14,7 +16,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::backend::Backend;
 use crate::domain::result::{ErrorKind, ItemError};
-use crate::session::Journal;
+use crate::session::{Journal, SessionStatus, record_end};
+
+use journal_writer::JournalWriter;
 
 pub use events::RunEvent;
 pub use plan::RunPlan;
@@ -44,12 +48,15 @@ impl RunHandle {
     }
 }
 
-/// Spawns the run on the current tokio runtime. Events arrive on the returned receiver, ending
-/// with `RunEvent::Finished`.
+/// Spawns the run on the current tokio runtime. The engine owns the session's life: one
+/// writer thread appends results to `journal`, and when the run is over the engine records its
+/// end in `session_dir`'s `session.json`, releases the journal (and the session's lock), then
+/// sends `RunEvent::Finished`, always the last event.
 pub fn spawn(
     plan: RunPlan,
     backend: Backend,
     journal: Journal,
+    session_dir: PathBuf,
 ) -> (RunHandle, mpsc::UnboundedReceiver<RunEvent>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let (paused_tx, paused_rx) = watch::channel(false);
@@ -58,25 +65,45 @@ pub fn spawn(
         paused: paused_tx,
         cancel: cancel.clone(),
     };
-    tokio::spawn(drive(
-        Arc::new(plan),
-        backend,
-        Arc::new(Mutex::new(journal)),
-        tx,
-        paused_rx,
-        cancel,
-    ));
+    tokio::spawn(async move {
+        let (writer, written) = JournalWriter::spawn(journal);
+        let interrupted = drive(Arc::new(plan), backend, writer, &tx, paused_rx, cancel).await;
+        // Every task is over and the writer's last sender is gone: the journal comes back.
+        let journal = written.await;
+        let ended = tokio::task::spawn_blocking(move || {
+            let status = if interrupted {
+                SessionStatus::Interrupted
+            } else {
+                SessionStatus::Finished
+            };
+            record_end(&session_dir, status)
+        })
+        .await;
+        match ended {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                let _ = tx.send(RunEvent::Warning(format!(
+                    "could not record the end of the run: {e}"
+                )));
+            }
+            Err(e) => tracing::warn!("recording the end of the run failed: {e}"),
+        }
+        // The session's lock goes with the journal, before anyone hears the run is over.
+        drop(journal);
+        let _ = tx.send(RunEvent::Finished { interrupted });
+    });
     (handle, rx)
 }
 
+/// Runs every item; returns whether the run ended early (stopped, aborted or unfinished).
 async fn drive(
     plan: Arc<RunPlan>,
     backend: Backend,
-    journal: Arc<Mutex<Journal>>,
-    tx: mpsc::UnboundedSender<RunEvent>,
+    journal: JournalWriter,
+    tx: &mpsc::UnboundedSender<RunEvent>,
     mut paused: watch::Receiver<bool>,
     cancel: CancellationToken,
-) {
+) -> bool {
     let send = |event: RunEvent| {
         // A consumer that went away is not an error: the journal still records everything.
         let _ = tx.send(event);
@@ -133,7 +160,7 @@ async fn drive(
                 let ctx = item::ItemContext {
                     plan: Arc::clone(&plan),
                     backend: backend.clone(),
-                    journal: Arc::clone(&journal),
+                    journal: journal.clone(),
                     tx: tx.clone(),
                     slots: Arc::clone(&slots),
                     paused: paused.clone(),
@@ -157,9 +184,7 @@ async fn drive(
     let unfinished = queue.len() + tasks.len();
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
-    send(RunEvent::Finished {
-        interrupted: aborted || cancel.is_cancelled() || unfinished > 0,
-    });
+    aborted || cancel.is_cancelled() || unfinished > 0
 }
 
 /// Handles a finished task; returns true (after cancelling the run) when it hit a fatal error.

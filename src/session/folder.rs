@@ -12,7 +12,7 @@ use super::atomic::write_atomic;
 use super::clock::UtcTime;
 use super::journal::{Journal, ResultsLog, read_results};
 use super::lock::SessionLock;
-use super::meta::SessionMeta;
+use super::meta::{SessionMeta, SessionStatus};
 
 /// File name of the session metadata.
 pub const META_FILE: &str = "session.json";
@@ -100,6 +100,15 @@ impl Session {
         let lock = SessionLock::acquire(&self.dir)?;
         Journal::open(&self.results_path()).map(|journal| journal.holding(lock))
     }
+}
+
+/// Records how the run of the session in `dir` ended: `status` and the end time, in
+/// `session.json` (replaced atomically).
+pub fn record_end(dir: &Path, status: SessionStatus) -> Result<(), SessionError> {
+    let mut session = Session::open(dir)?;
+    session.meta.status = status;
+    session.meta.ended_at = Some(super::clock::now_rfc3339());
+    session.save_meta()
 }
 
 /// A new, not yet existing folder under `root` named `YYYYMMDD-HHMMSS-<template slug>` (UTC

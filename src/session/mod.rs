@@ -40,7 +40,7 @@ pub use cache::{AnswerCache, CacheKey, CachedAnswer};
 pub use clock::{UtcTime, now_rfc3339, unix_from_rfc3339};
 pub use compare::{CompareError, SessionComparison, compare_sessions};
 pub use error::SessionError;
-pub use folder::{META_FILE, RESULTS_FILE, Session, default_session_dir, session_id};
+pub use folder::{META_FILE, RESULTS_FILE, Session, default_session_dir, record_end, session_id};
 pub use journal::{Journal, ResultsLog, parse_results, read_results};
 pub use list::{SUMMARY_COLUMNS, SessionSummary, list_sessions, summarize};
 pub use lock::{LOCK_FILE, SessionLock};

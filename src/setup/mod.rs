@@ -25,7 +25,7 @@ pub use error::SetupError;
 pub use import::{ImportSpec, Imported, UNKNOWN_MODEL, import_results};
 pub use probe::{ProbePlan, connect_probe, prepare_probe, run_probe};
 pub use rerun::Inheritance;
-pub use start::{Started, connect, finish_session, start};
+pub use start::{Started, connect, start};
 
 /// The model used with Ollama when neither `--model`, a Modelfile nor a session names one.
 pub const DEFAULT_OLLAMA_MODEL: &str = "llava";

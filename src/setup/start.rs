@@ -118,26 +118,13 @@ pub fn start(
         concurrency: spec.concurrency.max(1),
         cache,
     };
-    let (handle, events) = engine::spawn(plan, backend, journal);
+    let (handle, events) = engine::spawn(plan, backend, journal, session.dir.clone());
     Ok(Started {
         session_dir: session.dir,
         handle,
         events,
         warnings: notes,
     })
-}
-
-/// Records how a run ended in `session.json`.
-pub fn finish_session(dir: &Path, interrupted: bool) -> Result<(), SetupError> {
-    let mut session = Session::open(dir)?;
-    session.meta.status = if interrupted {
-        SessionStatus::Interrupted
-    } else {
-        SessionStatus::Finished
-    };
-    session.meta.ended_at = Some(now_rfc3339());
-    session.save_meta()?;
-    Ok(())
 }
 
 /// Copies the results a linked run keeps into its own journal, so the session stands on its

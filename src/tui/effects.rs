@@ -307,8 +307,8 @@ pub(crate) fn summarize(p: &Prepared) -> PreparedInfo {
 }
 
 /// Connects, opens the session and starts the engine; the handle goes to the runtime, events
-/// are forwarded as `Msg::Run` until the run ends, then the session's end is recorded. The
-/// returned task lets the runtime wait for that record when it quits mid-run.
+/// are forwarded as `Msg::Run` until the run ends (the engine records the session's end before
+/// its last event). The returned task lets the runtime wait for that when it quits mid-run.
 pub(crate) fn start_run(
     tx: UnboundedSender<Reply>,
     spec: RunSpec,
@@ -337,19 +337,9 @@ pub(crate) fn start_run(
                 model,
             })),
         });
+        // The engine records the session's end itself, before its last event.
         while let Some(event) = started.events.recv().await {
-            let last = matches!(event, crate::engine::RunEvent::Finished { .. });
-            let interrupted = matches!(
-                event,
-                crate::engine::RunEvent::Finished { interrupted: true }
-            );
             send(&tx, Msg::Run(event));
-            if last {
-                if let Err(e) = setup::finish_session(&started.session_dir, interrupted) {
-                    tracing::warn!("could not record the end of the run: {e}");
-                }
-                break;
-            }
         }
     })
 }
