@@ -26,7 +26,9 @@ pub fn resolve_ollama_host(raw: Option<&str>) -> String {
             default_port = "443";
             ("https", rest)
         }
-        Some(other) => other,
+        // squint speaks only HTTP: any other scheme (or an empty one, `://host`) is read as
+        // `http`, so the result is always a URL a client can connect to.
+        Some((_, rest)) => ("http", rest),
     };
     let (hostport, path) = hostport.split_once('/').unwrap_or((hostport, ""));
     let (mut host, mut port) = match split_host_port(hostport) {
@@ -154,6 +156,8 @@ mod tests {
             (Some(":66000"), "http://:11434"),
             (Some(":1234"), "http://:1234"),
             (Some("ollama.com"), "https://ollama.com:443"),
+            (Some("://"), "http://127.0.0.1:11434"),
+            (Some("ftp://1.2.3.4"), "http://1.2.3.4:11434"),
             (Some("\"1.2.3.4\""), "http://1.2.3.4:11434"),
             (Some(" '1.2.3.4' "), "http://1.2.3.4:11434"),
             // ConnectableHost(): bind-all addresses become loopback.
