@@ -434,3 +434,42 @@ fn failed_items_say_failed_not_unparsed() {
     assert!(screen.contains("→failed"), "the list says failed: {screen}");
     assert!(!screen.contains("(unparsed)"), "{screen}");
 }
+
+/// Hints come from the keymap in use: a rebound key is shown as bound, an unbound action
+/// offers no hint at all (no screen promises a dead key).
+#[test]
+fn hints_show_the_keys_of_the_keymap_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let user =
+        "[matrix]\nrun = [\"g\"]\nback = []\n[start]\nrun = [\"f9\"]\n[global]\nhelp = [\"f1\"]\n";
+    std::fs::write(dir.path().join("keymap.toml"), user).unwrap();
+    let (keymap, warnings) = squint::tui::keymap::Keymap::load(Some(dir.path()));
+    assert!(warnings.is_empty(), "{warnings:?}");
+
+    let (mut m, _) = fixtures::running(160, 40, 5, 4, 20, 0, 10);
+    m.keymap = keymap.clone();
+    update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
+    let text = draw(&m).backend().to_string();
+    assert!(text.contains("run finished: g runs again"), "{text}");
+    assert!(text.contains("F1 help"), "{text}");
+    assert!(
+        !text.contains("r runs") && !text.contains("? help"),
+        "{text}"
+    );
+
+    update(
+        &mut m,
+        Msg::Run(RunEvent::Aborted {
+            error: ItemError::new(ErrorKind::Unreachable, "server went away"),
+        }),
+    );
+    let text = draw(&m).backend().to_string();
+    assert!(text.contains("server went away"), "{text}");
+    assert!(!text.contains("dismisses"), "Esc is unbound: {text}");
+
+    let mut s = start_model(160, 30);
+    s.keymap = keymap;
+    let text = draw(&s).backend().to_string();
+    assert!(text.contains("F9 run"), "{text}");
+    assert!(!text.contains("ctrl-r run"), "{text}");
+}

@@ -334,7 +334,7 @@ fn help_overlay_at_80x24_then_quit_restores_terminal() {
     let mut tmux = Tmux::start(80, 24, env.dir.path(), &env.script(&server.url));
     tmux.wait_for("0/30");
     tmux.keys(&["?"]);
-    let help = tmux.wait_for("Keys · esc closes");
+    let help = tmux.wait_for("Keys · Esc closes");
     assert!(help.contains("quit"), "help lists quit:\n{help}");
     tmux.keys(&["Escape"]);
     tmux.wait_until("the help to close", |s| {
@@ -358,7 +358,7 @@ fn first_key_after_launch_with_auto_detection_is_not_lost() {
     tmux.wait_for("0/10");
     std::thread::sleep(Duration::from_millis(2500)); // longer than the query's time-out
     tmux.keys(&["?"]);
-    tmux.wait_for("Keys · esc closes");
+    tmux.wait_for("Keys · Esc closes");
     tmux.keys(&["Escape"]);
     tmux.wait_until("the help to close", |s| !s.contains("Keys · esc"));
     quit_and_check_restored(&mut tmux, &env);
@@ -372,7 +372,7 @@ fn first_key_after_launch_with_auto_detection_is_not_lost() {
     tmux.poll("squint to start", |_| log.exists().then_some(()));
     std::thread::sleep(Duration::from_millis(300));
     tmux.keys(&["?"]);
-    let help = tmux.wait_for("Keys · esc closes");
+    let help = tmux.wait_for("Keys · Esc closes");
     assert!(help.contains("0/10") || help.contains("quit"), "{help}");
 }
 

@@ -275,7 +275,7 @@ pub(crate) fn refuse_start(tx: &UnboundedSender<Reply>, generation: u64) {
     send(
         tx,
         Msg::StartRefused(format!(
-            "the prepared run {generation} was replaced before it started; press r again"
+            "the prepared run {generation} was replaced before it started"
         )),
     );
 }

@@ -12,7 +12,8 @@ use std::path::Path;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
-use actions::CONTEXTS;
+use strum::IntoEnumIterator;
+
 pub use actions::{Action, Context};
 pub use keys::{KeyCombo, parse_key};
 
@@ -80,8 +81,8 @@ impl Keymap {
         };
         let mut warnings = Vec::new();
         for (section, value) in &table {
-            let Some(&(context, _, allowed)) = CONTEXTS.iter().find(|c| c.1 == section) else {
-                let known: Vec<&str> = CONTEXTS.iter().map(|c| c.1).collect();
+            let Some(context) = Context::iter().find(|c| c.section() == section) else {
+                let known: Vec<&str> = Context::iter().map(Context::section).collect();
                 warnings.push(format!(
                     "keymap {origin}: unknown section [{section}] (known: {})",
                     known.join(", ")
@@ -96,6 +97,7 @@ impl Keymap {
             };
             for (name, keys) in entries {
                 let here = format!("keymap {origin}: [{section}] {name}");
+                let allowed = context.actions();
                 match allowed.iter().find(|a| a.name() == name) {
                     None => {
                         let known: Vec<&str> = allowed.iter().map(|a| a.name()).collect();
@@ -166,10 +168,7 @@ impl Keymap {
                 let keys = if ctx == Context::Image && action == Action::Back {
                     "any key".to_owned()
                 } else {
-                    keys.iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(" / ")
+                    join_keys(keys)
                 };
                 Some(HelpEntry {
                     keys,
@@ -178,6 +177,31 @@ impl Keymap {
                 })
             })
             .collect()
+    }
+
+    /// The key a one-line hint shows for `action` in `context`: the first key of its binding
+    /// (the context's own when it offers the action, else the global one), e.g. `r` or
+    /// `ctrl-r`. `None` when the action is unbound there, so no hint promises a dead key.
+    pub fn hint_key(&self, context: Context, action: Action) -> Option<String> {
+        self.bound(context, action)
+            .and_then(|keys| keys.first())
+            .map(ToString::to_string)
+    }
+
+    /// Every key bound to `action` in `context` (or globally, as for `hint_key`), joined as
+    /// the help shows them (`y / Enter`); `None` when unbound.
+    pub fn hint_keys(&self, context: Context, action: Action) -> Option<String> {
+        self.bound(context, action).map(join_keys)
+    }
+
+    /// The non-empty binding of `action` where `context` looks it up.
+    fn bound(&self, context: Context, action: Action) -> Option<&[KeyCombo]> {
+        let owner = if context.actions().contains(&action) {
+            context
+        } else {
+            Context::Global
+        };
+        self.keys(owner, action).filter(|k| !k.is_empty())
     }
 
     fn keys(&self, context: Context, action: Action) -> Option<&[KeyCombo]> {
@@ -193,6 +217,14 @@ impl Keymap {
             .copied()
             .find(|a| bound.get(a).is_some_and(|keys| keys.contains(&combo)))
     }
+}
+
+/// Keys as the help shows them: `j / ↓ / n`.
+fn join_keys(keys: &[KeyCombo]) -> String {
+    keys.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" / ")
 }
 
 /// A list of key specs (a single string is accepted too).
@@ -240,8 +272,8 @@ mod tests {
             bindings: HashMap::new(),
         };
         assert_eq!(keymap.apply(DEFAULT_TOML, "default"), Vec::<String>::new());
-        for (context, _, actions) in CONTEXTS {
-            for &action in actions {
+        for context in Context::iter() {
+            for &action in context.actions() {
                 let keys = keymap.keys(context, action);
                 assert!(
                     keys.is_some_and(|k| !k.is_empty()),
@@ -350,6 +382,36 @@ mod tests {
     }
 
     #[test]
+    fn hint_keys_follow_rebinding_and_unbinding() {
+        let keymap = Keymap::default_keymap();
+        assert_eq!(
+            keymap.hint_key(Context::Matrix, Action::Run).as_deref(),
+            Some("r")
+        );
+        assert_eq!(
+            keymap.hint_key(Context::Start, Action::Run).as_deref(),
+            Some("ctrl-r")
+        );
+        assert_eq!(
+            keymap.hint_key(Context::Drill, Action::Help).as_deref(),
+            Some("?")
+        );
+        assert_eq!(keymap.hint_key(Context::Drill, Action::Run), None);
+        assert_eq!(
+            keymap.hint_keys(Context::Confirm, Action::Yes).as_deref(),
+            Some("y / Enter")
+        );
+        let (keymap, warnings, _dir) = user_keymap("[matrix]\nrun = [\"g\", \"r\"]\npause = []\n");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            keymap.hint_key(Context::Matrix, Action::Run).as_deref(),
+            Some("g")
+        );
+        assert_eq!(keymap.hint_key(Context::Matrix, Action::Pause), None);
+        assert_eq!(keymap.hint_keys(Context::Matrix, Action::Pause), None);
+    }
+
+    #[test]
     fn bad_user_entries_warn_with_file_and_key_and_keep_defaults() {
         let cases = [
             ("[matrix]\ndwn = [\"s\"]\n", "[matrix] dwn"),
@@ -371,10 +433,10 @@ mod tests {
     #[test]
     fn help_lists_every_action_of_a_context_then_globals_in_file_order() {
         let keymap = Keymap::default_keymap();
-        for (context, _, actions) in CONTEXTS {
+        for context in Context::iter() {
             let help = keymap.help(context);
             let listed: Vec<Action> = help.iter().map(|e| e.action).collect();
-            let mut want = actions.to_vec();
+            let mut want = context.actions().to_vec();
             if context != Context::Global {
                 want.extend(Context::Global.actions());
             }

@@ -25,6 +25,7 @@ use ratatui::Frame;
 use crate::setup::RunSpec;
 use crate::tui::keymap::Keymap;
 use crate::tui::model::Model;
+use crate::tui::msg::Msg;
 use crate::tui::preview::ImageProtocolChoice;
 use crate::tui::theme::{Shade, Theme};
 
@@ -66,13 +67,17 @@ pub async fn run_tui(opts: TuiOptions) -> anyhow::Result<i32> {
     tracing::info!(?shade, theme = theme.name, "theme chosen");
     let (keymap, key_warnings) = Keymap::load(config_dir.as_deref());
     let mut model = Model::new(opts.spec, theme, keymap);
-    for w in theme_warnings.iter().chain(&key_warnings) {
+    let warnings: Vec<String> = theme_warnings.into_iter().chain(key_warnings).collect();
+    for w in &warnings {
         tracing::warn!("{w}");
-        model.notify(model::Level::Warn, w);
     }
-    let initial = update::init(&mut model);
     let previews = images::Previews::new(opts.image_protocol, &answers);
-    model.image_protocol = previews.protocol_name();
+    let configured = Msg::Configured {
+        image_protocol: previews.protocol_name(),
+        warnings,
+    };
+    let mut initial = update::update(&mut model, configured);
+    initial.extend(update::init(&mut model));
     let inputs = runtime::terminal_inputs(answers.typed);
     let result = runtime::run(&mut terminal, model, initial, previews, inputs).await;
     drop(guard);

@@ -137,6 +137,14 @@ pub enum Msg {
     SignalReceived,
     /// The runtime drew the model's current state.
     FrameDrawn,
+    /// The workbench was set up: the image protocol in use, and the warnings about the
+    /// user's theme and keymap files.
+    Configured {
+        /// The protocol's name as the help overlay shows it (`kitty`, `halfblocks`...).
+        image_protocol: String,
+        /// One line per problem found in the user's files.
+        warnings: Vec<String>,
+    },
 
     // ─── Start screen ───────────────────────────────────────────
     /// The dataset, template and session lists were read.

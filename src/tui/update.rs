@@ -79,6 +79,16 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.dirty = false;
             Vec::new()
         }
+        Msg::Configured {
+            image_protocol,
+            warnings,
+        } => {
+            model.image_protocol = image_protocol;
+            for w in warnings {
+                model.notify(Level::Warn, w);
+            }
+            Vec::new()
+        }
         Msg::SignalReceived => {
             model.quitting = true;
             model.exit_code = 130;
@@ -98,7 +108,14 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::ReportExported(result) => export::exported(model, result),
         Msg::Prepared { generation, result } => run::prepared(model, generation, result),
         Msg::RunStarted(result) => run::started(model, result),
-        Msg::StartRefused(why) => run::started(model, Err(why)),
+        Msg::StartRefused(why) => {
+            use crate::tui::keymap::{Action, Context};
+            let again = match model.keymap.hint_key(Context::Matrix, Action::Run) {
+                Some(key) => format!("{why}; press {key} again"),
+                None => why,
+            };
+            run::started(model, Err(again))
+        }
         Msg::Run(event) => run::event(model, event),
         Msg::PromptSaved(result) => prompt::saved(model, result),
         Msg::PreviewReady { path, error } => {

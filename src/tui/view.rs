@@ -10,6 +10,7 @@ mod drill;
 mod export;
 mod format;
 mod help;
+mod hint;
 mod live;
 mod matrix;
 mod notice;

@@ -1,9 +1,13 @@
 //! The vocabulary of the keymap: screen contexts (sections of `keymap.toml`), actions (keys
-//! of a section) with their help text, and which actions each context offers.
+//! of a section) with their help text, and which actions each context offers. Names are
+//! derived from the variants (strum), so there is no table to keep in step.
 //! Must never look at keys or files: `keymap.rs` does that.
 
+use strum::{EnumIter, EnumMessage, IntoStaticStr};
+
 /// A screen or overlay whose keys are looked up together (a section of `keymap.toml`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumIter)]
+#[strum(serialize_all = "snake_case")]
 pub enum Context {
     /// Keys that work everywhere unless the current context binds the same key.
     Global,
@@ -29,217 +33,170 @@ pub enum Context {
     Export,
 }
 
-/// What a key asks the TUI to do. The TOML key is `name()`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a key asks the TUI to do. The TOML key is the variant's name in snake case
+/// (`ScrollAnswerDown` is `scroll_answer_down`); the help text is its `message`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumMessage)]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     /// Quit (asks to confirm while a run is active).
+    #[strum(message = "quit (asks while a run is active)")]
     Quit,
     /// Quit immediately.
+    #[strum(message = "quit immediately")]
     ForceQuit,
     /// Open the help overlay.
+    #[strum(message = "show the keys")]
     Help,
     /// Move to the next start-screen field.
+    #[strum(message = "next field")]
     NextField,
     /// Move to the previous start-screen field.
+    #[strum(message = "previous field")]
     PrevField,
     /// Pick the next option of a choice field.
+    #[strum(message = "next option")]
     ChoiceNext,
     /// Pick the previous option of a choice field.
+    #[strum(message = "previous option")]
     ChoicePrev,
     /// Open or confirm the focused field.
+    #[strum(message = "open or confirm the field")]
     Select,
     /// Complete the typed path.
+    #[strum(message = "complete the path")]
     Complete,
     /// Browse the dataset's images.
+    #[strum(message = "browse the dataset's images")]
     Browse,
     /// Start or re-run the classification run.
+    #[strum(message = "start or re-run")]
     Run,
     /// Move the matrix cursor up.
+    #[strum(message = "move up")]
     Up,
     /// Move the matrix cursor down.
+    #[strum(message = "move down")]
     Down,
     /// Move the matrix cursor left.
+    #[strum(message = "move left")]
     Left,
     /// Move the matrix cursor right.
+    #[strum(message = "move right")]
     Right,
     /// Open the selected cell, row, column or unparsed column.
+    #[strum(message = "open the cell, row, column or unparsed list")]
     Open,
     /// List the failed items.
+    #[strum(message = "list failed items")]
     Errors,
     /// Pause or resume the run.
+    #[strum(message = "pause or resume the run")]
     Pause,
     /// Switch between the full matrix and the most-confused-pairs list.
+    #[strum(message = "full matrix / most-confused pairs")]
     FocusNext,
     /// Switch between the full matrix and the most-confused-pairs list (the other way).
+    #[strum(message = "full matrix / most-confused pairs")]
     FocusPrev,
     /// Select the next item.
+    #[strum(message = "next item")]
     Next,
     /// Select the previous item.
+    #[strum(message = "previous item")]
     Prev,
     /// Move one page down.
+    #[strum(message = "page down")]
     PageDown,
     /// Move one page up.
+    #[strum(message = "page up")]
     PageUp,
     /// Jump to the first item.
+    #[strum(message = "first item")]
     Top,
     /// Jump to the last item.
+    #[strum(message = "last item")]
     Bottom,
     /// Scroll the raw answer down.
+    #[strum(message = "scroll the answer down")]
     ScrollAnswerDown,
     /// Scroll the raw answer up.
+    #[strum(message = "scroll the answer up")]
     ScrollAnswerUp,
     /// Show the image full screen.
+    #[strum(message = "show the image full screen")]
     FullImage,
     /// Go back to the previous view.
+    #[strum(message = "go back (or dismiss notices)")]
     Back,
     /// Close the help overlay.
+    #[strum(message = "close this overlay")]
     Close,
     /// Answer yes.
+    #[strum(message = "yes")]
     Yes,
     /// Answer no.
+    #[strum(message = "no")]
     No,
     /// Open the prompt editor.
+    #[strum(message = "edit the prompt (Ctrl-S saves a version)")]
     EditPrompt,
     /// Save the edited prompt as a new version.
+    #[strum(message = "save as a new prompt version")]
     Save,
     /// Re-run every image.
-    ScopeAll,
+    #[strum(message = "re-run every image")]
+    RerunAll,
     /// Re-run the misclassified images.
-    ScopeWrong,
+    #[strum(message = "re-run the misclassified")]
+    RerunWrong,
     /// Re-run the images of the matrix cell under the cursor.
-    ScopeCell,
+    #[strum(message = "re-run the cell under the cursor")]
+    RerunCell,
     /// Re-run the unparsed answers.
-    ScopeUnparsed,
+    #[strum(message = "re-run the unparsed answers")]
+    RerunUnparsed,
     /// Re-run the failed items.
-    ScopeErrors,
+    #[strum(message = "re-run the failed items")]
+    RerunFailed,
     /// Re-run a stratified sample per class.
-    ScopeSample,
+    #[strum(message = "re-run 5 images per class")]
+    RerunSample,
     /// Export the current session's report (opens the format menu).
+    #[strum(message = "export the session's report (choose the format)")]
     Export,
 }
 
-/// (action, TOML key, help text), in the order used by the help overlay.
-pub(super) const ACTIONS: [(Action, &str, &str); 42] = [
-    (Action::Quit, "quit", "quit (asks while a run is active)"),
-    (Action::ForceQuit, "force_quit", "quit immediately"),
-    (Action::Help, "help", "show the keys"),
-    (Action::NextField, "next_field", "next field"),
-    (Action::PrevField, "prev_field", "previous field"),
-    (Action::ChoiceNext, "choice_next", "next option"),
-    (Action::ChoicePrev, "choice_prev", "previous option"),
-    (Action::Select, "select", "open or confirm the field"),
-    (Action::Complete, "complete", "complete the path"),
-    (Action::Browse, "browse", "browse the dataset's images"),
-    (Action::Run, "run", "start or re-run"),
-    (Action::Up, "up", "move up"),
-    (Action::Down, "down", "move down"),
-    (Action::Left, "left", "move left"),
-    (Action::Right, "right", "move right"),
-    (
-        Action::Open,
-        "open",
-        "open the cell, row, column or unparsed list",
-    ),
-    (Action::Errors, "errors", "list failed items"),
-    (Action::Pause, "pause", "pause or resume the run"),
-    (
-        Action::FocusNext,
-        "focus_next",
-        "full matrix / most-confused pairs",
-    ),
-    (
-        Action::FocusPrev,
-        "focus_prev",
-        "full matrix / most-confused pairs",
-    ),
-    (Action::Next, "next", "next item"),
-    (Action::Prev, "prev", "previous item"),
-    (Action::PageDown, "page_down", "page down"),
-    (Action::PageUp, "page_up", "page up"),
-    (Action::Top, "top", "first item"),
-    (Action::Bottom, "bottom", "last item"),
-    (
-        Action::ScrollAnswerDown,
-        "scroll_answer_down",
-        "scroll the answer down",
-    ),
-    (
-        Action::ScrollAnswerUp,
-        "scroll_answer_up",
-        "scroll the answer up",
-    ),
-    (
-        Action::FullImage,
-        "full_image",
-        "show the image full screen",
-    ),
-    (Action::Back, "back", "go back (or dismiss notices)"),
-    (Action::Close, "close", "close this overlay"),
-    (Action::Yes, "yes", "yes"),
-    (Action::No, "no", "no"),
-    (
-        Action::EditPrompt,
-        "edit_prompt",
-        "edit the prompt (Ctrl-S saves a version)",
-    ),
-    (Action::Save, "save", "save as a new prompt version"),
-    (Action::ScopeAll, "rerun_all", "re-run every image"),
-    (
-        Action::ScopeWrong,
-        "rerun_wrong",
-        "re-run the misclassified",
-    ),
-    (
-        Action::ScopeCell,
-        "rerun_cell",
-        "re-run the cell under the cursor",
-    ),
-    (
-        Action::ScopeUnparsed,
-        "rerun_unparsed",
-        "re-run the unparsed answers",
-    ),
-    (
-        Action::ScopeErrors,
-        "rerun_failed",
-        "re-run the failed items",
-    ),
-    (
-        Action::ScopeSample,
-        "rerun_sample",
-        "re-run 5 images per class",
-    ),
-    (
-        Action::Export,
-        "export",
-        "export the session's report (choose the format)",
-    ),
-];
+impl Action {
+    /// One line for the help overlay.
+    pub fn description(self) -> &'static str {
+        self.get_message().unwrap_or_default()
+    }
 
-/// (context, TOML section, actions allowed there in help order).
-pub(super) const CONTEXTS: [(Context, &str, &[Action]); 11] = {
-    use Action::*;
-    [
-        (Context::Global, "global", &[Quit, ForceQuit, Help]),
-        (
-            Context::Start,
-            "start",
-            &[
+    /// The action's key in `keymap.toml`.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl Context {
+    /// The context's section in `keymap.toml`.
+    pub fn section(self) -> &'static str {
+        self.into()
+    }
+
+    /// The actions a context offers, in help order.
+    pub(super) fn actions(self) -> &'static [Action] {
+        use Action::*;
+        match self {
+            Context::Global => &[Quit, ForceQuit, Help],
+            Context::Start => &[
                 NextField, PrevField, ChoiceNext, ChoicePrev, Select, Complete, Browse, Run,
             ],
-        ),
-        (
-            Context::Matrix,
-            "matrix",
-            &[
+            Context::Matrix => &[
                 Up, Down, Left, Right, Open, Errors, Run, Pause, FocusNext, FocusPrev, EditPrompt,
                 Export, Back,
             ],
-        ),
-        (
-            Context::Drill,
-            "drill",
-            &[
+            Context::Drill => &[
                 Next,
                 Prev,
                 PageDown,
@@ -251,54 +208,23 @@ pub(super) const CONTEXTS: [(Context, &str, &[Action]); 11] = {
                 FullImage,
                 Back,
             ],
-        ),
-        (
-            Context::Browse,
-            "browse",
-            &[
+            Context::Browse => &[
                 Next, Prev, PageDown, PageUp, Top, Bottom, FullImage, Run, Back,
             ],
-        ),
-        (Context::Image, "image", &[Back]),
-        (Context::Help, "help", &[Down, Up, Close]),
-        (Context::Confirm, "confirm", &[Yes, No]),
-        (Context::Editor, "editor", &[Save, Help, Back]),
-        (
-            Context::Rerun,
-            "rerun",
-            &[
-                ScopeAll,
-                ScopeWrong,
-                ScopeCell,
-                ScopeUnparsed,
-                ScopeErrors,
-                ScopeSample,
+            Context::Image => &[Back],
+            Context::Help => &[Down, Up, Close],
+            Context::Confirm => &[Yes, No],
+            Context::Editor => &[Save, Help, Back],
+            Context::Rerun => &[
+                RerunAll,
+                RerunWrong,
+                RerunCell,
+                RerunUnparsed,
+                RerunFailed,
+                RerunSample,
                 No,
             ],
-        ),
-        (Context::Export, "export", &[Down, Up, Select, Close]),
-    ]
-};
-
-impl Action {
-    /// One line for the help overlay.
-    pub fn description(self) -> &'static str {
-        ACTIONS.iter().find(|a| a.0 == self).map_or("", |a| a.2)
-    }
-
-    /// The action's key in `keymap.toml`.
-    pub fn name(self) -> &'static str {
-        ACTIONS.iter().find(|a| a.0 == self).map_or("", |a| a.1)
-    }
-}
-
-impl Context {
-    /// The context's section in `keymap.toml`.
-    pub fn section(self) -> &'static str {
-        CONTEXTS.iter().find(|c| c.0 == self).map_or("", |c| c.1)
-    }
-
-    pub(super) fn actions(self) -> &'static [Action] {
-        CONTEXTS.iter().find(|c| c.0 == self).map_or(&[], |c| c.2)
+            Context::Export => &[Down, Up, Select, Close],
+        }
     }
 }

@@ -53,15 +53,6 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     {
         return effects;
     }
-    // The browser has no `run` binding of its own: it shares the matrix's.
-    let action = match action {
-        None if model.screen == Screen::Browse
-            && model.keymap.matches(Context::Matrix, &key, Action::Run) =>
-        {
-            Some(Action::Run)
-        }
-        other => other,
-    };
     match action {
         Some(action) => act(model, action),
         None => Vec::new(),

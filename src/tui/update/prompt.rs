@@ -15,9 +15,13 @@ use crate::tui::msg::Effect;
 /// `p`: open the editor on the draft, else the prepared run's template.
 pub(super) fn open(model: &mut Model) -> Vec<Effect> {
     let Some(prepared) = &model.run.prepared else {
+        let how = match model.keymap.hint_key(Context::Matrix, Action::Run) {
+            Some(key) => format!(" (press {key} to prepare it)"),
+            None => String::new(),
+        };
         model.notify(
             Level::Warn,
-            "no prompt to edit yet: the run is not prepared (press r to prepare it)",
+            format!("no prompt to edit yet: the run is not prepared{how}"),
         );
         return Vec::new();
     };
@@ -142,12 +146,12 @@ pub(super) fn saved(model: &mut Model, result: Result<SavedPrompt, String>) -> V
 /// A key in the "re-run which images?" question.
 pub(super) fn scope_key(model: &mut Model, action: Option<Action>) -> Vec<Effect> {
     let scope = match action {
-        Some(Action::ScopeAll) => RerunScope::All,
-        Some(Action::ScopeWrong) => RerunScope::Wrong,
-        Some(Action::ScopeUnparsed) => RerunScope::Unparsed,
-        Some(Action::ScopeErrors) => RerunScope::Errors,
-        Some(Action::ScopeSample) => RerunScope::Sample(SAMPLE_PER_CLASS),
-        Some(Action::ScopeCell) => match drill::selected_cell(model) {
+        Some(Action::RerunAll) => RerunScope::All,
+        Some(Action::RerunWrong) => RerunScope::Wrong,
+        Some(Action::RerunUnparsed) => RerunScope::Unparsed,
+        Some(Action::RerunFailed) => RerunScope::Errors,
+        Some(Action::RerunSample) => RerunScope::Sample(SAMPLE_PER_CLASS),
+        Some(Action::RerunCell) => match drill::selected_cell(model) {
             Some((truth, predicted)) => RerunScope::cell(&truth, &predicted),
             None => {
                 model.notify(
@@ -175,10 +179,18 @@ pub(super) fn scope_key(model: &mut Model, action: Option<Action>) -> Vec<Effect
     };
     model.overlay = None;
     if model.run.phase.is_active() {
+        let keys = [
+            model.keymap.hint_key(Context::Matrix, Action::EditPrompt),
+            model.keymap.hint_key(Context::Editor, Action::Save),
+        ];
+        let how = match keys {
+            [Some(edit), Some(save)] => format!(" ({edit}, then {save})"),
+            _ => String::new(),
+        };
         model.notify(
             Level::Warn,
             format!(
-                "v{} saved; a run is active: re-run it when this one has finished (p, then Ctrl-S)",
+                "v{} saved; a run is active: re-run it when this one has finished{how}",
                 saved.number
             ),
         );

@@ -841,3 +841,36 @@ fn a_finished_run_reloads_the_recent_sessions() {
     let effects = update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
     assert!(matches!(effects.as_slice(), [Effect::LoadChoices]));
 }
+
+#[test]
+fn configured_sets_the_image_protocol_and_posts_file_warnings() {
+    let mut m = fixtures::model(80, 24);
+    let effects = update(
+        &mut m,
+        Msg::Configured {
+            image_protocol: "kitty".into(),
+            warnings: vec!["keymap k.toml: [matrix] dwn: unknown action".into()],
+        },
+    );
+    assert!(effects.is_empty());
+    assert_eq!(m.image_protocol, "kitty");
+    assert_eq!(m.notices.len(), 1);
+    assert!(m.notices[0].text.contains("dwn"));
+}
+
+#[test]
+fn the_browser_runs_with_its_own_binding_only() {
+    let mut m = ready_model();
+    m.screen = Screen::Browse;
+    let (keymap, _) = {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("keymap.toml"), "[browse]\nrun = []\n").unwrap();
+        crate::tui::keymap::Keymap::load(Some(dir.path()))
+    };
+    m.keymap = keymap;
+    assert!(
+        update(&mut m, key('r')).is_empty(),
+        "no fallback to the matrix's r"
+    );
+    assert_eq!(m.screen, Screen::Browse);
+}

@@ -7,10 +7,11 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use crate::domain::sanitize::one_line;
+use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{Model, scroll_offset};
 
 use super::format::{fit, left, right};
-use super::{ImageSlot, image_placeholder, pane, status};
+use super::{ImageSlot, hint, image_placeholder, pane, status};
 
 /// Draws the browser; returns where the preview goes.
 pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {
@@ -69,11 +70,15 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Ima
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
     // Images, grouped by class.
-    let title = format!(
-        " images {}/{} · o full size · r runs ",
-        (b.selected + 1).min(b.order.len()),
-        b.order.len()
-    );
+    let title = hint::join([
+        Some(format!(
+            " images {}/{}",
+            (b.selected + 1).min(b.order.len()),
+            b.order.len()
+        )),
+        hint::hint(model, Context::Browse, Action::FullImage, "full size"),
+        hint::hint(model, Context::Browse, Action::Run, "runs"),
+    ]) + " ";
     let inner = pane(frame, images, &title, theme, true);
     let rows = inner.height as usize;
     let off = scroll_offset(b.selected, rows, b.order.len());

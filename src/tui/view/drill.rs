@@ -9,10 +9,11 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::domain::result::ItemResult;
 use crate::domain::sanitize::{one_line, sanitize};
+use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{DrillState, Model, scroll_offset};
 
 use super::format::{duration, fit, left, step_name};
-use super::{ImageSlot, image_placeholder, pane, status};
+use super::{ImageSlot, hint, image_placeholder, pane, status};
 
 /// Draws the drill-down screen; returns where the image goes.
 pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {
@@ -60,12 +61,11 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Ima
 
 fn list(frame: &mut Frame, area: Rect, model: &Model, drill: &DrillState) {
     let theme = &model.theme;
-    let title = format!(
-        " {} · {}/{} · Esc back ",
-        drill.filter.title(),
-        drill.selected + 1,
-        drill.entries.len()
-    );
+    let title = hint::join([
+        Some(format!(" {}", drill.filter.title())),
+        Some(format!("{}/{}", drill.selected + 1, drill.entries.len())),
+        hint::hint(model, Context::Drill, Action::Back, "back"),
+    ]) + " ";
     let inner = pane(frame, area, &title, theme, true);
     let rows = inner.height as usize;
     let w = inner.width as usize;

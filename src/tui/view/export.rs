@@ -11,7 +11,7 @@ use crate::tui::keymap::{Action, Context};
 use crate::tui::model::Model;
 
 use super::format::fit;
-use super::{centered, pane};
+use super::{centered, hint, pane};
 
 /// What each format gives, one line each.
 fn describe(format: ExportFormat) -> &'static str {
@@ -63,19 +63,13 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
 
 /// `Enter write · Esc close · j/k choose`, from the keymap.
 fn hints(model: &Model) -> String {
-    let entries = model.keymap.help(Context::Export);
-    let keys = |action: Action| {
-        entries
-            .iter()
-            .find(|e| e.action == action)
-            .map(|e| e.keys.clone())
-            .unwrap_or_default()
-    };
-    format!(
-        "{} write · {} close · {} / {} choose",
-        keys(Action::Select),
-        keys(Action::Close),
-        keys(Action::Down),
-        keys(Action::Up)
-    )
+    let choose = [Action::Down, Action::Up]
+        .into_iter()
+        .filter_map(|a| model.keymap.hint_keys(Context::Export, a))
+        .collect::<Vec<_>>();
+    hint::join([
+        hint::all(model, Context::Export, Action::Select, "write"),
+        hint::all(model, Context::Export, Action::Close, "close"),
+        (!choose.is_empty()).then(|| format!("{} choose", choose.join(" / "))),
+    ])
 }

@@ -6,11 +6,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::tui::keymap::{Action, Context};
 use crate::tui::model::Model;
 use crate::tui::update::key_context;
 
 use super::format::left;
-use super::{centered, pane};
+use super::{centered, hint, pane};
 
 /// Draws the help overlay for the screen under it.
 pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
@@ -33,7 +34,11 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if rect.width < 4 || rect.height < 3 {
         return;
     }
-    let inner = pane(frame, rect, " Keys · esc closes ", theme, true);
+    let title = hint::join([
+        Some(" Keys".to_owned()),
+        hint::hint(model, Context::Help, Action::Close, "closes"),
+    ]) + " ";
+    let inner = pane(frame, rect, &title, theme, true);
     let mut lines: Vec<Line> = entries
         .iter()
         .map(|e| {

@@ -10,9 +10,11 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::domain::result::ItemResult;
 use crate::domain::sanitize::one_line;
+use crate::tui::keymap::Action;
 use crate::tui::model::Model;
 
 use super::format::{duration, fit, left, step_name};
+use super::hint;
 use super::pane;
 
 /// Draws the live pane: in flight on the left, latest finished on the right; one combined
@@ -78,18 +80,21 @@ fn in_flight_lines(model: &Model, w: usize, rows: usize) -> Vec<Line<'_>> {
         .collect()
 }
 
-fn idle_text(model: &Model) -> &'static str {
+/// What the idle stream pane says, with the key that moves on (from the keymap).
+fn idle_text(model: &Model) -> String {
     use crate::tui::model::RunPhase;
-    match model.run.phase {
-        RunPhase::NotReady => "nothing prepared: pick a dataset on the start screen",
-        RunPhase::Preparing => "scanning the dataset…",
-        RunPhase::Ready => "ready: press r to run",
-        RunPhase::Connecting => "connecting to the server…",
-        RunPhase::Paused => "paused: space resumes",
-        RunPhase::Running => "waiting for answers…",
-        RunPhase::Finished { .. } => "run finished: r runs again",
-        RunPhase::Viewing => "past session (read-only): r re-runs it",
-    }
+    let (what, action, next) = match model.run.phase {
+        RunPhase::NotReady => return "nothing prepared: pick a dataset on the start screen".into(),
+        RunPhase::Preparing => return "scanning the dataset…".into(),
+        RunPhase::Connecting => return "connecting to the server…".into(),
+        RunPhase::Running => return "waiting for answers…".into(),
+        RunPhase::Ready => ("ready", Action::Run, "runs"),
+        RunPhase::Paused => ("paused", Action::Pause, "resumes"),
+        RunPhase::Finished { interrupted: false } => ("run finished", Action::Run, "runs again"),
+        RunPhase::Finished { interrupted: true } => ("run stopped", Action::Run, "continues it"),
+        RunPhase::Viewing => ("past session (read-only)", Action::Run, "re-runs it"),
+    };
+    hint::phase(model, what, action, next)
 }
 
 /// The last `width` columns of `s` (streams show their newest text).

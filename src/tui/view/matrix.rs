@@ -10,11 +10,12 @@ use ratatui::style::{Modifier, Style};
 use unicode_width::UnicodeWidthStr;
 
 use crate::domain::parse::UNPARSED;
+use crate::tui::keymap::{Action, Context};
 use crate::tui::model::scroll_offset;
 use crate::tui::model::{MatrixMode, Model};
 
 use super::format::{left, pct, right};
-use super::pane;
+use super::{hint, pane};
 
 /// Column and row geometry of the visible part of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,10 +274,11 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
 fn render_pairs(frame: &mut Frame, area: Rect, model: &Model) {
     let run = &model.run;
     let theme = &model.theme;
-    let title = format!(
-        " Most confused pairs · {} classes · Tab: full matrix ",
-        run.axis.rows.len()
-    );
+    let title = hint::join([
+        Some(" Most confused pairs".to_owned()),
+        Some(format!("{} classes", run.axis.rows.len())),
+        hint::hint(model, Context::Matrix, Action::FocusNext, "full matrix"),
+    ]) + " ";
     let inner = pane(frame, area, &title, theme, true);
     if inner.height == 0 || inner.width == 0 {
         return;

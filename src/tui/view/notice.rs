@@ -6,9 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{Level, Model};
+use crate::tui::update::key_context;
 
-use super::{centered, pane};
+use super::{centered, hint, pane};
 
 /// Draws the notices stacked above the status line; returns the area they cover.
 pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Rect> {
@@ -41,12 +43,12 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Rec
         width: w,
         height: h,
     };
-    let title = if model.notices.iter().any(|n| n.level == Level::Error) {
-        " Esc dismisses "
-    } else {
-        " notice "
+    let dismiss = hint::hint(model, key_context(model.screen), Action::Back, "dismisses");
+    let title = match dismiss {
+        Some(hint) if model.notices.iter().any(|n| n.level == Level::Error) => format!(" {hint} "),
+        _ => " notice ".to_owned(),
     };
-    let inner = pane(frame, rect, title, theme, false);
+    let inner = pane(frame, rect, &title, theme, false);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
     Some(rect)
 }
@@ -89,7 +91,10 @@ pub(super) fn confirm_quit(frame: &mut Frame, area: Rect, model: &Model) {
         ),
         Line::styled("session; a resume asks the rest later.", theme.text),
         Line::styled(
-            "y / Enter: stop and quit   any other key: stay",
+            match model.keymap.hint_keys(Context::Confirm, Action::Yes) {
+                Some(keys) => format!("{keys}: stop and quit   any other key: stay"),
+                None => "any key: stay".to_owned(),
+            },
             theme.accent,
         ),
     ];

@@ -14,18 +14,7 @@ use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{Model, PromptEditor, SAMPLE_PER_CLASS};
 use crate::tui::theme::Theme;
 
-use super::{centered, pane};
-
-/// The bound keys of `action` in `context`, for hints (empty when unbound).
-fn keys(model: &Model, context: Context, action: Action) -> String {
-    model
-        .keymap
-        .help(context)
-        .into_iter()
-        .find(|e| e.action == action)
-        .map(|e| e.keys)
-        .unwrap_or_default()
-}
+use super::{centered, hint, pane};
 
 /// The template name and version as the run screen shows it: `digits v2` or `digits`.
 pub(super) fn template_title(model: &Model) -> Option<String> {
@@ -63,12 +52,19 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
         Paragraph::new(preview_lines(editor, theme)).wrap(Wrap { trim: false }),
         inner,
     );
-    let hint_text = format!(
-        " {} save a version · {} close (keeps a draft) · {} keys · Ctrl-U/Ctrl-R undo/redo · Shift-arrows select",
-        keys(model, Context::Editor, Action::Save),
-        keys(model, Context::Editor, Action::Back),
-        keys(model, Context::Editor, Action::Help),
-    );
+    // Undo, redo and selection are the text area's own keys, not the keymap's.
+    let hint_text = " ".to_owned()
+        + &hint::join([
+            hint::all(model, Context::Editor, Action::Save, "save a version"),
+            hint::all(
+                model,
+                Context::Editor,
+                Action::Back,
+                "close (keeps a draft)",
+            ),
+            hint::all(model, Context::Editor, Action::Help, "keys"),
+            Some("Ctrl-U/Ctrl-R undo/redo · Shift-arrows select".to_owned()),
+        ]);
     frame.render_widget(
         Paragraph::new(super::fit(&hint_text, hint.width as usize)).style(theme.muted),
         hint,
@@ -148,18 +144,21 @@ pub(super) fn render_scope(frame: &mut Frame, area: Rect, model: &Model) {
         .map(|(t, p)| format!("cell {} → {}", one_line(&t), one_line(&p)))
         .unwrap_or_else(|| "cell under the cursor (none)".to_owned());
     let rows: [(Action, String); 7] = [
-        (Action::ScopeAll, format!("all {} images", run.total)),
-        (Action::ScopeWrong, format!("misclassified ({wrong})")),
-        (Action::ScopeCell, cell),
+        (Action::RerunAll, format!("all {} images", run.total)),
+        (Action::RerunWrong, format!("misclassified ({wrong})")),
+        (Action::RerunCell, cell),
         (
-            Action::ScopeUnparsed,
+            Action::RerunUnparsed,
             format!("unparsed ({})", tally.unparsed()),
         ),
-        (Action::ScopeErrors, format!("failed ({})", tally.errors())),
-        (Action::ScopeSample, format!("{SAMPLE_PER_CLASS} per class")),
+        (Action::RerunFailed, format!("failed ({})", tally.errors())),
+        (Action::RerunSample, format!("{SAMPLE_PER_CLASS} per class")),
         (
             Action::No,
-            format!("not now: v{} becomes active, r runs it", saved.number),
+            hint::join([
+                Some(format!("not now: v{} becomes active", saved.number)),
+                hint::hint(model, Context::Matrix, Action::Run, "runs it"),
+            ]),
         ),
     ];
     let mut lines = vec![
@@ -174,14 +173,14 @@ pub(super) fn render_scope(frame: &mut Frame, area: Rect, model: &Model) {
         ),
         Line::raw(""),
     ];
+    // A choice whose key is unbound is not offered.
     for (action, text) in rows {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{:>5}  ", keys(model, Context::Rerun, action)),
-                theme.accent,
-            ),
-            Span::styled(text, theme.text),
-        ]));
+        if let Some(keys) = model.keymap.hint_keys(Context::Rerun, action) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{keys:>5}  "), theme.accent),
+                Span::styled(text, theme.text),
+            ]));
+        }
     }
     // The first line may wrap once in a narrow window.
     let rect = centered(area, 70, lines.len() as u16 + 3);

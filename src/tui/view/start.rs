@@ -8,14 +8,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::domain::sanitize::one_line;
+use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{Field, Model, ModelsStatus, Picker};
 
 use super::format::{fit, left};
-use super::pane;
+use super::{hint, pane};
 
 /// Draws the start screen.
 pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let [body, hint] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let [body, hint_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     let side_w = if body.width >= 90 {
         body.width * 2 / 5
     } else {
@@ -34,17 +36,34 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     } else if extra.height > 0 {
         sidebar(frame, extra, model);
     }
-    let keys = "↑↓ field · ←→ choose · Tab complete · Enter browse/open · ctrl-r run · ctrl-c quit";
+    let keys = hint::join([
+        hint::pair(
+            model,
+            Context::Start,
+            [Action::PrevField, Action::NextField],
+            "field",
+        ),
+        hint::pair(
+            model,
+            Context::Start,
+            [Action::ChoicePrev, Action::ChoiceNext],
+            "choose",
+        ),
+        hint::hint(model, Context::Start, Action::Complete, "complete"),
+        hint::hint(model, Context::Start, Action::Select, "browse/open"),
+        hint::hint(model, Context::Start, Action::Run, "run"),
+        hint::hint(model, Context::Start, Action::ForceQuit, "quit"),
+    ]);
     frame.render_widget(
         Paragraph::new(Line::styled(
-            fit(keys, hint.width as usize),
+            fit(&keys, hint_area.width as usize),
             model.theme.muted,
         )),
-        hint,
+        hint_area,
     );
 }
 
-fn picker_value(p: &Picker) -> String {
+fn picker_value(model: &Model, p: &Picker) -> String {
     match p.chosen.and_then(|i| p.choices.get(i)) {
         Some(c) => format!(
             "{}  ({}/{})",
@@ -53,7 +72,12 @@ fn picker_value(p: &Picker) -> String {
             p.choices.len()
         ),
         None if p.choices.is_empty() => p.input.clone(),
-        None => format!("{}  (typed; ←→ {} choices)", p.input, p.choices.len()),
+        None => {
+            let choices = format!("{} choices", p.choices.len());
+            let keys = [Action::ChoicePrev, Action::ChoiceNext];
+            let choose = hint::pair(model, Context::Start, keys, &choices).unwrap_or(choices);
+            format!("{}  (typed; {choose})", p.input)
+        }
     }
 }
 
@@ -65,8 +89,8 @@ fn form(frame: &mut Frame, area: Rect, model: &Model) {
     let mut lines = Vec::new();
     for (i, field) in Field::ALL.iter().enumerate() {
         let value = match field {
-            Field::Dataset => picker_value(&f.dataset),
-            Field::Template => picker_value(&f.template),
+            Field::Dataset => picker_value(model, &f.dataset),
+            Field::Template => picker_value(model, &f.template),
             Field::Backend => f.backend.input.clone(),
             Field::Host => {
                 if f.host.is_empty() {
@@ -76,7 +100,7 @@ fn form(frame: &mut Frame, area: Rect, model: &Model) {
                 }
             }
             Field::Model if f.model.input.is_empty() => "(the template's, else llava)".to_owned(),
-            Field::Model => picker_value(&f.model),
+            Field::Model => picker_value(model, &f.model),
             Field::Session => match f.sessions.get(f.session_selected) {
                 Some(s) => s.figures(),
                 None => "(none yet)".to_owned(),

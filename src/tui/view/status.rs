@@ -8,16 +8,29 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
+use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{Model, RunPhase};
 
 use super::format::{duration, fit, pct};
+use super::hint;
+
+/// The phase in a word or two; `ready` says which key runs.
+fn phase_name(model: &Model) -> String {
+    match model.run.phase {
+        RunPhase::Ready => hint::join([
+            Some("ready".to_owned()),
+            hint::hint(model, Context::Matrix, Action::Run, "runs"),
+        ]),
+        phase => phase_word(phase).to_owned(),
+    }
+}
 
 /// The phase as a word.
-pub(super) fn phase_name(phase: RunPhase) -> &'static str {
+fn phase_word(phase: RunPhase) -> &'static str {
     match phase {
         RunPhase::NotReady => "not ready",
         RunPhase::Preparing => "preparing",
-        RunPhase::Ready => "ready · r runs",
+        RunPhase::Ready => "ready",
         RunPhase::Connecting => "connecting",
         RunPhase::Running => "running",
         RunPhase::Paused => "paused",
@@ -86,10 +99,12 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
                 theme.muted
             },
         ),
-        (9, phase_name(run.phase).to_owned(), phase_style(model)),
+        (9, phase_name(model), phase_style(model)),
         (2, fit(&backend, 48), theme.muted),
-        (1, "? help".to_owned(), theme.muted),
     ];
+    if let Some(help) = hint::hint(model, Context::Global, Action::Help, "help") {
+        segments.push((1, help, theme.muted));
+    }
     let width = |segs: &[(u8, String, Style)]| -> usize {
         segs.iter().map(|s| s.1.width()).sum::<usize>() + 3 * segs.len().saturating_sub(1) + 1
     };
