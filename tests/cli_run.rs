@@ -497,6 +497,20 @@ fn the_last_failure_is_journaled_without_promising_a_retry() {
         assert!(error.contains("failed while generating"), "{error}");
         assert!(!error.contains("retried"), "journaled: {error}");
     }
+    // The kind travels with the message into the journal (an error inside the stream is the
+    // server's); answered items carry no kind.
+    for r in results(Path::new(&out_s)) {
+        let want = if r["error"].is_string() {
+            serde_json::json!("server")
+        } else {
+            serde_json::Value::Null
+        };
+        assert_eq!(
+            r.get("error_kind").cloned().unwrap_or_default(),
+            want,
+            "{r}"
+        );
+    }
 }
 
 #[test]

@@ -65,6 +65,7 @@ fn result(image: &str, label: &str) -> ItemResult {
         attempts: 1,
         cached: false,
         error: None,
+        error_kind: None,
     }
 }
 

@@ -37,6 +37,7 @@ fn item(i: usize) -> ItemResult {
         attempts: 1,
         cached: false,
         error: None,
+        error_kind: None,
     }
 }
 

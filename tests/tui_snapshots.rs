@@ -430,7 +430,7 @@ fn failed_items_say_failed_not_unparsed() {
         .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect())
         .collect();
     let screen = rows.join("\n");
-    assert!(screen.contains("result failed"), "{screen}");
+    assert!(screen.contains("result failed (server)"), "{screen}");
     assert!(screen.contains("→failed"), "the list says failed: {screen}");
     assert!(!screen.contains("(unparsed)"), "{screen}");
 }

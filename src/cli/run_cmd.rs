@@ -133,10 +133,7 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
             "finished items are saved; continue with: squint run --resume {}",
             session_dir.display()
         ));
-        return match error.kind {
-            ErrorKind::DiskFull => EXIT_DISK,
-            _ => EXIT_SERVER,
-        };
+        return aborted_exit_code(error.kind);
     }
     if too_many_errors && !ctrl_c {
         err_line(&format!(
@@ -210,6 +207,26 @@ fn sent_to_server(event: &RunEvent) -> bool {
         RunEvent::ItemFinished { result, replayed: false, .. }
             if !result.cached && result.attempts > 0
     )
+}
+
+/// The exit code of a run the engine stopped, by the kind of what stopped it (the README's
+/// table): a full disk is 4 (free space, then resume); anything else means the run failed, 3.
+/// Exhaustive on purpose: a new kind must be routed here deliberately.
+fn aborted_exit_code(kind: ErrorKind) -> i32 {
+    match kind {
+        ErrorKind::DiskFull => EXIT_DISK,
+        ErrorKind::Auth
+        | ErrorKind::Unreachable
+        | ErrorKind::Model
+        | ErrorKind::Config
+        | ErrorKind::Network
+        | ErrorKind::Timeout
+        | ErrorKind::Server
+        | ErrorKind::BadAnswer
+        | ErrorKind::Image
+        | ErrorKind::Journal
+        | ErrorKind::Internal => EXIT_SERVER,
+    }
 }
 
 fn fail(e: &SetupError) -> i32 {

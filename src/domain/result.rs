@@ -42,9 +42,19 @@ pub struct ItemResult {
     pub cached: bool,
     /// Why the item failed, or `None`.
     pub error: Option<String>,
+    /// What kind of failure `error` is (`timeout`, `server`, `image`...). Absent on success
+    /// and in journals written before squint recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ErrorKind>,
 }
 
 impl ItemResult {
+    /// Records a failure: its message in `error`, its kind in `error_kind`.
+    pub fn set_error(&mut self, error: ItemError) {
+        self.error = Some(error.message);
+        self.error_kind = Some(error.kind);
+    }
+
     /// True when the request failed: not a prediction at all.
     pub fn is_error(&self) -> bool {
         self.error.is_some()
@@ -63,8 +73,9 @@ impl ItemResult {
 
 /// What kind of failure an item or a run met, so consumers (the TUI, exit codes) can tell an
 /// API key problem from a server that went away from an answer that made no sense.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ErrorKind {
     /// The server rejected the credentials.
     Auth,
@@ -92,6 +103,13 @@ pub enum ErrorKind {
     Internal,
 }
 
+impl ErrorKind {
+    /// The kind as `results.jsonl` writes it (`bad_answer`, `disk_full`...).
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// A failure with its kind and the message for people (what happened and what to do).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemError {
@@ -114,5 +132,29 @@ impl ItemError {
 impl std::fmt::Display for ItemError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_kind_is_written_with_the_error_and_old_lines_still_read() {
+        let old = r#"{"image":"a.png","sha256":"","truth":"1","answer":"","label":null,"parse":null,"confidence":null,"latency_ms":5,"eval_count":null,"attempts":3,"error":"timed out"}"#;
+        let mut r: ItemResult = serde_json::from_str(old).unwrap();
+        assert_eq!(r.error_kind, None);
+        assert!(r.is_error());
+        r.set_error(ItemError::new(ErrorKind::Timeout, "took too long"));
+        let line = serde_json::to_string(&r).unwrap();
+        assert!(line.contains(r#""error_kind":"timeout""#), "{line}");
+        let back: ItemResult = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(ErrorKind::BadAnswer.name(), "bad_answer");
+        assert_eq!(ErrorKind::DiskFull.name(), "disk_full");
+        r.error = None;
+        r.error_kind = None;
+        let line = serde_json::to_string(&r).unwrap();
+        assert!(!line.contains("error_kind"), "{line}");
     }
 }

@@ -140,6 +140,7 @@ mod tests {
             attempts: 1,
             cached: false,
             error: error.then(|| "timeout".to_owned()),
+            error_kind: None,
         }
     }
 

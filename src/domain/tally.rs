@@ -106,6 +106,7 @@ mod tests {
             attempts: 1,
             cached: false,
             error: error.map(Into::into),
+            error_kind: None,
         }
     }
 

@@ -12,7 +12,7 @@ use super::{RunEvent, RunPlan};
 use crate::backend::{self, Backend, ClassifyRequest, Completion, TokenEvent};
 use crate::dataset::DatasetItem;
 use crate::domain::parse::parse_answer;
-use crate::domain::result::{ItemError, ItemResult};
+use crate::domain::result::{ErrorKind, ItemError, ItemResult};
 use crate::domain::template::OutputMode;
 use crate::imaging::{self, ImagePayload};
 use crate::session::{CacheKey, CachedAnswer};
@@ -63,6 +63,7 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
         attempts: 0,
         cached: false,
         error: None,
+        error_kind: None,
     };
 
     let (max_side, allow_webp) = (ctx.plan.max_side, ctx.plan.allow_webp);
@@ -77,13 +78,18 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {
             announce(&ctx, &item);
-            return finish(&ctx, fail(result, e.to_string(), started)).await;
+            let error = ItemError::new(ErrorKind::Image, e.to_string());
+            return finish(&ctx, fail(result, error, started)).await;
         }
         Err(e) => {
             announce(&ctx, &item);
             return finish(
                 &ctx,
-                fail(result, format!("image task failed: {e}"), started),
+                fail(
+                    result,
+                    ItemError::new(ErrorKind::Internal, format!("image task failed: {e}")),
+                    started,
+                ),
             )
             .await;
         }
@@ -176,7 +182,7 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
             finish(&ctx, result).await
         }
         Err(e) if e.is_fatal() => Outcome::Fatal(e.to_item_error()),
-        Err(e) => finish(&ctx, fail(result, e.to_string(), started)).await,
+        Err(e) => finish(&ctx, fail(result, e.to_item_error(), started)).await,
     }
 }
 
@@ -210,8 +216,8 @@ fn answered(
     result
 }
 
-fn fail(mut result: ItemResult, error: String, started: Instant) -> ItemResult {
-    result.error = Some(error);
+fn fail(mut result: ItemResult, error: ItemError, started: Instant) -> ItemResult {
+    result.set_error(error);
     result.latency_ms = elapsed_ms(started);
     result
 }

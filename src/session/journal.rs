@@ -189,6 +189,7 @@ pub(crate) mod tests {
             attempts: 1,
             cached: false,
             error: None,
+            error_kind: None,
         }
     }
 

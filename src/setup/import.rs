@@ -275,6 +275,7 @@ impl Matched {
             attempts: 0,
             cached: false,
             error: None,
+            error_kind: None,
         };
         // A later row for the same image replaces the earlier one, as in a journal.
         match self.seen.get(&result.image) {

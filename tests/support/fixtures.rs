@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use squint::domain::parse::ParseStep;
-use squint::domain::result::ItemResult;
+use squint::domain::result::{ErrorKind, ItemError, ItemResult};
 use squint::engine::events::RunEvent;
 use squint::setup::RunSpec;
 use squint::tui::keymap::Keymap;
@@ -86,6 +86,7 @@ pub fn result(image: &str, truth: &str, label: Option<&str>) -> ItemResult {
         attempts: 1,
         cached: false,
         error: None,
+        error_kind: None,
     }
 }
 
@@ -148,8 +149,10 @@ pub fn running(
         let mut r = result(&item.rel, &item.truth, None);
         match predict(i, t, labels.len()) {
             None => {
-                r.error =
-                    Some("HTTP 500 from http://127.0.0.1:11434: model runner crashed".to_owned());
+                r.set_error(ItemError::new(
+                    ErrorKind::Server,
+                    "HTTP 500 from http://127.0.0.1:11434: model runner crashed",
+                ));
                 r.label = None;
                 r.parse = None;
                 r.answer.clear();

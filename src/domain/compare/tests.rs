@@ -25,6 +25,7 @@ fn r(image: &str, truth: &str, label: Option<&str>) -> ItemResult {
         attempts: 1,
         cached: false,
         error: failed.then(|| "HTTP 500".to_owned()),
+        error_kind: None,
     }
 }
 

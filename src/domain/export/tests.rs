@@ -70,6 +70,7 @@ fn item(
         attempts: 1,
         cached: false,
         error: None,
+        error_kind: None,
     }
 }
 

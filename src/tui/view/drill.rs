@@ -131,7 +131,11 @@ fn detail(frame: &mut Frame, area: Rect, model: &Model, r: &ItemResult, scroll: 
     head.extend(field("true", one_line(&r.truth)));
     if r.is_error() {
         // A failed request has no answer to parse: say so, not "(unparsed)".
-        head.extend(field("result", "failed".to_owned()));
+        let failed = match r.error_kind {
+            Some(kind) => format!("failed ({})", kind.name()),
+            None => "failed".to_owned(),
+        };
+        head.extend(field("result", failed));
     } else {
         let parsed = r
             .label
