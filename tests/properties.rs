@@ -69,8 +69,23 @@ fn result(image: &str, label: &str) -> ItemResult {
     }
 }
 
+/// The seed CI runs with: the same 256 cases on every CI run, so a rare find can never make
+/// one build fail and the next pass. Outside CI every run draws new cases (and proptest saves
+/// a failure's seed in `tests/properties.proptest-regressions`: commit it, then the case is
+/// replayed first everywhere); `PROPTEST_RNG_SEED=N` picks the seed explicitly, in CI too.
+const CI_SEED: u64 = 0x5157_494e_5400_0009;
+
+fn config() -> ProptestConfig {
+    let mut config = ProptestConfig::with_cases(256);
+    let explicit = std::env::var_os("PROPTEST_RNG_SEED").is_some();
+    if std::env::var_os("CI").is_some() && !explicit {
+        config.rng_seed = proptest::test_runner::RngSeed::Fixed(CI_SEED);
+    }
+    config
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(config())]
 
     /// The sanitiser never lets an escape, a control character (but `\n`) or a bidi control
     /// through, and cleaning clean text changes nothing.

@@ -473,3 +473,24 @@ fn hints_show_the_keys_of_the_keymap_in_use() {
     assert!(text.contains("F9 run"), "{text}");
     assert!(!text.contains("ctrl-r run"), "{text}");
 }
+
+/// A password typed into the host field is on screen only while the field is edited.
+#[test]
+fn typed_credentials_in_the_host_are_masked_off_the_field() {
+    let mut m = start_model(120, 30);
+    m.start.host = "http://user:s3cret@gpu-box:11434/?token=abc".to_owned();
+    let host = squint::tui::model::Field::ALL
+        .iter()
+        .position(|f| *f == squint::tui::model::Field::Host)
+        .unwrap();
+    m.start.focus = 0;
+    let text = draw(&m).backend().to_string();
+    assert!(text.contains("http://•••@gpu-box:11434/?•••"), "{text}");
+    assert!(!text.contains("s3cret") && !text.contains("abc"), "{text}");
+    m.start.focus = host;
+    let text = draw(&m).backend().to_string();
+    assert!(
+        text.contains("s3cret"),
+        "being edited, the text is shown: {text}"
+    );
+}

@@ -100,9 +100,42 @@ pub fn redact_url(raw: &str) -> String {
     split_secrets(raw.trim()).0
 }
 
+/// `raw` as a form field shows it without focus: user info and query string stay visible
+/// as present but masked (`http://•••@host:1/v1?•••`), so a typed password is never on screen.
+pub fn mask_url(raw: &str) -> String {
+    const MASK: &str = "•••";
+    let (base, secrets) = split_secrets(raw.trim());
+    let base = match secrets.userinfo {
+        Some(_) => {
+            let start = base.find("://").map_or(0, |i| i + 3);
+            format!("{}{MASK}@{}", &base[..start], &base[start..])
+        }
+        None => base,
+    };
+    match secrets.query {
+        Some(_) => format!("{base}?{MASK}"),
+        None => base,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_user_info_and_query_for_display() {
+        let cases = [
+            ("http://h:1/v1", "http://h:1/v1"),
+            ("http://user:s3cret@h:1/v1", "http://•••@h:1/v1"),
+            ("user:pw@1.2.3.4", "•••@1.2.3.4"),
+            ("https://h/v1?token=X", "https://h/v1?•••"),
+            ("http://u:p@h?k=v#frag", "http://•••@h?•••"),
+            ("", ""),
+        ];
+        for (raw, shown) in cases {
+            assert_eq!(mask_url(raw), shown, "{raw}");
+        }
+    }
 
     #[test]
     fn splits_user_info_and_query() {

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use endpoint::redact_url;
+pub use endpoint::{mask_url, redact_url};
 pub use error::{BackendError, parse_error_body};
 pub use host::{resolve_ollama_host, resolve_openai_base};
 pub use logprobs::{label_confidence, label_distribution};

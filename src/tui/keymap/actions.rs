@@ -190,7 +190,7 @@ impl Context {
         match self {
             Context::Global => &[Quit, ForceQuit, Help],
             Context::Start => &[
-                NextField, PrevField, ChoiceNext, ChoicePrev, Select, Complete, Browse, Run,
+                NextField, PrevField, ChoiceNext, ChoicePrev, Select, Complete, Browse, Run, Back,
             ],
             Context::Matrix => &[
                 Up, Down, Left, Right, Open, Errors, Run, Pause, FocusNext, FocusPrev, EditPrompt,

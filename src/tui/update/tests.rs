@@ -874,3 +874,27 @@ fn the_browser_runs_with_its_own_binding_only() {
     );
     assert_eq!(m.screen, Screen::Browse);
 }
+
+#[test]
+fn a_missing_dataset_is_said_at_once_on_the_start_screen_and_esc_dismisses_it() {
+    let mut m = fixtures::model(100, 30);
+    m.spec.dataset = Some(PathBuf::from("/no/such/set"));
+    init(&mut m);
+    let generation = m.run.generation;
+    update(
+        &mut m,
+        Msg::Prepared {
+            generation,
+            result: Err("dataset path /no/such/set does not exist".into()),
+        },
+    );
+    assert_eq!(m.screen, Screen::Start);
+    assert_eq!(m.notices.len(), 1);
+    assert_eq!(m.notices[0].level, crate::tui::model::Level::Error);
+    update(&mut m, code(KeyCode::Esc));
+    assert!(
+        m.notices.is_empty(),
+        "Esc dismisses on the start screen too"
+    );
+    assert_eq!(m.screen, Screen::Start);
+}

@@ -92,13 +92,10 @@ fn form(frame: &mut Frame, area: Rect, model: &Model) {
             Field::Dataset => picker_value(model, &f.dataset),
             Field::Template => picker_value(model, &f.template),
             Field::Backend => f.backend.input.clone(),
-            Field::Host => {
-                if f.host.is_empty() {
-                    "(default / environment)".to_owned()
-                } else {
-                    f.host.clone()
-                }
-            }
+            Field::Host if f.host.is_empty() => "(default / environment)".to_owned(),
+            // Typed credentials show only while the field is being edited.
+            Field::Host if i == f.focus => f.host.clone(),
+            Field::Host => crate::backend::mask_url(&f.host),
             Field::Model if f.model.input.is_empty() => "(the template's, else llava)".to_owned(),
             Field::Model => picker_value(model, &f.model),
             Field::Session => match f.sessions.get(f.session_selected) {
