@@ -489,3 +489,97 @@ fn json_report_names_what_produced_it() {
         "{text}"
     );
 }
+
+// ------------------------------------------------------------------ disk full (exit 4)
+
+/// A journal write that fails for want of room mid-run: exit 4 with the disk message, stdout
+/// still one JSON document, every line written before the failure kept, and a resume (with
+/// room again) finishes the rest with no image lost or asked twice.
+///
+/// The room runs out through `RLIMIT_FSIZE` with `SIGXFSZ` ignored, so the write that crosses
+/// the limit is cut short and the next fails with EFBIG, as ENOSPC does on a full disk. It
+/// needs no root, mount or loop device, so it runs the same on any Linux CI machine (a tiny
+/// tmpfs would need privileges a CI job rarely has; `/dev/full` fails the first write, never
+/// one in the middle of a run).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_write_failing_for_room_mid_run_exits_4_and_loses_nothing() {
+    use std::os::unix::process::CommandExt;
+    const LIMIT: u64 = 4096;
+
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["0", "1", "2", "3", "4"], 8);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: correct_answers(&images),
+        ..FakeConfig::default()
+    });
+    let out = lab.path("full");
+    let out_s = out.to_string_lossy().into_owned();
+    let extra = ["--json", "--no-cache", "--concurrency", "1"];
+    let mut cmd = lab.cmd(&run_args(&server.url, &dataset, &out_s, &extra));
+    // SAFETY: between fork and exec the closure only makes two async-signal-safe calls.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: LIMIT,
+                rlim_max: LIMIT,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let o = cmd.output().expect("run squint");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("no room to write the session"), "{err}");
+    assert!(err.contains("squint run --resume"), "{err}");
+    let summary: Value = serde_json::from_str(&stdout(&o)).expect("stdout is one JSON document");
+    let journal = std::fs::read_to_string(out.join("results.jsonl")).expect("journal");
+    assert!(journal.len() as u64 <= LIMIT, "{} bytes", journal.len());
+    let kept: Vec<Value> = journal
+        .split_inclusive('\n')
+        .filter(|l| l.ends_with('\n'))
+        .map(|l| serde_json::from_str(l).expect("a complete line is a valid result"))
+        .collect();
+    assert!(
+        !kept.is_empty() && kept.len() < images.len(),
+        "the limit should hit mid-run: {} of {} lines",
+        kept.len(),
+        images.len()
+    );
+    assert_eq!(summary["counts"]["done"], kept.len(), "{summary}");
+
+    // With room again, the resume keeps every line and asks only for the rest.
+    let asked_before = server.chat_count();
+    let o = lab.run(&[
+        "run",
+        "--resume",
+        &out_s,
+        "--host",
+        &server.url,
+        "--no-cache",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let after = results(&out);
+    assert_eq!(
+        after[..kept.len()],
+        kept[..],
+        "lines written before are kept as they were"
+    );
+    let mut seen: Vec<&str> = after.iter().filter_map(|r| r["image"].as_str()).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), images.len(), "every image exactly once");
+    assert_eq!(after.len(), images.len());
+    assert_eq!(
+        server.chat_count() - asked_before,
+        images.len() - kept.len()
+    );
+    assert!(
+        after.iter().all(|r| r["error"].is_null()),
+        "no failure was journaled"
+    );
+}

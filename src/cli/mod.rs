@@ -27,7 +27,8 @@ pub const EXIT_USAGE: i32 = 2;
 /// Exit code: the run failed: server unreachable or model unusable, every item failed, or
 /// more failures than `--max-errors`.
 pub const EXIT_SERVER: i32 = 3;
-/// Exit code: the disk is full (or the session folder is not writable).
+/// Exit code: the session cannot be written (the disk is full, over quota or past a
+/// file-size limit, or the folder became unwritable mid-run).
 pub const EXIT_DISK: i32 = 4;
 /// Exit code: interrupted (Ctrl-C); the session can be resumed.
 pub const EXIT_INTERRUPTED: i32 = 130;
@@ -38,7 +39,8 @@ const EXIT_CODES_HELP: &str = "Exit codes:
   2    bad usage or input: flags, dataset, template, Modelfile, a session folder in use
   3    the run failed: server unreachable, model unusable (missing, not vision-capable,
        credentials refused), every item failed, or more failures than --max-errors
-  4    the disk is full or the session folder cannot be written; free space, then resume
+  4    the disk is full or the session cannot be written (over quota, a file-size limit,
+       an unwritable folder); make room, then resume
   130  interrupted (Ctrl-C); continue with `squint run --resume DIR`";
 
 /// squint: classify labelled images with vision language models and see where they go wrong.

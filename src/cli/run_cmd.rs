@@ -210,11 +210,12 @@ fn sent_to_server(event: &RunEvent) -> bool {
 }
 
 /// The exit code of a run the engine stopped, by the kind of what stopped it (the README's
-/// table): a full disk is 4 (free space, then resume); anything else means the run failed, 3.
-/// Exhaustive on purpose: a new kind must be routed here deliberately.
+/// table): a session that cannot be written (a full disk above all) is 4, the machine's to
+/// fix before a resume; anything else means the run failed, 3. Exhaustive on purpose: a new
+/// kind must be routed here deliberately.
 fn aborted_exit_code(kind: ErrorKind) -> i32 {
     match kind {
-        ErrorKind::DiskFull => EXIT_DISK,
+        ErrorKind::DiskFull | ErrorKind::Journal => EXIT_DISK,
         ErrorKind::Auth
         | ErrorKind::Unreachable
         | ErrorKind::Model
@@ -224,7 +225,6 @@ fn aborted_exit_code(kind: ErrorKind) -> i32 {
         | ErrorKind::Server
         | ErrorKind::BadAnswer
         | ErrorKind::Image
-        | ErrorKind::Journal
         | ErrorKind::Internal => EXIT_SERVER,
     }
 }

@@ -50,7 +50,7 @@ fn append(journal: &mut Journal, result: &ItemResult) -> Result<(), ItemError> {
         let (kind, hint) = if e.is_disk_full() {
             (
                 ErrorKind::DiskFull,
-                "; the disk is full: free space, then resume",
+                "; there is no room to write the session (disk full, over quota or past a file-size limit): free space, then resume",
             )
         } else {
             (ErrorKind::Journal, "")

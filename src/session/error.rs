@@ -88,7 +88,8 @@ pub enum SessionError {
 }
 
 impl SessionError {
-    /// True when the filesystem is full (or over quota): not a problem with the input.
+    /// True when there is no room to write (disk full, over quota, past a file-size limit):
+    /// not a problem with the input.
     pub fn is_disk_full(&self) -> bool {
         matches!(self, Self::Io { source, .. } if is_disk_full(source))
     }
@@ -103,10 +104,12 @@ impl SessionError {
     }
 }
 
-/// True for "no space left on device" and "disk quota exceeded".
+/// True when there is no room to write: "no space left on device", "disk quota exceeded",
+/// or "file too large" (a file-size limit, `ulimit -f`, or the filesystem's largest file).
+/// The remedy is the same for all three (make room, then resume), and none is the server's.
 pub(super) fn is_disk_full(e: &io::Error) -> bool {
     matches!(
         e.kind(),
-        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded | io::ErrorKind::FileTooLarge
     )
 }
