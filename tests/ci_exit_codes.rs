@@ -12,23 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::fake_server::{AuthProxy, FakeConfig, FakeModel, FakeServer, Fault};
-use support::lab::{Lab, MODEL, correct_answers, results, sha_of, stderr, stdout};
-
-fn run_args<'a>(host: &'a str, dataset: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "run",
-        "--host",
-        host,
-        "--model",
-        MODEL,
-        "--dataset",
-        dataset,
-        "--out",
-        out,
-    ];
-    args.extend_from_slice(extra);
-    args
-}
+use support::lab::{Lab, MODEL, correct_answers, results, run_args, sha_of, stderr, stdout};
 
 // ------------------------------------------------------------------ 8. exit status
 

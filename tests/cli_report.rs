@@ -9,42 +9,14 @@ mod support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 use support::fake_server::{FakeConfig, FakeServer, sha256_hex};
+use support::lab::{Lab, digit_images};
 use support::seed_data::seed_data;
 
 const MODEL: &str = "llava:7b";
-
-struct Env {
-    data: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        Env {
-            data: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.data.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_squint"))
-            .args(args)
-            .env("SQUINT_DATA_DIR", self.path("data"))
-            .env("SQUINT_CONFIG_DIR", self.path("config"))
-            .env_remove("OLLAMA_HOST")
-            .env_remove("OPENAI_BASE_URL")
-            .env_remove("OPENAI_API_KEY")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run squint")
-    }
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -59,32 +31,12 @@ fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// The first `per_class` images of each class of the bundled digits set.
-fn sample_digits(per_class: usize) -> Vec<(PathBuf, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/digits");
-    let mut out = Vec::new();
-    for class in 0..10 {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(class.to_string()))
-            .expect("digits class dir")
-            .map(|e| e.expect("entry").path())
-            .collect();
-        files.sort();
-        out.extend(
-            files
-                .into_iter()
-                .take(per_class)
-                .map(|p| (p, class.to_string())),
-        );
-    }
-    out
-}
-
 /// A class-folder dataset of 2 digits per class with the bundled template; returns its path
 /// and (path in the dataset, truth) per image.
-fn folder_dataset(env: &Env) -> (PathBuf, Vec<(PathBuf, String)>) {
+fn folder_dataset(env: &Lab) -> (PathBuf, Vec<(PathBuf, String)>) {
     let root = env.path("digits");
     let mut images = Vec::new();
-    for (src, label) in sample_digits(2) {
+    for (src, label) in digit_images(2) {
         let dir = root.join(&label);
         std::fs::create_dir_all(&dir).expect("mkdir");
         let dst = dir.join(src.file_name().expect("name"));
@@ -98,7 +50,7 @@ fn folder_dataset(env: &Env) -> (PathBuf, Vec<(PathBuf, String)>) {
 
 /// Runs the 20-image dataset to the end against a fake server that gets a few wrong (every
 /// true 5 answered "3", one true 7 unparseable), then stops the server.
-fn finished_session(env: &Env) -> (PathBuf, PathBuf) {
+fn finished_session(env: &Lab) -> (PathBuf, PathBuf) {
     let (dataset, images) = folder_dataset(env);
     let mut answers: HashMap<String, String> = HashMap::new();
     for (i, (path, truth)) in images.iter().enumerate() {
@@ -133,7 +85,7 @@ fn finished_session(env: &Env) -> (PathBuf, PathBuf) {
 
 #[test]
 fn reports_a_finished_run_offline_in_every_format() {
-    let env = Env::new();
+    let env = Lab::new();
     let (session, _) = finished_session(&env);
     let dir = s(&session);
 
@@ -210,7 +162,7 @@ fn reports_a_finished_run_offline_in_every_format() {
 
 #[test]
 fn a_session_whose_images_moved_still_renders_and_counts_them() {
-    let env = Env::new();
+    let env = Lab::new();
     let (session, dataset) = finished_session(&env);
     std::fs::rename(&dataset, env.path("moved")).expect("move dataset");
     let html = ok(&env.run(&["report", &s(&session), "--format", "html"]));
@@ -223,7 +175,7 @@ fn a_session_whose_images_moved_still_renders_and_counts_them() {
 
 #[test]
 fn a_torn_last_line_is_skipped_and_said_and_an_interrupted_run_says_so() {
-    let env = Env::new();
+    let env = Lab::new();
     let (session, _) = finished_session(&env);
     let results = session.join("results.jsonl");
     let mut journal = std::fs::read_to_string(&results).expect("results");
@@ -249,7 +201,7 @@ fn a_torn_last_line_is_skipped_and_said_and_an_interrupted_run_says_so() {
 
 #[test]
 fn a_folder_that_is_not_a_session_exits_2_naming_it() {
-    let env = Env::new();
+    let env = Lab::new();
     let empty = env.path("nothing-here");
     std::fs::create_dir_all(&empty).expect("mkdir");
     for format in ["md", "html"] {
@@ -266,10 +218,10 @@ fn a_folder_that_is_not_a_session_exits_2_naming_it() {
 }
 
 /// A prefix-layout dataset (`3_img_0023.png`) like the original MNIST set.
-fn prefix_dataset(env: &Env) -> PathBuf {
+fn prefix_dataset(env: &Lab) -> PathBuf {
     let root = env.path("mnist");
     std::fs::create_dir_all(&root).expect("mkdir");
-    for (src, label) in sample_digits(2) {
+    for (src, label) in digit_images(2) {
         let name = format!(
             "{label}_img_{}",
             src.file_name().expect("name").to_string_lossy()
@@ -281,7 +233,7 @@ fn prefix_dataset(env: &Env) -> PathBuf {
 
 #[test]
 fn imports_a_results_file_in_the_original_format() {
-    let env = Env::new();
+    let env = Lab::new();
     let dataset = prefix_dataset(&env);
     let mut csv = String::from("#image_name, actual, predicted, score\n");
     let mut names: Vec<String> = std::fs::read_dir(&dataset)
@@ -342,7 +294,7 @@ fn imports_a_results_file_in_the_original_format() {
 
 #[test]
 fn an_import_file_with_the_wrong_columns_names_the_line() {
-    let env = Env::new();
+    let env = Lab::new();
     let dataset = prefix_dataset(&env);
     let results = env.path("bad.csv");
     std::fs::write(&results, "path,label\n0_img_1.png,0\n").expect("write");
@@ -370,7 +322,7 @@ fn an_import_file_with_the_wrong_columns_names_the_line() {
 #[test]
 fn importing_the_published_results_reproduces_the_published_report() {
     let Some(seed) = seed_data("") else { return };
-    let env = Env::new();
+    let env = Lab::new();
     let out = env.path("mnist-session");
     ok(&env.run(&[
         "import",

@@ -8,42 +8,19 @@ mod support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::fake_server::{FakeConfig, FakeServer, Fault, sha256_hex};
+use support::fake_server::{FakeConfig, FakeServer, Fault};
+use support::lab::{Lab, digit_images, digits_dir, results, run_args, sha_of, stderr, stdout};
 use support::seed_data::seed_data;
 
-const MODEL: &str = "llava:7b";
-
-fn digits_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/digits")
-}
-
-/// The first `per_class` images of each class of the bundled digits set, with their labels.
-fn digit_images(per_class: usize) -> Vec<(PathBuf, String)> {
-    let mut out = Vec::new();
-    for class in 0..10 {
-        let dir = digits_dir().join(class.to_string());
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .expect("digits class dir")
-            .map(|e| e.expect("entry").path())
-            .collect();
-        files.sort();
-        out.extend(
-            files
-                .into_iter()
-                .take(per_class)
-                .map(|p| (p, class.to_string())),
-        );
-    }
-    out
-}
+use support::lab::MODEL;
 
 /// Copies those images (and the bundled template) into a dataset folder of the test's own.
-fn digits_dataset(env: &Env, per_class: usize) -> (String, Vec<(PathBuf, String)>) {
-    let root = env.data.path().join("digits");
+fn digits_dataset(env: &Lab, per_class: usize) -> (String, Vec<(PathBuf, String)>) {
+    let root = env.path("digits");
     let images = digit_images(per_class);
     for (path, label) in &images {
         let dir = root.join(label);
@@ -56,10 +33,6 @@ fn digits_dataset(env: &Env, per_class: usize) -> (String, Vec<(PathBuf, String)
     )
     .expect("copy template");
     (root.to_string_lossy().into_owned(), images)
-}
-
-fn sha_of(path: &Path) -> String {
-    sha256_hex(&std::fs::read(path).expect("read image"))
 }
 
 /// A fake model that answers every digit correctly, except the given overrides (by path).
@@ -77,54 +50,6 @@ fn answers_for(
     answers
 }
 
-struct Env {
-    data: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        Env {
-            data: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_squint"));
-        cmd.args(args)
-            .env("SQUINT_DATA_DIR", self.data.path())
-            .env("SQUINT_CONFIG_DIR", self.data.path().join("config"))
-            .env_remove("OLLAMA_HOST")
-            .env_remove("OPENAI_BASE_URL")
-            .env_remove("OPENAI_API_KEY")
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("run squint")
-    }
-
-    fn out_dir(&self, name: &str) -> PathBuf {
-        self.data.path().join(name)
-    }
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn results(dir: &Path) -> Vec<Value> {
-    std::fs::read_to_string(dir.join("results.jsonl"))
-        .expect("results.jsonl")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("valid result line"))
-        .collect()
-}
-
 /// `squint run` on `dataset` against `server`, writing the session to `out`, plus `extra`.
 fn digits_run<'a>(
     server: &'a FakeServer,
@@ -132,24 +57,12 @@ fn digits_run<'a>(
     out: &'a str,
     extra: &[&'a str],
 ) -> Vec<&'a str> {
-    let mut args = vec![
-        "run",
-        "--dataset",
-        dataset,
-        "--host",
-        &server.url,
-        "--model",
-        MODEL,
-        "--out",
-        out,
-    ];
-    args.extend_from_slice(extra);
-    args
+    run_args(&server.url, dataset, out, extra)
 }
 
 #[test]
 fn json_report_counts_and_session_files() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 2);
     let answers = answers_for(
         &images,
@@ -164,7 +77,7 @@ fn json_report_counts_and_session_files() {
         answers,
         ..FakeConfig::default()
     });
-    let out = env.out_dir("s1");
+    let out = env.path("s1");
     let out_s = out.to_string_lossy().into_owned();
     let o = env.run(&digits_run(&server, &dataset, &out_s, &["--json"]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
@@ -246,13 +159,13 @@ fn json_report_counts_and_session_files() {
 
 #[test]
 fn text_report_has_sklearn_layout_and_matrix() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 1);
     let server = FakeServer::start_in_thread(FakeConfig {
         answers: answers_for(&images, &[(1, "3")]),
         ..FakeConfig::default()
     });
-    let out = env.out_dir("text");
+    let out = env.path("text");
     let out_s = out.to_string_lossy().into_owned();
     let o = env.run(&digits_run(&server, &dataset, &out_s, &["--digits", "4"]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
@@ -271,13 +184,13 @@ fn text_report_has_sklearn_layout_and_matrix() {
 
 #[test]
 fn cache_answers_unchanged_reruns_and_no_cache_bypasses_it() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 1);
     let server = FakeServer::start_in_thread(FakeConfig {
         answers: answers_for(&images, &[]),
         ..FakeConfig::default()
     });
-    let first = env.out_dir("c1").to_string_lossy().into_owned();
+    let first = env.path("c1").to_string_lossy().into_owned();
     let o = env.run(&digits_run(
         &server,
         &dataset,
@@ -286,7 +199,7 @@ fn cache_answers_unchanged_reruns_and_no_cache_bypasses_it() {
     ));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert_eq!(server.chat_count(), 10);
-    let second = env.out_dir("c2").to_string_lossy().into_owned();
+    let second = env.path("c2").to_string_lossy().into_owned();
     let o = env.run(&digits_run(&server, &dataset, &second, &["--json"]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert_eq!(
@@ -301,7 +214,7 @@ fn cache_answers_unchanged_reruns_and_no_cache_bypasses_it() {
             .iter()
             .all(|l| l["cached"] == true && l["attempts"] == 0)
     );
-    let third = env.out_dir("c3").to_string_lossy().into_owned();
+    let third = env.path("c3").to_string_lossy().into_owned();
     let o = env.run(&digits_run(&server, &dataset, &third, &["--no-cache"]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert_eq!(server.chat_count(), 20, "--no-cache asks again");
@@ -323,14 +236,14 @@ fn wait_for_lines(path: &Path, n: usize) {
 
 #[test]
 fn resume_after_kill_finishes_without_reasking() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 2);
     let server = FakeServer::start_in_thread(FakeConfig {
         answers: answers_for(&images, &[]),
         latency: Duration::from_millis(60),
         ..FakeConfig::default()
     });
-    let out = env.out_dir("r1");
+    let out = env.path("r1");
     let out_s = out.to_string_lossy().into_owned();
     let mut child = env
         .cmd(&digits_run(&server, &dataset, &out_s, &["--no-cache"]))
@@ -367,14 +280,14 @@ fn resume_after_kill_finishes_without_reasking() {
 
 #[test]
 fn ctrl_c_stops_cleanly_with_exit_130_and_says_how_to_resume() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 2);
     let server = FakeServer::start_in_thread(FakeConfig {
         answers: answers_for(&images, &[]),
         latency: Duration::from_millis(100),
         ..FakeConfig::default()
     });
-    let out = env.out_dir("int");
+    let out = env.path("int");
     let out_s = out.to_string_lossy().into_owned();
     let child = env
         .cmd(&digits_run(&server, &dataset, &out_s, &["--no-cache"]))
@@ -403,7 +316,7 @@ fn ctrl_c_stops_cleanly_with_exit_130_and_says_how_to_resume() {
 
 #[test]
 fn failed_items_are_counted_not_predicted() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 1);
     let mut cfg = FakeConfig {
         answers: answers_for(&images, &[]),
@@ -412,7 +325,7 @@ fn failed_items_are_counted_not_predicted() {
     cfg.fault_for_image
         .insert(sha_of(&images[3].0), Fault::Status(400));
     let server = FakeServer::start_in_thread(cfg);
-    let out_s = env.out_dir("f").to_string_lossy().into_owned();
+    let out_s = env.path("f").to_string_lossy().into_owned();
     let o = env.run(&digits_run(&server, &dataset, &out_s, &["--json"]));
     assert_eq!(
         o.status.code(),
@@ -443,7 +356,7 @@ fn failed_items_are_counted_not_predicted() {
 
 #[test]
 fn transient_server_errors_are_retried() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 1);
     let cfg = FakeConfig {
         answers: answers_for(&images, &[]),
@@ -451,7 +364,7 @@ fn transient_server_errors_are_retried() {
         ..FakeConfig::default()
     };
     let server = FakeServer::start_in_thread(cfg);
-    let out_s = env.out_dir("t").to_string_lossy().into_owned();
+    let out_s = env.path("t").to_string_lossy().into_owned();
     let o = env.run(&digits_run(
         &server,
         &dataset,
@@ -464,7 +377,7 @@ fn transient_server_errors_are_retried() {
     assert_eq!(json["accuracy"].as_f64(), Some(1.0));
     assert_eq!(server.chat_count(), 13);
     // The headless command logs like the workbench does, to a file in the data dir.
-    let log = std::fs::read_to_string(env.data.path().join("logs/squint.log")).expect("log");
+    let log = std::fs::read_to_string(env.path("data").join("logs/squint.log")).expect("log");
     assert!(log.contains("retrying"), "{log}");
 }
 
@@ -472,7 +385,7 @@ fn transient_server_errors_are_retried() {
 /// promises a retry that will not happen.
 #[test]
 fn the_last_failure_is_journaled_without_promising_a_retry() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 1);
     let cfg = FakeConfig {
         answers: answers_for(&images, &[]),
@@ -480,7 +393,7 @@ fn the_last_failure_is_journaled_without_promising_a_retry() {
         ..FakeConfig::default()
     };
     let server = FakeServer::start_in_thread(cfg);
-    let out_s = env.out_dir("failed").to_string_lossy().into_owned();
+    let out_s = env.path("failed").to_string_lossy().into_owned();
     let o = env.run(&digits_run(
         &server,
         &dataset,
@@ -515,8 +428,8 @@ fn the_last_failure_is_journaled_without_promising_a_retry() {
 
 #[test]
 fn corrupt_image_is_a_failed_item_with_its_reason() {
-    let env = Env::new();
-    let dataset = env.data.path().join("tiny");
+    let env = Lab::new();
+    let dataset = env.path("tiny");
     std::fs::create_dir_all(&dataset).expect("mkdir");
     let (good, _) = &digit_images(1)[0];
     std::fs::copy(good, dataset.join("0_good.png")).expect("copy");
@@ -530,7 +443,7 @@ fn corrupt_image_is_a_failed_item_with_its_reason() {
         answers: answers_for(&digit_images(1)[..1], &[]),
         ..FakeConfig::default()
     });
-    let out_s = env.out_dir("corrupt").to_string_lossy().into_owned();
+    let out_s = env.path("corrupt").to_string_lossy().into_owned();
     let o = env.run(&[
         "run",
         "--dataset",
@@ -561,7 +474,7 @@ fn corrupt_image_is_a_failed_item_with_its_reason() {
 
 #[test]
 fn openai_compatible_backend_runs_over_sse() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 1);
     let cfg = FakeConfig {
         answers: answers_for(&images, &[(5, "**5**")]),
@@ -569,7 +482,7 @@ fn openai_compatible_backend_runs_over_sse() {
         ..FakeConfig::default()
     };
     let server = FakeServer::start_in_thread(cfg);
-    let out_s = env.out_dir("oa").to_string_lossy().into_owned();
+    let out_s = env.path("oa").to_string_lossy().into_owned();
     let base = server.openai_url();
     let o = env
         .cmd(&[
@@ -602,7 +515,7 @@ fn openai_compatible_backend_runs_over_sse() {
 
 #[test]
 fn server_and_model_problems_exit_3_with_what_to_do() {
-    let env = Env::new();
+    let env = Lab::new();
     let dataset = digits_dir().to_string_lossy().into_owned();
     // Nothing listens on port 9 of loopback.
     let o = env.run(&["run", "--dataset", &dataset, "--host", "http://127.0.0.1:9"]);
@@ -646,7 +559,7 @@ fn server_and_model_problems_exit_3_with_what_to_do() {
 
 #[test]
 fn bad_input_exits_2_naming_the_problem() {
-    let env = Env::new();
+    let env = Lab::new();
     let server = FakeServer::start_in_thread(FakeConfig::default());
     let o = env.run(&[
         "run",
@@ -662,7 +575,7 @@ fn bad_input_exits_2_naming_the_problem() {
         stderr(&o)
     );
 
-    let template = env.data.path().join("bad.toml");
+    let template = env.path("bad.toml");
     std::fs::write(
         &template,
         "name = \"bad\"\nprompt = \"Pick one of {classes}\"\n",
@@ -692,19 +605,19 @@ fn bad_input_exits_2_naming_the_problem() {
 
 #[test]
 fn modelfile_import_lints_the_example_answer() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 1);
     let server = FakeServer::start_in_thread(FakeConfig {
         answers: answers_for(&images, &[]),
         ..FakeConfig::default()
     });
-    let modelfile = env.data.path().join("digits.Modelfile");
+    let modelfile = env.path("digits.Modelfile");
     std::fs::write(
         &modelfile,
         "FROM llava:7b\nPARAMETER temperature 0.0\nSYSTEM \"\"\"\nYou classify handwritten digits 0 to 9. Reply with the digit only. For example if you see a 3, respond only with \"3\".\n\"\"\"\n",
     )
     .expect("write");
-    let out_s = env.out_dir("mf").to_string_lossy().into_owned();
+    let out_s = env.path("mf").to_string_lossy().into_owned();
     let o = env.run(&[
         "run",
         "--dataset",
@@ -742,7 +655,7 @@ fn modelfile_import_lints_the_example_answer() {
 #[test]
 fn models_lists_and_marks_vision() {
     let server = FakeServer::start_in_thread(FakeConfig::default());
-    let env = Env::new();
+    let env = Lab::new();
     let o = env.run(&["models", "--host", &server.url]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let text = stdout(&o);
@@ -786,8 +699,8 @@ fn reproduces_the_published_mnist_experiment_end_to_end() {
         answers,
         ..FakeConfig::default()
     });
-    let env = Env::new();
-    let out = env.out_dir("mnist").to_string_lossy().into_owned();
+    let env = Lab::new();
+    let out = env.path("mnist").to_string_lossy().into_owned();
     let o = env.run(&[
         "run",
         "--dataset",
@@ -855,13 +768,13 @@ fn reproduces_the_published_mnist_experiment_end_to_end() {
 
 #[test]
 fn resume_refuses_a_different_model_or_template() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 1);
     let server = FakeServer::start_in_thread(FakeConfig {
         answers: answers_for(&images, &[]),
         ..FakeConfig::default()
     });
-    let out = env.out_dir("rr").to_string_lossy().into_owned();
+    let out = env.path("rr").to_string_lossy().into_owned();
     let o = env.run(&digits_run(&server, &dataset, &out, &[]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let asked = server.chat_count();
@@ -887,7 +800,7 @@ fn resume_refuses_a_different_model_or_template() {
 }
 
 /// The bundled digits template with another user prompt: an edited prompt version.
-fn edited_template(env: &Env) -> String {
+fn edited_template(env: &Lab) -> String {
     let original =
         std::fs::read_to_string(digits_dir().join("template.toml")).expect("bundled template");
     let edited = original.replace(
@@ -895,7 +808,7 @@ fn edited_template(env: &Env) -> String {
         "Look closely: which single digit is written here?",
     );
     assert_ne!(edited, original);
-    let path = env.data.path().join("edited.toml");
+    let path = env.path("edited.toml");
     std::fs::write(&path, edited).expect("write template");
     path.to_string_lossy().into_owned()
 }
@@ -907,7 +820,7 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 
 #[test]
 fn from_only_wrong_asks_exactly_the_misclassified_and_reports_the_whole_dataset() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 2);
     // Two wrong labels, one unparsed answer and one alias that is wrong (a 3 read as "seven").
     let wrong = [
@@ -920,7 +833,7 @@ fn from_only_wrong_asks_exactly_the_misclassified_and_reports_the_whole_dataset(
         answers: answers_for(&images, &wrong),
         ..FakeConfig::default()
     });
-    let parent = env.out_dir("parent").to_string_lossy().into_owned();
+    let parent = env.path("parent").to_string_lossy().into_owned();
     let o = env.run(&digits_run(&first, &dataset, &parent, &["--json"]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
@@ -933,7 +846,7 @@ fn from_only_wrong_asks_exactly_the_misclassified_and_reports_the_whole_dataset(
         ..FakeConfig::default()
     });
     let template = edited_template(&env);
-    let child = env.out_dir("child");
+    let child = env.path("child");
     let child_s = child.to_string_lossy().into_owned();
     let o = env.run(&[
         "run",
@@ -997,13 +910,13 @@ fn from_only_wrong_asks_exactly_the_misclassified_and_reports_the_whole_dataset(
 
 #[test]
 fn from_reports_vanished_images_and_asks_new_ones() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 2);
     let server = FakeServer::start_in_thread(FakeConfig {
         answers: answers_for(&images, &[(1, "8")]),
         ..FakeConfig::default()
     });
-    let parent = env.out_dir("p").to_string_lossy().into_owned();
+    let parent = env.path("p").to_string_lossy().into_owned();
     let o = env.run(&digits_run(&server, &dataset, &parent, &[]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let before = server.chat_count();
@@ -1020,7 +933,7 @@ fn from_reports_vanished_images_and_asks_new_ones() {
     let (third_five, _) = &digit_images(3)[17];
     std::fs::copy(third_five, root.join("5").join("new-five.png")).expect("copy");
 
-    let child = env.out_dir("c").to_string_lossy().into_owned();
+    let child = env.path("c").to_string_lossy().into_owned();
     let o = env.run(&[
         "run", "--from", &parent, "--only", "cell:0:8", "--out", &child, "--json",
     ]);

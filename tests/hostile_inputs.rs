@@ -11,23 +11,7 @@ mod support;
 use std::path::Path;
 
 use support::fake_server::{FakeConfig, FakeServer, Fault};
-use support::lab::{Lab, MODEL, correct_answers, results, sha_of, stderr, stdout};
-
-fn run_args<'a>(host: &'a str, dataset: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "run",
-        "--host",
-        host,
-        "--model",
-        MODEL,
-        "--dataset",
-        dataset,
-        "--out",
-        out,
-    ];
-    args.extend_from_slice(extra);
-    args
-}
+use support::lab::{Lab, MODEL, correct_answers, results, run_args, sha_of, stderr, stdout};
 
 #[test]
 fn bidi_controls_in_names_never_reach_the_terminal() {

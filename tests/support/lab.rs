@@ -49,17 +49,11 @@ impl Lab {
     /// A folders dataset: `per_class` bundled digit images for each of `classes`, with the
     /// bundled digits template. Returns the dataset path and the images with their truth.
     pub fn digits(&self, classes: &[&str], per_class: usize) -> (String, Vec<(PathBuf, String)>) {
-        let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/digits");
         let root = self.path("digits");
         let mut out = Vec::new();
         for class in classes {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(bundled.join(class))
-                .expect("bundled class")
-                .map(|e| e.expect("entry").path())
-                .collect();
-            files.sort();
             std::fs::create_dir_all(root.join(class)).expect("mkdir");
-            for file in files.into_iter().take(per_class) {
+            for file in bundled_class(class, per_class) {
                 let copy = root.join(class).join(file.file_name().expect("name"));
                 std::fs::copy(&file, &copy).expect("copy");
                 out.push((copy, (*class).to_owned()));
@@ -70,6 +64,56 @@ impl Lab {
         std::fs::write(root.join("template.toml"), template).expect("template");
         (root.to_string_lossy().into_owned(), out)
     }
+}
+
+/// `squint run` against `host` on `dataset` into `out` with the lab's model, plus `extra`.
+pub fn run_args<'a>(
+    host: &'a str,
+    dataset: &'a str,
+    out: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "run",
+        "--host",
+        host,
+        "--model",
+        MODEL,
+        "--dataset",
+        dataset,
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// The bundled digits sample (ten class folders and a template).
+pub fn digits_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/digits")
+}
+
+/// The first `per_class` images of one class of the bundled digits, in name order.
+pub fn bundled_class(class: &str, per_class: usize) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(digits_dir().join(class))
+        .expect("bundled class")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files.truncate(per_class);
+    files
+}
+
+/// The first `per_class` images of each class of the bundled digits, with their labels.
+pub fn digit_images(per_class: usize) -> Vec<(PathBuf, String)> {
+    (0..10)
+        .map(|class| class.to_string())
+        .flat_map(|class| {
+            bundled_class(&class, per_class)
+                .into_iter()
+                .map(move |p| (p, class.clone()))
+        })
+        .collect()
 }
 
 pub fn stderr(o: &Output) -> String {
