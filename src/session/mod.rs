@@ -35,6 +35,7 @@ mod list;
 mod lock;
 mod meta;
 mod prompts;
+mod version_runs;
 
 pub use cache::{AnswerCache, CacheKey, CachedAnswer};
 pub use clock::{UtcTime, now_rfc3339, unix_from_rfc3339};
@@ -46,3 +47,4 @@ pub use list::{SUMMARY_COLUMNS, SessionSummary, list_sessions, summarize};
 pub use lock::{LOCK_FILE, SessionLock};
 pub use meta::{BackendInfo, DatasetInfo, ParentLink, SessionMeta, SessionStatus, TemplateInfo};
 pub use prompts::{PromptVersion, list_versions, prompt_versions_dir, save_version};
+pub use version_runs::{VersionRuns, version_runs};

@@ -221,6 +221,23 @@ pub(crate) fn save_prompt(
     });
 }
 
+/// Lists the dataset's prompt versions and the sessions made with each, off the UI thread.
+pub(crate) fn list_versions(tx: UnboundedSender<Reply>, dir: PathBuf, datasets: Vec<PathBuf>) {
+    tokio::task::spawn_blocking(move || {
+        let result = crate::paths::sessions_dir()
+            .map_err(|e| e.to_string())
+            .map(|sessions| {
+                let sessions = list_sessions(&sessions);
+                crate::session::version_runs(
+                    crate::session::list_versions(&dir),
+                    &sessions,
+                    &datasets,
+                )
+            });
+        send(&tx, Msg::VersionsListed(result));
+    });
+}
+
 /// This dataset's prompt-version folder and the version number of `fingerprint` in it.
 fn prompt_version(p: &Prepared) -> (Option<PathBuf>, Option<u32>) {
     let Ok(root) = crate::paths::prompts_dir() else {

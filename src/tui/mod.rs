@@ -8,10 +8,12 @@ pub mod preview;
 pub mod theme;
 
 pub(crate) mod effects;
+pub mod external_editor;
 #[cfg(test)]
 #[path = "../../tests/support/fixtures.rs"]
 pub(crate) mod fixtures;
 pub mod images;
+pub mod inputs;
 pub mod model;
 pub mod msg;
 pub mod runtime;

@@ -15,7 +15,10 @@ use std::time::Instant;
 
 pub use drill::{DrillFilter, DrillState};
 pub use matrix::{Axis, MatrixCursor, MatrixMode, MatrixView, PAIRS_THRESHOLD, scroll_offset};
-pub use prompt::{ActivePrompt, PromptEditor, PromptState, SAMPLE_PER_CLASS, SavedPrompt};
+pub use prompt::{
+    ActivePrompt, PromptEditor, PromptState, SAMPLE_PER_CLASS, SavedPrompt, ScopeQuestion,
+    VersionsList,
+};
 pub use run::{InFlight, MAX_STREAM_CHARS, RECENT_LEN, RunPhase, RunState, Timing};
 pub use start::{BrowseState, Field, ModelsStatus, Picker, StartForm};
 
@@ -47,10 +50,12 @@ pub enum Overlay {
     ConfirmQuit,
     /// The current image as large as the terminal allows; any key closes it.
     FullImage,
-    /// "Re-run which images?" after a prompt version was saved.
+    /// "Re-run which images?" after a prompt version was saved, or `r` on a finished run.
     RerunScope,
     /// The export menu: pick a report format for the current session.
     Export,
+    /// The dataset's saved prompt versions with their runs; Enter re-activates one.
+    Versions,
 }
 
 /// How serious a notice is.

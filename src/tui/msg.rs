@@ -184,6 +184,10 @@ pub enum Msg {
     // ─── Prompt editor ──────────────────────────────────────────
     /// A prompt version was saved (or saving failed; the editor keeps the text).
     PromptSaved(Result<crate::tui::model::SavedPrompt, String>),
+    /// This dataset's saved prompt versions were listed with their runs (or that failed).
+    VersionsListed(Result<Vec<crate::session::VersionRuns>, String>),
+    /// The external editor (`$VISUAL`/`$EDITOR`) exited: the text it left, and what went wrong.
+    ExternallyEdited(crate::tui::external_editor::Edited),
     // ─── Export ─────────────────────────────────────────────────
     /// A report was written (its path), or could not be (why).
     ReportExported(Result<PathBuf, String>),
@@ -251,6 +255,19 @@ pub enum Effect {
         text: String,
         /// Its fingerprint (the content hash sessions record).
         fingerprint: String,
+    },
+    /// List the dataset's saved prompt versions with the runs made with each.
+    ListVersions {
+        /// The dataset's prompt-version folder.
+        dir: PathBuf,
+        /// The dataset's folder and, when different, the path the run was given (a manifest).
+        datasets: Vec<PathBuf>,
+    },
+    /// Hand the terminal to `$VISUAL`/`$EDITOR` on this template text until the editor exits
+    /// (the answer is `Msg::ExternallyEdited`).
+    EditExternally {
+        /// The text the editor opens with.
+        text: String,
     },
 
     // ─── Previews ───────────────────────────────────────────────

@@ -2,7 +2,8 @@
 //! input to `update`: terminal events and signals (an injected stream, so tests drive the whole
 //! app with scripted keys), replies of effect tasks, the engine's events, finished previews and
 //! a ~30 fps tick. Draws on the tick only when `update` marked the model dirty, so streamed
-//! tokens never cause one draw each.
+//! tokens never cause one draw each. For `Effect::EditExternally` it lends the terminal to the
+//! user's editor (inputs suspended, full screen left) and always takes it back.
 //!
 //! Never writes the `Model` (only `update` does) and never invents engine events: pause,
 //! resume and the end of a run are reported by the engine itself. The heavy results of effects
@@ -22,6 +23,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use crate::engine::RunHandle;
 use crate::setup::Prepared;
 use crate::tui::effects::{self, Reply};
+use crate::tui::external_editor;
 use crate::tui::images::Previews;
 use crate::tui::model::Model;
 use crate::tui::msg::{Effect, Msg};
@@ -56,6 +58,8 @@ struct Io {
     /// The task connecting and forwarding the current run's events.
     forwarder: Option<tokio::task::JoinHandle<()>>,
     previews: Previews,
+    /// Text waiting for the external editor (`Effect::EditExternally`).
+    external_edit: Option<String>,
     /// Set by `Effect::Quit`.
     quit: bool,
 }
@@ -71,7 +75,7 @@ pub async fn run<B, S>(
 ) -> anyhow::Result<Exit>
 where
     B: TermBackend,
-    S: Stream<Item = Input> + Unpin,
+    S: Stream<Item = Input> + Handover + Unpin,
 {
     let (tx, mut rx) = mpsc::unbounded_channel::<Reply>();
     let mut io = Io {
@@ -80,6 +84,7 @@ where
         run: None,
         forwarder: None,
         previews,
+        external_edit: None,
         quit: false,
     };
     let mut tick = tokio::time::interval(FRAME);
@@ -97,6 +102,11 @@ where
     }
     draw(terminal, &mut model, &mut io)?;
     while !model.quitting && !io.quit {
+        if let Some(text) = io.external_edit.take() {
+            let msg = edit_externally(terminal, &mut inputs, text).await?;
+            dispatch(&mut model, &mut io, msg);
+            continue;
+        }
         tokio::select! {
             input = inputs.next() => match input {
                 Some(Input::Terminal(Event::Key(key))) if key.kind != KeyEventKind::Release => {
@@ -257,51 +267,87 @@ fn execute(io: &mut Io, effect: Effect) {
             fingerprint,
         } => effects::save_prompt(tx, dir, text, fingerprint),
         Effect::ExportReport { dir, format } => effects::export_report(tx, dir, format),
+        Effect::EditExternally { text } => io.external_edit = Some(text),
+        Effect::ListVersions { dir, datasets } => effects::list_versions(tx, dir, datasets),
         Effect::Quit => io.quit = true,
     }
 }
 
 /// The binary's inputs: the keys typed ahead during the start-up terminal query, then
 /// crossterm's terminal events, and SIGINT, SIGTERM or SIGHUP whenever they come.
-pub fn terminal_inputs(typed_ahead: Vec<Event>) -> impl Stream<Item = Input> + Unpin {
-    let events = futures_util::stream::iter(typed_ahead.into_iter().map(Input::Terminal))
-        .chain(crossterm_events())
-        .chain(futures_util::stream::once(async {
-            Input::Lost("the terminal closed".to_owned())
-        }));
-    let signals = futures_util::stream::once(Box::pin(signal())).map(|()| Input::Signal);
-    futures_util::stream::select(Box::pin(events), signals)
+pub fn terminal_inputs(typed_ahead: Vec<Event>) -> crate::tui::inputs::TerminalInputs {
+    crate::tui::inputs::TerminalInputs::new(typed_ahead)
 }
 
-fn crossterm_events() -> impl Stream<Item = Input> {
-    ratatui::crossterm::event::EventStream::new().map(|event| match event {
-        Ok(event) => Input::Terminal(event),
-        Err(e) => Input::Lost(e.to_string()),
-    })
+/// What the runtime needs from its inputs besides events: lending the terminal to another
+/// program (the external editor) and taking it back.
+pub trait Handover {
+    /// Stops reading keys and leaves full-screen mode, so another program owns the terminal.
+    fn suspend(&mut self) -> std::io::Result<()>;
+    /// Takes the terminal back: full-screen mode and key reading again.
+    fn resume(&mut self) -> std::io::Result<()>;
 }
 
-/// Resolves on SIGINT, SIGTERM or SIGHUP (Ctrl-C elsewhere); never when none can be watched.
-async fn signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::hangup()),
-        ) else {
-            return std::future::pending().await;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-            _ = hup.recv() => {}
-        }
+/// Scripted inputs (tests): there is no real terminal to hand over, so nothing to do.
+pub struct Scripted<S>(pub S);
+
+impl<S: Stream<Item = Input> + Unpin> Stream for Scripted<S> {
+    type Item = Input;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Input>> {
+        self.0.poll_next_unpin(cx)
     }
-    #[cfg(not(unix))]
-    {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
+}
+
+impl<S> Handover for Scripted<S> {
+    fn suspend(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
+
+    fn resume(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs the user's editor on `text` with the terminal handed over, and takes the terminal
+/// back whatever the editor did; the next frame is drawn whole. Fails only when the terminal
+/// cannot be taken back (the workbench then ends and its guard restores the terminal).
+async fn edit_externally<B, S>(
+    terminal: &mut Terminal<B>,
+    inputs: &mut S,
+    text: String,
+) -> anyhow::Result<Msg>
+where
+    B: TermBackend,
+    S: Handover,
+{
+    let editor = external_editor::editor_command();
+    let suspended = inputs.suspend();
+    let edited = match suspended {
+        Ok(()) => {
+            let command = editor.clone();
+            tokio::task::spawn_blocking(move || external_editor::run(&command, &text))
+                .await
+                .unwrap_or_else(|e| external_editor::Edited {
+                    text: None,
+                    error: Some(format!("the editor `{editor}` could not be run: {e}")),
+                })
+        }
+        Err(e) => external_editor::Edited {
+            text: None,
+            error: Some(format!(
+                "could not hand the terminal to the editor `{editor}`: {e}"
+            )),
+        },
+    };
+    inputs
+        .resume()
+        .map_err(|e| anyhow::anyhow!("taking the terminal back from the editor failed: {e}"))?;
+    terminal
+        .clear()
+        .map_err(|e| anyhow::anyhow!("redrawing the terminal failed: {e}"))?;
+    Ok(Msg::ExternallyEdited(edited))
 }

@@ -9,6 +9,7 @@ mod prompt;
 mod run;
 mod start;
 mod text_field;
+mod versions;
 
 use std::path::PathBuf;
 
@@ -118,6 +119,8 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Run(event) => run::event(model, event),
         Msg::PromptSaved(result) => prompt::saved(model, result),
+        Msg::VersionsListed(result) => versions::listed(model, result),
+        Msg::ExternallyEdited(edited) => prompt::externally_edited(model, edited),
         Msg::PreviewReady { path, error } => {
             if model.preview.wanted.as_ref() == Some(&path) {
                 model.preview.ready = error.is_none().then_some(path);

@@ -19,6 +19,7 @@ mod run;
 mod scores;
 mod start;
 mod status;
+mod versions;
 
 use std::path::PathBuf;
 
@@ -101,6 +102,10 @@ pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
         Some(Overlay::RerunScope) => prompt::render_scope(frame, area, model),
         Some(Overlay::Export) => {
             export::render(frame, area, model);
+            slot = None;
+        }
+        Some(Overlay::Versions) => {
+            versions::render(frame, area, model);
             slot = None;
         }
         None => {}

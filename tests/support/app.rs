@@ -89,7 +89,14 @@ impl App {
         let (keys, rx) = unbounded_channel();
         let task = tokio::spawn(async move {
             let mut terminal = Terminal::new(backend)?;
-            runtime::run(&mut terminal, model, initial, previews, input_stream(rx)).await
+            runtime::run(
+                &mut terminal,
+                model,
+                initial,
+                previews,
+                runtime::Scripted(input_stream(rx)),
+            )
+            .await
         });
         App {
             keys,

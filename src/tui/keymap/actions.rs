@@ -31,6 +31,8 @@ pub enum Context {
     Rerun,
     /// The export menu: choose a report format.
     Export,
+    /// The prompt versions list.
+    Versions,
 }
 
 /// What a key asks the TUI to do. The TOML key is the variant's name in snake case
@@ -140,6 +142,9 @@ pub enum Action {
     /// Open the prompt editor.
     #[strum(message = "edit the prompt (Ctrl-S saves a version)")]
     EditPrompt,
+    /// Hand the prompt to `$VISUAL`/`$EDITOR`; its text comes back into the prompt editor.
+    #[strum(message = "edit the prompt in $VISUAL / $EDITOR")]
+    ExternalEditor,
     /// Save the edited prompt as a new version.
     #[strum(message = "save as a new prompt version")]
     Save,
@@ -164,6 +169,9 @@ pub enum Action {
     /// Export the current session's report (opens the format menu).
     #[strum(message = "export the session's report (choose the format)")]
     Export,
+    /// List the saved prompt versions with their runs.
+    #[strum(message = "prompt versions with their runs (Enter activates)")]
+    Versions,
 }
 
 impl Action {
@@ -193,8 +201,21 @@ impl Context {
                 NextField, PrevField, ChoiceNext, ChoicePrev, Select, Complete, Browse, Run, Back,
             ],
             Context::Matrix => &[
-                Up, Down, Left, Right, Open, Errors, Run, Pause, FocusNext, FocusPrev, EditPrompt,
-                Export, Back,
+                Up,
+                Down,
+                Left,
+                Right,
+                Open,
+                Errors,
+                Run,
+                Pause,
+                FocusNext,
+                FocusPrev,
+                EditPrompt,
+                ExternalEditor,
+                Versions,
+                Export,
+                Back,
             ],
             Context::Drill => &[
                 Next,
@@ -214,7 +235,7 @@ impl Context {
             Context::Image => &[Back],
             Context::Help => &[Down, Up, Close],
             Context::Confirm => &[Yes, No],
-            Context::Editor => &[Save, Help, Back],
+            Context::Editor => &[Save, ExternalEditor, Help, Back],
             Context::Rerun => &[
                 RerunAll,
                 RerunWrong,
@@ -225,6 +246,7 @@ impl Context {
                 No,
             ],
             Context::Export => &[Down, Up, Select, Close],
+            Context::Versions => &[Down, Up, Select, Close],
         }
     }
 }

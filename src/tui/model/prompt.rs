@@ -78,6 +78,24 @@ pub struct SavedPrompt {
     pub new: bool,
 }
 
+/// What the "re-run which images?" question is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeQuestion {
+    /// A prompt version was just saved: the chosen images are asked with it.
+    Saved(SavedPrompt),
+    /// `r` on a finished run: the chosen images are asked again with the same prompt.
+    Rerun,
+}
+
+/// The versions list as read from disk, with the row under the cursor.
+#[derive(Debug, Clone, Default)]
+pub struct VersionsList {
+    /// Every saved version of this dataset's prompt, oldest first, with its runs.
+    pub rows: Vec<crate::session::VersionRuns>,
+    /// The selected row.
+    pub selected: usize,
+}
+
 /// Everything about editing the prompt.
 #[derive(Debug, Clone, Default)]
 pub struct PromptState {
@@ -86,8 +104,10 @@ pub struct PromptState {
     /// Text kept from an editor closed without saving (or after a failed save): reopening
     /// the editor starts from it, so nothing typed is lost.
     pub draft: Option<String>,
-    /// A saved version waiting for the re-run scope answer.
-    pub asking_scope: Option<SavedPrompt>,
+    /// The versions list (`V`): the listing, once read, and the selected row.
+    pub versions: Option<VersionsList>,
+    /// The re-run scope question being asked (after a save, or `r` on a finished run).
+    pub asking_scope: Option<ScopeQuestion>,
 }
 
 /// Images per class for the `sample` re-run scope.

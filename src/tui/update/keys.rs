@@ -8,7 +8,7 @@ use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{DrillFilter, Model, Overlay, Screen};
 use crate::tui::msg::Effect;
 
-use super::{drill, export, prompt, run, start, text_field};
+use super::{drill, export, prompt, run, start, text_field, versions};
 
 /// Handles one key press.
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
@@ -37,6 +37,7 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Some(Overlay::Help) => return help(model, action),
         Some(Overlay::RerunScope) => return prompt::scope_key(model, action),
         Some(Overlay::Export) => return export::menu_key(model, action),
+        Some(Overlay::Versions) => return versions::key(model, action),
         None => {}
     }
     if model.screen == Screen::Prompt {
@@ -68,6 +69,7 @@ pub(super) fn context(model: &Model) -> Context {
         (Some(Overlay::RerunScope), _) => Context::Rerun,
         (None, Screen::Prompt) => Context::Editor,
         (Some(Overlay::Export), _) => Context::Export,
+        (Some(Overlay::Versions), _) => Context::Versions,
         (None, Screen::Start) => Context::Start,
         (None, Screen::Browse) => Context::Browse,
         (None, Screen::Run) => Context::Matrix,
@@ -158,6 +160,8 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Run, Action::Errors) => drill::open(model, DrillFilter::Errors),
         (Screen::Run, Action::Pause) => run::toggle_pause(model),
         (Screen::Run, Action::EditPrompt) => prompt::open(model),
+        (Screen::Run, Action::ExternalEditor) => prompt::open_external(model),
+        (Screen::Run, Action::Versions) => versions::open(model),
         (Screen::Run, Action::FocusNext | Action::FocusPrev) => drill::toggle_mode(model),
         (Screen::Run, Action::Export) => export::open_menu(model),
         // Back to the start screen to pick another dataset, template or model (not mid-run).

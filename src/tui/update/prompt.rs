@@ -6,9 +6,10 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::{drill, run};
 use crate::domain::scope::RerunScope;
+use crate::tui::external_editor::Edited;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{
-    Level, Model, Overlay, PromptEditor, SAMPLE_PER_CLASS, SavedPrompt, Screen,
+    Level, Model, Overlay, PromptEditor, SAMPLE_PER_CLASS, SavedPrompt, ScopeQuestion, Screen,
 };
 use crate::tui::msg::Effect;
 
@@ -37,11 +38,82 @@ pub(super) fn open(model: &mut Model) -> Vec<Effect> {
     Vec::new()
 }
 
-/// A key while the editor is open: save, close, or edit the text.
+/// `E` on the run screen: the editor opens (on the draft or the template) and its text goes
+/// to `$VISUAL`/`$EDITOR` at once.
+pub(super) fn open_external(model: &mut Model) -> Vec<Effect> {
+    open(model);
+    external(model)
+}
+
+/// Hands the editor's text to the external editor (the runtime suspends the workbench).
+fn external(model: &mut Model) -> Vec<Effect> {
+    match &model.prompt.editor {
+        Some(editor) => vec![Effect::EditExternally {
+            text: editor.text(),
+        }],
+        None => Vec::new(),
+    }
+}
+
+/// The external editor exited: its text replaces the editor's (unsaved: `Ctrl-S` saves it as
+/// usual). A failed editor or a text that does not parse changes nothing that is active, and
+/// whatever the editor left stays in the prompt editor for another try.
+pub(super) fn externally_edited(model: &mut Model, edited: Edited) -> Vec<Effect> {
+    if model.prompt.editor.is_none() {
+        open(model);
+    }
+    let Some(editor) = &mut model.prompt.editor else {
+        if let Some(error) = edited.error {
+            model.notify(Level::Error, error);
+        }
+        return Vec::new();
+    };
+    model.screen = Screen::Prompt;
+    if let Some(text) = &edited.text
+        && text.trim_end() != editor.text().trim_end()
+    {
+        *editor = PromptEditor::new(text, &editor.original, &editor.labels);
+    }
+    let parse_error = editor.check.as_ref().err().cloned();
+    let save = model.keymap.hint_key(Context::Editor, Action::Save);
+    let again = model
+        .keymap
+        .hint_key(Context::Editor, Action::ExternalEditor);
+    match (edited.error, parse_error) {
+        (Some(error), _) => model.notify(
+            Level::Error,
+            format!(
+                "{error}: nothing was saved, the previous version stays active; the text is in the editor for another try"
+            ),
+        ),
+        (None, Some(e)) => {
+            let how = again.map(|k| format!(" (or {k} again)")).unwrap_or_default();
+            model.notify(
+                Level::Warn,
+                format!("the edited template does not parse ({e}): fix it here{how}; nothing is saved"),
+            );
+        }
+        (None, None) => {
+            let how = save
+                .map(|k| format!(": {k} saves it as a version"))
+                .unwrap_or_default();
+            model.notify(
+                Level::Info,
+                format!("text from the external editor loaded{how}"),
+            );
+        }
+    }
+    model.dirty = true;
+    Vec::new()
+}
+
+/// A key while the editor is open: save, close, hand over to the external editor, or edit the
+/// text.
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let action = model.keymap.action(Context::Editor, &key);
     match action {
         Some(Action::Save) => save(model),
+        Some(Action::ExternalEditor) => external(model),
         Some(Action::Back) => close(model),
         _ => {
             if let Some(editor) = &mut model.prompt.editor
@@ -128,7 +200,7 @@ pub(super) fn saved(model: &mut Model, result: Result<SavedPrompt, String>) -> V
             model.notify(Level::Info, what);
             model.prompt.editor = None;
             model.prompt.draft = None;
-            model.prompt.asking_scope = Some(saved);
+            model.prompt.asking_scope = Some(ScopeQuestion::Saved(saved));
             model.screen = Screen::Run;
             model.overlay = Some(Overlay::RerunScope);
         }
@@ -139,6 +211,14 @@ pub(super) fn saved(model: &mut Model, result: Result<SavedPrompt, String>) -> V
             model.notify(Level::Error, format!("not saved: {e}"));
         }
     }
+    model.dirty = true;
+    Vec::new()
+}
+
+/// `r` on a finished run: ask which images to ask again (the rest keep this run's answers).
+pub(super) fn ask_rerun_scope(model: &mut Model) -> Vec<Effect> {
+    model.prompt.asking_scope = Some(ScopeQuestion::Rerun);
+    model.overlay = Some(Overlay::RerunScope);
     model.dirty = true;
     Vec::new()
 }
@@ -162,22 +242,31 @@ pub(super) fn scope_key(model: &mut Model, action: Option<Action>) -> Vec<Effect
             }
         },
         Some(Action::No | Action::Back) => {
-            // The version becomes active; `r` runs it on everything.
-            let Some(saved) = model.prompt.asking_scope.take() else {
-                model.overlay = None;
-                return Vec::new();
-            };
             model.overlay = None;
-            activate(model, &saved);
-            return run::prepare(model);
+            return match model.prompt.asking_scope.take() {
+                // The version becomes active; `r` runs it on everything.
+                Some(ScopeQuestion::Saved(saved)) => {
+                    activate(model, &saved);
+                    run::prepare(model)
+                }
+                Some(ScopeQuestion::Rerun) | None => Vec::new(),
+            };
         }
         _ => return Vec::new(),
     };
-    let Some(saved) = model.prompt.asking_scope.take() else {
+    let Some(question) = model.prompt.asking_scope.take() else {
         model.overlay = None;
         return Vec::new();
     };
     model.overlay = None;
+    match question {
+        ScopeQuestion::Saved(saved) => rerun_saved(model, &saved, scope),
+        ScopeQuestion::Rerun => rerun_same(model, scope),
+    }
+}
+
+/// A version was saved and a scope chosen: run the version, linked to the run on screen.
+fn rerun_saved(model: &mut Model, saved: &SavedPrompt, scope: RerunScope) -> Vec<Effect> {
     if model.run.phase.is_active() {
         let keys = [
             model.keymap.hint_key(Context::Matrix, Action::EditPrompt),
@@ -196,7 +285,7 @@ pub(super) fn scope_key(model: &mut Model, action: Option<Action>) -> Vec<Effect
         );
         return Vec::new();
     }
-    activate(model, &saved);
+    activate(model, saved);
     // Linked to the run on screen when it has a session; else a plain run of everything.
     model.spec.from = model.run.session_dir.clone();
     model.spec.only = if model.spec.from.is_some() {
@@ -208,6 +297,24 @@ pub(super) fn scope_key(model: &mut Model, action: Option<Action>) -> Vec<Effect
     run::prepare(model)
 }
 
+/// `r` on a finished run and a scope chosen: the same settings ask the chosen images again,
+/// as a new session linked to the finished one.
+fn rerun_same(model: &mut Model, scope: RerunScope) -> Vec<Effect> {
+    let Some(parent) = model.run.session_dir.clone() else {
+        return Vec::new();
+    };
+    if model.run.phase.is_active() {
+        return Vec::new();
+    }
+    let mut spec = model.run.spec.clone().unwrap_or_else(|| model.spec.clone());
+    spec.resume = None;
+    spec.out = None;
+    spec.from = Some(parent);
+    spec.only = scope;
+    model.run.auto_start = true;
+    run::prepare_spec(model, spec)
+}
+
 /// Drops earlier "not saved" errors once they no longer apply.
 fn forget_save_errors(model: &mut Model) {
     model.notices.retain(|n| !n.text.starts_with(SAVE_ERROR));
@@ -217,7 +324,7 @@ fn forget_save_errors(model: &mut Model) {
 const SAVE_ERROR: &str = "not saved:";
 
 /// Makes a saved version the run's template.
-fn activate(model: &mut Model, saved: &SavedPrompt) {
+pub(super) fn activate(model: &mut Model, saved: &SavedPrompt) {
     model.spec.template = Some(saved.path.to_string_lossy().into_owned());
     model.spec.modelfile = None;
     model.spec.template_text = None;

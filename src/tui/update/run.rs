@@ -15,7 +15,7 @@ pub(super) fn prepare(model: &mut Model) -> Vec<Effect> {
 }
 
 /// The effects that prepare a run with `spec`; `r` then starts exactly that.
-fn prepare_spec(model: &mut Model, spec: RunSpec) -> Vec<Effect> {
+pub(super) fn prepare_spec(model: &mut Model, spec: RunSpec) -> Vec<Effect> {
     model.run.generation += 1;
     model.run.phase = RunPhase::Preparing;
     model.run.spec = Some(spec.clone());
@@ -29,17 +29,11 @@ fn prepare_spec(model: &mut Model, spec: RunSpec) -> Vec<Effect> {
 /// `r`: start (or re-start) the prepared run.
 pub(super) fn start(model: &mut Model) -> Vec<Effect> {
     match model.run.phase {
-        // A linked re-run finished: `r` prepares a fresh run of everything.
+        // A finished run: ask which images to ask again (a new session linked to this one).
         RunPhase::Finished { interrupted: false }
-            if model
-                .run
-                .prepared
-                .as_ref()
-                .is_some_and(|p| p.parent.is_some())
-                && model.spec.from.is_none() =>
+            if model.run.prepared.is_some() && model.run.session_dir.is_some() =>
         {
-            model.run.auto_start = true;
-            prepare(model)
+            super::prompt::ask_rerun_scope(model)
         }
         RunPhase::Ready | RunPhase::Finished { .. } if model.run.prepared.is_some() => {
             let mut spec = model.run.spec.clone().unwrap_or_else(|| model.spec.clone());

@@ -189,11 +189,14 @@ fn a_whole_run_updates_counts_stream_and_phase() {
     assert_eq!(m.run.recent.iter().copied().collect::<Vec<_>>(), [0, 1, 2]);
     update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
     assert_eq!(m.run.phase, RunPhase::Finished { interrupted: false });
-    // r re-runs the same preparation.
-    assert!(matches!(
-        update(&mut m, key('r')).as_slice(),
-        [Effect::StartRun { .. }]
-    ));
+    // r asks which images to re-run (or starts anew when the run had no session).
+    let effects = update(&mut m, key('r'));
+    if m.run.session_dir.is_some() {
+        assert!(effects.is_empty(), "{effects:?}");
+        assert_eq!(m.overlay, Some(Overlay::RerunScope));
+    } else {
+        assert!(matches!(effects.as_slice(), [Effect::StartRun { .. }]));
+    }
 }
 
 #[test]
@@ -634,17 +637,35 @@ fn r_on_a_past_session_prepares_that_session_with_its_own_settings() {
 }
 
 #[test]
-fn r_after_a_stopped_run_continues_that_session_and_after_a_finished_one_starts_anew() {
-    for interrupted in [true, false] {
-        let (mut m, _) = fixtures::running(120, 40, 3, 10, 5, 0, 5);
-        update(&mut m, Msg::Run(RunEvent::Finished { interrupted }));
-        let effects = update(&mut m, key('r'));
-        let [Effect::StartRun { spec, .. }] = effects.as_slice() else {
-            panic!("{effects:?}")
-        };
-        let want = interrupted.then(|| PathBuf::from("/sessions/demo"));
-        assert_eq!(spec.resume, want, "interrupted: {interrupted}");
-    }
+fn r_after_a_stopped_run_continues_that_session_and_after_a_finished_one_asks_the_scope() {
+    let (mut m, _) = fixtures::running(120, 40, 3, 10, 5, 0, 5);
+    update(&mut m, Msg::Run(RunEvent::Finished { interrupted: true }));
+    let effects = update(&mut m, key('r'));
+    let [Effect::StartRun { spec, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(spec.resume, Some(PathBuf::from("/sessions/demo")));
+
+    let (mut m, _) = fixtures::running(120, 40, 3, 10, 5, 0, 5);
+    update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
+    assert!(update(&mut m, key('r')).is_empty());
+    assert_eq!(m.overlay, Some(Overlay::RerunScope));
+    // Esc: nothing runs.
+    assert!(update(&mut m, mods(KeyCode::Esc, KeyModifiers::NONE)).is_empty());
+    assert_eq!(
+        (m.overlay, m.run.phase),
+        (None, RunPhase::Finished { interrupted: false })
+    );
+    // w: the same settings ask the misclassified images again, linked to this session.
+    update(&mut m, key('r'));
+    let effects = update(&mut m, key('w'));
+    let [Effect::PrepareRun { spec, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(spec.from, Some(PathBuf::from("/sessions/demo")));
+    assert_eq!(spec.only, crate::domain::scope::RerunScope::Wrong);
+    assert_eq!((spec.resume.clone(), spec.out.clone()), (None, None));
+    assert!(m.run.auto_start, "the linked run starts once prepared");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::domain::sanitize::{one_line, sanitize};
 use crate::tui::keymap::{Action, Context};
-use crate::tui::model::{Model, PromptEditor, SAMPLE_PER_CLASS};
+use crate::tui::model::{Model, PromptEditor, SAMPLE_PER_CLASS, ScopeQuestion};
 use crate::tui::theme::Theme;
 
 use super::{centered, hint, pane};
@@ -56,6 +56,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let hint_text = " ".to_owned()
         + &hint::join([
             hint::all(model, Context::Editor, Action::Save, "save a version"),
+            hint::hint(model, Context::Editor, Action::ExternalEditor, "$EDITOR"),
             hint::all(
                 model,
                 Context::Editor,
@@ -132,8 +133,23 @@ fn push_text<'a>(lines: &mut Vec<Line<'a>>, text: &str, style: Style) {
 
 /// The "re-run which images?" question, with how many images each scope would ask.
 pub(super) fn render_scope(frame: &mut Frame, area: Rect, model: &Model) {
-    let Some(saved) = &model.prompt.asking_scope else {
+    let Some(question) = &model.prompt.asking_scope else {
         return;
+    };
+    let (title, not_now, asks) = match question {
+        ScopeQuestion::Saved(saved) => (
+            format!(" Saved v{} · re-run ", saved.number),
+            hint::join([
+                Some(format!("not now: v{} becomes active", saved.number)),
+                hint::hint(model, Context::Matrix, Action::Run, "runs it"),
+            ]),
+            "Ask the new version about which images? The rest keep this run's answers.",
+        ),
+        ScopeQuestion::Rerun => (
+            " Re-run ".to_owned(),
+            "not now".to_owned(),
+            "Ask which images again, as a new session? The rest keep this run's answers.",
+        ),
     };
     let theme = &model.theme;
     let run = &model.run;
@@ -153,19 +169,12 @@ pub(super) fn render_scope(frame: &mut Frame, area: Rect, model: &Model) {
         ),
         (Action::RerunFailed, format!("failed ({})", tally.errors())),
         (Action::RerunSample, format!("{SAMPLE_PER_CLASS} per class")),
-        (
-            Action::No,
-            hint::join([
-                Some(format!("not now: v{} becomes active", saved.number)),
-                hint::hint(model, Context::Matrix, Action::Run, "runs it"),
-            ]),
-        ),
+        (Action::No, not_now),
     ];
     let mut lines = vec![
         Line::styled(
             if linked {
-                "Ask the new version about which images? The rest keep this run's answers."
-                    .to_owned()
+                asks.to_owned()
             } else {
                 "Nothing has run yet: any choice runs every image.".to_owned()
             },
@@ -184,12 +193,6 @@ pub(super) fn render_scope(frame: &mut Frame, area: Rect, model: &Model) {
     }
     // The first line may wrap once in a narrow window.
     let rect = centered(area, 70, lines.len() as u16 + 3);
-    let inner = pane(
-        frame,
-        rect,
-        &format!(" Saved v{} · re-run ", saved.number),
-        theme,
-        true,
-    );
+    let inner = pane(frame, rect, &title, theme, true);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -1,0 +1,308 @@
+//! Prompt iteration in the whole workbench (real runtime, update, views and engine under
+//! `TestBackend`, scripted keys, the fake server): the in-app editor's save, cancel and
+//! bad-TOML paths, `E` handing the template to `$VISUAL` (a small shell script written by the
+//! test), and `r` on a finished run asking which images to re-run.
+
+// A failed unwrap here is a failed test with its message: allowed outside src/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use squint::setup::RunSpec;
+use support::app::App;
+use support::fake_server::{FakeConfig, FakeServer};
+use support::lab::{Lab, MODEL, correct_answers, sha_of};
+
+fn spec(server: &FakeServer, dataset: &str) -> RunSpec {
+    let mut spec = RunSpec {
+        dataset: Some(PathBuf::from(dataset)),
+        model: Some(MODEL.to_owned()),
+        no_cache: true,
+        ..RunSpec::default()
+    };
+    spec.backend.host = Some(server.url.clone());
+    spec.backend.retries = 1;
+    spec
+}
+
+/// Digits 0, 1, 2 with two images each; every answer right except the first image's ("1").
+async fn lab_and_server() -> (Lab, String, Vec<(PathBuf, String)>, FakeServer) {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["0", "1", "2"], 2);
+    let mut answers = correct_answers(&images);
+    answers.insert(sha_of(&images[0].0), "1".to_owned());
+    let server = FakeServer::start(FakeConfig {
+        answers,
+        ..FakeConfig::default()
+    })
+    .await;
+    (lab, dataset, images, server)
+}
+
+/// The saved prompt versions under the app's data dir.
+fn versions(app: &App) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let root = app.data.path().join("prompts");
+    for dir in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            out.push(file.path());
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Writes an executable shell script `name` in `dir` and returns its path.
+fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// Points `$VISUAL` (which wins over `$EDITOR`) at `editor`.
+fn use_editor(editor: &Path) {
+    // SAFETY: the running App holds the environment lock of this test binary.
+    unsafe {
+        std::env::set_var("VISUAL", editor);
+        std::env::set_var("EDITOR", editor);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editor_save_cancel_and_bad_toml() {
+    let (_lab, dataset, _images, server) = lab_and_server().await;
+    let app = App::start(spec(&server, &dataset), 120, 40).await;
+    app.wait_for_status("· ready").await;
+
+    // Cancel: the edit is kept as a draft, nothing is saved, p brings it back.
+    app.press("p");
+    app.wait_for("What the model gets").await;
+    app.type_text("# a note\n");
+    app.wait_for("edited, not saved").await;
+    app.press("esc");
+    app.wait_for("edit kept as a draft").await;
+    assert!(versions(&app).is_empty());
+    app.press("p");
+    let screen = app.wait_for("edited, not saved").await;
+    assert!(screen.contains("# a note"), "{screen}");
+
+    // Bad TOML: says where, is not saved, the text stays.
+    app.type_text("prompt = \"unclosed\n");
+    app.wait_for("not valid yet").await;
+    app.press("ctrl-s");
+    app.wait_for("not saved:").await;
+    assert!(
+        versions(&app).is_empty(),
+        "a broken template is never saved"
+    );
+    for _ in 0..19 {
+        app.press("backspace");
+    }
+    app.wait_until("the template parses again", |s| {
+        !s.contains("not valid yet")
+    })
+    .await;
+
+    // Save: a version file with the text, then the scope question; Esc makes it active.
+    app.press("ctrl-s");
+    app.wait_for("Saved v1").await;
+    let saved = versions(&app);
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let text = std::fs::read_to_string(&saved[0]).unwrap();
+    assert!(text.starts_with("# a note\n"), "{text}");
+    app.press("esc");
+    app.wait_for("v1").await;
+    app.wait_for_status("· ready").await;
+    assert_eq!(server.chat_count(), 0, "nothing ran");
+    assert_eq!(app.quit().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn external_editor_text_comes_back_and_failures_keep_everything() {
+    let (lab, dataset, _images, server) = lab_and_server().await;
+    let app = App::start(spec(&server, &dataset), 120, 40).await;
+    app.wait_for_status("· ready").await;
+
+    // An editor that fails after changing the file: nothing saved, the text kept.
+    let failing = script(
+        &lab.path(""),
+        "failing-editor",
+        "echo '# from the failed editor' >> \"$1\"\nexit 1",
+    );
+    use_editor(&failing);
+    app.press("E");
+    // (The notice wraps; "exited with status 1" may be split over two lines.)
+    let screen = app.wait_for("nothing was saved").await;
+    assert!(screen.contains("failing-editor` exited with"), "{screen}");
+    assert!(screen.contains("# from the failed editor"), "{screen}");
+    assert!(screen.contains("edited, not saved"), "{screen}");
+    assert!(versions(&app).is_empty());
+
+    // An editor leaving a template that does not parse: said, not saved, kept.
+    let breaking = script(
+        &lab.path(""),
+        "breaking-editor",
+        "echo 'prompt = \"unclosed' >> \"$1\"",
+    );
+    use_editor(&breaking);
+    app.press("alt-e");
+    app.wait_for("does not parse").await;
+    app.press("ctrl-s");
+    app.wait_for("not saved:").await;
+    assert!(versions(&app).is_empty());
+
+    // A good edit (the editor rewrites the whole file): loaded, Ctrl-S saves it as usual.
+    let good = script(
+        &lab.path(""),
+        "good-editor",
+        "printf 'name = \"digits-subset\"\\nprompt = \"Which digit is shown? One of {labels}.\"\\n' > \"$1\"",
+    );
+    use_editor(&good);
+    app.press("alt-e");
+    let screen = app.wait_for("text from the external editor loaded").await;
+    assert!(screen.contains("Which digit is shown?"), "{screen}");
+    app.press("ctrl-s");
+    app.wait_for("Saved v1").await;
+    let saved = versions(&app);
+    assert_eq!(saved.len(), 1);
+    assert!(
+        std::fs::read_to_string(&saved[0])
+            .unwrap()
+            .contains("Which digit is shown?")
+    );
+    app.press("esc");
+    app.wait_for_status("· ready").await;
+    assert_eq!(app.quit().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_on_a_finished_run_asks_the_scope_and_reports_dataset_changes() {
+    let (_lab, dataset, images, server) = lab_and_server().await;
+    let app = App::start(spec(&server, &dataset), 120, 40).await;
+    app.wait_for_status("· ready").await;
+    app.press("r");
+    let done = app.wait_for_status("· finished ·").await;
+    assert!(done.contains("6/6"), "{done}");
+    assert_eq!(server.chat_count(), 6);
+
+    // The dataset changes on disk: one right image vanishes, a new one appears.
+    std::fs::remove_file(&images[5].0).unwrap();
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/digits/2");
+    let mut spare: Vec<PathBuf> = std::fs::read_dir(&bundled)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    spare.sort();
+    let new_image = Path::new(&dataset).join("2").join("new.jpg");
+    std::fs::copy(&spare[2], &new_image).unwrap();
+
+    app.press("r");
+    let screen = app.wait_for(" Re-run ").await;
+    assert!(screen.contains("misclassified (1)"), "{screen}");
+    app.press("w");
+    // The notice: "1 of the parent session's images are no longer in the dataset ..." (wrapped).
+    app.wait_for("of the parent session's images").await;
+    let done = app
+        .wait_until("the linked run finished", |s| {
+            s.contains("· finished ·") && s.contains("new.jpg")
+        })
+        .await;
+    assert!(done.contains("6/6") || done.contains("2/2"), "{done}");
+    // Only the misclassified image and the new one were asked.
+    let asked = server.asked_images();
+    let again: Vec<&String> = asked[6..].iter().collect();
+    let mut want = vec![sha_of(&images[0].0), sha_of(&new_image)];
+    want.sort();
+    let mut got: Vec<String> = again.into_iter().cloned().collect();
+    got.sort();
+    assert_eq!(got, want);
+    let sessions = app.sessions();
+    assert_eq!(sessions.len(), 2, "the re-run is a new session");
+    let meta = std::fs::read_to_string(sessions[1].join("session.json")).unwrap();
+    assert!(
+        meta.contains(&*sessions[0].file_name().unwrap().to_string_lossy()),
+        "{meta}"
+    );
+    assert_eq!(app.quit().await, 0);
+}
+
+/// In the open editor, appends `words` inside the `prompt = "..."` string (the template's
+/// fourth line: name, description, system, prompt), a change of content (comments are not).
+fn edit_prompt_line(app: &App, words: &str) {
+    for key in ["down", "down", "down", "end", "left"] {
+        app.press(key);
+    }
+    app.type_text(words);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_list_shows_runs_and_reactivates_a_version() {
+    let (_lab, dataset, _images, server) = lab_and_server().await;
+    let app = App::start(spec(&server, &dataset), 120, 40).await;
+    app.wait_for_status("· ready").await;
+    app.press("V");
+    app.wait_for("no saved prompt versions for this dataset yet")
+        .await;
+
+    // v1, run on everything (nothing has run yet, so any scope runs all).
+    app.press("p");
+    app.wait_for("What the model gets").await;
+    edit_prompt_line(&app, " Look closely.");
+    app.press("ctrl-s");
+    app.wait_for("Saved v1").await;
+    app.press("a");
+    let done = app.wait_for_status("· finished ·").await;
+    assert!(
+        done.contains("6/6") && done.contains("prompt digits-subset v1"),
+        "{done}"
+    );
+
+    // v2, saved and made active without running.
+    app.press("p");
+    app.wait_for("What the model gets").await;
+    edit_prompt_line(&app, " Really.");
+    app.press("ctrl-s");
+    app.wait_for("Saved v2").await;
+    app.press("esc");
+    app.wait_for("prompt digits-subset v2").await;
+    app.wait_for_status("· ready").await;
+
+    app.press("V");
+    let list = app.wait_for("Prompt versions").await;
+    let v1 = list
+        .lines()
+        .find(|l| l.contains(" v1   "))
+        .unwrap_or_default();
+    assert!(
+        v1.contains("   1 ") && v1.contains("83.3%") && v1.contains("llava:7b"),
+        "{list}"
+    );
+    let v2 = list
+        .lines()
+        .find(|l| l.contains(" v2   "))
+        .unwrap_or_default();
+    assert!(
+        v2.contains("not run yet") && v2.contains("(active)"),
+        "{list}"
+    );
+    assert!(
+        v2.contains('›'),
+        "the active version is selected first:\n{list}"
+    );
+
+    // Enter on v1 makes it the active prompt again.
+    app.press("k");
+    app.press("enter");
+    app.wait_for("v1 is the active prompt").await;
+    app.wait_for("prompt digits-subset v1").await;
+    app.wait_for_status("· ready").await;
+    assert_eq!(app.quit().await, 0);
+}
