@@ -1,5 +1,6 @@
-//! `squint compare` on hand-made session folders: the JSON keys and figures, the text verdict,
-//! and the refusals (different datasets, nothing in common, not a session) with exit 2.
+//! `squint compare` and `squint report --compare` on hand-made session folders: the JSON keys
+//! and figures, the verdict in words, the report sections, and the refusals (different
+//! datasets, nothing in common, not a session, a format without room for it) with exit 2.
 
 // A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -235,4 +236,91 @@ fn refusals_exit_2_with_a_clear_message() {
         "{}",
         text(&o.stderr)
     );
+}
+
+fn report(session: &Path, other: &Path, format: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_squint"))
+        .arg("report")
+        .arg(session)
+        .arg("--compare")
+        .arg(other)
+        .args(["--format", format])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run squint")
+}
+
+#[test]
+fn report_compare_says_everything_compare_says() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let (a, b) = pair(root.path());
+    // The reported session is B; the one compared with is A, the baseline.
+    let o = report(&b, &a, "json");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    let c = &v["compare"];
+    let alone: Value = serde_json::from_slice(&squint(&[&a, &b], true).stdout).expect("json");
+    for key in [
+        "a", "b", "common", "both_right", "a_only", "b_only", "both_wrong", "mcnemar_p",
+        "per_class", "confusion_delta", "flipped", "failed",
+    ] {
+        assert_eq!(c[key], alone[key], "{key}");
+    }
+    assert!((c["accuracy_delta"].as_f64().unwrap() - 0.3).abs() < 1e-12);
+    assert!(c["macro_f1_delta"].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        c["verdict"],
+        "B is right on 7 images A got wrong and wrong on 1 that A got right; p = 0.0703: could well be chance."
+    );
+    assert_eq!(c["notes"], json!(["1 image with a result only in A left out"]));
+
+    let md = text(&report(&b, &a, "md").stdout);
+    for want in [
+        "## Comparison",
+        "20 images have a result in both runs: 11 right in both, 1 right only in A, 7 right only in B, 1 right in neither.",
+        "| accuracy | 0.6000 | 0.9000 | +0.3000 |",
+        "| 11 | 1 | 7 | 1 |",
+        "**McNemar's exact test**: B is right on 7 images A got wrong and wrong on 1 that A got right; p = 0.0703: could well be chance.",
+        "### F1 per class",
+        "| cat | +6 | -6 | 0 |",
+        "### Fixed by B (7)",
+        "| cat/12.png | cat | dog | cat |",
+        "| cat/18.png | cat | (unparsed) | cat |",
+        "### Broken by B (1)",
+        "| cat/11.png | cat | cat | dog |",
+        "> 1 image with a result only in A left out",
+    ] {
+        assert!(md.contains(want), "{want}\n---\n{md}");
+    }
+    assert!(!md.contains("```json"), "no JSON dump: {md}");
+
+    let html = text(&report(&b, &a, "html").stdout);
+    for want in [
+        "<h2>Comparison</h2>",
+        "<strong>McNemar's exact test:</strong> B is right on 7 images",
+        "<td class=\"n better\">+6</td><td class=\"n better\">-6</td>",
+        "<h3>Fixed by B (7)</h3>",
+        "<tr><td>cat&#x2F;11.png</td><td>cat</td><td>cat</td><td>dog</td></tr>",
+    ] {
+        assert!(html.contains(want), "{want}\n---\n{html}");
+    }
+}
+
+#[test]
+fn report_compare_refusals_exit_2() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let a = session(root.path(), "a", "/data/pets", &[("x.png", "cat", Some("cat"))]);
+    let other = session(root.path(), "other", "/data/birds", &[("x.png", "cat", Some("cat"))]);
+    let disjoint = session(root.path(), "disjoint", "/data/pets", &[("y.png", "cat", Some("cat"))]);
+    for (with, format, want) in [
+        (&other, "md", "classified different datasets (/data/birds and /data/pets)"),
+        (&disjoint, "html", "share no image"),
+        (&disjoint, "csv", "--compare"),
+        (&a, "svg", "works with --format md, html or json, not svg"),
+    ] {
+        let o = report(&a, with, format);
+        assert_eq!(o.status.code(), Some(2), "{format}");
+        assert!(text(&o.stderr).contains(want), "{want}: {}", text(&o.stderr));
+        assert!(o.stdout.is_empty());
+    }
 }

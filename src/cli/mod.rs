@@ -98,8 +98,9 @@ pub enum Command {
         #[command(flatten)]
         server: args::ServerArgs,
     },
-    /// Write a session's report (Markdown, HTML, CSV, JSON or the SVG heat map); needs no
-    /// server. Exit 2 when SESSION is not a session folder.
+    /// Write a session's report (Markdown, HTML, CSV, JSON or the SVG heat map), with
+    /// `--compare OTHER` everything `squint compare` says too; needs no server. Exit 2 when
+    /// SESSION is not a session folder or cannot be compared with OTHER.
     Report(report_cmd::ReportArgs),
     /// List the sessions in the data dir, newest first, with their figures.
     Sessions {

@@ -1,4 +1,4 @@
-//! `squint report SESSION --format md|html|csv|json|svg [-o FILE]`: a session's report, offline
+//! `squint report SESSION [--compare OTHER] --format md|html|csv|json|svg [-o FILE]`: a session's report, offline
 //! (no server needed), to stdout or a file. Exit 2 when SESSION is not a readable session.
 
 use std::path::PathBuf;
@@ -24,6 +24,10 @@ pub struct ReportArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    /// Compare with another session over the same dataset (as `squint compare OTHER SESSION`:
+    /// OTHER is A, the baseline; SESSION is B). Markdown, HTML and JSON only.
+    #[arg(long, value_name = "OTHER")]
+    pub(crate) compare: Option<PathBuf>,
     /// Decimal places in the scikit-learn table.
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub(crate) digits: usize,
@@ -41,6 +45,7 @@ pub(super) fn run(args: ReportArgs) -> i32 {
     let options = ReportOptions {
         format: args.format,
         digits: args.digits,
+        compare: args.compare.clone(),
     };
     match &args.output {
         Some(file) => match export_report(&args.session, &options, file) {

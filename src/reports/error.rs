@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::session::SessionError;
+use crate::session::{CompareError, SessionError};
 
 /// A report failed: the session could not be read, or the report not written.
 #[derive(Debug, thiserror::Error)]
@@ -10,6 +10,21 @@ pub(crate) enum ReportError {
     /// The folder is not a readable session (exit code 2).
     #[error("{0}")]
     Session(#[from] SessionError),
+    /// `--compare` was given with a format that has no room for a comparison.
+    #[error(
+        "--compare {} works with --format md, html or json, not {format}; use `squint compare` for the figures alone",
+        other.display()
+    )]
+    CompareFormat {
+        /// The format asked for.
+        format: &'static str,
+        /// The session to compare with.
+        other: PathBuf,
+    },
+    /// The two sessions cannot be compared (different datasets, no image in common, not a
+    /// session).
+    #[error("{0}")]
+    Compare(#[from] CompareError),
     /// The report file could not be written.
     #[error("cannot write the report to {}: {source}; choose another path with -o", path.display())]
     Write {

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use super::{ReportError, load_session, read_thumbnails};
 use crate::domain::export::{
-    ExportFormat, SessionReport, Thumbnails, heatmap_svg, html_report, json_report, markdown,
+    ComparePart, ExportFormat, SessionReport, Thumbnails, heatmap_svg, html_report, json_report, markdown,
     results_csv,
 };
-use crate::session::write_atomic;
+use crate::session::{compare_sessions, write_atomic};
 
 /// What report to make.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,12 +17,27 @@ pub(crate) struct ReportOptions {
     pub(crate) format: ExportFormat,
     /// Decimals in the scikit-learn table (as `squint run --digits`).
     pub(crate) digits: usize,
+    /// Another session to compare with (`--compare`): it is A, the baseline; the reported
+    /// session is B. Markdown, HTML and JSON only.
+    pub(crate) compare: Option<PathBuf>,
 }
 
 /// The report of the session in `dir`, as text in the chosen format.
 pub(crate) fn render_report(dir: &Path, options: &ReportOptions) -> Result<String, ReportError> {
+    if let Some(other) = &options.compare
+        && matches!(options.format, ExportFormat::Csv | ExportFormat::Svg)
+    {
+        return Err(ReportError::CompareFormat {
+            format: options.format.name(),
+            other: other.clone(),
+        });
+    }
     let data = load_session(dir)?;
-    let report = SessionReport::build(&data.facts, &data.results, &data.read);
+    let mut report = SessionReport::build(&data.facts, &data.results, &data.read);
+    if let Some(other) = &options.compare {
+        let loaded = compare_sessions(other, dir)?;
+        report.compare = Some(ComparePart::new(loaded.comparison, loaded.notes));
+    }
     Ok(match options.format {
         ExportFormat::Markdown => markdown(&report, options.digits),
         ExportFormat::Json => json_report(&report),

@@ -256,7 +256,11 @@ fn prompt_version(p: &Prepared) -> (Option<PathBuf>, Option<u32>) {
 /// Writes the session's report as `report.<format>` in its folder, off the UI thread.
 pub(crate) fn export_report(tx: UnboundedSender<Reply>, dir: PathBuf, format: ExportFormat) {
     tokio::task::spawn_blocking(move || {
-        let options = ReportOptions { format, digits: 2 };
+        let options = ReportOptions {
+            format,
+            digits: 2,
+            compare: None,
+        };
         let out = dir.join(format!("report.{}", format.name()));
         let result = reports::export_report(&dir, &options, &out).map_err(|e| e.to_string());
         send(&tx, Msg::ReportExported(result));

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::comparison::ComparePart;
 use super::error_kind::error_kind;
 use super::facts::{ReadNotes, RunFacts};
 use crate::domain::lint::bias_lint;
@@ -61,9 +62,10 @@ pub(crate) struct SessionReport {
     pub(crate) warnings: Vec<String>,
     /// What the reader must know about the coverage of this report (interrupted, torn lines).
     pub(crate) notes: Vec<String>,
-    /// `squint compare`'s figures against another session, when asked for.
+    /// `squint compare`'s figures against another session (A, the baseline; this session is
+    /// B), when asked for with `--compare`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) compare: Option<serde_json::Value>,
+    pub(crate) compare: Option<ComparePart>,
     /// The tally the figures come from (for the text renderers).
     #[serde(skip)]
     pub(crate) metrics: Metrics,

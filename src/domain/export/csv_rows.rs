@@ -1,6 +1,9 @@
 //! The per-image CSV: first the original experiment's four columns (`image_name, actual,
 //! predicted, score`, so its scripts still read it), then squint's own. Pure: writes into a
 //! buffer with the `csv` crate (which quotes as needed); never touches a file.
+//!
+//! Text cells are neutralised against formula injection (OWASP's CSV injection advice): a
+//! cell a spreadsheet would run as a formula gets a leading `'`. Numbers are never touched.
 
 use crate::domain::parse::UNPARSED;
 use crate::domain::result::ItemResult;
@@ -38,20 +41,74 @@ pub(crate) fn results_csv(results: &[ItemResult]) -> Result<Vec<u8>, csv::Error>
         };
         let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
         writer.write_record([
-            sanitize(&r.image),
-            sanitize(&r.truth),
-            sanitize(predicted),
+            text_cell(&r.image),
+            text_cell(&r.truth),
+            text_cell(predicted),
             score.to_owned(),
-            sanitize(&r.answer),
+            text_cell(&r.answer),
             r.parse.map(|s| s.name().to_owned()).unwrap_or_default(),
             r.confidence.map(|c| c.to_string()).unwrap_or_default(),
             r.latency_ms.to_string(),
             number(r.eval_count),
             r.attempts.to_string(),
-            sanitize(r.error.as_deref().unwrap_or_default()),
+            text_cell(r.error.as_deref().unwrap_or_default()),
         ])?;
     }
     writer
         .into_inner()
         .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Untrusted text for a CSV cell: sanitised (no escape sequences), then, when a spreadsheet
+/// would read it as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return),
+/// prefixed with `'` so it shows as text. A plain number such as `-1` or `+3.5` is left alone:
+/// spreadsheets read it as a number, never a formula, and a label like `-1` stays comparable.
+pub(crate) fn text_cell(text: &str) -> String {
+    let clean = sanitize(text);
+    let risky = clean.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !is_plain_number(&clean) {
+        format!("'{clean}")
+    } else {
+        clean
+    }
+}
+
+/// A signed decimal number (`-1`, `+2.5`, `-3e4`) and nothing else.
+fn is_plain_number(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
+        && text.bytes().any(|b| b.is_ascii_digit())
+        && text.parse::<f64>().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_quoted_and_numbers_left_alone() {
+        let cases = [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+            ("-", "'-"),
+            ("-e", "'-e"),
+            ("-inf", "'-inf"),
+            ("cat", "cat"),
+            ("a=b", "a=b"),
+            ("-1", "-1"),
+            ("+3.5", "+3.5"),
+            ("-3e4", "-3e4"),
+            ("7", "7"),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(text_cell(input), want, "{input:?}");
+        }
+        // A leading tab becomes spaces when sanitised, a lone CR is stripped: neither survives
+        // to start a cell, and what follows is still checked.
+        assert_eq!(text_cell("\t=1+1"), "    =1+1");
+        assert_eq!(text_cell("\r=1+1"), "'=1+1");
+    }
 }

@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::build::{ConfusedPair, SessionReport};
+use super::comparison::comparison_html;
 use super::escape::{html, html_line};
 use super::heatmap::heatmap_svg;
-use super::text::{backend_line, duration, options_line, percent};
+use super::run_table::run_rows;
+use super::text::percent;
 use crate::domain::metrics::ClassScores;
 
 /// Thumbnails for the example images, ready to embed.
@@ -42,6 +44,8 @@ pre{background:#f6f8fa;padding:.6rem .8rem;white-space:pre-wrap;overflow-wrap:an
 svg.heatmap{max-width:100%;height:auto}
 .share{display:inline-block;height:.7rem;background:#4292c6;vertical-align:middle}
 .share.true{background:#9e9e9e}
+td.better{background:#dafbe1}
+td.worse{background:#ffebe9}
 .thumbs{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:.8rem}
 figure{margin:0;border:1px solid #d0d7de;border-radius:4px;padding:.4rem;break-inside:avoid}
 figure img{display:block;margin:0 auto .3rem;width:7rem;height:auto;image-rendering:pixelated}
@@ -78,8 +82,7 @@ pub(crate) fn html_report(r: &SessionReport, digits: usize, thumbs: &Thumbnails)
         out.push_str("</ul>\n");
     }
     if let Some(compare) = &r.compare {
-        let text = serde_json::to_string_pretty(compare).unwrap_or_default();
-        let _ = writeln!(out, "<h2>Comparison</h2>\n<pre>{}</pre>", html(&text));
+        comparison_html(&mut out, compare);
     }
     out.push_str("</main>\n</body>\n</html>\n");
     out
@@ -87,57 +90,8 @@ pub(crate) fn html_report(r: &SessionReport, digits: usize, thumbs: &Thumbnails)
 
 fn run_section(out: &mut String, r: &SessionReport) {
     let run = &r.run;
-    let mut facts: Vec<(&str, String)> = vec![
-        ("Session", html_line(&r.session.path)),
-        ("Status", html_line(&r.session.status)),
-        (
-            "Model",
-            match &run.model_digest {
-                Some(d) => format!("{} ({})", html_line(&run.model), html_line(d)),
-                None => html_line(&run.model),
-            },
-        ),
-        ("Backend", html_line(&backend_line(&run.backend, &run.host))),
-        (
-            "Template",
-            format!(
-                "{}, version {} ({})",
-                html_line(&run.template.name),
-                html_line(&run.template.version),
-                html_line(&run.template.source)
-            ),
-        ),
-        (
-            "Output mode",
-            html_line(run.output_mode.as_deref().unwrap_or("not recorded")),
-        ),
-        ("Options", html_line(&options_line(&run.options))),
-        ("Concurrency", run.concurrency.to_string()),
-        (
-            "Dataset",
-            format!(
-                "{} ({}), {} images selected, {} labels",
-                html_line(&r.dataset.path),
-                html_line(&r.dataset.layout),
-                r.dataset.selected,
-                r.dataset.labels.len()
-            ),
-        ),
-        ("Started", html_line(&r.session.started_at)),
-        (
-            "Ended",
-            match (&r.session.ended_at, r.session.elapsed_s) {
-                (Some(end), Some(s)) => format!("{} (after {})", html_line(end), duration(s)),
-                (Some(end), None) => html_line(end),
-                (None, _) => "not recorded".to_owned(),
-            },
-        ),
-    ];
-    if let Some(file) = &r.session.imported_from {
-        facts.push(("Imported from", html_line(file)));
-    }
     out.push_str("<h2>Run</h2>\n<dl class=\"facts\">\n");
-    for (key, value) in facts {
+    for (key, value) in run_rows(r, html_line) {
         let _ = writeln!(out, "<dt>{key}</dt><dd>{value}</dd>");
     }
     out.push_str("</dl>\n");

@@ -4,8 +4,10 @@
 use std::fmt::Write as _;
 
 use super::build::SessionReport;
+use super::comparison::comparison_markdown;
 use super::escape::{md, md_code_block};
-use super::text::{backend_line, duration, options_line, percent};
+use super::run_table::run_rows;
+use super::text::percent;
 use crate::domain::report::{classification_report, confusion_text};
 
 /// The whole Markdown report; `digits` decimals in the scikit-learn table, as `squint run`.
@@ -28,67 +30,15 @@ pub(crate) fn markdown(r: &SessionReport, digits: usize) -> String {
         out.push('\n');
     }
     if let Some(compare) = &r.compare {
-        let _ = writeln!(
-            out,
-            "## Comparison\n\n{}",
-            md_code_block(&compare.to_string(), "json")
-        );
+        comparison_markdown(&mut out, compare);
     }
     out.trim_end().to_owned() + "\n"
 }
 
 fn run_section(out: &mut String, r: &SessionReport) {
     let run = &r.run;
-    let model = match &run.model_digest {
-        Some(digest) => format!("{} ({})", md(&run.model), md(digest)),
-        None => md(&run.model),
-    };
-    let mut rows: Vec<(&str, String)> = vec![
-        ("Session", md(&r.session.path)),
-        ("Status", md(&r.session.status)),
-        ("Model", model),
-        ("Backend", md(&backend_line(&run.backend, &run.host))),
-        (
-            "Template",
-            format!(
-                "{}, version {} ({})",
-                md(&run.template.name),
-                md(&run.template.version),
-                md(&run.template.source)
-            ),
-        ),
-        (
-            "Output mode",
-            md(run.output_mode.as_deref().unwrap_or("not recorded")),
-        ),
-        ("Options", md(&options_line(&run.options))),
-        ("Concurrency", run.concurrency.to_string()),
-        (
-            "Dataset",
-            format!(
-                "{} ({}), {} images selected, {} labels",
-                md(&r.dataset.path),
-                md(&r.dataset.layout),
-                r.dataset.selected,
-                r.dataset.labels.len()
-            ),
-        ),
-        ("Started", md(&r.session.started_at)),
-        (
-            "Ended",
-            match (&r.session.ended_at, r.session.elapsed_s) {
-                (Some(end), Some(s)) => format!("{} (after {})", md(end), duration(s)),
-                (Some(end), None) => md(end),
-                (None, _) => "not recorded".to_owned(),
-            },
-        ),
-        ("squint", md(&r.session.squint_version)),
-    ];
-    if let Some(file) = &r.session.imported_from {
-        rows.push(("Imported from", md(file)));
-    }
     out.push_str("## Run\n\n| | |\n| --- | --- |\n");
-    for (key, value) in rows {
+    for (key, value) in run_rows(r, md) {
         let _ = writeln!(out, "| {key} | {value} |");
     }
     out.push('\n');

@@ -6,6 +6,7 @@
 //! from a model, a file name or a label is escaped for its format in `escape`.
 
 mod build;
+mod comparison;
 mod csv_rows;
 mod error_kind;
 mod escape;
@@ -13,9 +14,11 @@ mod facts;
 mod heatmap;
 mod html;
 mod markdown;
+mod run_table;
 mod text;
 
 pub(crate) use build::SessionReport;
+pub(crate) use comparison::ComparePart;
 pub(crate) use csv_rows::results_csv;
 pub(crate) use facts::{ReadNotes, RunFacts};
 pub(crate) use heatmap::heatmap_svg;

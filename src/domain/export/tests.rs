@@ -329,3 +329,32 @@ fn markdown_and_svg_keep_hostile_text_inert() {
     let json = json_report(&r);
     assert!(!json.contains('\x1b'), "JSON escapes control characters");
 }
+
+#[test]
+fn csv_cells_that_would_run_as_formulas_are_inert_and_numbers_untouched() {
+    use ParseStep::Exact;
+    let mut hostile = item(
+        "=cmd|' /C calc'!A0.jpg",
+        "@SUM(1+1)",
+        "+HYPERLINK(\"http://evil\")",
+        Some("-1"),
+        Exact,
+    );
+    hostile.confidence = Some(-0.5);
+    let bytes = results_csv(&[hostile]).unwrap_or_default();
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let rows: Vec<csv::StringRecord> = reader.records().flatten().collect();
+    let row: Vec<&str> = rows[0].iter().collect();
+    assert_eq!(
+        row[..7],
+        [
+            "'=cmd|' /C calc'!A0.jpg",
+            "'@SUM(1+1)",
+            "-1",
+            "fail",
+            "'+HYPERLINK(\"http://evil\")",
+            "exact",
+            "-0.5"
+        ]
+    );
+}
