@@ -21,6 +21,7 @@ pub mod dataset;
 pub mod domain;
 pub mod engine;
 pub mod imaging;
+pub mod labels_export;
 mod logging;
 pub(crate) mod paths;
 pub(crate) mod reports;

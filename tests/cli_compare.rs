@@ -261,8 +261,18 @@ fn report_compare_says_everything_compare_says() {
     let c = &v["compare"];
     let alone: Value = serde_json::from_slice(&squint(&[&a, &b], true).stdout).expect("json");
     for key in [
-        "a", "b", "common", "both_right", "a_only", "b_only", "both_wrong", "mcnemar_p",
-        "per_class", "confusion_delta", "flipped", "failed",
+        "a",
+        "b",
+        "common",
+        "both_right",
+        "a_only",
+        "b_only",
+        "both_wrong",
+        "mcnemar_p",
+        "per_class",
+        "confusion_delta",
+        "flipped",
+        "failed",
     ] {
         assert_eq!(c[key], alone[key], "{key}");
     }
@@ -272,7 +282,10 @@ fn report_compare_says_everything_compare_says() {
         c["verdict"],
         "B is right on 7 images A got wrong and wrong on 1 that A got right; p = 0.0703: could well be chance."
     );
-    assert_eq!(c["notes"], json!(["1 image with a result only in A left out"]));
+    assert_eq!(
+        c["notes"],
+        json!(["1 image with a result only in A left out"])
+    );
 
     let md = text(&report(&b, &a, "md").stdout);
     for want in [
@@ -309,18 +322,41 @@ fn report_compare_says_everything_compare_says() {
 #[test]
 fn report_compare_refusals_exit_2() {
     let root = tempfile::tempdir().expect("tempdir");
-    let a = session(root.path(), "a", "/data/pets", &[("x.png", "cat", Some("cat"))]);
-    let other = session(root.path(), "other", "/data/birds", &[("x.png", "cat", Some("cat"))]);
-    let disjoint = session(root.path(), "disjoint", "/data/pets", &[("y.png", "cat", Some("cat"))]);
+    let a = session(
+        root.path(),
+        "a",
+        "/data/pets",
+        &[("x.png", "cat", Some("cat"))],
+    );
+    let other = session(
+        root.path(),
+        "other",
+        "/data/birds",
+        &[("x.png", "cat", Some("cat"))],
+    );
+    let disjoint = session(
+        root.path(),
+        "disjoint",
+        "/data/pets",
+        &[("y.png", "cat", Some("cat"))],
+    );
     for (with, format, want) in [
-        (&other, "md", "classified different datasets (/data/birds and /data/pets)"),
+        (
+            &other,
+            "md",
+            "classified different datasets (/data/birds and /data/pets)",
+        ),
         (&disjoint, "html", "share no image"),
         (&disjoint, "csv", "--compare"),
         (&a, "svg", "works with --format md, html or json, not svg"),
     ] {
         let o = report(&a, with, format);
         assert_eq!(o.status.code(), Some(2), "{format}");
-        assert!(text(&o.stderr).contains(want), "{want}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains(want),
+            "{want}: {}",
+            text(&o.stderr)
+        );
         assert!(o.stdout.is_empty());
     }
 }

@@ -5,6 +5,7 @@ mod args;
 mod bounds;
 mod compare_cmd;
 mod import_cmd;
+mod labels_cmd;
 mod models_cmd;
 mod out;
 mod plain_progress;
@@ -111,6 +112,10 @@ pub enum Command {
     /// Turn a results file in the original experiment's format (`image_name, actual,
     /// predicted, score`) into a session to explore and report on.
     Import(import_cmd::ImportArgs),
+    /// Export a session's labels (with `--with-corrections`, a person's corrections applied)
+    /// as a manifest squint accepts (CSV or JSONL) or as an ImageFolder tree; needs no server.
+    /// Exit 2 when SESSION is not a session or the target is not empty (without --force).
+    Labels(labels_cmd::LabelsArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -126,6 +131,7 @@ pub fn main_with_args() -> i32 {
         Some(Command::Report(args)) => report_cmd::run(args),
         Some(Command::Sessions { json }) => sessions_cmd::run(json),
         Some(Command::Import(args)) => import_cmd::run(args),
+        Some(Command::Labels(args)) => labels_cmd::run(args),
         Some(Command::Run { run, output }) => with_runtime(run_cmd::run(run, output)),
         Some(Command::Models { server }) => with_runtime(models_cmd::run(server)),
         Some(Command::Compare { args }) => with_runtime(compare_cmd::run(args)),

@@ -28,6 +28,10 @@ pub struct ReportArgs {
     /// OTHER is A, the baseline; SESSION is B). Markdown, HTML and JSON only.
     #[arg(long, value_name = "OTHER")]
     pub(crate) compare: Option<PathBuf>,
+    /// Apply the session's label corrections (made in the workbench's drill-down): relabelled
+    /// images count with their new label, doubtful ones are left out.
+    #[arg(long)]
+    pub(crate) with_corrections: bool,
     /// Decimal places in the scikit-learn table.
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub(crate) digits: usize,
@@ -46,6 +50,7 @@ pub(super) fn run(args: ReportArgs) -> i32 {
         format: args.format,
         digits: args.digits,
         compare: args.compare.clone(),
+        with_corrections: args.with_corrections,
     };
     match &args.output {
         Some(file) => match export_report(&args.session, &options, file) {

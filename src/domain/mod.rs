@@ -2,7 +2,9 @@
 //! Nothing here does IO, spawns tasks or knows about terminals or HTTP.
 
 pub mod compare;
+pub mod corrections;
 pub mod export;
+pub mod labels;
 pub(crate) mod lint;
 pub mod metrics;
 pub(crate) mod modelfile;

@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use super::{ReportError, load_session, read_thumbnails};
+use crate::domain::corrections::apply;
 use crate::domain::export::{
-    ComparePart, ExportFormat, SessionReport, Thumbnails, heatmap_svg, html_report, json_report, markdown,
-    results_csv,
+    ComparePart, ExportFormat, SessionReport, Thumbnails, heatmap_svg, html_report, json_report,
+    markdown, results_csv,
 };
-use crate::session::{compare_sessions, write_atomic};
+use crate::session::{compare_sessions, read_corrections, write_atomic};
 
 /// What report to make.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +21,8 @@ pub(crate) struct ReportOptions {
     /// Another session to compare with (`--compare`): it is A, the baseline; the reported
     /// session is B. Markdown, HTML and JSON only.
     pub(crate) compare: Option<PathBuf>,
+    /// Apply the session's label corrections (`--with-corrections`).
+    pub(crate) with_corrections: bool,
 }
 
 /// The report of the session in `dir`, as text in the chosen format.
@@ -32,8 +35,19 @@ pub(crate) fn render_report(dir: &Path, options: &ReportOptions) -> Result<Strin
             other: other.clone(),
         });
     }
-    let data = load_session(dir)?;
+    let mut data = load_session(dir)?;
+    let corrected = if options.with_corrections {
+        let log = read_corrections(dir)?;
+        let corrected = apply(&data.results, &log.corrections());
+        data.results.clone_from(&corrected.results);
+        Some((corrected, log.skipped_lines))
+    } else {
+        None
+    };
     let mut report = SessionReport::build(&data.facts, &data.results, &data.read);
+    if let Some((corrected, skipped)) = corrected {
+        report.set_corrections(corrected.relabelled, corrected.doubtful, skipped);
+    }
     if let Some(other) = &options.compare {
         let loaded = compare_sessions(other, dir)?;
         report.compare = Some(ComparePart::new(loaded.comparison, loaded.notes));

@@ -199,7 +199,25 @@ fn load_session(dir: &Path) -> Result<Box<LoadedSession>, String> {
         results: log.results,
         spec: RunSpec::from_session(dir, meta),
         finished: meta.status == SessionStatus::Finished,
+        corrections: crate::session::read_corrections(dir)
+            .map_err(|e| e.to_string())?
+            .corrections(),
     }))
+}
+
+/// Appends a correction to the session's log off the UI thread, stamped with the time now.
+pub(crate) fn save_correction(
+    tx: UnboundedSender<Reply>,
+    dir: PathBuf,
+    mut entry: crate::domain::corrections::CorrectionEntry,
+) {
+    tokio::task::spawn_blocking(move || {
+        entry.time = crate::session::now_rfc3339();
+        let result = crate::session::append_correction(&dir, &entry)
+            .map(|()| entry)
+            .map_err(|e| format!("the correction was not saved: {e}"));
+        send(&tx, Msg::CorrectionSaved(result));
+    });
 }
 
 /// Writes a prompt version off the UI thread and reports it (or why it failed).
@@ -260,6 +278,7 @@ pub(crate) fn export_report(tx: UnboundedSender<Reply>, dir: PathBuf, format: Ex
             format,
             digits: 2,
             compare: None,
+            with_corrections: false,
         };
         let out = dir.join(format!("report.{}", format.name()));
         let result = reports::export_report(&dir, &options, &out).map_err(|e| e.to_string());

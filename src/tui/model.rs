@@ -56,6 +56,28 @@ pub enum Overlay {
     Export,
     /// The dataset's saved prompt versions with their runs; Enter re-activates one.
     Versions,
+    /// The relabel picker: type to filter the classes, Enter relabels the image.
+    Relabel,
+}
+
+/// The relabel picker's state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PickerState {
+    /// What was typed to filter the classes.
+    pub query: String,
+    /// The selected entry among the matching classes.
+    pub selected: usize,
+}
+
+impl PickerState {
+    /// The classes whose name contains the query (ignoring case), in `classes` order.
+    pub fn matching<'a>(&self, classes: &'a [String]) -> Vec<&'a String> {
+        let query = self.query.to_lowercase();
+        classes
+            .iter()
+            .filter(|c| c.to_lowercase().contains(&query))
+            .collect()
+    }
 }
 
 /// How serious a notice is.
@@ -120,6 +142,8 @@ pub struct Model {
     pub help_scroll: u16,
     /// The format selected in the export menu (an index into `ExportFormat::ALL`).
     pub export_selected: usize,
+    /// The relabel picker.
+    pub picker: PickerState,
     /// The image preview.
     pub preview: PreviewState,
     /// Notices, oldest first.
@@ -158,6 +182,7 @@ impl Model {
             prompt: PromptState::default(),
             help_scroll: 0,
             export_selected: 0,
+            picker: PickerState::default(),
             preview: PreviewState::default(),
             notices: VecDeque::new(),
             theme,

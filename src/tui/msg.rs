@@ -103,6 +103,8 @@ pub struct LoadedSession {
     /// True when every selected item was processed: `r` re-runs it as a new session rather
     /// than continuing it.
     pub finished: bool,
+    /// The session's label corrections (`corrections.jsonl`).
+    pub corrections: crate::domain::corrections::Corrections,
 }
 
 /// Facts about a run that has been started.
@@ -191,6 +193,11 @@ pub enum Msg {
     // ─── Export ─────────────────────────────────────────────────
     /// A report was written (its path), or could not be (why).
     ReportExported(Result<PathBuf, String>),
+
+    // ─── Label corrections ──────────────────────────────────────
+    /// A correction (or an undo) was appended to the session's `corrections.jsonl` (with its
+    /// time), or could not be (why).
+    CorrectionSaved(Result<crate::domain::corrections::CorrectionEntry, String>),
 
     // ─── Previews ───────────────────────────────────────────────
     /// An image preview finished decoding (or failed); the runtime holds the pixels.
@@ -285,6 +292,16 @@ pub enum Effect {
         dir: PathBuf,
         /// The format chosen.
         format: ExportFormat,
+    },
+
+    // ─── Label corrections ──────────────────────────────────────
+    /// Append a correction (or an undo) to the session's `corrections.jsonl`, stamped with
+    /// the time it is written (off the UI thread; the answer is `Msg::CorrectionSaved`).
+    SaveCorrection {
+        /// The session folder.
+        dir: PathBuf,
+        /// The line to append (its `time` is set when written).
+        entry: crate::domain::corrections::CorrectionEntry,
     },
 
     // ─── App ────────────────────────────────────────────────────

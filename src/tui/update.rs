@@ -2,6 +2,7 @@
 //! Pure and synchronous: no IO, no tokio, no terminal, no clock reads. The runtime executes the
 //! returned effects and feeds their results back as messages.
 
+mod corrections;
 mod drill;
 mod export;
 mod keys;
@@ -107,6 +108,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::ModelsListed { host, result } => start::models_listed(model, &host, result),
         Msg::SessionLoaded(result) => run::session_loaded(model, result),
         Msg::ReportExported(result) => export::exported(model, result),
+        Msg::CorrectionSaved(result) => corrections::saved(model, result),
         Msg::Prepared { generation, result } => run::prepared(model, generation, result),
         Msg::RunStarted(result) => run::started(model, result),
         Msg::StartRefused(why) => {

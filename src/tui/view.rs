@@ -14,6 +14,7 @@ mod hint;
 mod live;
 mod matrix;
 mod notice;
+mod picker;
 mod prompt;
 mod run;
 mod scores;
@@ -106,6 +107,10 @@ pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
         }
         Some(Overlay::Versions) => {
             versions::render(frame, area, model);
+            slot = None;
+        }
+        Some(Overlay::Relabel) => {
+            picker::render(frame, area, model);
             slot = None;
         }
         None => {}

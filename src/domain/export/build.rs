@@ -66,9 +66,21 @@ pub(crate) struct SessionReport {
     /// B), when asked for with `--compare`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) compare: Option<ComparePart>,
+    /// The label corrections applied (`--with-corrections`), when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) corrections: Option<CorrectionsPart>,
     /// The tally the figures come from (for the text renderers).
     #[serde(skip)]
     pub(crate) metrics: Metrics,
+}
+
+/// The label corrections a report was made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub(crate) struct CorrectionsPart {
+    /// Images whose true label a person changed.
+    pub(crate) relabelled: usize,
+    /// Images marked doubtful, left out of every figure.
+    pub(crate) doubtful: usize,
 }
 
 /// Where, when and how a session ran.
@@ -356,7 +368,33 @@ impl SessionReport {
             warnings,
             notes,
             compare: None,
+            corrections: None,
             metrics,
+        }
+    }
+}
+
+impl SessionReport {
+    /// Marks the report as made with label corrections (`relabelled` images relabelled by a
+    /// person, `doubtful` ones left out) and says so in its notes; `skipped_lines` unreadable
+    /// lines of `corrections.jsonl` are said too.
+    pub(crate) fn set_corrections(
+        &mut self,
+        relabelled: usize,
+        doubtful: usize,
+        skipped_lines: usize,
+    ) {
+        self.corrections = Some(CorrectionsPart {
+            relabelled,
+            doubtful,
+        });
+        self.notes.push(format!(
+            "With label corrections: {relabelled} image(s) relabelled by a person, {doubtful} doubtful image(s) left out of every figure."
+        ));
+        if skipped_lines > 0 {
+            self.notes.push(format!(
+                "{skipped_lines} unreadable line(s) of corrections.jsonl were skipped."
+            ));
         }
     }
 }

@@ -94,11 +94,7 @@ pub(crate) fn comparison_markdown(out: &mut String, part: &ComparePart) {
         "\n| both right | only A right | only B right | both wrong |\n| ---: | ---: | ---: | ---: |\n| {} | {} | {} | {} |\n",
         c.both_right, c.a_only, c.b_only, c.both_wrong
     );
-    let _ = writeln!(
-        out,
-        "**McNemar's exact test**: {}\n",
-        md(&part.verdict)
-    );
+    let _ = writeln!(out, "**McNemar's exact test**: {}\n", md(&part.verdict));
     out.push_str("### F1 per class\n\n| class | A | B | B − A |\n| --- | ---: | ---: | ---: |\n");
     for (label, f) in &c.per_class {
         let _ = writeln!(
@@ -213,7 +209,12 @@ fn delta_html(out: &mut String, c: &Comparison) {
     out.push_str("</tr>\n");
     // The last axis label is `(unparsed)`: a column only, never a truth.
     let rows = labels.len().saturating_sub(1);
-    for (t, (label, row)) in labels.iter().zip(&c.confusion_delta.matrix).enumerate().take(rows) {
+    for (t, (label, row)) in labels
+        .iter()
+        .zip(&c.confusion_delta.matrix)
+        .enumerate()
+        .take(rows)
+    {
         let _ = write!(out, "<tr><th>{}</th>", html_line(label));
         for (p, &d) in row.iter().enumerate() {
             let better = if t == p { d > 0 } else { d < 0 };
@@ -235,7 +236,9 @@ fn flips_html(out: &mut String, title: &str, flips: Vec<&Flip>) {
         out.push_str("<p>None.</p>\n");
         return;
     }
-    out.push_str("<div class=\"scroll\"><table>\n<tr><th>image</th><th>true</th><th>A</th><th>B</th></tr>\n");
+    out.push_str(
+        "<div class=\"scroll\"><table>\n<tr><th>image</th><th>true</th><th>A</th><th>B</th></tr>\n",
+    );
     for f in flips {
         let _ = writeln!(
             out,

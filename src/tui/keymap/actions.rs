@@ -33,6 +33,8 @@ pub enum Context {
     Export,
     /// The prompt versions list.
     Versions,
+    /// The relabel picker: type to filter the classes, choose one.
+    Picker,
 }
 
 /// What a key asks the TUI to do. The TOML key is the variant's name in snake case
@@ -172,6 +174,21 @@ pub enum Action {
     /// List the saved prompt versions with their runs.
     #[strum(message = "prompt versions with their runs (Enter activates)")]
     Versions,
+    /// Take the model's label as the image's true label.
+    #[strum(message = "the model was right: its label becomes the true label")]
+    AcceptLabel,
+    /// Relabel the image to any class (opens the picker).
+    #[strum(message = "relabel the image (type to filter the classes)")]
+    Relabel,
+    /// Mark the image doubtful (neither label trusted).
+    #[strum(message = "mark doubtful (left out of metrics with corrections on)")]
+    Doubtful,
+    /// Undo the last correction.
+    #[strum(message = "undo the last correction")]
+    UndoCorrection,
+    /// Show the matrix, metrics and lists with or without the label corrections.
+    #[strum(message = "metrics with / without label corrections")]
+    ToggleCorrections,
 }
 
 impl Action {
@@ -215,6 +232,7 @@ impl Context {
                 ExternalEditor,
                 Versions,
                 Export,
+                ToggleCorrections,
                 Back,
             ],
             Context::Drill => &[
@@ -227,6 +245,10 @@ impl Context {
                 ScrollAnswerDown,
                 ScrollAnswerUp,
                 FullImage,
+                AcceptLabel,
+                Relabel,
+                Doubtful,
+                UndoCorrection,
                 Back,
             ],
             Context::Browse => &[
@@ -247,6 +269,7 @@ impl Context {
             ],
             Context::Export => &[Down, Up, Select, Close],
             Context::Versions => &[Down, Up, Select, Close],
+            Context::Picker => &[Down, Up, Select, Close],
         }
     }
 }

@@ -30,6 +30,12 @@ pub enum DrillFilter {
 impl DrillFilter {
     /// True when `r` belongs in the list.
     pub fn matches(&self, r: &ItemResult) -> bool {
+        self.matches_with_truth(r, &r.truth)
+    }
+
+    /// True when `r`, taken to have the true label `truth` (its correction's, say), belongs
+    /// in the list.
+    pub fn matches_with_truth(&self, r: &ItemResult, truth_of_r: &str) -> bool {
         let predicted = || -> Option<&str> {
             if r.is_error() {
                 None
@@ -41,8 +47,8 @@ impl DrillFilter {
             DrillFilter::Cell {
                 truth,
                 predicted: p,
-            } => r.truth == *truth && predicted() == Some(p.as_str()),
-            DrillFilter::Truth(truth) => r.truth == *truth,
+            } => truth_of_r == truth && predicted() == Some(p.as_str()),
+            DrillFilter::Truth(truth) => truth_of_r == truth,
             DrillFilter::Predicted(p) => predicted() == Some(p.as_str()),
             DrillFilter::Errors => r.is_error(),
         }
@@ -79,10 +85,27 @@ pub struct DrillState {
 impl DrillState {
     /// Builds the list for `filter` from `results` (one pass plus a sort).
     pub fn open(filter: DrillFilter, results: &[Option<ItemResult>], cursor: MatrixCursor) -> Self {
+        Self::open_with(filter, results, cursor, |r| {
+            Some(std::borrow::Cow::Borrowed(&r.truth))
+        })
+    }
+
+    /// Like [`DrillState::open`], with each result's true label given by `truth_of` (`None`
+    /// leaves the result out: a doubtful image while corrections are on).
+    pub fn open_with<'r>(
+        filter: DrillFilter,
+        results: &'r [Option<ItemResult>],
+        cursor: MatrixCursor,
+        truth_of: impl Fn(&'r ItemResult) -> Option<std::borrow::Cow<'r, str>>,
+    ) -> Self {
         let mut entries: Vec<usize> = results
             .iter()
             .enumerate()
-            .filter_map(|(i, r)| r.as_ref().filter(|r| filter.matches(r)).map(|_| i))
+            .filter_map(|(i, r)| {
+                let r = r.as_ref()?;
+                let truth = truth_of(r)?;
+                filter.matches_with_truth(r, &truth).then_some(i)
+            })
             .collect();
         entries.sort_by(|&a, &b| match (&results[a], &results[b]) {
             (Some(ra), Some(rb)) => order(ra, rb),

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::domain::corrections::{Corrections, Verdict};
 use crate::domain::result::ItemResult;
 use crate::domain::tally::Tally;
 use crate::setup::RunSpec;
@@ -156,6 +157,13 @@ pub struct RunState {
     /// The settings of the run prepared or the session viewed: what `r` starts, continues or
     /// re-runs (a past session's own settings, not the start form's).
     pub spec: Option<RunSpec>,
+    /// The label corrections of the session on screen (its `corrections.jsonl`, and those made
+    /// here once saved).
+    pub corrections: Corrections,
+    /// True when the matrix, metrics and drill-down lists use the corrections (`T`).
+    pub corrections_on: bool,
+    /// Doubtful images left out of the tally while corrections are on.
+    pub doubtful_left_out: u64,
 }
 
 impl RunState {
@@ -171,6 +179,54 @@ impl RunState {
         self.abort_error = None;
         self.pairs.clear();
         self.pairs_stale = true;
+        self.corrections = Corrections::default();
+        self.corrections_on = false;
+        self.doubtful_left_out = 0;
+    }
+
+    /// Counts `result` in the tally: as it is, or with its correction when corrections are on
+    /// (a doubtful image is left out and counted apart).
+    fn count(&mut self, result: &ItemResult) {
+        if !self.corrections_on {
+            self.tally.record(result);
+            return;
+        }
+        match self.corrections.verdict(&result.image) {
+            None => self.tally.record(result),
+            Some(Verdict::Doubtful) => self.doubtful_left_out += 1,
+            Some(Verdict::Label(label)) => {
+                self.axis.ensure(&label);
+                let mut fixed = result.clone();
+                fixed.truth = label;
+                self.tally.record(&fixed);
+            }
+        }
+    }
+
+    /// The true label the matrix shows for `result`: its correction's when corrections are on;
+    /// `None` for a doubtful image then (it is in no cell).
+    pub fn shown_truth<'a>(&self, result: &'a ItemResult) -> Option<std::borrow::Cow<'a, str>> {
+        if !self.corrections_on {
+            return Some(std::borrow::Cow::Borrowed(&result.truth));
+        }
+        match self.corrections.verdict(&result.image) {
+            None => Some(std::borrow::Cow::Borrowed(&result.truth)),
+            Some(Verdict::Doubtful) => None,
+            Some(Verdict::Label(label)) => Some(std::borrow::Cow::Owned(label)),
+        }
+    }
+
+    /// Recounts every result (after corrections were switched or changed): O(results).
+    pub fn recount(&mut self) {
+        let labels = self.axis.rows.clone();
+        self.tally = Tally::new(&labels, self.total as u64);
+        self.doubtful_left_out = 0;
+        let results = std::mem::take(&mut self.results);
+        for r in results.iter().flatten() {
+            self.count(r);
+        }
+        self.results = results;
+        self.pairs_stale = true;
     }
 
     /// Records a finished item at plan `index`. A second result for the same index replaces
@@ -184,7 +240,7 @@ impl RunState {
         if self.results[index].is_some() {
             return;
         }
-        self.tally.record(&result);
+        self.count(&result);
         if !replayed {
             self.timing.fresh_done += 1;
             if let (Some(n), Some(ns)) = (result.eval_count, result.eval_duration_ns) {

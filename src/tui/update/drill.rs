@@ -49,7 +49,10 @@ fn open_filter(model: &Model) -> Option<DrillFilter> {
 
 /// Opens the list for `filter` (the error list when it is `Errors`).
 pub(super) fn open(model: &mut Model, filter: DrillFilter) -> Vec<Effect> {
-    let drill = DrillState::open(filter, &model.run.results, model.matrix.cursor);
+    let run = &model.run;
+    let drill = DrillState::open_with(filter, &run.results, model.matrix.cursor, |r| {
+        run.shown_truth(r)
+    });
     if drill.entries.is_empty() {
         let what = drill.filter.title();
         model.notify(Level::Info, format!("nothing in {what} yet"));

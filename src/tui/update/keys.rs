@@ -8,7 +8,7 @@ use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{DrillFilter, Model, Overlay, Screen};
 use crate::tui::msg::Effect;
 
-use super::{drill, export, prompt, run, start, text_field, versions};
+use super::{corrections, drill, export, prompt, run, start, text_field, versions};
 
 /// Handles one key press.
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
@@ -38,6 +38,7 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Some(Overlay::RerunScope) => return prompt::scope_key(model, action),
         Some(Overlay::Export) => return export::menu_key(model, action),
         Some(Overlay::Versions) => return versions::key(model, action),
+        Some(Overlay::Relabel) => return corrections::picker_key(model, &key, action),
         None => {}
     }
     if model.screen == Screen::Prompt {
@@ -70,6 +71,7 @@ pub(super) fn context(model: &Model) -> Context {
         (None, Screen::Prompt) => Context::Editor,
         (Some(Overlay::Export), _) => Context::Export,
         (Some(Overlay::Versions), _) => Context::Versions,
+        (Some(Overlay::Relabel), _) => Context::Picker,
         (None, Screen::Start) => Context::Start,
         (None, Screen::Browse) => Context::Browse,
         (None, Screen::Run) => Context::Matrix,
@@ -164,6 +166,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Run, Action::Versions) => versions::open(model),
         (Screen::Run, Action::FocusNext | Action::FocusPrev) => drill::toggle_mode(model),
         (Screen::Run, Action::Export) => export::open_menu(model),
+        (Screen::Run, Action::ToggleCorrections) => corrections::toggle(model),
         // Back to the start screen to pick another dataset, template or model (not mid-run).
         (Screen::Run, Action::Back) if !model.run.phase.is_active() => {
             model.screen = Screen::Start;
@@ -179,6 +182,10 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Drill, Action::ScrollAnswerDown) => drill::scroll_answer(model, 1),
         (Screen::Drill, Action::ScrollAnswerUp) => drill::scroll_answer(model, -1),
         (Screen::Drill, Action::Back) => drill::close(model),
+        (Screen::Drill, Action::AcceptLabel) => corrections::accept(model),
+        (Screen::Drill, Action::Relabel) => corrections::open_picker(model),
+        (Screen::Drill, Action::Doubtful) => corrections::doubtful(model),
+        (Screen::Drill, Action::UndoCorrection) => corrections::undo(model),
         _ => Vec::new(),
     }
 }

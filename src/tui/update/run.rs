@@ -242,6 +242,7 @@ pub(super) fn session_loaded(
     for (i, r) in session.results.into_iter().enumerate() {
         run.record(i, r, true);
     }
+    run.corrections = session.corrections;
     run.phase = RunPhase::Viewing;
     run.prepared = None;
     run.session_dir = Some(session.dir);

@@ -590,6 +590,7 @@ fn past_session(finished: bool) -> Box<crate::tui::msg::LoadedSession> {
         results: vec![fixtures::result("0/a.png", "0", Some("0"))],
         spec,
         finished,
+        corrections: Default::default(),
     })
 }
 
@@ -918,4 +919,90 @@ fn a_missing_dataset_is_said_at_once_on_the_start_screen_and_esc_dismisses_it() 
         "Esc dismisses on the start screen too"
     );
     assert_eq!(m.screen, Screen::Start);
+}
+
+/// A past session with one wrong answer, drilled into its (0, 1) cell.
+fn drilled_session() -> Model {
+    let mut m = fixtures::model(120, 40);
+    let mut session = past_session(true);
+    session.results = vec![
+        fixtures::result("0/a.png", "0", Some("0")),
+        fixtures::result("0/b.png", "0", Some("1")),
+        fixtures::result("1/c.png", "1", Some("1")),
+    ];
+    update(&mut m, Msg::SessionLoaded(Ok(session)));
+    m.matrix.cursor = MatrixCursor { row: 1, col: 2 };
+    update(&mut m, code(KeyCode::Enter));
+    assert_eq!(m.screen, Screen::Drill);
+    m
+}
+
+/// Sends `msg`, then plays the runtime: the correction the effects ask for is written (with
+/// a time).
+fn save(m: &mut Model, msg: Msg) -> crate::domain::corrections::CorrectionEntry {
+    let effects = update(m, msg);
+    match effects.as_slice() {
+        [Effect::SaveCorrection { dir, entry }] => {
+            assert_eq!(dir, &PathBuf::from("/sessions/old"));
+            let mut entry = entry.clone();
+            entry.time = "2026-11-29T12:00:00Z".into();
+            update(m, Msg::CorrectionSaved(Ok(entry.clone())));
+            entry
+        }
+        other => panic!("expected one SaveCorrection, got {other:?}"),
+    }
+}
+
+#[test]
+fn corrections_in_the_drill_change_the_metrics_only_with_t() {
+    let mut m = drilled_session();
+    let entry = save(&mut m, key('a'));
+    assert_eq!((entry.image.as_str(), entry.old.as_str()), ("0/b.png", "0"));
+    assert_eq!(entry.new.as_deref(), Some("1"));
+    assert_eq!(m.run.corrections.len(), 1);
+    // Off by default: the dataset's labels.
+    assert_eq!(m.run.tally.correct(), 2);
+    // Esc dismisses the notice, then leaves the list.
+    update(&mut m, code(KeyCode::Esc));
+    update(&mut m, code(KeyCode::Esc));
+    assert_eq!(m.screen, Screen::Run);
+    update(&mut m, key('T'));
+    assert!(m.run.corrections_on);
+    assert_eq!((m.run.tally.correct(), m.run.tally.done()), (3, 3));
+    // The (0, 1) cell is empty now; the true-1 row holds the relabelled image.
+    m.matrix.cursor = MatrixCursor { row: 2, col: 0 };
+    update(&mut m, code(KeyCode::Enter));
+    assert_eq!(m.drill.as_ref().map(|d| d.entries.len()), Some(2));
+    // Doubtful: left out of the metrics and counted.
+    save(&mut m, key('d'));
+    assert_eq!(m.run.tally.done() + m.run.doubtful_left_out, 3);
+    assert_eq!(m.run.doubtful_left_out, 1);
+    // Undo twice: back to the dataset's labels, even with corrections on.
+    let undo = save(&mut m, key('u'));
+    assert!(undo.undo);
+    save(&mut m, key('u'));
+    assert!(m.run.corrections.is_empty());
+    assert_eq!((m.run.tally.correct(), m.run.doubtful_left_out), (2, 0));
+    assert!(update(&mut m, key('u')).is_empty(), "nothing left to undo");
+}
+
+#[test]
+fn relabel_picker_filters_by_typing_and_refuses_nothing_it_lists() {
+    let mut m = drilled_session();
+    update(&mut m, key('L'));
+    assert_eq!(m.overlay, Some(Overlay::Relabel));
+    // `q` and `?` are typed into the filter, not quit or help.
+    update(&mut m, key('q'));
+    assert!(!m.quitting);
+    assert!(m.picker.matching(&m.run.axis.rows).is_empty());
+    update(&mut m, code(KeyCode::Backspace));
+    update(&mut m, key('1'));
+    assert_eq!(m.picker.matching(&m.run.axis.rows), [&"1".to_owned()]);
+    let entry = save(&mut m, code(KeyCode::Enter));
+    assert_eq!(m.overlay, None);
+    assert_eq!(entry.new.as_deref(), Some("1"));
+    // Esc cancels without a correction.
+    update(&mut m, key('L'));
+    assert!(update(&mut m, code(KeyCode::Esc)).is_empty());
+    assert_eq!(m.overlay, None);
 }

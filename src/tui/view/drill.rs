@@ -129,6 +129,15 @@ fn detail(frame: &mut Frame, area: Rect, model: &Model, r: &ItemResult, scroll: 
     let mut head: Vec<Span> = Vec::new();
     head.extend(field("file", one_line(&r.image)));
     head.extend(field("true", one_line(&r.truth)));
+    match model.run.corrections.verdict(&r.image) {
+        Some(crate::domain::corrections::Verdict::Label(label)) => {
+            head.extend(field("corrected to", one_line(&label)));
+        }
+        Some(crate::domain::corrections::Verdict::Doubtful) => {
+            head.extend(field("corrected", "doubtful".to_owned()));
+        }
+        None => {}
+    }
     if r.is_error() {
         // A failed request has no answer to parse: say so, not "(unparsed)".
         let failed = match r.error_kind {

@@ -100,6 +100,15 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
             },
         ),
         (9, phase_name(model), phase_style(model)),
+        (
+            6,
+            corrections(model),
+            if run.corrections_on {
+                theme.warn
+            } else {
+                theme.muted
+            },
+        ),
         (2, fit(&backend, 48), theme.muted),
     ];
     if let Some(help) = hint::hint(model, Context::Global, Action::Help, "help") {
@@ -108,6 +117,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let width = |segs: &[(u8, String, Style)]| -> usize {
         segs.iter().map(|s| s.1.width()).sum::<usize>() + 3 * segs.len().saturating_sub(1) + 1
     };
+    segments.retain(|s| !s.1.is_empty());
     while width(&segments) > area.width as usize && segments.len() > 1 {
         let lowest = segments
             .iter()
@@ -127,6 +137,21 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
         spans.push(Span::styled(text, style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.text), area);
+}
+
+/// `3 corrections on (1 doubtful left out)`, `3 corrections off`, or nothing.
+fn corrections(model: &Model) -> String {
+    let run = &model.run;
+    let n = run.corrections.len();
+    match (n, run.corrections_on) {
+        (0, false) => String::new(),
+        (_, true) if run.doubtful_left_out > 0 => format!(
+            "{n} corrections on ({} doubtful left out)",
+            run.doubtful_left_out
+        ),
+        (_, true) => format!("{n} corrections on"),
+        (_, false) => format!("{n} corrections off"),
+    }
 }
 
 fn phase_style(model: &Model) -> Style {
