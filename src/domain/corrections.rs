@@ -222,6 +222,7 @@ mod tests {
             attempts: 1,
             cached: false,
             error: None,
+            error_kind: None,
         }
     }
 

@@ -194,6 +194,7 @@ mod tests {
             attempts: 1,
             cached: false,
             error: None,
+            error_kind: None,
         }
     }
 
