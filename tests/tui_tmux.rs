@@ -190,6 +190,16 @@ impl Env {
 
 /// A fake model answering every digit right, except true 5s ("three") and one 7 (unparseable).
 fn fake_server(env: &Env) -> FakeServer {
+    FakeServer::start_in_thread(FakeConfig {
+        answers: model_answers(env),
+        default_answer: UNPARSEABLE.to_owned(),
+        token_delay: Duration::from_millis(2),
+        ..FakeConfig::default()
+    })
+}
+
+/// The answers of `fake_server` by image SHA-256.
+fn model_answers(env: &Env) -> HashMap<String, String> {
     let mut first_seven = true;
     let mut answers = HashMap::new();
     for (path, truth) in &env.images {
@@ -201,12 +211,7 @@ fn fake_server(env: &Env) -> FakeServer {
         let sha = sha256_hex(&std::fs::read(path).expect("read image"));
         answers.insert(sha, answer.to_owned());
     }
-    FakeServer::start_in_thread(FakeConfig {
-        answers,
-        default_answer: UNPARSEABLE.to_owned(),
-        token_delay: Duration::from_millis(2),
-        ..FakeConfig::default()
-    })
+    answers
 }
 
 /// Matrix row `label` with single spaces: the first pane of the line starting `│label `.
@@ -454,4 +459,70 @@ fn x_exports_the_report_of_the_finished_run() {
     let written = format!("{}/report.html", session.to_string_lossy());
     assert!(joined.contains(&written), "{written} not in:\n{screen}");
     quit_and_check_restored(&mut tmux, &env);
+}
+
+/// The prompt-iteration loop in a real terminal: run, `E` hands the template to a real vim
+/// (the workbench leaves the screen and takes it back), the edit comes back into the prompt
+/// editor, `Ctrl-S` saves it, `w` re-runs only the wrong ones, and the accuracy goes up.
+#[test]
+fn edit_the_prompt_in_vim_save_and_rerun_the_wrong_ones() {
+    require_tmux();
+    let vim = Command::new("vim").arg("--version").output();
+    assert!(
+        vim.is_ok_and(|o| o.status.success()),
+        "this test needs vim: install it (e.g. apt-get install vim)"
+    );
+    let env = Env::new(3);
+    // With "Look closely" in the prompt, the model gets every image right.
+    let all_right: HashMap<String, String> = env
+        .images
+        .iter()
+        .map(|(p, t)| (sha256_hex(&std::fs::read(p).expect("image")), t.clone()))
+        .collect();
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: model_answers(&env),
+        default_answer: UNPARSEABLE.to_owned(),
+        token_delay: Duration::from_millis(2),
+        prompt_answers: vec![("Look closely".to_owned(), all_right)],
+        ..FakeConfig::default()
+    });
+    let script = format!("VISUAL='vim -u NONE -N -n' {}", env.script(&server.url));
+    let mut tmux = Tmux::start(120, 36, env.dir.path(), &script);
+    tmux.wait_for("0/30");
+    tmux.keys(&["r"]);
+    let before = tmux.wait_until("the run to finish", |s| {
+        s.contains("30/30") && s.contains("finished")
+    });
+    assert!(before.contains("acc 86.7%"), "{before}");
+
+    tmux.keys(&["E"]);
+    // vim owns the terminal: the template's text, and no workbench status line.
+    tmux.wait_until("vim on the template", |s| {
+        s.contains("prompt = \"Which digit is shown in this image?\"") && !s.contains("? help")
+    });
+    tmux.keys(&[
+        ":%s/Which digit is shown/Look closely. Which digit is shown/",
+        "Enter",
+    ]);
+    tmux.keys(&[":wq", "Enter"]);
+    let editor = tmux.wait_for("text from the external editor loaded");
+    assert!(
+        editor.contains("Prompt ·") && editor.contains("Look closely. Which digit"),
+        "{editor}"
+    );
+    tmux.keys(&["C-s"]);
+    let scope = tmux.wait_for("Saved v1");
+    assert!(scope.contains("misclassified (4)"), "{scope}");
+    tmux.keys(&["w"]);
+    let after = tmux.wait_until("the re-run to finish right", |s| {
+        s.contains("30/30") && s.contains("finished") && s.contains("acc 100.0%")
+    });
+    assert!(after.contains("prompt digits v1"), "{after}");
+    assert_eq!(
+        server.chat_count(),
+        34,
+        "only the 4 wrong ones were asked again"
+    );
+    quit_and_check_restored(&mut tmux, &env);
+    assert_eq!(results_files(&env).len(), 2, "the re-run is a new session");
 }

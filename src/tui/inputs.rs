@@ -14,7 +14,7 @@ use futures_util::{Stream, StreamExt};
 use ratatui::crossterm::cursor::Hide;
 use ratatui::crossterm::event::{EnableBracketedPaste, Event, EventStream};
 use ratatui::crossterm::execute;
-use ratatui::crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
+use ratatui::crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, enable_raw_mode};
 
 use crate::tui::runtime::{Handover, Input};
 use crate::tui::terminal;
@@ -91,10 +91,16 @@ impl Handover for TerminalInputs {
             io::stdout(),
             EnterAlternateScreen,
             EnableBracketedPaste,
-            Hide
+            Hide,
+            Clear(ClearType::All)
         )?;
-        self.events = Some(EventStream::new());
         Ok(())
+    }
+
+    fn listen(&mut self) {
+        if self.events.is_none() {
+            self.events = Some(EventStream::new());
+        }
     }
 }
 

@@ -285,8 +285,11 @@ pub fn terminal_inputs(typed_ahead: Vec<Event>) -> crate::tui::inputs::TerminalI
 pub trait Handover {
     /// Stops reading keys and leaves full-screen mode, so another program owns the terminal.
     fn suspend(&mut self) -> std::io::Result<()>;
-    /// Takes the terminal back: full-screen mode and key reading again.
+    /// Takes the terminal back into full-screen mode with a cleared screen (keys are not read
+    /// yet).
     fn resume(&mut self) -> std::io::Result<()>;
+    /// Reads keys again.
+    fn listen(&mut self);
 }
 
 /// Scripted inputs (tests): there is no real terminal to hand over, so nothing to do.
@@ -311,6 +314,8 @@ impl<S> Handover for Scripted<S> {
     fn resume(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+
+    fn listen(&mut self) {}
 }
 
 /// Runs the user's editor on `text` with the terminal handed over, and takes the terminal
@@ -347,8 +352,12 @@ where
     inputs
         .resume()
         .map_err(|e| anyhow::anyhow!("taking the terminal back from the editor failed: {e}"))?;
+    // The screen was cleared on resume; a blank frame makes the next one draw every cell.
+    // (`Terminal::clear` would ask the terminal for its cursor position, which can go
+    // unanswered right after another program had the terminal.)
     terminal
-        .clear()
+        .draw(|_| {})
         .map_err(|e| anyhow::anyhow!("redrawing the terminal failed: {e}"))?;
+    inputs.listen();
     Ok(Msg::ExternallyEdited(edited))
 }

@@ -112,6 +112,9 @@ pub struct FakeConfig {
     pub litellm: bool,
     /// Behave like LM Studio: `/api/v0/models` lists models with `type` `vlm` or `llm`.
     pub lmstudio: bool,
+    /// Prompt-dependent answers: when a chat request's text contains the needle, that map's
+    /// answer for the image (by SHA-256) wins over `answers` (a prompt edit that helps).
+    pub prompt_answers: Vec<(String, HashMap<String, String>)>,
 }
 
 impl Default for FakeConfig {
@@ -135,6 +138,7 @@ impl Default for FakeConfig {
             require_query: None,
             litellm: false,
             lmstudio: false,
+            prompt_answers: Vec::new(),
         }
     }
 }
@@ -483,8 +487,16 @@ impl FakeState {
         self.faults.lock().ok().and_then(|mut q| q.pop_front())
     }
 
-    fn answer_for(&self, sha: Option<&str>) -> String {
-        sha.and_then(|s| self.config.answers.get(s))
+    fn answer_for(&self, req: &Value, sha: Option<&str>) -> String {
+        let text = req.to_string();
+        let by_prompt = self
+            .config
+            .prompt_answers
+            .iter()
+            .filter(|(needle, _)| text.contains(needle.as_str()))
+            .find_map(|(_, answers)| sha.and_then(|s| answers.get(s)));
+        by_prompt
+            .or_else(|| sha.and_then(|s| self.config.answers.get(s)))
             .cloned()
             .unwrap_or_else(|| self.config.default_answer.clone())
     }
@@ -739,7 +751,7 @@ async fn ollama_chat(State(st): State<Arc<FakeState>>, body: Bytes) -> Response 
     tokio::time::sleep(st.config.latency).await;
     let constrained = req["format"].is_object();
     let answer = if model.vision {
-        st.answer_for(image_sha.as_deref())
+        st.answer_for(&req, image_sha.as_deref())
     } else {
         "I cannot see any image.".to_owned()
     };
@@ -991,7 +1003,8 @@ async fn openai_chat(
     }
     tokio::time::sleep(st.config.latency).await;
     let constrained = req["response_format"]["type"] == "json_schema";
-    let (mut tokens, answer_at) = answer_tokens(&st.answer_for(image_sha.as_deref()), constrained);
+    let (mut tokens, answer_at) =
+        answer_tokens(&st.answer_for(&req, image_sha.as_deref()), constrained);
     let limit = req["max_tokens"].as_u64().map(|n| n as usize);
     let truncated = limit.is_some_and(|n| tokens.len() > n);
     if let Some(n) = limit {
