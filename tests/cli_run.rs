@@ -88,6 +88,14 @@ fn json_report_counts_and_session_files() {
     assert_eq!(json["counts"]["unparsed"], 1);
     // 20 items: 0 -> "3" twice wrong (0 and 2 are class 0 and class 1), unparsed one, "seven" for a 3.
     assert_eq!(json["accuracy"].as_f64(), Some(16.0 / 20.0));
+    // The 95% Wilson interval on 16 of 20: 0.5840 to 0.9193.
+    let ci: Vec<String> = json["accuracy_ci95"]
+        .as_array()
+        .expect("accuracy_ci95 is [low, high]")
+        .iter()
+        .map(|v| format!("{:.4}", v.as_f64().unwrap_or(-1.0)))
+        .collect();
+    assert_eq!(ci, ["0.5840", "0.9193"]);
     assert_eq!(json["per_class"]["3"]["support"], 2);
     let labels: Vec<&str> = json["confusion"]["labels"]
         .as_array()
@@ -176,6 +184,12 @@ fn text_report_has_sklearn_layout_and_matrix() {
     );
     assert!(
         text.contains("\n    accuracy                         0.9000        10\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "\naccuracy 0.9000, 95% interval 0.5958-0.9821 (Wilson, ±0.1931), 10 answered images\n"
+        ),
         "{text}"
     );
     assert!(text.contains("   macro avg "), "{text}");
@@ -273,9 +287,104 @@ fn resume_after_kill_finishes_without_reasking() {
         .iter()
         .map(|l| l["image"].as_str().unwrap_or_default().to_string())
         .collect();
+    // The resumed run kept the order it started with: the journal is the asking order of a
+    // fresh run with the same seed.
+    let fresh = env.out_dir("r1-fresh").to_string_lossy().into_owned();
+    let o = env.run(&digits_run(&server, &dataset, &fresh, &[]));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let fresh_order: Vec<String> = results(Path::new(&fresh))
+        .iter()
+        .map(|l| l["image"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(seen, fresh_order, "resume keeps the session's order");
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 20);
+}
+
+/// A folders dataset of `sizes[c]` tiny distinct PNGs for digit class `c`, with the bundled
+/// digits template.
+fn uneven_digits_dataset(env: &Env, sizes: &[usize; 10]) -> String {
+    let root = env.data.path().join("uneven");
+    let mut n: u32 = 0;
+    for (class, &size) in sizes.iter().enumerate() {
+        let dir = root.join(class.to_string());
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        for i in 0..size {
+            n += 1;
+            let pixel = image::Rgb([(n % 256) as u8, (n / 256) as u8, class as u8]);
+            image::RgbImage::from_pixel(2, 2, pixel)
+                .save(dir.join(format!("{i:03}.png")))
+                .expect("write png");
+        }
+    }
+    std::fs::copy(
+        digits_dir().join("template.toml"),
+        root.join("template.toml"),
+    )
+    .expect("copy template");
+    root.to_string_lossy().into_owned()
+}
+
+fn journal_order(dir: &str) -> Vec<(String, String)> {
+    results(Path::new(dir))
+        .iter()
+        .map(|l| {
+            let text = |k: &str| l[k].as_str().unwrap_or_default().to_owned();
+            (text("image"), text("truth"))
+        })
+        .collect()
+}
+
+#[test]
+fn any_prefix_of_a_500_image_journal_holds_every_class_in_proportion() {
+    let env = Env::new();
+    let sizes = [95, 80, 70, 60, 50, 45, 40, 30, 20, 10];
+    let dataset = uneven_digits_dataset(&env, &sizes);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        default_answer: "3".to_owned(),
+        ..FakeConfig::default()
+    });
+    let run = |name: &str, extra: &[&str]| {
+        let out = env.out_dir(name).to_string_lossy().into_owned();
+        let o = env.run(&digits_run(&server, &dataset, &out, extra));
+        assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+        journal_order(&out)
+    };
+    let journal = run("seed7", &["--seed", "7"]);
+    assert_eq!(journal.len(), 500);
+    let mut seen = [0usize; 10];
+    for (i, (_, truth)) in journal.iter().enumerate() {
+        seen[truth.parse::<usize>().expect("digit label")] += 1;
+        let prefix = (i + 1) as f64;
+        for (class, (&got, &size)) in seen.iter().zip(&sizes).enumerate() {
+            let share = prefix * size as f64 / 500.0;
+            assert!(
+                (got as f64 - share).abs() <= 1.0,
+                "after {prefix} items class {class} has {got}, its share is {share:.2}"
+            );
+        }
+    }
+    // Within a class the order is shuffled, not file order.
+    let zeros: Vec<&str> = journal
+        .iter()
+        .filter(|(_, t)| t == "0")
+        .map(|(image, _)| image.as_str())
+        .collect();
+    assert!(zeros.windows(2).any(|w| w[0] > w[1]), "{zeros:?}");
+    // The seed makes it repeatable (answers now come from the cache, the order must not change).
+    assert_eq!(run("seed7-again", &["--seed", "7"]), journal);
+    assert_ne!(run("seed8", &["--seed", "8"]), journal);
+    // `--order dataset` keeps file order: all the 0s first.
+    let files = run("files", &["--order", "dataset"]);
+    let mut sorted = files.clone();
+    sorted.sort();
+    assert_eq!(files, sorted);
+    let meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(env.out_dir("files").join("session.json")).expect("meta"),
+    )
+    .expect("json");
+    assert_eq!(meta["dataset"]["order"], "dataset");
 }
 
 #[test]
@@ -964,4 +1073,140 @@ fn from_reports_vanished_images_and_asks_new_ones() {
     assert!(stderr(&o).contains("--only cell:0:x"), "{}", stderr(&o));
     let o = env.run(&["run", "--only", "wrong", "--dataset", &dataset]);
     assert_eq!(o.status.code(), Some(2), "--only needs --from");
+}
+
+/// The 95% Wilson half width on `correct` of `n` (the formula, written out independently).
+fn wilson_half_width(correct: usize, n: usize) -> f64 {
+    let (z, n, p) = (
+        1.959_963_984_540_054_f64,
+        n as f64,
+        correct as f64 / n as f64,
+    );
+    let denominator = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / denominator;
+    let half = z / denominator * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    let low = (centre - half).max(0.0);
+    let high = (centre + half).min(1.0);
+    (high - low) / 2.0
+}
+
+#[test]
+fn until_ci_stops_where_the_interval_first_gets_narrow_enough() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 20);
+    // Every fifth image answered wrong: about 80% accuracy.
+    let wrong: Vec<(usize, &str)> = (0..images.len()).step_by(5).map(|i| (i, "x")).collect();
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&images, &wrong),
+        latency: Duration::from_millis(15),
+        ..FakeConfig::default()
+    });
+    let out = env.out_dir("until");
+    let out_s = out.to_string_lossy().into_owned();
+    let o = env.run(&digits_run(
+        &server,
+        &dataset,
+        &out_s,
+        &["--until-ci", "0.15", "--no-cache"],
+    ));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let journal = results(&out);
+    // Where the interval first got narrower than ±0.15, replaying the journal's verdicts.
+    let mut correct = 0;
+    let mut first_narrow = None;
+    for (i, line) in journal.iter().enumerate() {
+        correct += usize::from(line["label"] == line["truth"]);
+        if wilson_half_width(correct, i + 1) < 0.15 {
+            first_narrow = Some(i + 1);
+            break;
+        }
+    }
+    let first_narrow = first_narrow.expect("the interval got narrow enough");
+    assert_eq!(journal.len(), first_narrow, "stopped right there");
+    assert!((20..60).contains(&first_narrow), "{first_narrow}");
+    let text = stdout(&o);
+    assert!(
+        text.contains(&format!(
+            "stopped early (--until-ci): covers {first_narrow} of 200 images"
+        )),
+        "{text}"
+    );
+    assert!(stderr(&o).contains("stopped early"), "{}", stderr(&o));
+    let meta = |dir: &Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("session.json")).expect("meta"))
+            .expect("json")
+    };
+    assert_eq!(meta(&out)["status"], "stopped_early");
+
+    // Continued later without the condition: every image, each asked once.
+    let o = env.run(&["run", "--resume", &out_s, "--json", "--no-cache"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["counts"]["done"], 200);
+    assert_eq!(json["stopped_early"], false);
+    assert_eq!(meta(&out)["status"], "finished");
+    // The request in flight when it stopped was abandoned and asked again: at most one extra.
+    assert!(
+        (200..=201).contains(&server.chat_count()),
+        "{}",
+        server.chat_count()
+    );
+
+    // A bad width is refused, naming the flag.
+    let o = env.run(&digits_run(&server, &dataset, &out_s, &["--until-ci", "2"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--until-ci"), "{}", stderr(&o));
+}
+
+#[test]
+fn retry_failed_asks_again_only_the_items_whose_last_attempt_failed() {
+    let env = Env::new();
+    let (dataset, images) = digits_dataset(&env, 1);
+    let mut cfg = FakeConfig {
+        answers: answers_for(&images, &[]),
+        ..FakeConfig::default()
+    };
+    for i in [3, 7] {
+        cfg.fault_for_image
+            .insert(sha_of(&images[i].0), Fault::Status(400));
+    }
+    let failing = FakeServer::start_in_thread(cfg);
+    let out_s = env.out_dir("retry").to_string_lossy().into_owned();
+    let o = env.run(&digits_run(&failing, &dataset, &out_s, &["--json"]));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["counts"]["errors"], 2);
+
+    let healthy = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&images, &[]),
+        ..FakeConfig::default()
+    });
+    let resume = |extra: &[&str]| {
+        let mut args = vec!["run", "--resume", &out_s, "--host", &healthy.url, "--json"];
+        args.extend_from_slice(extra);
+        let o = env.run(&args);
+        assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+        serde_json::from_str::<Value>(&stdout(&o)).expect("json")
+    };
+    // A plain resume leaves failed items alone.
+    assert_eq!(resume(&[])["counts"]["errors"], 2);
+    assert_eq!(healthy.chat_count(), 0);
+    // --retry-failed asks exactly those two again; their new answers replace the failures.
+    let json = resume(&["--retry-failed"]);
+    assert_eq!(healthy.chat_count(), 2);
+    assert_eq!(json["counts"]["errors"], 0);
+    assert_eq!(json["counts"]["done"], 10);
+    assert_eq!(json["accuracy"].as_f64(), Some(1.0));
+    assert_eq!(
+        results(Path::new(&out_s)).len(),
+        12,
+        "appended, never rewritten"
+    );
+    // Nothing failed any more: a second --retry-failed asks nothing.
+    resume(&["--retry-failed"]);
+    assert_eq!(healthy.chat_count(), 2);
+
+    let o = env.run(&digits_run(&healthy, &dataset, &out_s, &["--retry-failed"]));
+    assert_eq!(o.status.code(), Some(2), "--retry-failed needs --resume");
+    assert!(stderr(&o).contains("--resume"), "{}", stderr(&o));
 }

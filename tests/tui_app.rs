@@ -87,7 +87,7 @@ async fn start_screen_run_drill_and_back() {
     }
     app.type_text(&dataset.to_string_lossy());
     app.press("ctrl-r");
-    let done = app.wait_for_status("· finished ·").await;
+    let done = app.wait_for_status("· finished").await;
     assert!(done.contains("10/10"), "{done}");
     // Open the whole "0" row from its header (left of the first cell): image 0 went to "3".
     app.press("left");
@@ -130,7 +130,7 @@ async fn pause_and_resume_against_the_real_engine() {
     assert_eq!(server.chat_count(), asked, "no request starts while paused");
     assert!(asked < 20, "paused before the end ({asked} asked)");
     app.press("space");
-    let done = app.wait_for_status("· finished ·").await;
+    let done = app.wait_for_status("· finished").await;
     assert!(done.contains("20/20"), "{done}");
     assert_eq!(server.chat_count(), 20);
     assert_eq!(app.quit().await, 0);
@@ -191,7 +191,7 @@ async fn a_stopped_run_is_continued_with_r() {
     assert_eq!(app.sessions().len(), 1);
     app.press("esc"); // dismiss the error notice
     app.press("r");
-    let done = app.wait_for_status("· finished ·").await;
+    let done = app.wait_for_status("· finished").await;
     assert!(done.contains("10/10"), "{done}");
     let sessions = app.sessions();
     assert_eq!(
@@ -256,7 +256,7 @@ async fn a_past_session_is_opened_and_rerun_with_its_own_settings() {
     app.press("r"); // prepares the session's own dataset, template and model
     app.wait_for_status("· ready").await;
     app.press("r");
-    let done = app.wait_for_status("· finished ·").await;
+    let done = app.wait_for_status("· finished").await;
     assert!(
         done.contains("10/10") && done.contains("llava:7b"),
         "{done}"
@@ -290,7 +290,7 @@ async fn concurrency_above_one_runs_requests_in_parallel() {
     let app = App::start(spec(&server, Some(&dataset), 4), 120, 40).await;
     app.wait_for("ready").await;
     app.press("r");
-    let done = app.wait_for_status("· finished ·").await;
+    let done = app.wait_for_status("· finished").await;
     assert!(done.contains("30/30"), "{done}");
     let most = server.state.max_in_flight.load(Ordering::SeqCst);
     let meta = std::fs::read_to_string(app.sessions()[0].join("session.json")).unwrap();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::backend::{BackendConfig, BackendKind};
-use crate::dataset::Layout;
+use crate::dataset::{Layout, RunOrder};
 use crate::domain::scope::RerunScope;
 use crate::session::Session;
 use crate::setup::RunSpec;
@@ -65,9 +65,15 @@ pub struct RunArgs {
     /// A random sample of N images (deterministic with --seed).
     #[arg(long, value_name = "N")]
     pub sample: Option<usize>,
-    /// Seed for --limit-per-class and --sample.
+    /// Seed for --limit-per-class, --sample and the interleaved order [default: 0].
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// The order images are asked in: `interleaved` (a seeded shuffle within each class, then
+    /// round-robin across classes weighted by class size, so any prefix of the run is a fair
+    /// sample) or `dataset` (file order). A resume keeps the session's order [default:
+    /// interleaved].
+    #[arg(long, value_enum)]
+    pub order: Option<RunOrder>,
     /// Session folder to write (default: a new folder under the data dir, or $SQUINT_DATA_DIR).
     #[arg(long, value_name = "DIR", conflicts_with = "resume")]
     pub out: Option<PathBuf>,
@@ -104,6 +110,23 @@ pub struct RunArgs {
     /// "longer than N bytes" [default: 65536].
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=1_073_741_824))]
     pub max_answer_bytes: Option<u64>,
+    /// Stop once the 95% interval on accuracy is narrower than ±W (e.g. 0.03 for ±3 points).
+    /// The session is marked stopped early and can be continued with --resume.
+    #[arg(long, value_name = "W", value_parser = parse_half_width)]
+    pub until_ci: Option<f64>,
+    /// With --resume: ask again the items whose last attempt failed (resume alone skips them).
+    #[arg(long)]
+    pub retry_failed: bool,
+}
+
+/// `--until-ci`: a half width strictly between 0 and 0.5.
+fn parse_half_width(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(w) if w > 0.0 && w < 0.5 => Ok(w),
+        _ => Err(format!(
+            "`{text}` is not a half width between 0 and 0.5 (e.g. 0.03 stops at ±3 points)"
+        )),
+    }
 }
 
 /// Flags only `squint run` has.
@@ -169,6 +192,12 @@ impl RunArgs {
     /// Builds the run spec; with `--resume` or `--from`, unset flags take the session's values
     /// (see `RunSpec::from_session`).
     pub(crate) fn into_spec(self) -> Result<RunSpec, String> {
+        if self.retry_failed && self.resume.is_none() {
+            return Err(
+                "--retry-failed needs --resume DIR: it asks again the failed items of that session"
+                    .to_owned(),
+            );
+        }
         let base = match self.resume.as_ref().or(self.from.as_ref()) {
             Some(dir) => {
                 let session = Session::open(dir).map_err(|e| e.to_string())?;
@@ -208,12 +237,15 @@ impl RunArgs {
             limit_per_class: self.limit_per_class.or(base.limit_per_class),
             sample: self.sample.or(base.sample),
             seed: self.seed.unwrap_or(base.seed),
+            order: self.order.unwrap_or(base.order),
             no_cache: self.no_cache,
             max_side: self.max_side.or(base.max_side),
             out: self.out,
             resume: self.resume,
             from: self.from,
             only: self.only,
+            until_ci: self.until_ci,
+            retry_failed: self.retry_failed,
         }
     }
 }

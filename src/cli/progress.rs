@@ -22,6 +22,8 @@ pub(super) struct Progress {
     pub aborted: Option<ItemError>,
     /// Whether the run ended early.
     pub interrupted: bool,
+    /// `(answered, half width)` when the run stopped once the accuracy was known (`--until-ci`).
+    pub stopped_early: Option<(u64, f64)>,
     bar: ProgressBar,
     /// Plain progress lines, when stderr is not a terminal.
     plain: Option<PlainProgress>,
@@ -59,6 +61,7 @@ impl Progress {
             tally: Tally::new(classes, 0),
             aborted: None,
             interrupted: false,
+            stopped_early: None,
             bar,
             plain: (!std::io::stderr().is_terminal()).then(|| PlainProgress::new(Instant::now())),
         }
@@ -114,8 +117,13 @@ impl Progress {
                     ));
                 }
                 self.bar.inc(1);
+                let ci = self
+                    .tally
+                    .metrics
+                    .accuracy_ci95()
+                    .map_or_else(String::new, |ci| format!(" ±{:.3}", ci.half_width()));
                 self.bar.set_message(format!(
-                    "acc {:.3}  errors {}  unparsed {}",
+                    "acc {:.3}{ci}  errors {}  unparsed {}",
                     self.tally.metrics.accuracy(),
                     self.tally.errors(),
                     self.tally.unparsed()
@@ -138,6 +146,10 @@ impl Progress {
             }
             RunEvent::Warning(message) => self.say(&format!("warning: {message}")),
             RunEvent::Aborted { error } => self.aborted = Some(error),
+            RunEvent::StoppedEarly {
+                answered,
+                half_width,
+            } => self.stopped_early = Some((answered, half_width)),
             RunEvent::Finished { interrupted } => {
                 self.interrupted = interrupted;
                 self.bar.finish_and_clear();

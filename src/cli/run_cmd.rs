@@ -8,7 +8,9 @@ use super::progress::Progress;
 use super::{
     EXIT_BELOW, EXIT_DISK, EXIT_INTERRUPTED, EXIT_OK, EXIT_SERVER, EXIT_USAGE, RunArgs, RunOnlyArgs,
 };
-use crate::domain::report::{classification_report, confusion_text, json_summary};
+use crate::domain::report::{
+    accuracy_interval_line, classification_report, confusion_text, json_summary,
+};
 use crate::domain::result::ErrorKind;
 use crate::domain::sanitize::sanitize;
 use crate::engine::RunEvent;
@@ -108,6 +110,7 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
             fields.insert("asked".into(), asked.into());
         }
         summary["run"] = provenance(&session_dir, &output);
+        summary["stopped_early"] = serde_json::Value::Bool(progress.stopped_early.is_some());
         out(&format!(
             "{}\n",
             serde_json::to_string_pretty(&summary).unwrap_or_default()
@@ -115,8 +118,23 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
     } else if progress.tally.metrics.total() > 0 {
         // Labels come from folder and file names: sanitised like any untrusted text.
         let report = classification_report(&progress.tally.metrics, output.digits);
+        let interval =
+            accuracy_interval_line(&progress.tally.metrics, output.digits).unwrap_or_default();
         let matrix = confusion_text(&progress.tally.metrics);
-        out(&sanitize(&format!("{report}\n{matrix}")));
+        let coverage = progress
+            .stopped_early
+            .map(|(_, half)| {
+                format!(
+                    "stopped early (--until-ci): covers {} of {} images, accuracy known to ±{half:.digits$}\n",
+                    progress.tally.counts().done,
+                    progress.tally.counts().total,
+                    digits = output.digits.max(2),
+                )
+            })
+            .unwrap_or_default();
+        out(&sanitize(&format!(
+            "{report}{interval}{coverage}\n{matrix}"
+        )));
     }
     let counts = progress.tally.counts();
     err_line(&format!(
@@ -151,6 +169,12 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
             session_dir.display()
         ));
         return EXIT_INTERRUPTED;
+    }
+    if let Some((answered, half)) = progress.stopped_early {
+        err_line(&format!(
+            "stopped early: the accuracy's 95% interval is ±{half:.4} after {answered} answers; ask the rest with: squint run --resume {}",
+            session_dir.display()
+        ));
     }
     if progress.tally.metrics.total() == 0 && counts.errors > 0 {
         err_line(&format!(

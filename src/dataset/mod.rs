@@ -2,13 +2,15 @@
 //!
 //! Three layouts are understood (see [`Layout`]); [`scan`] detects one, walks the files and
 //! returns a [`Dataset`] whose items are sorted by their path relative to the root, together
-//! with counts of everything it skipped. [`select`] then picks a deterministic subset.
+//! with counts of everything it skipped. [`select`] then picks a deterministic subset and
+//! [`arrange`] puts it in the order it is asked in.
 //! This module never reads image bytes (scanning a hundred thousand files must take about a
 //! second) and never panics on what it finds on disk: odd entries are counted, not fatal.
 
 mod error;
 mod layout;
 mod manifest;
+mod order;
 pub mod raw_name;
 mod scan;
 mod select;
@@ -23,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::DatasetError;
 pub use layout::detect_layout;
+pub use order::{RunOrder, arrange};
 pub use scan::scan;
 pub use select::select;
 

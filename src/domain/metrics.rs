@@ -130,6 +130,18 @@ impl Metrics {
             .collect()
     }
 
+    /// The 95% Wilson interval on [`Metrics::accuracy`]; `None` before the first result.
+    pub fn accuracy_ci95(&self) -> Option<Interval> {
+        wilson_interval(self.correct, self.total)
+    }
+
+    /// The 95% Wilson interval on one label's recall; `None` while the label never occurred
+    /// as a truth.
+    pub fn recall_ci95(&self, label: &str) -> Option<Interval> {
+        let &i = self.index.get(label)?;
+        wilson_interval(self.cell(i, i), self.true_sums[i])
+    }
+
     /// Scores of one label; all zero for a label never seen.
     pub fn scores(&self, label: &str) -> ClassScores {
         self.index

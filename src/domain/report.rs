@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::metrics::{ClassScores, Metrics};
+use super::metrics::{ClassScores, Interval, Metrics};
 use super::sanitize::one_line;
 
 /// Item counts of a run, as shown in the `--json` summary.
@@ -135,18 +135,40 @@ pub fn confusion_text(m: &Metrics) -> String {
     out
 }
 
+/// One line under the report: the accuracy with its 95% Wilson interval and how many answers
+/// it rests on, e.g. `accuracy 0.79, 95% interval 0.75-0.83 (Wilson), 500 answered images`.
+/// `None` before the first answer.
+pub fn accuracy_interval_line(m: &Metrics, digits: usize) -> Option<String> {
+    let ci = m.accuracy_ci95()?;
+    Some(format!(
+        "accuracy {:.digits$}, 95% interval {:.digits$}-{:.digits$} (Wilson, ±{:.digits$}), {} answered {}\n",
+        m.accuracy(),
+        ci.low,
+        ci.high,
+        ci.half_width(),
+        m.total(),
+        if m.total() == 1 { "image" } else { "images" },
+    ))
+}
+
+fn interval_json(ci: Option<Interval>) -> Value {
+    ci.map_or(Value::Null, |ci| json!([ci.low, ci.high]))
+}
+
 fn scores_json(s: ClassScores) -> Value {
     json!({ "precision": s.precision, "recall": s.recall, "f1": s.f1, "support": s.support })
 }
 
-/// The `--json` summary: session path, counts, accuracy, per-class scores over the report
-/// rows, macro and weighted averages, and the confusion matrix (rows true, `(unparsed)` last).
+/// The `--json` summary: session path, counts, accuracy and its 95% Wilson interval
+/// (`accuracy_ci95: [low, high]`, `null` before the first answer), per-class scores (with
+/// `recall_ci95`) over the report rows, macro and weighted averages, and the confusion matrix (rows true, `(unparsed)` last).
 pub fn json_summary(m: &Metrics, session: &Path, counts: Counts) -> Value {
     let per_class: Map<String, Value> = m
         .report_labels()
         .into_iter()
         .map(|label| {
-            let scores = scores_json(m.scores(&label));
+            let mut scores = scores_json(m.scores(&label));
+            scores["recall_ci95"] = interval_json(m.recall_ci95(&label));
             (label, scores)
         })
         .collect();
@@ -155,6 +177,7 @@ pub fn json_summary(m: &Metrics, session: &Path, counts: Counts) -> Value {
         "counts": counts,
         // No answered item (every request failed): there is no accuracy, not 0.
         "accuracy": (m.total() > 0).then(|| m.accuracy()),
+        "accuracy_ci95": interval_json(m.accuracy_ci95()),
         "per_class": per_class,
         "macro_avg": scores_json(m.macro_avg()),
         "weighted_avg": scores_json(m.weighted_avg()),

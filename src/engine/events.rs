@@ -61,6 +61,15 @@ pub enum RunEvent {
         /// what to do.
         error: ItemError,
     },
+    /// The accuracy is known well enough (`--until-ci`): no further item is asked, items in
+    /// flight are abandoned (a continued session asks them). Followed by
+    /// `Finished { interrupted: false }`.
+    StoppedEarly {
+        /// Answered items (failures excluded) the estimate rests on.
+        answered: u64,
+        /// The half width of the 95% interval reached.
+        half_width: f64,
+    },
     /// The run ended. Always the last event.
     Finished {
         /// True when stopped early (Ctrl-C, quit, abort) rather than finishing every item.

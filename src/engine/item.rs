@@ -1,6 +1,7 @@
-//! Classifies one item: read and prepare the image, consult the cache, stream the answer, parse
-//! it, journal the result and report it. Never panics on bad input; a fatal server error is
-//! handed back to the engine without journaling, so a resume asks that item again.
+//! Classifies one item: read and prepare the image, consult the cache, wait for its turn and a
+//! request slot, stream the answer (or take the cached one), parse it, journal the result and
+//! report it. Never panics on bad input; a fatal server error is handed back to the engine
+//! without journaling, so a resume asks that item again.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -8,6 +9,7 @@ use std::time::Instant;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::journal_writer::JournalWriter;
+use super::turn::Turn;
 use super::{RunEvent, RunPlan};
 use crate::backend::{self, Backend, ClassifyRequest, Completion, TokenEvent};
 use crate::dataset::DatasetItem;
@@ -19,8 +21,11 @@ use crate::session::{CacheKey, CachedAnswer};
 
 /// What a task hands back to the engine loop.
 pub(super) enum Outcome {
-    /// The item finished (successfully or with an item-level error) and was journaled.
-    Done,
+    /// The item finished and was journaled: `Some(correct)` when answered, `None` when its
+    /// request failed.
+    Done(Option<bool>),
+    /// The task ended without a result because the run is going away.
+    Dropped,
     /// The server or model became unusable; the run must stop.
     Fatal(ItemError),
 }
@@ -34,6 +39,8 @@ pub(super) struct ItemContext {
     pub slots: Arc<Semaphore>,
     /// True while the run is paused: no new request starts.
     pub paused: watch::Receiver<bool>,
+    /// This item's place in the asking order.
+    pub turn: Turn,
     pub index: usize,
 }
 
@@ -44,7 +51,7 @@ struct Prepared {
 
 pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
     let Some(item) = ctx.plan.item(ctx.index).cloned() else {
-        return Outcome::Done;
+        return Outcome::Dropped;
     };
     let mut started = Instant::now();
     let mut result = ItemResult {
@@ -77,11 +84,13 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
     let prepared = match prepared {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {
+            ctx.turn.wait().await;
             announce(&ctx, &item);
             let error = ItemError::new(ErrorKind::Image, e.to_string());
             return finish(&ctx, fail(result, error, started)).await;
         }
         Err(e) => {
+            ctx.turn.wait().await;
             announce(&ctx, &item);
             return finish(
                 &ctx,
@@ -97,7 +106,26 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
     result.sha256 = prepared.sha256.clone();
 
     let cache_key = cache_key(&ctx.plan, &prepared.sha256);
-    if let Some(hit) = lookup(&ctx.plan, &cache_key).await {
+    let hit = lookup(&ctx.plan, &cache_key).await;
+    // Wait for this item's turn, then a free slot, and not while paused (a cached answer too,
+    // so the journal keeps the asking order); the latency counts from here.
+    ctx.turn.wait().await;
+    let permit = loop {
+        while *ctx.paused.borrow() {
+            if ctx.paused.changed().await.is_err() {
+                return Outcome::Dropped;
+            }
+        }
+        let Ok(permit) = Arc::clone(&ctx.slots).acquire_owned().await else {
+            return Outcome::Dropped;
+        };
+        if !*ctx.paused.borrow() {
+            break permit;
+        }
+    };
+    ctx.turn.pass();
+    started = Instant::now();
+    if let Some(hit) = hit {
         announce(&ctx, &item);
         let _ = ctx.tx.send(RunEvent::Token {
             index: ctx.index,
@@ -108,7 +136,10 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
         result.prompt_eval_count = hit.prompt_eval_count;
         result.eval_duration_ns = hit.eval_duration_ns;
         result.confidence = hit.confidence;
-        return finish(&ctx, answered(&ctx.plan, result, hit.answer, started, None)).await;
+        let result = answered(&ctx.plan, result, hit.answer, started, None);
+        let written = ctx.journal.queue(result.clone());
+        drop(permit);
+        return report(&ctx, result, written).await;
     }
 
     let request = ClassifyRequest {
@@ -121,22 +152,7 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
             .then(|| ctx.plan.labels.clone()),
         logprobs: ctx.plan.logprobs,
     };
-    // Wait for a free slot, and not while paused; the latency counts from here.
-    let permit = loop {
-        while *ctx.paused.borrow() {
-            if ctx.paused.changed().await.is_err() {
-                return Outcome::Done;
-            }
-        }
-        let Ok(permit) = Arc::clone(&ctx.slots).acquire_owned().await else {
-            return Outcome::Done;
-        };
-        if !*ctx.paused.borrow() {
-            break permit;
-        }
-    };
     announce(&ctx, &item);
-    started = Instant::now();
     let (tx, index) = (ctx.tx.clone(), ctx.index);
     let mut on_token = move |event: TokenEvent<'_>| {
         let _ = match event {
@@ -162,8 +178,6 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
         .backend
         .classify_with_retry(&request, &mut on_token)
         .await;
-    // The server is done with this item: free its slot before the cache and journal writes.
-    drop(permit);
     result.attempts = attempted.attempts;
     match attempted.result {
         Ok(completion) => {
@@ -178,11 +192,20 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
                 started,
                 Some(&completion),
             );
+            // Queued while the slot is held, so the journal keeps the asking order; then the
+            // server is done with this item: free its slot before the cache and journal writes.
+            let written = ctx.journal.queue(result.clone());
+            drop(permit);
             store(&ctx.plan, cache_key, &completion, result.confidence).await;
-            finish(&ctx, result).await
+            report(&ctx, result, written).await
         }
         Err(e) if e.is_fatal() => Outcome::Fatal(e.to_item_error()),
-        Err(e) => finish(&ctx, fail(result, e.to_item_error(), started)).await,
+        Err(e) => {
+            let result = fail(result, e.to_item_error(), started);
+            let written = ctx.journal.queue(result.clone());
+            drop(permit);
+            report(&ctx, result, written).await
+        }
     }
 }
 
@@ -226,16 +249,28 @@ fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
+/// Journals a result that needed no request slot and reports it.
 async fn finish(ctx: &ItemContext, result: ItemResult) -> Outcome {
-    if let Err(error) = ctx.journal.write(result.clone()).await {
+    let written = ctx.journal.queue(result.clone());
+    report(ctx, result, written).await
+}
+
+/// Waits for `result` to be on disk, then reports it finished.
+async fn report(
+    ctx: &ItemContext,
+    result: ItemResult,
+    written: impl Future<Output = Result<(), ItemError>>,
+) -> Outcome {
+    if let Err(error) = written.await {
         return Outcome::Fatal(error);
     }
+    let verdict = super::until::verdict(&result);
     let _ = ctx.tx.send(RunEvent::ItemFinished {
         index: ctx.index,
         result,
         replayed: false,
     });
-    Outcome::Done
+    Outcome::Done(verdict)
 }
 
 fn cache_key(plan: &RunPlan, sha256: &str) -> Option<String> {

@@ -30,17 +30,26 @@ impl JournalWriter {
         (JournalWriter { tx }, thread)
     }
 
-    /// Writes `result` and waits until it is on disk (or failed to be).
-    pub(super) async fn write(&self, result: ItemResult) -> Result<(), ItemError> {
+    /// Queues `result` (results are written in the order they are queued) and returns the
+    /// wait for it to be on disk (or to have failed to be).
+    pub(super) fn queue(
+        &self,
+        result: ItemResult,
+    ) -> impl Future<Output = Result<(), ItemError>> + use<> {
         let (ack, done) = oneshot::channel();
-        let gone = || {
-            ItemError::new(
-                ErrorKind::Journal,
-                "cannot write results: the journal writer stopped",
-            )
-        };
-        self.tx.send((result, ack)).map_err(|_| gone())?;
-        done.await.map_err(|_| gone())?
+        let queued = self.tx.send((result, ack)).is_ok();
+        async move {
+            let gone = || {
+                ItemError::new(
+                    ErrorKind::Journal,
+                    "cannot write results: the journal writer stopped",
+                )
+            };
+            if !queued {
+                return Err(gone());
+            }
+            done.await.map_err(|_| gone())?
+        }
     }
 }
 

@@ -6,6 +6,8 @@ pub mod events;
 mod item;
 mod journal_writer;
 mod plan;
+mod turn;
+mod until;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -67,18 +69,15 @@ pub fn spawn(
     };
     tokio::spawn(async move {
         let (writer, written) = JournalWriter::spawn(journal);
-        let interrupted = drive(Arc::new(plan), backend, writer, &tx, paused_rx, cancel).await;
+        let ending = drive(Arc::new(plan), backend, writer, &tx, paused_rx, cancel).await;
         // Every task is over and the writer's last sender is gone: the journal comes back.
         let journal = written.await;
-        let ended = tokio::task::spawn_blocking(move || {
-            let status = if interrupted {
-                SessionStatus::Interrupted
-            } else {
-                SessionStatus::Finished
-            };
-            record_end(&session_dir, status)
-        })
-        .await;
+        let status = match ending {
+            Ending::Finished => SessionStatus::Finished,
+            Ending::Interrupted => SessionStatus::Interrupted,
+            Ending::StoppedEarly { .. } => SessionStatus::StoppedEarly,
+        };
+        let ended = tokio::task::spawn_blocking(move || record_end(&session_dir, status)).await;
         match ended {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
@@ -90,12 +89,34 @@ pub fn spawn(
         }
         // The session's lock goes with the journal, before anyone hears the run is over.
         drop(journal);
-        let _ = tx.send(RunEvent::Finished { interrupted });
+        if let Ending::StoppedEarly {
+            answered,
+            half_width,
+        } = ending
+        {
+            let _ = tx.send(RunEvent::StoppedEarly {
+                answered,
+                half_width,
+            });
+        }
+        let _ = tx.send(RunEvent::Finished {
+            interrupted: status == SessionStatus::Interrupted,
+        });
     });
     (handle, rx)
 }
 
-/// Runs every item; returns whether the run ended early (stopped, aborted or unfinished).
+/// How `drive` ended.
+enum Ending {
+    /// Every item of the plan has a result.
+    Finished,
+    /// Stopped, aborted or unfinished: a resume asks the rest.
+    Interrupted,
+    /// `--until-ci` was reached: the estimate rests on `answered` items, with this half width.
+    StoppedEarly { answered: u64, half_width: f64 },
+}
+
+/// Runs every item (or until `--until-ci` is reached); says how it ended.
 async fn drive(
     plan: Arc<RunPlan>,
     backend: Backend,
@@ -103,7 +124,7 @@ async fn drive(
     tx: &mpsc::UnboundedSender<RunEvent>,
     mut paused: watch::Receiver<bool>,
     cancel: CancellationToken,
-) -> bool {
+) -> Ending {
     let send = |event: RunEvent| {
         // A consumer that went away is not an error: the journal still records everything.
         let _ = tx.send(event);
@@ -124,6 +145,11 @@ async fn drive(
         }
     }
 
+    let mut until = plan
+        .until_ci
+        .map(|width| until::UntilCi::new(width, plan.done.values()));
+    let mut narrow = until.as_ref().and_then(|u| u.reached());
+
     let concurrency = plan.concurrency.max(1);
     // Requests in flight are bounded by `slots`; up to `concurrency` more tasks read and
     // decode their images ahead, so a freed slot is refilled without waiting on disk.
@@ -131,9 +157,13 @@ async fn drive(
     let lookahead = concurrency * 2;
     let mut tasks = JoinSet::new();
     let mut queue = pending.into_iter();
+    let mut turns = turn::TurnQueue::default();
     let mut aborted = false;
     let mut was_paused = false;
     'outer: loop {
+        if narrow.is_some() {
+            break;
+        }
         // Wait while paused (in-flight tasks keep running and reporting).
         while *paused.borrow() {
             if !was_paused {
@@ -144,7 +174,11 @@ async fn drive(
                 _ = cancel.cancelled() => break 'outer,
                 changed = paused.changed() => if changed.is_err() { break 'outer },
                 Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
-                    if fatal(joined, &cancel, &send) { aborted = true; break 'outer; }
+                    match settle(joined, &cancel, &send, &mut until) {
+                        Settled::Fatal => { aborted = true; break 'outer; }
+                        Settled::Narrow(half) => { narrow = Some(half); break 'outer; }
+                        Settled::Going => {}
+                    }
                 }
             }
         }
@@ -164,6 +198,7 @@ async fn drive(
                     tx: tx.clone(),
                     slots: Arc::clone(&slots),
                     paused: paused.clone(),
+                    turn: turns.next_turn(),
                     index,
                 };
                 tasks.spawn(item::process(ctx));
@@ -177,30 +212,62 @@ async fn drive(
             _ = cancel.cancelled() => break,
             changed = paused.changed() => if changed.is_err() { break },
             Some(joined) = tasks.join_next() => {
-                if fatal(joined, &cancel, &send) { aborted = true; break; }
+                match settle(joined, &cancel, &send, &mut until) {
+                    Settled::Fatal => { aborted = true; break; }
+                    Settled::Narrow(half) => { narrow = Some(half); break; }
+                    Settled::Going => {}
+                }
             }
         }
     }
     let unfinished = queue.len() + tasks.len();
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
-    aborted || cancel.is_cancelled() || unfinished > 0
+    if aborted || cancel.is_cancelled() {
+        return Ending::Interrupted;
+    }
+    match (narrow, &until) {
+        (Some(half_width), Some(until)) => Ending::StoppedEarly {
+            answered: until.answered(),
+            half_width,
+        },
+        _ if unfinished > 0 => Ending::Interrupted,
+        _ => Ending::Finished,
+    }
 }
 
-/// Handles a finished task; returns true (after cancelling the run) when it hit a fatal error.
-fn fatal(
+/// What a finished task means for the run.
+enum Settled {
+    /// Keep going.
+    Going,
+    /// A fatal error: the run was cancelled and `Aborted` sent.
+    Fatal,
+    /// The accuracy's interval is narrower than `--until-ci` asked: this half width.
+    Narrow(f64),
+}
+
+/// Handles a finished task: counts it toward `--until-ci`, or cancels the run on a fatal error.
+fn settle(
     joined: Result<item::Outcome, tokio::task::JoinError>,
     cancel: &CancellationToken,
     send: &impl Fn(RunEvent),
-) -> bool {
+    until: &mut Option<until::UntilCi>,
+) -> Settled {
     match joined {
-        Ok(item::Outcome::Done) => false,
+        Ok(item::Outcome::Done(verdict)) => match until {
+            Some(until) => {
+                until.record(verdict);
+                until.reached().map_or(Settled::Going, Settled::Narrow)
+            }
+            None => Settled::Going,
+        },
+        Ok(item::Outcome::Dropped) => Settled::Going,
         Ok(item::Outcome::Fatal(error)) => {
             cancel.cancel();
             send(RunEvent::Aborted { error });
-            true
+            Settled::Fatal
         }
-        Err(e) if e.is_cancelled() => false,
+        Err(e) if e.is_cancelled() => Settled::Going,
         Err(e) => {
             cancel.cancel();
             send(RunEvent::Aborted {
@@ -209,7 +276,7 @@ fn fatal(
                     format!("internal error in a classification task: {e}"),
                 ),
             });
-            true
+            Settled::Fatal
         }
     }
 }

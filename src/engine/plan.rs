@@ -42,6 +42,8 @@ pub struct RunPlan {
     pub allow_webp: bool,
     /// Requests in flight at once.
     pub concurrency: usize,
+    /// Stop once the 95% Wilson interval on accuracy is narrower than ± this (`--until-ci`).
+    pub until_ci: Option<f64>,
     /// The answer cache, when enabled and the options are deterministic.
     pub cache: Option<AnswerCache>,
 }

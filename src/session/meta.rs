@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendKind;
-use crate::dataset::Layout;
+use crate::dataset::{Layout, RunOrder};
 
 /// The contents of a session folder's `session.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +75,14 @@ pub struct DatasetInfo {
     pub sample: Option<usize>,
     /// Seed for sampling and shuffling.
     pub seed: u64,
+    /// The order items are asked in; a resume keeps it. Sessions written before the order
+    /// was recorded ran in dataset order.
+    #[serde(default = "order_of_older_sessions")]
+    pub order: RunOrder,
+}
+
+fn order_of_older_sessions() -> RunOrder {
+    RunOrder::Dataset
 }
 
 impl DatasetInfo {
@@ -143,15 +151,21 @@ pub enum SessionStatus {
     Finished,
     /// Stopped early (Ctrl-C, quit); can be resumed.
     Interrupted,
+    /// Stopped on purpose once the accuracy was known well enough (`--until-ci`); can be
+    /// continued with `--resume`.
+    #[serde(rename = "stopped_early")]
+    StoppedEarly,
 }
 
 impl SessionStatus {
-    /// The status as written in `session.json` (`running`, `finished`, `interrupted`).
+    /// The status as written in `session.json` (`running`, `finished`, `interrupted`,
+    /// `stopped_early`).
     pub fn name(self) -> &'static str {
         match self {
             SessionStatus::Running => "running",
             SessionStatus::Finished => "finished",
             SessionStatus::Interrupted => "interrupted",
+            SessionStatus::StoppedEarly => "stopped_early",
         }
     }
 }
@@ -173,6 +187,7 @@ pub(crate) mod tests {
                 limit_per_class: Some(10),
                 sample: None,
                 seed: 42,
+                order: RunOrder::Interleaved,
             },
             template: TemplateInfo {
                 name: "digits".into(),
@@ -215,6 +230,7 @@ pub(crate) mod tests {
             (SessionStatus::Running, "\"running\""),
             (SessionStatus::Finished, "\"finished\""),
             (SessionStatus::Interrupted, "\"interrupted\""),
+            (SessionStatus::StoppedEarly, "\"stopped_early\""),
         ];
         for (status, want) in cases {
             assert_eq!(serde_json::to_string(&status).unwrap(), want);
@@ -229,8 +245,16 @@ pub(crate) mod tests {
         for key in ["options", "warnings", "ended_at"] {
             obj.remove(key);
         }
+        if let Some(dataset) = obj.get_mut("dataset").and_then(|d| d.as_object_mut()) {
+            dataset.remove("order");
+        }
         let meta: SessionMeta = serde_json::from_value(value).unwrap();
         assert!(meta.warnings.is_empty());
+        assert_eq!(
+            meta.dataset.order,
+            RunOrder::Dataset,
+            "older sessions ran in file order"
+        );
         assert_eq!(meta.options, serde_json::Value::Null);
     }
 }

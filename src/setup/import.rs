@@ -138,6 +138,8 @@ pub fn import_results(spec: &ImportSpec) -> Result<Imported, SetupError> {
             limit_per_class: None,
             sample: None,
             seed: 0,
+            // An imported file keeps its own line order.
+            order: crate::dataset::RunOrder::Dataset,
         },
         template: match &template {
             Some((t, source)) => TemplateInfo {

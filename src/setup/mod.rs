@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::backend::{BackendConfig, BackendKind};
-use crate::dataset::{self, Dataset, DatasetItem, Layout};
+use crate::dataset::{self, Dataset, DatasetItem, Layout, RunOrder};
 use crate::domain::lint::bias_lint;
 use crate::domain::scope::RerunScope;
 use crate::domain::template::{RenderedPrompt, Template};
@@ -54,8 +54,10 @@ pub struct RunSpec {
     pub limit_per_class: Option<usize>,
     /// A random sample of this many images.
     pub sample: Option<usize>,
-    /// Seed for `limit_per_class` and `sample`.
+    /// Seed for `limit_per_class`, `sample` and the interleaved order.
     pub seed: u64,
+    /// The order items are asked in.
+    pub order: RunOrder,
     /// Ask the server even when a cached answer exists.
     pub no_cache: bool,
     /// Downscale images whose longer side exceeds this many pixels.
@@ -69,6 +71,10 @@ pub struct RunSpec {
     pub from: Option<PathBuf>,
     /// Which of the parent's images to ask again (with `from`).
     pub only: RerunScope,
+    /// Stop once the 95% interval on accuracy is narrower than ± this (`--until-ci`).
+    pub until_ci: Option<f64>,
+    /// On resume, ask again the items whose last attempt failed (`--retry-failed`).
+    pub retry_failed: bool,
 }
 
 impl Default for RunSpec {
@@ -85,12 +91,15 @@ impl Default for RunSpec {
             limit_per_class: None,
             sample: None,
             seed: 0,
+            order: RunOrder::Interleaved,
             no_cache: false,
             max_side: None,
             out: None,
             resume: None,
             from: None,
             only: RerunScope::All,
+            until_ci: None,
+            retry_failed: false,
         }
     }
 }
@@ -128,6 +137,7 @@ impl RunSpec {
             limit_per_class: meta.dataset.limit_per_class,
             sample: meta.dataset.sample,
             seed: meta.dataset.seed,
+            order: meta.dataset.order,
             max_side: backend.max_side,
             resume: Some(dir.to_path_buf()),
             ..defaults
@@ -140,7 +150,7 @@ impl RunSpec {
 pub struct Prepared {
     /// The whole scanned dataset.
     pub dataset: Dataset,
-    /// The items this run classifies (after `--limit-per-class` / `--sample`).
+    /// The items this run classifies (after `--limit-per-class` / `--sample`), in asking order.
     pub items: Vec<DatasetItem>,
     /// The prompt template.
     pub template: Template,
@@ -175,7 +185,8 @@ pub fn prepare(spec: &RunSpec) -> Result<Prepared, SetupError> {
     if dataset.items.is_empty() {
         return Err(SetupError::EmptyDataset { path: dataset_path });
     }
-    let items = dataset::select(&dataset.items, spec.limit_per_class, spec.sample, spec.seed);
+    let selected = dataset::select(&dataset.items, spec.limit_per_class, spec.sample, spec.seed);
+    let items = dataset::arrange(selected, spec.order, spec.seed);
     let (template, template_source) = template_source::resolve(spec, Some(&dataset))?;
     let classes = dataset.classes();
     let labels = template.resolve_labels(&classes)?;

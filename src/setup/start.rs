@@ -80,6 +80,7 @@ pub fn start(
     let done: HashMap<String, ItemResult> = done
         .into_iter()
         .filter(|r| wanted.contains_key(r.image.as_str()))
+        .filter(|r| !(spec.retry_failed && r.is_error()))
         .map(|r| (r.image.clone(), r))
         .collect();
     let cache = if spec.no_cache || !prepared.template.options.is_deterministic() {
@@ -116,6 +117,7 @@ pub fn start(
         max_side: spec.max_side,
         allow_webp: backend.kind() == BackendKind::Ollama,
         concurrency: spec.concurrency.max(1),
+        until_ci: spec.until_ci,
         cache,
     };
     let (handle, events) = engine::spawn(plan, backend, journal, session.dir.clone());
@@ -166,6 +168,7 @@ fn create(
             limit_per_class: spec.limit_per_class,
             sample: spec.sample,
             seed: spec.seed,
+            order: spec.order,
         },
         template: TemplateInfo {
             name: prepared.template.name.clone(),

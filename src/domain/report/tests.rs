@@ -172,6 +172,7 @@ fn json_summary_contract() {
         keys,
         [
             "accuracy",
+            "accuracy_ci95",
             "confusion",
             "counts",
             "macro_avg",
@@ -186,10 +187,16 @@ fn json_summary_contract() {
         json!({"total": 9, "done": 8, "errors": 1, "unparsed": 1})
     );
     assert_eq!(v["accuracy"], json!(3.0 / 7.0));
+    let wilson = |k, n| {
+        let ci = crate::domain::metrics::wilson_interval(k, n).unwrap();
+        json!([ci.low, ci.high])
+    };
+    assert_eq!(v["accuracy_ci95"], wilson(3, 7));
     assert_eq!(
         v["per_class"]["cat"],
-        json!({"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2})
+        json!({"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2, "recall_ci95": wilson(1, 2)})
     );
+    assert_eq!(v["per_class"]["unknown"]["recall_ci95"], Value::Null);
     assert_eq!(v["per_class"][UNPARSED]["support"], 0);
     assert_eq!(v["macro_avg"]["support"], 7);
     assert_eq!(v["weighted_avg"]["recall"], json!(3.0 / 7.0));
@@ -225,4 +232,16 @@ fn labels_with_escape_bytes_do_not_misalign_the_report() {
     assert!(!matrix.contains('\x1b'), "{matrix:?}");
     let widths: Vec<usize> = matrix.lines().map(|l| l.chars().count()).collect();
     assert!(widths.windows(2).all(|w| w[0] == w[1]), "{matrix}");
+}
+
+#[test]
+fn accuracy_interval_line_and_empty_summary() {
+    let m = case_a();
+    assert_eq!(
+        accuracy_interval_line(&m, 2).as_deref(),
+        Some("accuracy 0.50, 95% interval 0.19-0.81 (Wilson, ±0.31), 6 answered images\n")
+    );
+    assert_eq!(accuracy_interval_line(&Metrics::new(), 2), None);
+    let v = json_summary(&Metrics::new(), Path::new("s"), Counts::default());
+    assert_eq!(v["accuracy_ci95"], Value::Null);
 }

@@ -80,7 +80,8 @@ pub struct Timing {
     pub paused_since: Option<Instant>,
     /// Time spent paused so far.
     pub paused_total: Duration,
-    /// Items finished by this run (not replayed from the journal).
+    /// Items this run actually asked the server (not replayed from the journal, not answered
+    /// from the cache): the rate and the ETA count only these.
     pub fresh_done: usize,
     /// Generated tokens the server counted.
     pub eval_tokens: u64,
@@ -164,6 +165,8 @@ pub struct RunState {
     pub corrections_on: bool,
     /// Doubtful images left out of the tally while corrections are on.
     pub doubtful_left_out: u64,
+    /// The accuracy's interval half width when the run stopped early (`--until-ci`).
+    pub stopped_early: Option<f64>,
 }
 
 impl RunState {
@@ -177,6 +180,7 @@ impl RunState {
         self.recent.clear();
         self.timing = Timing::default();
         self.abort_error = None;
+        self.stopped_early = None;
         self.pairs.clear();
         self.pairs_stale = true;
         self.corrections = Corrections::default();
@@ -241,7 +245,7 @@ impl RunState {
             return;
         }
         self.count(&result);
-        if !replayed {
+        if !replayed && !result.cached {
             self.timing.fresh_done += 1;
             if let (Some(n), Some(ns)) = (result.eval_count, result.eval_duration_ns) {
                 self.timing.eval_tokens += n;

@@ -208,6 +208,19 @@ pub(super) fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
             run.abort_error = Some(one_line(&error.message));
             model.notify(Level::Error, error.message);
         }
+        RunEvent::StoppedEarly {
+            answered,
+            half_width,
+        } => {
+            run.stopped_early = Some(half_width);
+            model.notify(
+                Level::Info,
+                format!(
+                    "Stopped early: the accuracy is known to ±{:.1} points after {answered} answers; the rest can be asked later with squint run --resume",
+                    half_width * 100.0
+                ),
+            );
+        }
         RunEvent::Finished { interrupted } => {
             run.phase = RunPhase::Finished { interrupted };
             run.in_flight.clear();

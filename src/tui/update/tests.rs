@@ -1006,3 +1006,56 @@ fn relabel_picker_filters_by_typing_and_refuses_nothing_it_lists() {
     assert!(update(&mut m, code(KeyCode::Esc)).is_empty());
     assert_eq!(m.overlay, None);
 }
+
+#[test]
+fn rate_counts_only_asked_items_and_stopping_early_is_shown() {
+    let mut m = ready_model();
+    update(&mut m, key('r'));
+    let started = StartedInfo {
+        session_dir: "/s".into(),
+        host: "h".into(),
+        model: "llava".into(),
+    };
+    update(&mut m, Msg::RunStarted(Ok(started)));
+    let t0 = std::time::Instant::now();
+    update(&mut m, Msg::Ticked(t0));
+    update(
+        &mut m,
+        Msg::Run(RunEvent::Started {
+            total: 6,
+            already_done: 1,
+        }),
+    );
+    let finish = |m: &mut Model, index: usize, cached: bool, replayed: bool| {
+        let mut r = fixtures::result(&format!("0/{index}.png"), "0", Some("0"));
+        r.cached = cached;
+        update(
+            m,
+            Msg::Run(RunEvent::ItemFinished {
+                index,
+                result: r,
+                replayed,
+            }),
+        );
+    };
+    finish(&mut m, 0, false, true);
+    finish(&mut m, 1, true, false);
+    finish(&mut m, 2, true, false);
+    finish(&mut m, 3, false, false);
+    update(&mut m, Msg::Ticked(t0 + Duration::from_secs(2)));
+    assert_eq!(m.run.tally.done(), 4);
+    assert_eq!(m.run.timing.fresh_done, 1, "only the asked item counts");
+    assert_eq!(m.run.timing.rate(m.now), Some(0.5));
+    assert_eq!(m.run.eta(m.now), Some(Duration::from_secs(4)));
+    update(
+        &mut m,
+        Msg::Run(RunEvent::StoppedEarly {
+            answered: 4,
+            half_width: 0.2,
+        }),
+    );
+    update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
+    assert_eq!(m.run.phase, RunPhase::Finished { interrupted: false });
+    assert_eq!(m.run.stopped_early, Some(0.2));
+    assert!(m.notices.iter().any(|n| n.text.contains("Stopped early")));
+}

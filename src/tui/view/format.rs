@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::domain::metrics::Interval;
 use crate::domain::parse::ParseStep;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -71,6 +72,27 @@ pub(super) fn pct(x: Option<f64>) -> String {
     }
 }
 
+/// A percentage with its 95% interval as `79% ± 4` (whole points while the interval is a point
+/// or wider, else `97.2% ± 0.6`); just the percentage without an interval, `–` for `None`.
+pub(super) fn pct_ci(x: Option<f64>, ci: Option<Interval>) -> String {
+    match (x, ci) {
+        (Some(v), Some(ci)) if v.is_finite() => {
+            let half = ci.half_width() * 100.0;
+            if half >= 0.95 {
+                format!("{:.0}% ± {half:.0}", v * 100.0)
+            } else {
+                format!("{:.1}% ± {half:.1}", v * 100.0)
+            }
+        }
+        _ => pct(x),
+    }
+}
+
+/// An interval's half width as a two-decimal score, `±0.06`, or `–`.
+pub(super) fn plus_minus(ci: Option<Interval>) -> String {
+    ci.map_or_else(|| "–".to_owned(), |ci| format!("±{:.2}", ci.half_width()))
+}
+
 /// Two-decimal score such as `0.87`, or `–`.
 pub(super) fn score(x: f64) -> String {
     if x.is_finite() {
@@ -130,5 +152,20 @@ mod tests {
         assert_eq!(pct(None), "–");
         assert_eq!(pct(Some(f64::NAN)), "–");
         assert_eq!(score(0.5), "0.50");
+    }
+
+    #[test]
+    fn percentages_with_intervals() {
+        use crate::domain::metrics::wilson_interval;
+        assert_eq!(pct_ci(Some(0.792), wilson_interval(396, 500)), "79% ± 4");
+        assert_eq!(pct_ci(Some(0.75), wilson_interval(3, 4)), "75% ± 33");
+        assert_eq!(
+            pct_ci(Some(0.97), wilson_interval(9700, 10000)),
+            "97.0% ± 0.3"
+        );
+        assert_eq!(pct_ci(None, None), "–");
+        assert_eq!(pct_ci(Some(0.5), None), "50.0%");
+        assert_eq!(plus_minus(wilson_interval(396, 500)), "±0.04");
+        assert_eq!(plus_minus(None), "–");
     }
 }

@@ -1,15 +1,19 @@
 //! The classes pane beside the matrix: each class's predicted share against its true share
 //! (so a skew toward one label shows within a few dozen images), per-class precision, recall,
-//! F1 and support, then accuracy, macro and weighted averages. Scrolls with the matrix rows.
+//! F1 (recall with its 95% Wilson interval when wide enough) and support, then accuracy with
+//! its interval, macro and weighted averages. Scrolls with the matrix rows.
 //! Columns drop out as the pane narrows. O(visible rows) per frame.
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+use unicode_width::UnicodeWidthStr;
+
+use crate::domain::metrics::Interval;
 use crate::tui::model::{Model, scroll_offset};
 
-use super::format::{left, pct, right, score};
+use super::format::{left, pct, pct_ci, plus_minus, right, score};
 use super::pane;
 
 /// Which columns fit in `width`.
@@ -17,6 +21,8 @@ use super::pane;
 struct Columns {
     label: usize,
     prf: bool,
+    /// The recall's 95% interval (`±0.06`) beside R.
+    recall_ci: bool,
     support: bool,
     bar: usize,
 }
@@ -27,12 +33,17 @@ impl Columns {
         let base = label + 14; // label + pred% + true%
         let prf = width >= base + 18;
         let support = width >= base + 18 + 6;
-        let used = base + if prf { 18 } else { 0 } + if support { 6 } else { 0 };
+        let recall_ci = width >= base + 18 + 6 + 6;
+        let used = base
+            + if prf { 18 } else { 0 }
+            + if support { 6 } else { 0 }
+            + if recall_ci { 6 } else { 0 };
         let bar = width.saturating_sub(used + 1);
         let bar = if bar >= 6 { bar.min(24) } else { 0 };
         Columns {
             label,
             prf,
+            recall_ci,
             support,
             bar,
         }
@@ -88,7 +99,11 @@ fn draw_table(buf: &mut Buffer, area: Rect, model: &Model) {
         right("true", 7)
     );
     if cols.prf {
-        header += &format!("{}{}{}", right("P", 6), right("R", 6), right("F1", 6));
+        header += &format!("{}{}", right("P", 6), right("R", 6));
+        if cols.recall_ci {
+            header += &right("95%", 6);
+        }
+        header += &right("F1", 6);
     }
     if cols.support {
         header += &right("n", 6);
@@ -137,6 +152,13 @@ fn draw_table(buf: &mut Buffer, area: Rect, model: &Model) {
             if cols.prf {
                 put(buf, &right(&score(s.precision), 6), theme.text);
                 put(buf, &right(&score(s.recall), 6), theme.text);
+                if cols.recall_ci {
+                    put(
+                        buf,
+                        &right(&plus_minus(metrics.recall_ci95(label)), 6),
+                        theme.muted,
+                    );
+                }
                 put(buf, &right(&score(s.f1), 6), theme.text);
             }
             if cols.support {
@@ -176,6 +198,7 @@ fn draw_summary(buf: &mut Buffer, area: Rect, model: &Model) {
     let metrics = &model.run.tally.metrics;
     let w = area.width as usize;
     let acc = model.run.tally.accuracy();
+    let ci = metrics.accuracy_ci95();
     let line = |name: &str, s: crate::domain::metrics::ClassScores| {
         format!(
             "{} P {}  R {}  F1 {}",
@@ -186,12 +209,25 @@ fn draw_summary(buf: &mut Buffer, area: Rect, model: &Model) {
         )
     };
     let lines = [
-        (format!("{} {}", left("accuracy", 9), pct(acc)), theme.ok),
+        (accuracy_line(acc, ci, metrics.total(), w), theme.ok),
         (line("macro", metrics.macro_avg()), theme.text),
         (line("weighted", metrics.weighted_avg()), theme.text),
     ];
     for (i, (text, style)) in lines.iter().enumerate().take(area.height as usize) {
         buf.set_stringn(area.x, area.y + i as u16, left(text, w), w, *style);
+    }
+}
+
+/// `accuracy  79% ± 4`, then the interval's ends and the answers it rests on when they fit.
+fn accuracy_line(acc: Option<f64>, ci: Option<Interval>, answered: u64, width: usize) -> String {
+    let base = format!("{} {}", left("accuracy", 9), pct_ci(acc, ci));
+    let Some(ci) = ci else { return base };
+    let ends = format!("  95%: {:.0}–{:.0}%", ci.low * 100.0, ci.high * 100.0);
+    let rests = format!(" of {answered}");
+    match base.width() + ends.width() + rests.width() {
+        n if n <= width => format!("{base}{ends}{rests}"),
+        n if n - rests.width() <= width => format!("{base}{ends}"),
+        _ => base,
     }
 }
 
@@ -207,10 +243,22 @@ mod tests {
     }
 
     #[test]
+    fn accuracy_line_shows_what_fits() {
+        let ci = crate::domain::metrics::wilson_interval(396, 500);
+        let at = |w| accuracy_line(Some(0.792), ci, 500, w);
+        assert_eq!(at(60), "accuracy  79% ± 4  95%: 75–83% of 500");
+        assert_eq!(at(32), "accuracy  79% ± 4  95%: 75–83%");
+        assert_eq!(at(20), "accuracy  79% ± 4");
+        assert_eq!(accuracy_line(None, None, 0, 60), "accuracy  –");
+    }
+
+    #[test]
     fn columns_drop_out_as_the_pane_narrows() {
         assert!(!Columns::fit(20, 1).prf);
         assert!(Columns::fit(40, 1).prf);
         assert!(Columns::fit(44, 1).support);
+        assert!(!Columns::fit(44, 1).recall_ci);
+        assert!(Columns::fit(50, 1).recall_ci);
         assert_eq!(Columns::fit(44, 1).bar, 0);
         assert!(Columns::fit(60, 1).bar > 0);
         assert_eq!(Columns::fit(60, 30).label, 13);

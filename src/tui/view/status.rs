@@ -1,4 +1,4 @@
-//! The status line: `done/total`, accuracy, images/s, ETA, tokens/s, errors, unparsed, phase,
+//! The status line: `done/total`, accuracy with its 95% interval (`79% ± 4`), images/s, ETA, tokens/s, errors, unparsed, phase,
 //! backend and model, and a hint of the keys. Reads counters only; O(1) per frame.
 
 use ratatui::Frame;
@@ -11,8 +11,11 @@ use unicode_width::UnicodeWidthStr;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{Model, RunPhase};
 
-use super::format::{duration, fit, pct};
+use super::format::{duration, fit, pct_ci};
 use super::hint;
+
+/// The priority of the backend segment (`model @ host`, shortened to the model first).
+const BACKEND: u8 = 2;
 
 /// The phase in a word or two; `ready` says which key runs.
 fn phase_name(model: &Model) -> String {
@@ -21,6 +24,9 @@ fn phase_name(model: &Model) -> String {
             Some("ready".to_owned()),
             hint::hint(model, Context::Matrix, Action::Run, "runs"),
         ]),
+        RunPhase::Finished { interrupted: false } if model.run.stopped_early.is_some() => {
+            "stopped early".to_owned()
+        }
         phase => phase_word(phase).to_owned(),
     }
 }
@@ -60,6 +66,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
         (m, "") => m.to_owned(),
         (m, h) => format!("{m} @ {h}"),
     };
+    let short_backend = fit(&run.model, 32);
     // (priority: higher stays longer, text, style)
     let mut segments: Vec<(u8, String, Style)> = vec![
         (
@@ -67,7 +74,14 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
             format!("{}/{}", run.tally.done(), run.total),
             theme.accent,
         ),
-        (8, format!("acc {}", pct(run.tally.accuracy())), theme.ok),
+        (
+            8,
+            format!(
+                "acc {}",
+                pct_ci(run.tally.accuracy(), run.tally.metrics.accuracy_ci95())
+            ),
+            theme.ok,
+        ),
         (
             5,
             rate.map_or_else(|| "– img/s".to_owned(), |r| format!("{r:.1} img/s")),
@@ -109,7 +123,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
                 theme.muted
             },
         ),
-        (2, fit(&backend, 48), theme.muted),
+        (BACKEND, fit(&backend, 48), theme.muted),
     ];
     if let Some(help) = hint::hint(model, Context::Global, Action::Help, "help") {
         segments.push((1, help, theme.muted));
@@ -125,7 +139,13 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
             .min_by_key(|(i, s)| (s.0, usize::MAX - i))
             .map(|(i, _)| i);
         match lowest {
-            Some(i) => segments.remove(i),
+            // The backend gives up its host before the model goes.
+            Some(i) if segments[i].0 == BACKEND && segments[i].1 != short_backend => {
+                segments[i].1.clone_from(&short_backend);
+            }
+            Some(i) => {
+                segments.remove(i);
+            }
             None => break,
         };
     }
