@@ -289,7 +289,7 @@ fn resume_after_kill_finishes_without_reasking() {
         .collect();
     // The resumed run kept the order it started with: the journal is the asking order of a
     // fresh run with the same seed.
-    let fresh = env.out_dir("r1-fresh").to_string_lossy().into_owned();
+    let fresh = env.path("r1-fresh").to_string_lossy().into_owned();
     let o = env.run(&digits_run(&server, &dataset, &fresh, &[]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let fresh_order: Vec<String> = results(Path::new(&fresh))
@@ -304,8 +304,8 @@ fn resume_after_kill_finishes_without_reasking() {
 
 /// A folders dataset of `sizes[c]` tiny distinct PNGs for digit class `c`, with the bundled
 /// digits template.
-fn uneven_digits_dataset(env: &Env, sizes: &[usize; 10]) -> String {
-    let root = env.data.path().join("uneven");
+fn uneven_digits_dataset(env: &Lab, sizes: &[usize; 10]) -> String {
+    let root = env.path("uneven");
     let mut n: u32 = 0;
     for (class, &size) in sizes.iter().enumerate() {
         let dir = root.join(class.to_string());
@@ -338,7 +338,7 @@ fn journal_order(dir: &str) -> Vec<(String, String)> {
 
 #[test]
 fn any_prefix_of_a_500_image_journal_holds_every_class_in_proportion() {
-    let env = Env::new();
+    let env = Lab::new();
     let sizes = [95, 80, 70, 60, 50, 45, 40, 30, 20, 10];
     let dataset = uneven_digits_dataset(&env, &sizes);
     let server = FakeServer::start_in_thread(FakeConfig {
@@ -346,7 +346,7 @@ fn any_prefix_of_a_500_image_journal_holds_every_class_in_proportion() {
         ..FakeConfig::default()
     });
     let run = |name: &str, extra: &[&str]| {
-        let out = env.out_dir(name).to_string_lossy().into_owned();
+        let out = env.path(name).to_string_lossy().into_owned();
         let o = env.run(&digits_run(&server, &dataset, &out, extra));
         assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
         journal_order(&out)
@@ -381,7 +381,7 @@ fn any_prefix_of_a_500_image_journal_holds_every_class_in_proportion() {
     sorted.sort();
     assert_eq!(files, sorted);
     let meta: Value = serde_json::from_str(
-        &std::fs::read_to_string(env.out_dir("files").join("session.json")).expect("meta"),
+        &std::fs::read_to_string(env.path("files").join("session.json")).expect("meta"),
     )
     .expect("json");
     assert_eq!(meta["dataset"]["order"], "dataset");
@@ -1092,7 +1092,7 @@ fn wilson_half_width(correct: usize, n: usize) -> f64 {
 
 #[test]
 fn until_ci_stops_where_the_interval_first_gets_narrow_enough() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 20);
     // Every fifth image answered wrong: about 80% accuracy.
     let wrong: Vec<(usize, &str)> = (0..images.len()).step_by(5).map(|i| (i, "x")).collect();
@@ -1101,7 +1101,7 @@ fn until_ci_stops_where_the_interval_first_gets_narrow_enough() {
         latency: Duration::from_millis(15),
         ..FakeConfig::default()
     });
-    let out = env.out_dir("until");
+    let out = env.path("until");
     let out_s = out.to_string_lossy().into_owned();
     let o = env.run(&digits_run(
         &server,
@@ -1160,7 +1160,7 @@ fn until_ci_stops_where_the_interval_first_gets_narrow_enough() {
 
 #[test]
 fn retry_failed_asks_again_only_the_items_whose_last_attempt_failed() {
-    let env = Env::new();
+    let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 1);
     let mut cfg = FakeConfig {
         answers: answers_for(&images, &[]),
@@ -1171,7 +1171,7 @@ fn retry_failed_asks_again_only_the_items_whose_last_attempt_failed() {
             .insert(sha_of(&images[i].0), Fault::Status(400));
     }
     let failing = FakeServer::start_in_thread(cfg);
-    let out_s = env.out_dir("retry").to_string_lossy().into_owned();
+    let out_s = env.path("retry").to_string_lossy().into_owned();
     let o = env.run(&digits_run(&failing, &dataset, &out_s, &["--json"]));
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
