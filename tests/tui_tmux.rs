@@ -493,7 +493,7 @@ fn edit_the_prompt_in_vim_save_and_rerun_the_wrong_ones() {
     let before = tmux.wait_until("the run to finish", |s| {
         s.contains("30/30") && s.contains("finished")
     });
-    assert!(before.contains("acc 86.7%"), "{before}");
+    assert!(before.contains("acc 87% ± 12"), "{before}");
 
     tmux.keys(&["E"]);
     // vim owns the terminal: the template's text, and no workbench status line.
@@ -515,7 +515,7 @@ fn edit_the_prompt_in_vim_save_and_rerun_the_wrong_ones() {
     assert!(scope.contains("misclassified (4)"), "{scope}");
     tmux.keys(&["w"]);
     let after = tmux.wait_until("the re-run to finish right", |s| {
-        s.contains("30/30") && s.contains("finished") && s.contains("acc 100.0%")
+        s.contains("30/30") && s.contains("finished") && s.contains("acc 100% ±")
     });
     assert!(after.contains("prompt digits v1"), "{after}");
     assert_eq!(
