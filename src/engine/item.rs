@@ -199,7 +199,13 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
             store(&ctx.plan, cache_key, &completion, result.confidence).await;
             report(&ctx, result, written).await
         }
-        Err(e) if e.is_fatal() => Outcome::Fatal(e.to_item_error()),
+        Err(e) if e.is_fatal() => {
+            // No request may start after a fatal answer: close the slots before this one is
+            // freed, so a task waiting for it stops instead of asking the server once more.
+            ctx.slots.close();
+            drop(permit);
+            Outcome::Fatal(e.to_item_error())
+        }
         Err(e) => {
             let result = fail(result, e.to_item_error(), started);
             let written = ctx.journal.queue(result.clone());
