@@ -526,3 +526,70 @@ fn edit_the_prompt_in_vim_save_and_rerun_the_wrong_ones() {
     quit_and_check_restored(&mut tmux, &env);
     assert_eq!(results_files(&env).len(), 2, "the re-run is a new session");
 }
+
+#[test]
+fn accepting_the_models_label_in_the_drill_down_reaches_the_exported_labels() {
+    require_tmux();
+    let env = Env::new(3);
+    let server = fake_server(&env);
+    let mut tmux = Tmux::start(80, 24, env.dir.path(), &env.script(&server.url));
+    tmux.wait_for("0/30");
+    tmux.keys(&["r"]);
+    tmux.wait_until("the run to finish", |s| {
+        s.contains("30/30") && s.contains("finished")
+    });
+    // Into the true 5 → predicted 3 cell, as above.
+    tmux.keys(&[["k"; 12], ["h"; 12]].concat());
+    tmux.keys(&[["j"; 6].as_slice(), &["l"; 4]].concat());
+    tmux.keys(&["Enter"]);
+    let title = "true 5 → predicted 3";
+    let list = tmux.wait_for(&format!("{title} · 1/3"));
+    let first = env
+        .images
+        .iter()
+        .filter(|(_, t)| t == "5")
+        .map(|(p, _)| format!("5/{}", p.file_name().unwrap_or_default().display()))
+        .find(|f| list.contains(&format!("{f} · o:")))
+        .expect("the selected image's name in the preview title");
+    tmux.keys(&["a"]);
+    tmux.wait_for("true label 5 → 3");
+    // Esc dismisses the notice, Esc leaves the list, T counts the correction.
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_until("the run screen", |s| !s.contains(title));
+    tmux.keys(&["T"]);
+    let screen = tmux.wait_for("1 corrections on");
+    let status = screen.lines().last().unwrap_or_default();
+    assert!(status.contains("acc 90.0%"), "27 of 30 right now: {status}");
+    quit_and_check_restored(&mut tmux, &env);
+
+    let files = results_files(&env);
+    let session = files[0].parent().expect("session folder");
+    let log = std::fs::read_to_string(session.join("corrections.jsonl")).expect("corrections");
+    assert!(
+        log.contains(&format!(
+            "\"image\":\"{first}\",\"old\":\"5\",\"new\":\"3\""
+        )),
+        "{log}"
+    );
+    let manifest = env.dir.path().join("labels.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_squint"))
+        .arg("labels")
+        .arg(session)
+        .args(["--with-corrections", "--format", "csv", "-o"])
+        .arg(&manifest)
+        .output()
+        .expect("squint labels");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&manifest).expect("the manifest");
+    let row = text
+        .lines()
+        .find(|l| l.split(',').next().is_some_and(|p| p.ends_with(&first)))
+        .unwrap_or_default();
+    assert!(row.ends_with(",3,person"), "{first}: {row}\n{text}");
+    assert_eq!(text.lines().filter(|l| l.ends_with(",person")).count(), 1);
+}

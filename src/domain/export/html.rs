@@ -52,7 +52,7 @@ figure img{display:block;margin:0 auto .3rem;width:7rem;height:auto;image-render
 figure .gone{display:block;text-align:center;color:#6e7781;padding:2rem 0}
 figcaption{font-size:.85rem;overflow-wrap:anywhere}
 figcaption q{white-space:pre-wrap}
-@media (max-width:40rem){body{font-size:14px}main{padding:.6rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.3rem}}
+@media (max-width:40rem){body{font-size:14px}main{padding:.6rem}th,td{padding:.1rem .3rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.3rem}}
 @media print{body{font-size:10pt}main{max-width:none;padding:0}.scroll{overflow:visible}h2,h3{break-after:avoid}table,figure,svg,pre{break-inside:avoid}}
 "#;
 

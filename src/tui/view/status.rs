@@ -114,8 +114,9 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
             },
         ),
         (9, phase_name(model), phase_style(model)),
+        // Above err/unp: with corrections on, the accuracy means something else.
         (
-            6,
+            8,
             corrections(model),
             if run.corrections_on {
                 theme.warn
@@ -159,14 +160,14 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.text), area);
 }
 
-/// `3 corrections on (1 doubtful left out)`, `3 corrections off`, or nothing.
+/// `3 corrections on, 1 doubtful left out`, `3 corrections off`, or nothing.
 fn corrections(model: &Model) -> String {
     let run = &model.run;
     let n = run.corrections.len();
     match (n, run.corrections_on) {
         (0, false) => String::new(),
         (_, true) if run.doubtful_left_out > 0 => format!(
-            "{n} corrections on ({} doubtful left out)",
+            "{n} corrections on, {} doubtful left out",
             run.doubtful_left_out
         ),
         (_, true) => format!("{n} corrections on"),
