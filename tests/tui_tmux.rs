@@ -343,7 +343,7 @@ fn help_overlay_at_80x24_then_quit_restores_terminal() {
     assert!(help.contains("quit"), "help lists quit:\n{help}");
     tmux.keys(&["Escape"]);
     tmux.wait_until("the help to close", |s| {
-        s.contains("0/30") && !s.contains("Keys · esc")
+        s.contains("0/30") && !s.contains("Keys · Esc closes")
     });
     quit_and_check_restored(&mut tmux, &env);
     eprintln!("80x24 test took {:?}", began.elapsed());
@@ -560,7 +560,7 @@ fn accepting_the_models_label_in_the_drill_down_reaches_the_exported_labels() {
     tmux.keys(&["T"]);
     let screen = tmux.wait_for("1 corrections on");
     let status = screen.lines().last().unwrap_or_default();
-    assert!(status.contains("acc 90.0%"), "27 of 30 right now: {status}");
+    assert!(status.contains("acc 90% "), "27 of 30 right now: {status}");
     quit_and_check_restored(&mut tmux, &env);
 
     let files = results_files(&env);
