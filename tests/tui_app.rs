@@ -246,7 +246,8 @@ async fn a_past_session_is_opened_and_rerun_with_its_own_settings() {
         app.press("backspace");
     }
     app.type_text("/nowhere/else");
-    for _ in 0..5 {
+    // Down past template, backend, host, model, concurrency, per class and sample.
+    for _ in 0..8 {
         app.press("down");
     }
     app.wait_until("the past session listed", |s| !s.contains("(none yet)"))

@@ -137,8 +137,55 @@ fn drill_down_on_a_wrong_cell() {
     m.matrix.cursor = MatrixCursor { row: 2, col: 4 }; // true 1 → predicted 3
     key(&mut m, KeyCode::Enter);
     assert_eq!(m.screen, Screen::Drill);
-    key(&mut m, KeyCode::Char('n'));
+    key(&mut m, KeyCode::Char('j'));
     insta::assert_snapshot!("drill", draw(&m).backend());
+}
+
+#[test]
+fn start_screen_with_run_size_and_checks_at_both_sizes() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut m = start_model(w, h);
+        update(
+            &mut m,
+            Msg::ModelsListed {
+                host: "http://127.0.0.1:8080/v1".into(),
+                result: Ok(vec![ModelChoice {
+                    name: "my-vlm".into(),
+                    vision: None,
+                }]),
+            },
+        );
+        let key_of = m.start.checked.clone();
+        update(
+            &mut m,
+            Msg::RunChecked {
+                key: key_of,
+                result: Ok(vec![
+                    "the system prompt's example answer \"3\" may pull answers toward 3".into(),
+                ]),
+            },
+        );
+        m.start.concurrency = "4".into();
+        m.start.limit_per_class = "20".into();
+        insta::assert_snapshot!(format!("start_{w}x{h}"), draw(&m).backend());
+    }
+}
+
+#[test]
+fn drill_down_sorted_and_searched_at_both_sizes() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let (mut m, _) = fixtures::running(w, h, 10, 20, 200, 0, 80);
+        m.matrix.cursor = MatrixCursor { row: 2, col: 0 }; // every image of true 1
+        key(&mut m, KeyCode::Enter);
+        assert_eq!(m.screen, Screen::Drill);
+        key(&mut m, KeyCode::Char('s'));
+        key(&mut m, KeyCode::Char('s'));
+        key(&mut m, KeyCode::Char('/'));
+        for c in "img_001".chars() {
+            key(&mut m, KeyCode::Char(c));
+        }
+        insta::assert_snapshot!(format!("drill_search_{w}x{h}"), draw(&m).backend());
+    }
 }
 
 #[test]

@@ -41,6 +41,23 @@ pub enum BackendKind {
     Openai,
 }
 
+/// True when a host address carries a user name, password or query string: such an address
+/// is sent with requests but never written to a file.
+pub(crate) fn host_has_secrets(raw: &str) -> bool {
+    let (_, secrets) = endpoint::split_secrets(raw);
+    secrets.userinfo.is_some() || secrets.query.is_some()
+}
+
+impl BackendKind {
+    /// The environment variable that names the server when `--host` is not given.
+    pub fn host_env_var(self) -> &'static str {
+        match self {
+            BackendKind::Ollama => "OLLAMA_HOST",
+            BackendKind::Openai => "OPENAI_BASE_URL",
+        }
+    }
+}
+
 /// How to reach the server. Holds the *name* of the key variable, never the key.
 #[derive(Debug, Clone)]
 pub struct BackendConfig {
@@ -110,10 +127,7 @@ impl Backend {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Backend, BackendError> {
         let flag = cfg.host.as_deref().map(str::trim).filter(|h| !h.is_empty());
-        let variable = match cfg.kind {
-            BackendKind::Ollama => "OLLAMA_HOST",
-            BackendKind::Openai => "OPENAI_BASE_URL",
-        };
+        let variable = cfg.kind.host_env_var();
         let raw = flag
             .map(str::to_owned)
             .or_else(|| env(variable).filter(|v| !v.trim().is_empty()));

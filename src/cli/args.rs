@@ -156,23 +156,29 @@ pub struct TuiArgs {
     /// Theme: auto (dark or light, from the terminal's background), dark, light, high-contrast,
     /// colorblind (both follow the background too; add -dark or -light to fix one), a name in
     /// <config dir>/themes, or a path.
-    #[arg(
-        long,
-        value_name = "NAME|PATH",
-        env = "SQUINT_THEME",
-        default_value = "auto"
-    )]
+    /// [default: auto]
+    #[arg(long, value_name = "NAME|PATH", env = "SQUINT_THEME")]
     pub theme: Option<String>,
-    /// Image protocol for previews (auto detects once at start).
-    #[arg(long, value_enum, default_value = "auto")]
-    pub image_protocol: ImageProtocolChoice,
+    /// Image protocol for previews (auto detects once at start) [default: auto].
+    #[arg(long, value_enum)]
+    pub image_protocol: Option<ImageProtocolChoice>,
+    /// Leave the mouse to the terminal (its own text selection) instead of clicks and the
+    /// wheel in the workbench. With the mouse on, Shift-drag still selects text in most
+    /// terminals.
+    #[arg(long)]
+    pub no_mouse: bool,
 }
 
 impl TuiArgs {
     /// The workbench options, with a resumed session's settings filled in. With no dataset
     /// and no session, the first bundled sample set (when the sources are at hand, as with
     /// `cargo run --release`) is opened, ready to run; Esc leads to the start screen.
-    pub fn into_options(self) -> Result<TuiOptions, String> {
+    pub fn into_options(mut self) -> Result<TuiOptions, String> {
+        if let Ok(dir) = crate::paths::data_dir() {
+            let last = crate::setup::LastUsed::load(&dir);
+            self.run
+                .fill_from_last_used(last, &|name| std::env::var(name).ok());
+        }
         let mut spec = self.run.into_spec()?;
         if spec.dataset.is_none() && spec.resume.is_none() {
             spec.dataset = crate::setup::bundled_datasets()
@@ -183,12 +189,108 @@ impl TuiArgs {
         Ok(TuiOptions {
             spec,
             theme: self.theme,
-            image_protocol: self.image_protocol,
+            image_protocol: self.image_protocol.unwrap_or_default(),
+            mouse: !self.no_mouse,
         })
+    }
+
+    /// Fills the flags not given (on the command line or through their environment variable)
+    /// from the config file's `config`; see `RunArgs::fill_from`.
+    pub(crate) fn fill_from(&mut self, config: TuiArgs, env: &dyn Fn(&str) -> Option<String>) {
+        let TuiArgs {
+            run,
+            theme,
+            image_protocol,
+            no_mouse,
+        } = config;
+        self.run.fill_from(run, env);
+        fill(&mut self.theme, theme);
+        fill(&mut self.image_protocol, image_protocol);
+        self.no_mouse |= no_mouse;
+    }
+}
+
+/// Sets `slot` from the config file when the command line left it unset.
+fn fill<T>(slot: &mut Option<T>, config: Option<T>) {
+    if slot.is_none() {
+        *slot = config;
+    }
+}
+
+impl ServerArgs {
+    /// Fills the server flags not given from the config file. A configured `host` gives way
+    /// to the backend's own variable (`OLLAMA_HOST`, `OPENAI_BASE_URL`): file < env < flag.
+    pub(crate) fn fill_from(&mut self, config: ServerArgs, env: &dyn Fn(&str) -> Option<String>) {
+        let ServerArgs {
+            backend,
+            host,
+            api_key_env,
+        } = config;
+        fill(&mut self.backend, backend);
+        let kind = self.backend.unwrap_or(BackendKind::Ollama);
+        if env(kind.host_env_var()).is_none_or(|v| v.trim().is_empty()) {
+            fill(&mut self.host, host);
+        }
+        fill(&mut self.api_key_env, api_key_env);
     }
 }
 
 impl RunArgs {
+    /// Fills the flags not given from the config file's defaults (file < env < flag). With
+    /// `--resume` or `--from` the session's own settings come before the file, so only what a
+    /// session does not store (`no-cache`, `max-answer-bytes`) is taken from it.
+    pub(crate) fn fill_from(&mut self, config: RunArgs, env: &dyn Fn(&str) -> Option<String>) {
+        // Destructured so that a new flag cannot be forgotten here.
+        let RunArgs {
+            dataset,
+            layout,
+            template,
+            modelfile,
+            server,
+            model,
+            concurrency,
+            limit_per_class,
+            sample,
+            seed,
+            out: _,
+            resume: _,
+            from: _,
+            only: _,
+            no_cache,
+            max_side,
+            timeout,
+            retries,
+            logprobs,
+            max_answer_bytes,
+            order,
+            until_ci,
+            retry_failed: _,
+        } = config;
+        self.no_cache |= no_cache;
+        fill(&mut self.max_answer_bytes, max_answer_bytes);
+        if self.resume.is_some() || self.from.is_some() {
+            return;
+        }
+        fill(&mut self.dataset, dataset);
+        fill(&mut self.layout, layout);
+        if self.template.is_none() && self.modelfile.is_none() {
+            self.template = template;
+            self.modelfile = modelfile;
+        }
+        self.server.fill_from(server, env);
+        fill(&mut self.model, model);
+        fill(&mut self.concurrency, concurrency);
+        fill(&mut self.limit_per_class, limit_per_class);
+        fill(&mut self.sample, sample);
+        fill(&mut self.seed, seed);
+        fill(&mut self.max_side, max_side);
+        fill(&mut self.timeout, timeout);
+        fill(&mut self.retries, retries);
+        fill(&mut self.order, order);
+        fill(&mut self.until_ci, until_ci);
+        self.logprobs |= logprobs;
+    }
+
     /// Builds the run spec; with `--resume` or `--from`, unset flags take the session's values
     /// (see `RunSpec::from_session`).
     pub(crate) fn into_spec(self) -> Result<RunSpec, String> {
@@ -206,6 +308,31 @@ impl RunArgs {
             None => RunSpec::default(),
         };
         Ok(self.merge(base))
+    }
+
+    /// Fills what neither a flag nor the config file set from the workbench's last run: its
+    /// dataset (while it exists), backend, and, on that same backend, its host (unless the
+    /// backend's variable names one) and model (unless a Modelfile names one).
+    pub(crate) fn fill_from_last_used(
+        &mut self,
+        last: crate::setup::LastUsed,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) {
+        if self.resume.is_some() || self.from.is_some() {
+            return;
+        }
+        fill(&mut self.dataset, last.dataset.filter(|d| d.exists()));
+        fill(&mut self.server.backend, last.backend);
+        if self.server.backend != last.backend {
+            return; // the host and model belong to another server
+        }
+        let kind = self.server.backend.unwrap_or(BackendKind::Ollama);
+        if env(kind.host_env_var()).is_none_or(|v| v.trim().is_empty()) {
+            fill(&mut self.server.host, last.host);
+        }
+        if self.modelfile.is_none() {
+            fill(&mut self.model, last.model);
+        }
     }
 
     /// The flags given, over `base` (a stored session's settings, or the defaults).
@@ -247,5 +374,118 @@ impl RunArgs {
             until_ci: self.until_ci,
             retry_failed: self.retry_failed,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Flags {
+        #[command(flatten)]
+        tui: TuiArgs,
+    }
+
+    fn flags(args: &[&str]) -> TuiArgs {
+        Flags::try_parse_from(std::iter::once("squint").chain(args.iter().copied()))
+            .map(|f| f.tui)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    fn config(text: &str) -> TuiArgs {
+        crate::cli::config_file::parse(text, std::path::Path::new("config.toml"))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    const FILE: &str =
+        "host = \"http://file:1\"\nmodel = \"file-model\"\nconcurrency = 4\ntheme = \"light\"\n";
+
+    #[test]
+    fn file_then_env_then_flag() {
+        let no_env = |_: &str| None;
+        let mut args = flags(&[]);
+        args.fill_from(config(FILE), &no_env);
+        assert_eq!(args.run.server.host.as_deref(), Some("http://file:1"));
+        assert_eq!(args.run.model.as_deref(), Some("file-model"));
+        assert_eq!(args.run.concurrency, Some(4));
+        assert_eq!(args.theme.as_deref(), Some("light"));
+
+        // OLLAMA_HOST beats the file's host (the backend resolves it when no host is set).
+        let ollama_env = |name: &str| (name == "OLLAMA_HOST").then(|| "http://env:2".to_owned());
+        let mut args = flags(&[]);
+        args.fill_from(config(FILE), &ollama_env);
+        assert_eq!(args.run.server.host, None);
+        // ... but only for its own backend.
+        let mut args = flags(&["--backend", "openai"]);
+        args.fill_from(config(FILE), &ollama_env);
+        assert_eq!(args.run.server.host.as_deref(), Some("http://file:1"));
+
+        // Flags beat both.
+        let mut args = flags(&[
+            "--host",
+            "http://flag:3",
+            "--concurrency",
+            "2",
+            "--theme",
+            "dark",
+        ]);
+        args.fill_from(config(FILE), &ollama_env);
+        assert_eq!(args.run.server.host.as_deref(), Some("http://flag:3"));
+        assert_eq!(args.run.concurrency, Some(2));
+        assert_eq!(args.theme.as_deref(), Some("dark"));
+    }
+
+    #[test]
+    fn a_template_flag_replaces_the_files_modelfile() {
+        let mut args = flags(&["--template", "digits"]);
+        args.fill_from(config("modelfile = \"Modelfile\"\n"), &|_| None);
+        assert_eq!(args.run.template.as_deref(), Some("digits"));
+        assert_eq!(args.run.modelfile, None);
+    }
+
+    #[test]
+    fn a_session_comes_before_the_file() {
+        let mut args = flags(&["--resume", "some/session"]);
+        args.fill_from(config(FILE), &|_| None);
+        assert_eq!(args.run.model, None, "the session's model is used");
+        assert_eq!(args.run.concurrency, None);
+        let mut args = flags(&["--resume", "some/session"]);
+        args.fill_from(config("no-cache = true\nmax-answer-bytes = 100\n"), &|_| {
+            None
+        });
+        assert!(args.run.no_cache);
+        assert_eq!(args.run.max_answer_bytes, Some(100));
+    }
+
+    #[test]
+    fn the_last_run_fills_only_what_nothing_else_set() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let last = crate::setup::LastUsed {
+            backend: Some(BackendKind::Openai),
+            host: Some("http://last:8080/v1".into()),
+            model: Some("last-vlm".into()),
+            dataset: Some(dir.path().to_path_buf()),
+        };
+        let mut args = flags(&[]);
+        args.run.fill_from_last_used(last.clone(), &|_| None);
+        assert_eq!(args.run.server.backend, Some(BackendKind::Openai));
+        assert_eq!(args.run.server.host.as_deref(), Some("http://last:8080/v1"));
+        assert_eq!(args.run.model.as_deref(), Some("last-vlm"));
+        assert_eq!(args.run.dataset.as_deref(), Some(dir.path()));
+        // Another backend asked for: the last host and model belong to a different server.
+        let mut args = flags(&["--backend", "ollama"]);
+        args.run.fill_from_last_used(last.clone(), &|_| None);
+        assert_eq!((args.run.server.host, args.run.model), (None, None));
+        // A dataset that is gone is not offered; the model flag wins.
+        let gone = crate::setup::LastUsed {
+            dataset: Some(dir.path().join("gone")),
+            ..last
+        };
+        let mut args = flags(&["--model", "flag-model"]);
+        args.run.fill_from_last_used(gone, &|_| None);
+        assert_eq!(args.run.dataset, None);
+        assert_eq!(args.run.model.as_deref(), Some("flag-model"));
     }
 }

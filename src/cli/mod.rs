@@ -4,6 +4,8 @@
 mod args;
 mod bounds;
 mod compare_cmd;
+mod config_cmd;
+pub(crate) mod config_file;
 mod import_cmd;
 mod labels_cmd;
 mod models_cmd;
@@ -98,6 +100,9 @@ pub enum Command {
         /// Which server.
         #[command(flatten)]
         server: args::ServerArgs,
+        /// Print one JSON array (`name`, `vision` true/false/null, `size` in bytes, `digest`).
+        #[arg(long)]
+        json: bool,
     },
     /// Write a session's report (Markdown, HTML, CSV, JSON or the SVG heat map), with
     /// `--compare OTHER` everything `squint compare` says too; needs no server. Exit 2 when
@@ -116,11 +121,35 @@ pub enum Command {
     /// as a manifest squint accepts (CSV or JSONL) or as an ImageFolder tree; needs no server.
     /// Exit 2 when SESSION is not a session or the target is not empty (without --force).
     Labels(labels_cmd::LabelsArgs),
+    /// The config file (`<config dir>/config.toml`: defaults for the shared flags).
+    Config {
+        /// What to do with it.
+        #[command(subcommand)]
+        action: config_cmd::ConfigAction,
+    },
+    /// Print a shell completion script to stdout (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = config_cmd::COMPLETIONS_HELP)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout, or write one page per command into a folder.
+    #[command(after_help = config_cmd::MAN_HELP)]
+    Man {
+        /// Write squint.1 and squint-COMMAND.1 pages into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main_with_args() -> i32 {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if let Err(message) = apply_config(&mut cli) {
+        out::err_line(&format!("squint: {message}"));
+        return EXIT_USAGE;
+    }
     // The workbench installs its own log file; the headless commands log to theirs.
     let _log = match cli.command {
         Some(Command::Tui { .. }) | None => None,
@@ -133,12 +162,46 @@ pub fn main_with_args() -> i32 {
         Some(Command::Import(args)) => import_cmd::run(args),
         Some(Command::Labels(args)) => labels_cmd::run(args),
         Some(Command::Run { run, output }) => with_runtime(run_cmd::run(run, output)),
-        Some(Command::Models { server }) => with_runtime(models_cmd::run(server)),
+        Some(Command::Models { server, json }) => with_runtime(models_cmd::run(server, json)),
+        Some(Command::Config { action }) => config_cmd::run(action),
+        Some(Command::Completions { shell }) => config_cmd::completions(shell),
+        Some(Command::Man { dir }) => config_cmd::man(dir.as_deref()),
         Some(Command::Compare { args }) => with_runtime(compare_cmd::run(args)),
         Some(Command::Probe { args }) => with_runtime(probe_cmd::run(args)),
         Some(Command::Tui { tui }) => with_runtime(tui_main(tui)),
         None => with_runtime(tui_main(cli.tui)),
     }
+}
+
+/// Fills the flags not given from `<config dir>/config.toml` for the commands that take them
+/// (file < environment < flag). The file is read only for those commands, so a broken one
+/// never stops `squint config path` or `squint report`.
+fn apply_config(cli: &mut Cli) -> Result<(), String> {
+    let env = |name: &str| std::env::var(name).ok();
+    let wants_config = matches!(
+        cli.command,
+        None | Some(
+            Command::Run { .. }
+                | Command::Tui { .. }
+                | Command::Models { .. }
+                | Command::Probe { .. }
+        )
+    );
+    if !wants_config {
+        return Ok(());
+    }
+    let Some(config) = config_file::load()? else {
+        return Ok(());
+    };
+    match &mut cli.command {
+        None => cli.tui.fill_from(config, &env),
+        Some(Command::Tui { tui }) => tui.fill_from(config, &env),
+        Some(Command::Run { run, .. }) => run.fill_from(config.run, &env),
+        Some(Command::Models { server, .. }) => server.fill_from(config.run.server, &env),
+        Some(Command::Probe { args }) => args.fill_from(config.run, &env),
+        Some(_) => {}
+    }
+    Ok(())
 }
 
 /// Runs `command` to completion on a multi-threaded tokio runtime.

@@ -11,7 +11,7 @@ use crate::domain::sanitize::one_line;
 use crate::setup::RunSpec;
 
 /// Runs the command and returns the exit code.
-pub(super) async fn run(server: ServerArgs) -> i32 {
+pub(super) async fn run(server: ServerArgs, json: bool) -> i32 {
     let mut config = RunSpec::default().backend;
     config.kind = server.backend.unwrap_or(BackendKind::Ollama);
     config.host = server.host;
@@ -33,6 +33,12 @@ pub(super) async fn run(server: ServerArgs) -> i32 {
             return EXIT_SERVER;
         }
     };
+    if json {
+        // serde_json escapes every control character: the names stay data.
+        let text = serde_json::to_string_pretty(&models).unwrap_or_else(|_| "[]".to_owned());
+        out(&format!("{text}\n"));
+        return EXIT_OK;
+    }
     if models.is_empty() {
         err_line(&format!(
             "no models on {}; pull one with `ollama pull llava`",

@@ -58,6 +58,25 @@ pub struct ProbeArgs {
 }
 
 impl ProbeArgs {
+    /// Fills the flags not given from the config file (the probe's share of the run flags).
+    pub(super) fn fill_from(
+        &mut self,
+        config: super::RunArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) {
+        if self.template.is_none() && self.modelfile.is_none() {
+            self.template = config.template;
+            self.modelfile = config.modelfile;
+        }
+        self.dataset = self.dataset.take().or(config.dataset);
+        self.layout = self.layout.or(config.layout);
+        self.server.fill_from(config.server, env);
+        self.model = self.model.take().or(config.model);
+        self.timeout = self.timeout.or(config.timeout);
+        self.retries = self.retries.or(config.retries);
+        self.logprobs |= config.logprobs;
+    }
+
     fn spec(&self) -> RunSpec {
         let mut spec = RunSpec {
             dataset: self.dataset.clone(),

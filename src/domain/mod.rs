@@ -18,3 +18,4 @@ pub mod sanitize;
 pub mod scope;
 pub mod tally;
 pub mod template;
+pub(crate) mod toml_line;

@@ -5,6 +5,7 @@
 mod bundled;
 mod error;
 mod import;
+mod last_used;
 mod probe;
 mod rerun;
 mod start;
@@ -23,6 +24,7 @@ use crate::session::SessionMeta;
 pub use bundled::{bundled_datasets, bundled_templates, user_templates};
 pub use error::SetupError;
 pub use import::{ImportSpec, Imported, UNKNOWN_MODEL, import_results};
+pub use last_used::LastUsed;
 pub use probe::{ProbePlan, connect_probe, prepare_probe, run_probe};
 pub use rerun::Inheritance;
 pub use start::{Started, connect, start};

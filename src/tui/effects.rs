@@ -66,14 +66,22 @@ fn choices() -> Choices {
             value: path.display().to_string(),
         })
         .collect();
+    // `mnist-500`, `mnist-500/` and `./mnist-500` are one dataset: compare where they lead.
+    let mut seen: Vec<PathBuf> = datasets
+        .iter()
+        .map(|d| same_place(Path::new(&d.value)))
+        .collect();
     for s in &sessions {
-        let value = s.dataset.display().to_string();
-        if !datasets.iter().any(|d| d.value == value) {
-            datasets.push(Choice {
-                label: format!("recent: {value}"),
-                value,
-            });
+        let place = same_place(&s.dataset);
+        if seen.contains(&place) {
+            continue;
         }
+        seen.push(place);
+        let value = lexical(&s.dataset).display().to_string();
+        datasets.push(Choice {
+            label: format!("recent: {value}"),
+            value,
+        });
     }
     let mut templates: Vec<Choice> = setup::bundled_templates()
         .into_iter()
@@ -94,6 +102,25 @@ fn choices() -> Choices {
         datasets,
         templates,
         sessions,
+    }
+}
+
+/// Where a path leads: the canonical path when it exists, else the path without `.`
+/// components and trailing slashes.
+fn same_place(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| lexical(path))
+}
+
+/// The path without `.` components and trailing slashes (`a/./b/` is `a/b`).
+fn lexical(path: &Path) -> PathBuf {
+    let cleaned: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    if cleaned.as_os_str().is_empty() {
+        path.to_path_buf()
+    } else {
+        cleaned
     }
 }
 
@@ -310,6 +337,18 @@ pub(crate) fn prepare(tx: UnboundedSender<Reply>, generation: u64, spec: RunSpec
     });
 }
 
+/// Prepares `spec` only for its warnings (the start screen's check before a run).
+pub(crate) fn check_run(tx: UnboundedSender<Reply>, key: (String, String), mut spec: RunSpec) {
+    spec.resume = None;
+    spec.from = None;
+    tokio::task::spawn_blocking(move || {
+        let result = setup::prepare(&spec)
+            .map(|p| p.warnings)
+            .map_err(|e| e.to_string());
+        send(&tx, Msg::RunChecked { key, result });
+    });
+}
+
 /// Says that `StartRun` named a preparation the runtime no longer holds.
 pub(crate) fn refuse_start(tx: &UnboundedSender<Reply>, generation: u64) {
     send(
@@ -369,6 +408,7 @@ pub(crate) fn start_run(
             Ok(s) => s,
             Err(e) => return send(&tx, Msg::RunStarted(Err(e.to_string()))),
         };
+        remember_last_used(&spec);
         let _ = tx.send(Reply::Started {
             handle: started.handle.clone(),
             msg: Msg::RunStarted(Ok(StartedInfo {
@@ -384,9 +424,42 @@ pub(crate) fn start_run(
     })
 }
 
+/// Remembers a started run's backend, host, model and dataset for the next launch (off the
+/// UI thread; a failure is only logged: nothing computed depends on it).
+fn remember_last_used(spec: &RunSpec) {
+    let last = setup::LastUsed::of(spec);
+    tokio::task::spawn_blocking(move || {
+        let saved = crate::paths::data_dir()
+            .map_err(|e| e.to_string())
+            .and_then(|dir| last.save(&dir).map_err(|e| e.to_string()));
+        if let Err(e) = saved {
+            tracing::warn!("could not remember the last-used settings: {e}");
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
-    use super::completions;
+    use super::{completions, lexical, same_place};
+    use std::path::Path;
+
+    #[test]
+    fn one_dataset_spelled_three_ways_is_one_place() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("mnist-500")).expect("mkdir");
+        let plain = dir.path().join("mnist-500");
+        let slash = format!("{}/", plain.display());
+        let dotted = dir.path().join(".").join("mnist-500");
+        assert_eq!(same_place(Path::new(&slash)), same_place(&plain));
+        assert_eq!(same_place(&dotted), same_place(&plain));
+        // Gone from disk: compared by spelling, without `.` and trailing slashes.
+        assert_eq!(lexical(Path::new("gone/./set/")), Path::new("gone/set"));
+        assert_eq!(
+            same_place(Path::new("gone/set/")),
+            same_place(Path::new("gone/set"))
+        );
+        assert_eq!(lexical(Path::new(".")), Path::new("."));
+    }
 
     #[test]
     fn completes_entries_in_a_folder() {

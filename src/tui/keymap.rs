@@ -75,7 +75,7 @@ impl Keymap {
             Err(e) => {
                 return vec![format!(
                     "keymap {origin}: {}; using the default keys",
-                    e.message()
+                    crate::domain::toml_line::describe(text, &e)
                 )];
             }
         };
@@ -443,7 +443,7 @@ mod tests {
             assert_eq!(listed, want, "{context:?}");
         }
         let drill = keymap.help(Context::Drill);
-        assert_eq!(drill[0].keys, "j / ↓ / n");
+        assert_eq!(drill[0].keys, "j / ↓");
         assert_eq!(drill[0].description, "next item");
         assert_eq!(drill[2].keys, "PgDn / ctrl-d");
         assert_eq!(drill[6].keys, "J / shift-↓");

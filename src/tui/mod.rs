@@ -8,6 +8,7 @@ pub mod preview;
 pub mod theme;
 
 pub(crate) mod effects;
+pub(crate) mod external;
 pub mod external_editor;
 #[cfg(test)]
 #[path = "../../tests/support/fixtures.rs"]
@@ -40,6 +41,8 @@ pub struct TuiOptions {
     pub theme: Option<String>,
     /// Image protocol (`--image-protocol`).
     pub image_protocol: ImageProtocolChoice,
+    /// Whether the workbench takes the mouse (`--no-mouse` turns it off).
+    pub mouse: bool,
 }
 
 /// Runs the workbench until the user quits; returns the process exit code.
@@ -47,7 +50,7 @@ pub async fn run_tui(opts: TuiOptions) -> anyhow::Result<i32> {
     let _log = crate::logging::init(crate::logging::TUI_LOG_FILE);
     let config_dir = crate::paths::config_dir().ok();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let (mut terminal, guard) = terminal::enter()?;
+    let (mut terminal, guard) = terminal::enter(opts.mouse)?;
     // One query round, before the event reader starts: background colour and image support.
     let ask = term_query::Ask {
         images: !matches!(

@@ -7,20 +7,22 @@ mod drill;
 mod matrix;
 mod prompt;
 mod run;
+mod search;
 mod start;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Instant;
 
-pub use drill::{DrillFilter, DrillState};
+pub use drill::{DrillFilter, DrillSort, DrillState};
 pub use matrix::{Axis, MatrixCursor, MatrixMode, MatrixView, PAIRS_THRESHOLD, scroll_offset};
 pub use prompt::{
     ActivePrompt, PromptEditor, PromptState, SAMPLE_PER_CLASS, SavedPrompt, ScopeQuestion,
     VersionsList,
 };
 pub use run::{InFlight, MAX_STREAM_CHARS, RECENT_LEN, RunPhase, RunState, Timing};
-pub use start::{BrowseState, Field, ModelsStatus, Picker, StartForm};
+pub use search::ListSearch;
+pub use start::{BrowseState, Field, ModelsStatus, Picker, RunCheck, StartForm};
 
 use crate::setup::RunSpec;
 use crate::tui::keymap::Keymap;

@@ -126,6 +126,8 @@ pub enum Msg {
     KeyPressed(KeyEvent),
     /// Text was pasted (bracketed paste).
     Pasted(String),
+    /// The mouse was clicked, scrolled or moved (when mouse capture is on).
+    Mouse(ratatui::crossterm::event::MouseEvent),
     /// The terminal was resized.
     Resized {
         /// New width in cells.
@@ -167,6 +169,14 @@ pub enum Msg {
     },
     /// A past session was read from disk.
     SessionLoaded(Result<Box<LoadedSession>, String>),
+    /// The start form's dataset and template were checked (`Effect::CheckRun`).
+    RunChecked {
+        /// The dataset and template text checked; stale answers are ignored.
+        key: (String, String),
+        /// The warnings a run would start with (bias lint, skipped files), or why it could not
+        /// start.
+        result: Result<Vec<String>, String>,
+    },
 
     // ─── Run ────────────────────────────────────────────────────
     /// The dataset was scanned and the template rendered (or that failed).
@@ -198,6 +208,8 @@ pub enum Msg {
     /// A correction (or an undo) was appended to the session's `corrections.jsonl` (with its
     /// time), or could not be (why).
     CorrectionSaved(Result<crate::domain::corrections::CorrectionEntry, String>),
+    /// The system's image viewer could not be started (why).
+    ViewerFailed(String),
 
     // ─── Previews ───────────────────────────────────────────────
     /// An image preview finished decoding (or failed); the runtime holds the pixels.
@@ -223,6 +235,13 @@ pub enum Effect {
     /// Ask the server which models it has.
     ListModels {
         /// The spec whose backend to ask.
+        spec: Box<RunSpec>,
+    },
+    /// Prepare the start form's run without keeping it, for its warnings (bias lint).
+    CheckRun {
+        /// The dataset and template text, echoed in `Msg::RunChecked`.
+        key: (String, String),
+        /// What to check.
         spec: Box<RunSpec>,
     },
     /// Read a past session's results to show its matrix.
@@ -302,6 +321,19 @@ pub enum Effect {
         dir: PathBuf,
         /// The line to append (its `time` is set when written).
         entry: crate::domain::corrections::CorrectionEntry,
+    },
+
+    // ─── Images ─────────────────────────────────────────────────
+    /// Put `text` on the clipboard with OSC 52, written to the terminal between frames.
+    CopyToClipboard {
+        /// What to copy (an image path).
+        text: String,
+    },
+    /// Open `path` in the system's viewer, detached (an error comes back as
+    /// `Msg::ViewerFailed`).
+    OpenExternally {
+        /// The image.
+        path: PathBuf,
     },
 
     // ─── App ────────────────────────────────────────────────────

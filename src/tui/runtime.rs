@@ -115,6 +115,9 @@ where
                 Some(Input::Terminal(Event::Paste(text))) => {
                     dispatch(&mut model, &mut io, Msg::Pasted(text));
                 }
+                Some(Input::Terminal(Event::Mouse(event))) => {
+                    dispatch(&mut model, &mut io, Msg::Mouse(event));
+                }
                 Some(Input::Terminal(Event::Resize(width, height))) => {
                     dispatch(&mut model, &mut io, Msg::Resized { width, height });
                     terminal.autoresize().map_err(|e| anyhow::anyhow!("resizing the terminal failed: {e}"))?;
@@ -236,6 +239,9 @@ fn execute(io: &mut Io, effect: Effect) {
         Effect::ListModels { spec } => effects::list_models(tx, *spec),
         Effect::OpenSession { dir } => effects::open_session(tx, dir),
         Effect::PrepareRun { generation, spec } => effects::prepare(tx, generation, *spec),
+        Effect::CheckRun { key, spec } => effects::check_run(tx, key, *spec),
+        Effect::CopyToClipboard { text } => crate::tui::external::copy_to_clipboard(&text),
+        Effect::OpenExternally { path } => crate::tui::external::open_externally(tx, path),
         Effect::StartRun { generation, spec } => match io.prepared.get(&generation) {
             Some(prepared) => {
                 if let Some(old) = io.run.take() {

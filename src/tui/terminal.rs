@@ -1,4 +1,5 @@
-//! Entering and leaving the full-screen terminal: raw mode, alternate screen, hidden cursor.
+//! Entering and leaving the full-screen terminal: raw mode, alternate screen, hidden cursor,
+//! mouse reporting.
 //! The terminal is restored on every way out: normal quit, error (the guard's `Drop`), panic
 //! (a hook that restores before the default hook prints) and signals (the runtime turns
 //! SIGINT/SIGTERM/SIGHUP into a quit message). Never writes anything else to the terminal.
@@ -9,7 +10,9 @@ use std::sync::Once;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::cursor::Show;
-use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -30,13 +33,16 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Enters raw mode and the alternate screen and installs the panic hook. Keep the guard alive
-/// for as long as the terminal is in use.
-pub(crate) fn enter() -> io::Result<(Tui, TerminalGuard)> {
+/// Enters raw mode and the alternate screen (with mouse reporting when `mouse`) and installs
+/// the panic hook. Keep the guard alive for as long as the terminal is in use.
+pub(crate) fn enter(mouse: bool) -> io::Result<(Tui, TerminalGuard)> {
     install_panic_hook();
     enable_raw_mode()?;
     let guard = TerminalGuard { _private: () };
     execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    if mouse {
+        execute!(io::stdout(), EnableMouseCapture)?;
+    }
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.hide_cursor()?;
     terminal.clear()?;
@@ -49,6 +55,7 @@ pub(crate) fn restore() {
     // must still run.
     let _ = execute!(
         io::stdout(),
+        DisableMouseCapture,
         DisableBracketedPaste,
         LeaveAlternateScreen,
         Show

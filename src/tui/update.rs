@@ -6,8 +6,10 @@ mod corrections;
 mod drill;
 mod export;
 mod keys;
+mod mouse;
 mod prompt;
 mod run;
+mod search;
 mod start;
 mod text_field;
 mod versions;
@@ -56,7 +58,11 @@ pub fn init(model: &mut Model) -> Vec<Effect> {
 /// Anything but a tick or a drawn frame may change what is on screen, so it marks the model
 /// dirty; the runtime draws dirty models on its tick, at most about 30 times a second.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
-    let changes_screen = !matches!(msg, Msg::Ticked(_) | Msg::FrameDrawn);
+    let changes_screen = match &msg {
+        Msg::Ticked(_) | Msg::FrameDrawn => false,
+        Msg::Mouse(event) => mouse::matters(event),
+        _ => true,
+    };
     let effects = apply(model, msg);
     if changes_screen {
         model.dirty = true;
@@ -68,6 +74,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::KeyPressed(key) => keys::key(model, key),
         Msg::Pasted(text) => keys::pasted(model, &text),
+        Msg::Mouse(event) => mouse::mouse(model, event),
         Msg::Resized { width, height } => {
             model.size = (width, height);
             model.dirty = true;
@@ -106,6 +113,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             start::path_completed(model, &input, candidates)
         }
         Msg::ModelsListed { host, result } => start::models_listed(model, &host, result),
+        Msg::RunChecked { key, result } => start::run_checked(model, key, result),
         Msg::SessionLoaded(result) => run::session_loaded(model, result),
         Msg::ReportExported(result) => export::exported(model, result),
         Msg::CorrectionSaved(result) => corrections::saved(model, result),
@@ -123,6 +131,10 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::PromptSaved(result) => prompt::saved(model, result),
         Msg::VersionsListed(result) => versions::listed(model, result),
         Msg::ExternallyEdited(edited) => prompt::externally_edited(model, edited),
+        Msg::ViewerFailed(why) => {
+            model.notify(Level::Error, why);
+            Vec::new()
+        }
         Msg::PreviewReady { path, error } => {
             if model.preview.wanted.as_ref() == Some(&path) {
                 model.preview.ready = error.is_none().then_some(path);

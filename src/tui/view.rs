@@ -11,6 +11,7 @@ mod export;
 mod format;
 mod help;
 mod hint;
+mod hit;
 mod live;
 mod matrix;
 mod notice;
@@ -32,6 +33,7 @@ use crate::tui::model::{Model, Overlay, Screen};
 use crate::tui::theme::Theme;
 
 pub use format::{duration, fit};
+pub use hit::{Hit, hit};
 
 /// Where the runtime should draw a preview image this frame.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -58,10 +58,10 @@ pub enum Action {
     #[strum(message = "previous field")]
     PrevField,
     /// Pick the next option of a choice field.
-    #[strum(message = "next option")]
+    #[strum(message = "next option (a number: one up)")]
     ChoiceNext,
     /// Pick the previous option of a choice field.
-    #[strum(message = "previous option")]
+    #[strum(message = "previous option (a number: one down)")]
     ChoicePrev,
     /// Open or confirm the focused field.
     #[strum(message = "open or confirm the field")]
@@ -174,6 +174,24 @@ pub enum Action {
     /// List the saved prompt versions with their runs.
     #[strum(message = "prompt versions with their runs (Enter activates)")]
     Versions,
+    /// Copy the selected image's path to the clipboard (OSC 52).
+    #[strum(message = "copy the image's path to the clipboard (OSC 52)")]
+    CopyPath,
+    /// Open the selected image in the system's viewer.
+    #[strum(message = "open the image in the system's viewer")]
+    OpenExternal,
+    /// Start typing a search of the list.
+    #[strum(message = "search file names and answers (Enter keeps, Esc drops)")]
+    Search,
+    /// Go to the next match of the search.
+    #[strum(message = "next match")]
+    SearchNext,
+    /// Go to the previous match of the search.
+    #[strum(message = "previous match")]
+    SearchPrev,
+    /// Sort the list the next way.
+    #[strum(message = "sort: wrong first, confidence, latency, file name, answer")]
+    Sort,
     /// Take the model's label as the image's true label.
     #[strum(message = "the model was right: its label becomes the true label")]
     AcceptLabel,
@@ -245,6 +263,12 @@ impl Context {
                 ScrollAnswerDown,
                 ScrollAnswerUp,
                 FullImage,
+                Search,
+                SearchNext,
+                SearchPrev,
+                Sort,
+                CopyPath,
+                OpenExternal,
                 AcceptLabel,
                 Relabel,
                 Doubtful,
@@ -252,7 +276,20 @@ impl Context {
                 Back,
             ],
             Context::Browse => &[
-                Next, Prev, PageDown, PageUp, Top, Bottom, FullImage, Run, Back,
+                Next,
+                Prev,
+                PageDown,
+                PageUp,
+                Top,
+                Bottom,
+                FullImage,
+                Search,
+                SearchNext,
+                SearchPrev,
+                CopyPath,
+                OpenExternal,
+                Run,
+                Back,
             ],
             Context::Image => &[Back],
             Context::Help => &[Down, Up, Close],

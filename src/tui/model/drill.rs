@@ -1,6 +1,6 @@
 //! The drill-down list: which results a matrix cell, row, column or the error list holds.
 //! Built once when opened (one pass over the results), sorted most-confidently-wrong first,
-//! then by file name; never rebuilt per frame.
+//! then by file name, or in the order `s` chose; re-sorted only when asked, never per frame.
 
 use std::cmp::Ordering;
 
@@ -8,6 +8,59 @@ use crate::domain::parse::UNPARSED;
 use crate::domain::result::ItemResult;
 
 use super::matrix::MatrixCursor;
+use super::search::ListSearch;
+
+/// The order of a drill-down list (`s` cycles through them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DrillSort {
+    /// Wrong before right, most confident first, then by file name.
+    #[default]
+    Suspicious,
+    /// Most confident first (unknown confidence last).
+    Confidence,
+    /// Slowest first.
+    Latency,
+    /// By file name.
+    FileName,
+    /// By answer text.
+    Answer,
+}
+
+impl DrillSort {
+    /// The next order in the cycle.
+    pub fn next(self) -> DrillSort {
+        match self {
+            DrillSort::Suspicious => DrillSort::Confidence,
+            DrillSort::Confidence => DrillSort::Latency,
+            DrillSort::Latency => DrillSort::FileName,
+            DrillSort::FileName => DrillSort::Answer,
+            DrillSort::Answer => DrillSort::Suspicious,
+        }
+    }
+
+    /// How the title names the order.
+    pub fn name(self) -> &'static str {
+        match self {
+            DrillSort::Suspicious => "wrong first",
+            DrillSort::Confidence => "by confidence",
+            DrillSort::Latency => "slowest first",
+            DrillSort::FileName => "by name",
+            DrillSort::Answer => "by answer",
+        }
+    }
+
+    /// Compares two results in this order (ties by file name).
+    fn compare(self, a: &ItemResult, b: &ItemResult) -> Ordering {
+        let by_name = || a.image.cmp(&b.image);
+        match self {
+            DrillSort::Suspicious => order(a, b),
+            DrillSort::Confidence => by_confidence(a, b).then_with(by_name),
+            DrillSort::Latency => b.latency_ms.cmp(&a.latency_ms).then_with(by_name),
+            DrillSort::FileName => by_name(),
+            DrillSort::Answer => a.answer.cmp(&b.answer).then_with(by_name),
+        }
+    }
+}
 
 /// Which results a drill-down list shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +133,10 @@ pub struct DrillState {
     pub answer_scroll: u16,
     /// Where the matrix cursor was, restored on Esc.
     pub return_cursor: MatrixCursor,
+    /// The list's order.
+    pub sort: DrillSort,
+    /// The `/` search over file names and answers.
+    pub search: ListSearch,
 }
 
 impl DrillState {
@@ -98,7 +155,7 @@ impl DrillState {
         cursor: MatrixCursor,
         truth_of: impl Fn(&'r ItemResult) -> Option<std::borrow::Cow<'r, str>>,
     ) -> Self {
-        let mut entries: Vec<usize> = results
+        let entries: Vec<usize> = results
             .iter()
             .enumerate()
             .filter_map(|(i, r)| {
@@ -107,17 +164,48 @@ impl DrillState {
                 filter.matches_with_truth(r, &truth).then_some(i)
             })
             .collect();
-        entries.sort_by(|&a, &b| match (&results[a], &results[b]) {
-            (Some(ra), Some(rb)) => order(ra, rb),
-            _ => Ordering::Equal,
-        });
-        DrillState {
+        let mut drill = DrillState {
             filter,
             entries,
             selected: 0,
             answer_scroll: 0,
             return_cursor: cursor,
+            sort: DrillSort::default(),
+            search: ListSearch::default(),
+        };
+        drill.sort_entries(results);
+        drill.selected = 0; // a new list starts at its top
+        drill
+    }
+
+    /// Sorts the entries in `self.sort`'s order, keeping the selected item selected.
+    pub fn sort_entries(&mut self, results: &[Option<ItemResult>]) {
+        let current = self.current();
+        let sort = self.sort;
+        self.entries
+            .sort_by(|&a, &b| match (&results[a], &results[b]) {
+                (Some(ra), Some(rb)) => sort.compare(ra, rb),
+                _ => Ordering::Equal,
+            });
+        if let Some(i) = current {
+            self.selected = self.entries.iter().position(|&e| e == i).unwrap_or(0);
         }
+    }
+
+    /// Whether the entry at list position `pos` matches the search (file name or answer).
+    pub fn is_hit(&self, pos: usize, results: &[Option<ItemResult>]) -> bool {
+        self.entries
+            .get(pos)
+            .and_then(|&i| results.get(i))
+            .and_then(Option::as_ref)
+            .is_some_and(|r| self.search.hit([r.image.as_str(), r.answer.as_str()]))
+    }
+
+    /// Counts the matches of the current query (once per query change).
+    pub fn count_matches(&mut self, results: &[Option<ItemResult>]) {
+        self.search.matches = (0..self.entries.len())
+            .filter(|&pos| self.is_hit(pos, results))
+            .count();
     }
 
     /// The selected plan index.
@@ -139,16 +227,21 @@ impl DrillState {
 /// Wrong before right; among wrong ones the most confident first (unknown confidence last);
 /// then by file name.
 fn order(a: &ItemResult, b: &ItemResult) -> Ordering {
-    let conf = |r: &ItemResult| r.confidence.filter(|c| c.is_finite());
     a.is_correct()
         .cmp(&b.is_correct())
-        .then_with(|| match (conf(a), conf(b)) {
-            (Some(x), Some(y)) => y.total_cmp(&x),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        })
+        .then_with(|| by_confidence(a, b))
         .then_with(|| a.image.cmp(&b.image))
+}
+
+/// Most confident first; unknown (or not finite) confidence last.
+fn by_confidence(a: &ItemResult, b: &ItemResult) -> Ordering {
+    let conf = |r: &ItemResult| r.confidence.filter(|c| c.is_finite());
+    match (conf(a), conf(b)) {
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
 }
 
 #[cfg(test)]
@@ -226,6 +319,70 @@ mod tests {
             let drill = DrillState::open(filter.clone(), &results, MatrixCursor::default());
             assert_eq!(drill.entries, want, "{filter:?}");
         }
+    }
+
+    #[test]
+    fn sort_cycles_and_keeps_the_selection() {
+        let mut slow = result("z.png", "3", Some("5"), Some(0.2));
+        slow.latency_ms = 900;
+        let mut right = result("m.png", "3", Some("3"), Some(0.99));
+        right.answer = "A three".into();
+        let results = vec![
+            Some(result("b.png", "3", Some("5"), Some(0.9))),
+            Some(slow),
+            Some(right),
+            Some(result("a.png", "3", Some("8"), None)),
+        ];
+        let mut drill = DrillState::open(
+            DrillFilter::Truth("3".into()),
+            &results,
+            MatrixCursor::default(),
+        );
+        assert_eq!(drill.entries, [0, 1, 3, 2], "wrong first, confident first");
+        drill.selected = 1; // z.png
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            drill.sort = drill.sort.next();
+            drill.sort_entries(&results);
+            assert_eq!(
+                drill.current(),
+                Some(1),
+                "{:?} keeps z.png selected",
+                drill.sort
+            );
+            seen.push((drill.sort, drill.entries.clone()));
+        }
+        assert_eq!(
+            seen,
+            [
+                (DrillSort::Confidence, vec![2, 0, 1, 3]),
+                (DrillSort::Latency, vec![1, 3, 0, 2]),
+                (DrillSort::FileName, vec![3, 0, 2, 1]),
+                (DrillSort::Answer, vec![0, 1, 3, 2]),
+                (DrillSort::Suspicious, vec![0, 1, 3, 2]),
+            ]
+        );
+    }
+
+    #[test]
+    fn search_looks_at_file_names_and_answers() {
+        let mut answered = result("q.png", "1", Some("1"), None);
+        answered.answer = "Clearly a ROOK".into();
+        let results = vec![
+            Some(result("rook_1.png", "1", Some("2"), None)),
+            Some(answered),
+        ];
+        let mut drill = DrillState::open(
+            DrillFilter::Truth("1".into()),
+            &results,
+            MatrixCursor::default(),
+        );
+        drill.search.query = "rook".into();
+        drill.count_matches(&results);
+        assert_eq!(drill.search.matches, 2);
+        drill.search.query = "clearly".into();
+        drill.count_matches(&results);
+        assert_eq!(drill.search.matches, 1);
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The start screen form (dataset, template, backend, host, model, past sessions) and the
-//! dataset browser's selection. Pure data plus small editing helpers; reading directories and
-//! asking the server happen in the runtime.
+//! The start screen form (dataset, template, backend, host, model, run size, past sessions,
+//! the check before a run) and the dataset browser's selection. Pure data plus small editing
+//! helpers; reading directories and asking the server happen in the runtime.
 
 use clap::ValueEnum;
 
@@ -22,18 +22,27 @@ pub enum Field {
     Host,
     /// Model name (typed, or picked from the server's list).
     Model,
+    /// Requests in flight (`--concurrency`).
+    Concurrency,
+    /// At most this many images per class (`--limit-per-class`); empty = all.
+    LimitPerClass,
+    /// A random sample of this many images (`--sample`); empty = all.
+    Sample,
     /// A past session to open read-only.
     Session,
 }
 
 impl Field {
     /// Every field in form order.
-    pub const ALL: [Field; 6] = [
+    pub const ALL: [Field; 9] = [
         Field::Dataset,
         Field::Template,
         Field::Backend,
         Field::Host,
         Field::Model,
+        Field::Concurrency,
+        Field::LimitPerClass,
+        Field::Sample,
         Field::Session,
     ];
 
@@ -45,6 +54,9 @@ impl Field {
             Field::Backend => "Backend",
             Field::Host => "Host",
             Field::Model => "Model",
+            Field::Concurrency => "Concurrency",
+            Field::LimitPerClass => "Per class",
+            Field::Sample => "Sample",
             Field::Session => "Open session",
         }
     }
@@ -58,7 +70,42 @@ impl Field {
     pub fn is_text(self) -> bool {
         !matches!(self, Field::Backend | Field::Session)
     }
+
+    /// True for the whole-number fields (Left/Right step the number).
+    pub fn is_number(self) -> bool {
+        matches!(
+            self,
+            Field::Concurrency | Field::LimitPerClass | Field::Sample
+        )
+    }
+
+    /// The flag a field stands for, for messages.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Field::Dataset => "--dataset",
+            Field::Template => "--template",
+            Field::Backend => "--backend",
+            Field::Host => "--host",
+            Field::Model => "--model",
+            Field::Concurrency => "--concurrency",
+            Field::LimitPerClass => "--limit-per-class",
+            Field::Sample => "--sample",
+            Field::Session => "--resume",
+        }
+    }
+
+    /// The smallest and largest value of a number field; `None` for the others.
+    fn number_range(self) -> Option<(usize, usize)> {
+        match self {
+            Field::Concurrency => Some((1, MAX_CONCURRENCY)),
+            Field::LimitPerClass | Field::Sample => Some((1, usize::MAX)),
+            _ => None,
+        }
+    }
 }
+
+/// The most requests in flight the form accepts (as `--concurrency`).
+const MAX_CONCURRENCY: usize = 256;
 
 /// Typed text plus a list of choices that Left/Right cycle through.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -107,6 +154,20 @@ pub enum ModelsStatus {
     Unreachable(String),
 }
 
+/// What the start form's dataset and template would start a run with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum RunCheck {
+    /// Nothing to check yet (no dataset).
+    #[default]
+    Unknown,
+    /// Being checked.
+    Checking,
+    /// The warnings (bias lint, skipped files); empty when all is well.
+    Warnings(Vec<String>),
+    /// Why the run could not start as set.
+    Failed(String),
+}
+
 /// The start screen form.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StartForm {
@@ -122,6 +183,12 @@ pub struct StartForm {
     pub host: String,
     /// Model.
     pub model: Picker,
+    /// Requests in flight, as typed.
+    pub concurrency: String,
+    /// Images per class, as typed; empty = all.
+    pub limit_per_class: String,
+    /// Sample size, as typed; empty = all.
+    pub sample: String,
     /// Past sessions.
     pub sessions: Vec<SessionSummary>,
     /// Selected past session.
@@ -132,6 +199,10 @@ pub struct StartForm {
     pub models: ModelsStatus,
     /// The cursor in the focused text field, in characters; `None` = after the last one.
     pub cursor: Option<usize>,
+    /// The check of the dataset and template below, before a run.
+    pub check: RunCheck,
+    /// The dataset and template text `check` is about.
+    pub checked: (String, String),
 }
 
 impl StartForm {
@@ -160,6 +231,12 @@ impl StartForm {
             backend,
             host: spec.backend.host.clone().unwrap_or_default(),
             model: text(spec.model.as_deref()),
+            concurrency: spec.concurrency.to_string(),
+            limit_per_class: spec
+                .limit_per_class
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            sample: spec.sample.map(|n| n.to_string()).unwrap_or_default(),
             ..StartForm::default()
         }
     }
@@ -176,6 +253,9 @@ impl StartForm {
             Field::Template => Some(&self.template.input),
             Field::Host => Some(&self.host),
             Field::Model => Some(&self.model.input),
+            Field::Concurrency => Some(&self.concurrency),
+            Field::LimitPerClass => Some(&self.limit_per_class),
+            Field::Sample => Some(&self.sample),
             Field::Backend | Field::Session => None,
         }
     }
@@ -187,7 +267,64 @@ impl StartForm {
             Field::Template => Some(&mut self.template.input),
             Field::Host => Some(&mut self.host),
             Field::Model => Some(&mut self.model.input),
+            Field::Concurrency => Some(&mut self.concurrency),
+            Field::LimitPerClass => Some(&mut self.limit_per_class),
+            Field::Sample => Some(&mut self.sample),
             Field::Backend | Field::Session => None,
+        }
+    }
+
+    /// A number field's value: `Ok(None)` when empty, an error saying what is allowed when
+    /// the text is not a whole number in range.
+    pub fn number(&self, field: Field) -> Result<Option<usize>, String> {
+        let (Some(text), Some((min, max))) = (self.text(field), field.number_range()) else {
+            return Ok(None);
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        match text.parse::<usize>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            _ if max == usize::MAX => Err(format!(
+                "{} ({}) must be a whole number from {min} up, or empty for all; it is {text:?}",
+                field.label(),
+                field.flag()
+            )),
+            _ => Err(format!(
+                "{} ({}) must be a whole number from {min} to {max}; it is {text:?}",
+                field.label(),
+                field.flag()
+            )),
+        }
+    }
+
+    /// The first number field that does not hold a usable number, with what to type.
+    pub fn number_problem(&self) -> Option<String> {
+        Field::ALL
+            .iter()
+            .filter(|f| f.is_number())
+            .find_map(|&f| self.number(f).err())
+    }
+
+    /// Left/Right on a number field: one down or up, within its range; below the smallest
+    /// value a per-class limit or sample becomes empty (all images).
+    pub fn step_number(&mut self, field: Field, delta: isize) {
+        let Some((min, max)) = field.number_range() else {
+            return;
+        };
+        let current = self.number(field).ok().flatten();
+        let next = match current {
+            None if delta > 0 => Some(min),
+            None => None,
+            Some(n) => match n.checked_add_signed(delta) {
+                Some(m) if m >= min => Some(m.min(max)),
+                _ if field == Field::Concurrency => Some(min),
+                _ => None,
+            },
+        };
+        if let Some(text) = self.text_mut(field) {
+            *text = next.map(|n| n.to_string()).unwrap_or_default();
         }
     }
 
@@ -207,6 +344,16 @@ impl StartForm {
             }
         }
         spec.model = opt(&self.model.input);
+        // A bad number keeps what the spec had; `number_problem` reports it before a run.
+        if let Ok(Some(n)) = self.number(Field::Concurrency) {
+            spec.concurrency = n;
+        }
+        if let Ok(n) = self.number(Field::LimitPerClass) {
+            spec.limit_per_class = n;
+        }
+        if let Ok(n) = self.number(Field::Sample) {
+            spec.sample = n;
+        }
         spec.backend.host = opt(&self.host);
         spec.backend.kind =
             BackendKind::from_str(self.backend.input.trim(), true).unwrap_or(BackendKind::Ollama);
@@ -235,6 +382,8 @@ pub struct BrowseState {
     pub order: Vec<usize>,
     /// Selected position in `order`.
     pub selected: usize,
+    /// The `/` search over the images' paths.
+    pub search: super::search::ListSearch,
 }
 
 #[cfg(test)]
@@ -282,5 +431,45 @@ mod tests {
         assert_eq!(spec.template.as_deref(), Some("mnist"));
         assert_eq!(spec.model, None);
         assert_eq!(spec.backend.kind, BackendKind::Openai);
+    }
+
+    #[test]
+    fn number_fields_parse_step_and_explain() {
+        let mut form = StartForm::from_spec(&RunSpec::default());
+        assert_eq!(form.concurrency, "1");
+        assert_eq!(form.number(Field::LimitPerClass), Ok(None));
+        form.step_number(Field::Concurrency, -1);
+        assert_eq!(form.concurrency, "1", "concurrency stays at least 1");
+        form.step_number(Field::Concurrency, 1);
+        form.step_number(Field::LimitPerClass, 1);
+        form.step_number(Field::LimitPerClass, 1);
+        assert_eq!(
+            (form.concurrency.as_str(), form.limit_per_class.as_str()),
+            ("2", "2")
+        );
+        form.step_number(Field::LimitPerClass, -1);
+        form.step_number(Field::LimitPerClass, -1);
+        assert_eq!(form.limit_per_class, "", "below 1 means all images");
+        form.sample = "50".into();
+        let mut spec = RunSpec::default();
+        form.apply_to(&mut spec);
+        assert_eq!(
+            (spec.concurrency, spec.limit_per_class, spec.sample),
+            (2, None, Some(50))
+        );
+        assert_eq!(form.number_problem(), None);
+        form.concurrency = "300".into();
+        let problem = form.number_problem().unwrap_or_default();
+        assert!(
+            problem.contains("--concurrency") && problem.contains("1 to 256"),
+            "{problem}"
+        );
+        form.concurrency = "4".into();
+        form.sample = "ten".into();
+        let problem = form.number_problem().unwrap_or_default();
+        assert!(
+            problem.contains("Sample (--sample)") && problem.contains("\"ten\""),
+            "{problem}"
+        );
     }
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::shade::Shade;
 use super::{DEFAULT, Theme, builtin, builtin_text};
+use crate::domain::toml_line::describe;
 
 /// Why a theme could not be used. Every message names the file (or built-in) it came from.
 #[derive(Debug, thiserror::Error)]
@@ -102,7 +103,7 @@ const COLOR_KEYS: [&str; 11] = [
 pub(super) fn parse(text: &str, origin: &str) -> Result<Theme, ThemeError> {
     let raw: RawTheme = toml::from_str(text).map_err(|e| ThemeError::Parse {
         origin: origin.to_owned(),
-        message: e.message().to_owned() + &line_hint(text, e.span()),
+        message: describe(text, &e),
     })?;
     // An adaptive name (`auto`, `high-contrast`, `colorblind`) extends its dark member.
     let base_name = builtin::for_shade(raw.extends.as_deref().unwrap_or(DEFAULT), Shade::Dark);
@@ -218,22 +219,4 @@ fn parse_color(value: &str, origin: &str, key: &str) -> Result<Color, ThemeError
             key: key.to_owned(),
             value: value.to_owned(),
         })
-}
-
-/// " (line N: `the line`)" for a TOML error span, so messages point into the file and key.
-fn line_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
-    let Some(start) = span.map(|s| s.start).filter(|&s| text.is_char_boundary(s)) else {
-        return String::new();
-    };
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let number = text[..line_start].matches('\n').count() + 1;
-    let line: String = text[line_start..]
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim()
-        .chars()
-        .take(60)
-        .collect();
-    format!(" (line {number}: `{line}`)")
 }

@@ -1,14 +1,15 @@
 //! Key routing: overlays first, then text editing on the start form (printable keys are typed,
-//! Tab completes the path), then the keymap's action for the current screen. Deterministic:
+//! Tab completes the path) or in a list's `/` search, then the keymap's action for the current
+//! screen. Deterministic:
 //! the same keys always give the same state. Never does IO or reads the clock.
 
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 
 use crate::tui::keymap::{Action, Context};
-use crate::tui::model::{DrillFilter, Model, Overlay, Screen};
+use crate::tui::model::{DrillFilter, Level, Model, Overlay, Screen};
 use crate::tui::msg::Effect;
 
-use super::{corrections, drill, export, prompt, run, start, text_field, versions};
+use super::{corrections, drill, export, prompt, run, search, start, text_field, versions};
 
 /// Handles one key press.
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
@@ -54,6 +55,9 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         && let Some(effects) = text_input(model, &key)
     {
         return effects;
+    }
+    if search::editing(model) {
+        return search::key(model, &key);
     }
     match action {
         Some(action) => act(model, action),
@@ -133,6 +137,10 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Start, Action::Complete) => start::complete(model),
         (Screen::Start, Action::Select | Action::Browse) => start::submit(model),
         (Screen::Start, Action::Run) => {
+            if let Some(problem) = model.start.number_problem() {
+                model.notify(Level::Warn, problem);
+                return Vec::new();
+            }
             model.start.apply_to(&mut model.spec);
             model.run.auto_start = true;
             model.screen = Screen::Run;
@@ -151,6 +159,12 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        (Screen::Browse | Screen::Drill, Action::Search) => search::begin(model),
+        (Screen::Browse | Screen::Drill, Action::SearchNext) => search::step(model, 1),
+        (Screen::Browse | Screen::Drill, Action::SearchPrev) => search::step(model, -1),
+        (Screen::Drill, Action::Sort) => search::sort(model),
+        (Screen::Browse | Screen::Drill, Action::CopyPath) => copy_path(model),
+        (Screen::Browse | Screen::Drill, Action::OpenExternal) => open_external(model),
         (Screen::Browse, Action::Back) => start::leave_browse(model),
         (Screen::Browse | Screen::Run, Action::Run) => run::start(model),
         // ─── Run ───
@@ -230,4 +244,25 @@ fn help(model: &mut Model, action: Option<Action>) -> Vec<Effect> {
         Some(_) => {}
     }
     Vec::new()
+}
+
+/// `y`: the selected image's path onto the clipboard (OSC 52, written by the runtime).
+fn copy_path(model: &mut Model) -> Vec<Effect> {
+    let Some(path) = model.preview.wanted.clone() else {
+        return Vec::new();
+    };
+    let text = path.display().to_string();
+    model.notify(
+        Level::Info,
+        format!("copied {text} (OSC 52; inside tmux: set -g set-clipboard on)"),
+    );
+    vec![Effect::CopyToClipboard { text }]
+}
+
+/// `O`: the selected image in the system's viewer (detached; failures come back as notices).
+fn open_external(model: &mut Model) -> Vec<Effect> {
+    match model.preview.wanted.clone() {
+        Some(path) => vec![Effect::OpenExternally { path }],
+        None => Vec::new(),
+    }
 }

@@ -1,7 +1,7 @@
 //! How the start screen and the dataset browser react: form editing, choices, path completion,
 //! the server's model list, class and image selection. Pure: IO is requested as effects.
 
-use crate::tui::model::{Field, Level, Model, ModelsStatus, Screen};
+use crate::tui::model::{Field, Level, Model, ModelsStatus, RunCheck, Screen};
 use crate::tui::msg::{Choice, Choices, Effect, ModelChoice};
 
 /// The lists were loaded; preselect the first bundled dataset and template when empty.
@@ -24,6 +24,47 @@ pub(super) fn choices_loaded(model: &mut Model, choices: Choices) -> Vec<Effect>
         form.dataset.sync_chosen();
     }
     form.template.sync_chosen();
+    model.dirty = true;
+    check_run(model)
+}
+
+/// Asks for the check of the form's dataset and template (lint warnings before a run),
+/// unless it is already known for exactly these.
+pub(super) fn check_run(model: &mut Model) -> Vec<Effect> {
+    let form = &mut model.start;
+    let key = (form.dataset.input.clone(), form.template.input.clone());
+    if key.0.trim().is_empty() {
+        form.check = RunCheck::Unknown;
+        form.checked = key;
+        return Vec::new();
+    }
+    if form.checked == key && form.check != RunCheck::Unknown {
+        return Vec::new();
+    }
+    form.check = RunCheck::Checking;
+    form.checked.clone_from(&key);
+    let mut spec = model.spec.clone();
+    model.start.apply_to(&mut spec);
+    model.dirty = true;
+    vec![Effect::CheckRun {
+        key,
+        spec: Box::new(spec),
+    }]
+}
+
+/// The check of the form's dataset and template arrived.
+pub(super) fn run_checked(
+    model: &mut Model,
+    key: (String, String),
+    result: Result<Vec<String>, String>,
+) -> Vec<Effect> {
+    if key != model.start.checked {
+        return Vec::new(); // the form changed since
+    }
+    model.start.check = match result {
+        Ok(warnings) => RunCheck::Warnings(warnings),
+        Err(e) => RunCheck::Failed(e),
+    };
     model.dirty = true;
     Vec::new()
 }
@@ -49,8 +90,14 @@ pub(super) fn models_listed(
                 })
                 .collect();
             form.model.sync_chosen();
+            // Nothing chosen yet: the first vision model, or the only model served (OpenAI-
+            // compatible servers rarely say which models see).
+            let pick = models
+                .iter()
+                .position(|m| m.vision == Some(true))
+                .or_else(|| (models.len() == 1).then_some(0));
             if form.model.input.is_empty()
-                && let Some(i) = models.iter().position(|m| m.vision == Some(true))
+                && let Some(i) = pick
             {
                 form.model.chosen = Some(i);
                 form.model.input.clone_from(&models[i].name);
@@ -132,7 +179,11 @@ pub(super) fn after_edit(model: &mut Model, field: Field) {
         Field::Template => form.template.sync_chosen(),
         Field::Model => form.model.sync_chosen(),
         Field::Host => form.models = ModelsStatus::Unknown,
-        Field::Backend | Field::Session => {}
+        Field::Backend
+        | Field::Session
+        | Field::Concurrency
+        | Field::LimitPerClass
+        | Field::Sample => {}
     }
     model.dirty = true;
 }
@@ -156,10 +207,14 @@ pub(super) fn move_focus(model: &mut Model, delta: isize) -> Vec<Effect> {
     model.start.cursor = None;
     model.start.completions.clear();
     model.dirty = true;
-    if matches!(before, Field::Host | Field::Backend) && before != model.start.field() {
-        return list_models(model);
+    if before == model.start.field() {
+        return Vec::new();
     }
-    Vec::new()
+    match before {
+        Field::Host | Field::Backend => list_models(model),
+        Field::Dataset | Field::Template => check_run(model),
+        _ => Vec::new(),
+    }
 }
 
 /// Left/Right through the focused field's choices.
@@ -167,8 +222,16 @@ pub(super) fn cycle(model: &mut Model, delta: isize) -> Vec<Effect> {
     let form = &mut model.start;
     form.cursor = None;
     match form.field() {
-        Field::Dataset => form.dataset.cycle(delta),
-        Field::Template => form.template.cycle(delta),
+        Field::Dataset => {
+            form.dataset.cycle(delta);
+            model.dirty = true;
+            return check_run(model);
+        }
+        Field::Template => {
+            form.template.cycle(delta);
+            model.dirty = true;
+            return check_run(model);
+        }
         Field::Model => form.model.cycle(delta),
         Field::Backend => {
             form.backend.cycle(delta);
@@ -181,6 +244,9 @@ pub(super) fn cycle(model: &mut Model, delta: isize) -> Vec<Effect> {
                 form.session_selected =
                     (form.session_selected as isize + delta).rem_euclid(n as isize) as usize;
             }
+        }
+        field @ (Field::Concurrency | Field::LimitPerClass | Field::Sample) => {
+            form.step_number(field, delta);
         }
         Field::Host => {}
     }
@@ -216,6 +282,10 @@ pub(super) fn submit(model: &mut Model) -> Vec<Effect> {
         );
         return Vec::new();
     }
+    if let Some(problem) = model.start.number_problem() {
+        model.notify(Level::Warn, problem);
+        return Vec::new();
+    }
     model.start.apply_to(&mut model.spec);
     model.start.completions.clear();
     super::run::prepare(model)
@@ -231,7 +301,10 @@ pub(super) fn open_browse(model: &mut Model) -> Vec<Effect> {
         let (x, y) = (&info.items[a], &info.items[b]);
         x.truth.cmp(&y.truth).then_with(|| x.rel.cmp(&y.rel))
     });
-    model.browse = crate::tui::model::BrowseState { order, selected: 0 };
+    model.browse = crate::tui::model::BrowseState {
+        order,
+        ..Default::default()
+    };
     model.screen = Screen::Browse;
     model.dirty = true;
     preview_browsed(model)
@@ -275,6 +348,42 @@ pub(super) fn leave_browse(model: &mut Model) -> Vec<Effect> {
 #[cfg(test)]
 mod tests {
     use super::common_prefix;
+    use crate::tui::fixtures;
+    use crate::tui::msg::{ModelChoice, Msg};
+    use crate::tui::update::{init, update};
+
+    fn listed(models: &[(&str, Option<bool>)]) -> Msg {
+        Msg::ModelsListed {
+            host: "http://h:1/v1".into(),
+            result: Ok(models
+                .iter()
+                .map(|(name, vision)| ModelChoice {
+                    name: (*name).into(),
+                    vision: *vision,
+                })
+                .collect()),
+        }
+    }
+
+    #[test]
+    fn the_only_model_served_is_selected() {
+        let mut m = fixtures::model(100, 30);
+        init(&mut m);
+        update(&mut m, listed(&[("my-vlm", None)]));
+        assert_eq!(m.start.model.input, "my-vlm");
+        assert_eq!(m.start.model.chosen, Some(0));
+        // Two models of unknown capability: nothing is guessed.
+        let mut m = fixtures::model(100, 30);
+        init(&mut m);
+        update(&mut m, listed(&[("a", None), ("b", None)]));
+        assert_eq!(m.start.model.input, "");
+        // A typed model is kept.
+        let mut m = fixtures::model(100, 30);
+        init(&mut m);
+        m.start.model.input = "typed".into();
+        update(&mut m, listed(&[("my-vlm", None)]));
+        assert_eq!(m.start.model.input, "typed");
+    }
 
     #[test]
     fn common_prefix_cases() {

@@ -310,7 +310,7 @@ fn enter_opens_a_cell_and_esc_returns_to_the_same_cursor() {
         .collect();
     assert!(confs.windows(2).all(|w| w[0] >= w[1]), "{confs:?}");
     update(&mut m, code(KeyCode::Esc));
-    // The row header: every image of true "1", paged with n.
+    // The row header: every image of true "1", paged with j.
     update(&mut m, key('h'));
     update(&mut m, key('h'));
     update(&mut m, key('h'));
@@ -320,7 +320,7 @@ fn enter_opens_a_cell_and_esc_returns_to_the_same_cursor() {
         m.drill.as_ref().map(|d| d.filter.clone()),
         Some(DrillFilter::Truth("1".into()))
     );
-    let effects = update(&mut m, key('n'));
+    let effects = update(&mut m, key('j'));
     assert_eq!(m.drill.as_ref().map(|d| d.selected), Some(1));
     assert!(matches!(
         effects.as_slice(),

@@ -41,6 +41,11 @@ pub(super) fn request(key: &KeyEvent, typed: bool) -> Option<InputRequest> {
 /// keys move the cursor instead of picking.
 pub(super) fn is_typed(model: &Model) -> bool {
     let form = &model.start;
+    if form.field().is_number() {
+        // A number counts as typed once edited here: the first digit replaces it, the next
+        // ones append, and until then Left/Right step it.
+        return form.cursor.is_some();
+    }
     let picked = match form.field() {
         Field::Dataset => form.dataset.chosen.is_some(),
         Field::Template => form.template.chosen.is_some(),

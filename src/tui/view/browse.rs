@@ -13,12 +13,11 @@ use crate::tui::model::{Model, scroll_offset};
 use super::format::{fit, left, right};
 use super::{ImageSlot, hint, image_placeholder, pane, status};
 
-/// Draws the browser; returns where the preview goes.
-pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {
+/// The classes, images and preview panes and the status line (shared with the mouse's hit
+/// test).
+pub(super) fn areas(area: Rect) -> [Rect; 4] {
     let [body, status_area] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
-    let info = model.run.prepared.as_ref()?;
-    let theme = &model.theme;
     let classes_w = (body.width / 4).clamp(12.min(body.width), 30);
     let images_w = (body.width / 3).clamp(0, 48);
     let [classes, images, preview] = Layout::horizontal([
@@ -27,6 +26,14 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Ima
         Constraint::Fill(1),
     ])
     .areas(body);
+    [classes, images, preview, status_area]
+}
+
+/// Draws the browser; returns where the preview goes.
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {
+    let info = model.run.prepared.as_ref()?;
+    let theme = &model.theme;
+    let [classes, images, preview, status_area] = areas(area);
     let b = &model.browse;
     let current_class = b
         .order
@@ -80,6 +87,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Ima
         hint::hint(model, Context::Browse, Action::Run, "runs"),
     ]) + " ";
     let inner = pane(frame, images, &title, theme, true);
+    let inner = super::drill::search_line(frame, inner, model, &b.search);
     let rows = inner.height as usize;
     let off = scroll_offset(b.selected, rows, b.order.len());
     let lines: Vec<Line> = b

@@ -10,25 +10,69 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::domain::result::ItemResult;
 use crate::domain::sanitize::{one_line, sanitize};
 use crate::tui::keymap::{Action, Context};
-use crate::tui::model::{DrillState, Model, scroll_offset};
+use crate::tui::model::{DrillState, ListSearch, Model, scroll_offset};
 
 use super::format::{duration, fit, left, step_name};
 use super::{ImageSlot, hint, image_placeholder, pane, status};
 
+/// The areas of the drill-down screen (shared with the mouse's hit test).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct DrillLayout {
+    /// The list pane.
+    pub list: Rect,
+    /// The image pane.
+    pub image: Rect,
+    /// The answer and details pane.
+    pub details: Rect,
+    /// The status line.
+    pub status: Rect,
+}
+
+impl DrillLayout {
+    /// Splits the screen `area`.
+    pub(super) fn of(area: Rect) -> DrillLayout {
+        let [body, status] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+        let [top, details] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+        let list_w = if top.width >= 60 {
+            (top.width / 2).min(48)
+        } else {
+            top.width
+        };
+        let [list, image] =
+            Layout::horizontal([Constraint::Length(list_w), Constraint::Fill(1)]).areas(top);
+        DrillLayout {
+            list,
+            image,
+            details,
+            status,
+        }
+    }
+}
+
+/// The list rows inside a list pane (`pane`): within the border, above the search line.
+pub(super) fn list_rows(pane: Rect, search: &ListSearch) -> Rect {
+    let inner = pane.inner(ratatui::layout::Margin::new(1, 1));
+    if search.label().is_some() && inner.height >= 2 {
+        Rect {
+            height: inner.height - 1,
+            ..inner
+        }
+    } else {
+        inner
+    }
+}
+
 /// Draws the drill-down screen; returns where the image goes.
 pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {
     let drill = model.drill.as_ref()?;
-    let [body, status_area] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
-    let [top, details] =
-        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
-    let list_w = if top.width >= 60 {
-        (top.width / 2).min(48)
-    } else {
-        top.width
-    };
-    let [list_area, image_area] =
-        Layout::horizontal([Constraint::Length(list_w), Constraint::Fill(1)]).areas(top);
+    let DrillLayout {
+        list: list_area,
+        image: image_area,
+        details,
+        status: status_area,
+    } = DrillLayout::of(area);
     list(frame, list_area, model, drill);
     let current = drill
         .current()
@@ -64,9 +108,11 @@ fn list(frame: &mut Frame, area: Rect, model: &Model, drill: &DrillState) {
     let title = hint::join([
         Some(format!(" {}", drill.filter.title())),
         Some(format!("{}/{}", drill.selected + 1, drill.entries.len())),
+        hint::hint(model, Context::Drill, Action::Sort, drill.sort.name()),
         hint::hint(model, Context::Drill, Action::Back, "back"),
     ]) + " ";
     let inner = pane(frame, area, &title, theme, true);
+    let inner = search_line(frame, inner, model, &drill.search);
     let rows = inner.height as usize;
     let w = inner.width as usize;
     let off = scroll_offset(drill.selected, rows, drill.entries.len());
@@ -197,4 +243,34 @@ fn detail(frame: &mut Frame, area: Rect, model: &Model, r: &ItemResult, scroll: 
             .scroll((scroll, 0)),
         inner,
     );
+}
+
+/// Draws the `/` search (query and match count) on the last row of a list's `area` while one
+/// is typed or kept; returns the rows left for the list.
+pub(super) fn search_line(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    search: &ListSearch,
+) -> Rect {
+    let Some(label) = search.label() else {
+        return area;
+    };
+    if area.height < 2 {
+        return area;
+    }
+    let [list, line] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let style = if search.editing {
+        model.theme.accent
+    } else {
+        model.theme.muted
+    };
+    let hint = if search.editing {
+        " · Enter keep · Esc drop"
+    } else {
+        " · n/N next/previous"
+    };
+    let text = fit(&format!("{}{hint}", one_line(&label)), line.width as usize);
+    frame.render_widget(Paragraph::new(Line::styled(text, style)), line);
+    list
 }

@@ -1,4 +1,4 @@
-//! The start screen: the form (dataset, template, backend, host, model, past session) on the
+//! The start screen: the form (dataset, template, backend, host, model, run size, past session) on the
 //! left; on the right the server's state (models with vision ones marked, or why it cannot be
 //! reached and what to do), path completions and past sessions. Draws only: never does IO.
 
@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::domain::sanitize::one_line;
 use crate::tui::keymap::{Action, Context};
-use crate::tui::model::{Field, Model, ModelsStatus, Picker};
+use crate::tui::model::{Field, Model, ModelsStatus, Picker, RunCheck};
 
 use super::format::{fit, left};
 use super::{hint, pane};
@@ -26,7 +26,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let [form_area, side] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(side_w)]).areas(body);
     let [form_area, extra] = if side_w == 0 && form_area.height >= 18 {
-        Layout::vertical([Constraint::Length(10), Constraint::Fill(1)]).areas(form_area)
+        Layout::vertical([Constraint::Length(13), Constraint::Fill(1)]).areas(form_area)
     } else {
         [form_area, Rect::default()]
     };
@@ -47,7 +47,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
             model,
             Context::Start,
             [Action::ChoicePrev, Action::ChoiceNext],
-            "choose",
+            "choose/step",
         ),
         hint::hint(model, Context::Start, Action::Complete, "complete"),
         hint::hint(model, Context::Start, Action::Select, "browse/open"),
@@ -98,6 +98,11 @@ fn form(frame: &mut Frame, area: Rect, model: &Model) {
             Field::Host => crate::backend::mask_url(&f.host),
             Field::Model if f.model.input.is_empty() => "(the template's, else llava)".to_owned(),
             Field::Model => picker_value(model, &f.model),
+            Field::Concurrency => f.concurrency.clone(),
+            Field::LimitPerClass if f.limit_per_class.is_empty() => "(all images)".to_owned(),
+            Field::LimitPerClass => format!("{} images per class", f.limit_per_class),
+            Field::Sample if f.sample.is_empty() => "(all images)".to_owned(),
+            Field::Sample => format!("{} images at random", f.sample),
             Field::Session => match f.sessions.get(f.session_selected) {
                 Some(s) => s.figures(),
                 None => "(none yet)".to_owned(),
@@ -145,8 +150,13 @@ fn form(frame: &mut Frame, area: Rect, model: &Model) {
 
 fn sidebar(frame: &mut Frame, area: Rect, model: &Model) {
     let theme = &model.theme;
-    let [server, sessions] =
-        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let [server, check, sessions] = Layout::vertical([
+        Constraint::Percentage(40),
+        Constraint::Percentage(30),
+        Constraint::Percentage(30),
+    ])
+    .areas(area);
+    run_check(frame, check, model);
     let inner = pane(frame, server, " Server ", theme, false);
     let lines: Vec<Line> = match &model.start.models {
         ModelsStatus::Unknown => vec![Line::styled(
@@ -204,4 +214,25 @@ fn sidebar(frame: &mut Frame, area: Rect, model: &Model) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// What a run with the form's dataset and template would start with: the bias lint's
+/// warnings (and skipped files), or why it could not start.
+fn run_check(frame: &mut Frame, area: Rect, model: &Model) {
+    let theme = &model.theme;
+    let inner = pane(frame, area, " Before the run ", theme, false);
+    let lines: Vec<Line> = match &model.start.check {
+        RunCheck::Unknown => vec![Line::styled("pick a dataset to check", theme.muted)],
+        RunCheck::Checking => vec![Line::styled("checking the template…", theme.muted)],
+        RunCheck::Warnings(w) if w.is_empty() => vec![Line::styled(
+            "✓ the template renders; the bias lint found nothing",
+            theme.ok,
+        )],
+        RunCheck::Warnings(warnings) => warnings
+            .iter()
+            .map(|w| Line::styled(format!("⚠ {}", one_line(w)), theme.warn))
+            .collect(),
+        RunCheck::Failed(e) => vec![Line::styled(format!("✗ {}", one_line(e)), theme.error)],
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }
