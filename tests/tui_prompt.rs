@@ -306,3 +306,62 @@ async fn versions_list_shows_runs_and_reactivates_a_version() {
     app.wait_for_status("· ready").await;
     assert_eq!(app.quit().await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_with_the_earlier_session_shows_the_fixed_image() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["0", "1", "2"], 2);
+    let mut answers = correct_answers(&images);
+    answers.insert(sha_of(&images[0].0), "1".to_owned());
+    // "Look closely" in the prompt fixes image 0.
+    let server = FakeServer::start(FakeConfig {
+        answers,
+        prompt_answers: vec![("Look closely".to_owned(), correct_answers(&images))],
+        ..FakeConfig::default()
+    })
+    .await;
+    let app = App::start(spec(&server, &dataset), 120, 40).await;
+    app.wait_for_status("· ready").await;
+    app.press("C");
+    app.wait_for("nothing to compare yet").await;
+    app.press("r");
+    app.wait_for_status("· finished ·").await;
+    app.press("p");
+    app.wait_for("What the model gets").await;
+    edit_prompt_line(&app, " Look closely.");
+    app.press("ctrl-s");
+    app.wait_for("Saved v1").await;
+    app.press("a");
+    app.wait_until("the second run finished right", |s| {
+        support::app::status_line(s).contains("· finished ·") && s.contains("acc 100%")
+    })
+    .await;
+    // The recent-sessions list (which C offers) refreshes after the run.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.press("C");
+    let picker = app.wait_for("Compare this run (B)").await;
+    assert!(picker.contains("acc 0.833"), "{picker}");
+    app.press("enter");
+    let view = app.wait_for("Δ matrix").await;
+    assert!(
+        view.contains("B is right on 1 image A got wrong and wrong on 0 that A got right"),
+        "{view}"
+    );
+    assert!(view.contains("A 83.3%   B 100.0%   Δ +16.7"), "{view}");
+    assert!(
+        view.contains("1 fixed by B (✓), 0 broken by B (✗)"),
+        "{view}"
+    );
+    let flipped = format!(
+        "✓ {}",
+        images[0].0.strip_prefix(&dataset).unwrap().display()
+    );
+    assert!(
+        view.contains(flipped.trim_end_matches('/')) || view.contains("true 0  A 1  B 0"),
+        "{view}"
+    );
+    app.press("esc");
+    app.wait_until("the comparison closed", |s| !s.contains("Δ matrix"))
+        .await;
+    assert_eq!(app.quit().await, 0);
+}

@@ -266,6 +266,16 @@ pub(crate) fn save_prompt(
     });
 }
 
+/// Compares two sessions off the UI thread.
+pub(crate) fn compare_sessions(tx: UnboundedSender<Reply>, a: PathBuf, b: PathBuf) {
+    tokio::task::spawn_blocking(move || {
+        let result = crate::session::compare_sessions(&a, &b)
+            .map(Box::new)
+            .map_err(|e| e.to_string());
+        send(&tx, Msg::Compared(result));
+    });
+}
+
 /// Lists the dataset's prompt versions and the sessions made with each, off the UI thread.
 pub(crate) fn list_versions(tx: UnboundedSender<Reply>, dir: PathBuf, datasets: Vec<PathBuf>) {
     tokio::task::spawn_blocking(move || {

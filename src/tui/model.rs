@@ -3,6 +3,7 @@
 //! Only `update` mutates a `Model`; views only read it. No IO, no channels, no clocks here:
 //! time comes in through `Msg::Ticked`.
 
+mod compare;
 mod drill;
 mod matrix;
 mod prompt;
@@ -14,6 +15,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Instant;
 
+pub use compare::CompareState;
 pub use drill::{DrillFilter, DrillSort, DrillState};
 pub use matrix::{Axis, MatrixCursor, MatrixMode, MatrixView, PAIRS_THRESHOLD, scroll_offset};
 pub use prompt::{
@@ -58,6 +60,10 @@ pub enum Overlay {
     Export,
     /// The dataset's saved prompt versions with their runs; Enter re-activates one.
     Versions,
+    /// Pick another session of this dataset to compare the run on screen with.
+    ComparePick,
+    /// The comparison of another session (A) with the run on screen (B).
+    Compare,
     /// The relabel picker: type to filter the classes, Enter relabels the image.
     Relabel,
 }
@@ -140,6 +146,8 @@ pub struct Model {
     pub drill: Option<DrillState>,
     /// The prompt editor, its draft and the re-run question.
     pub prompt: PromptState,
+    /// The comparison with another session.
+    pub compare: CompareState,
     /// Scroll offset of the help overlay.
     pub help_scroll: u16,
     /// The format selected in the export menu (an index into `ExportFormat::ALL`).
@@ -182,6 +190,7 @@ impl Model {
             matrix: MatrixView::default(),
             drill: None,
             prompt: PromptState::default(),
+            compare: CompareState::default(),
             help_scroll: 0,
             export_selected: 0,
             picker: PickerState::default(),

@@ -196,6 +196,8 @@ pub enum Msg {
     // ─── Prompt editor ──────────────────────────────────────────
     /// A prompt version was saved (or saving failed; the editor keeps the text).
     PromptSaved(Result<crate::tui::model::SavedPrompt, String>),
+    /// Two sessions were compared (or could not be).
+    Compared(Result<Box<crate::session::SessionComparison>, String>),
     /// This dataset's saved prompt versions were listed with their runs (or that failed).
     VersionsListed(Result<Vec<crate::session::VersionRuns>, String>),
     /// The external editor (`$VISUAL`/`$EDITOR`) exited: the text it left, and what went wrong.
@@ -281,6 +283,13 @@ pub enum Effect {
         text: String,
         /// Its fingerprint (the content hash sessions record).
         fingerprint: String,
+    },
+    /// Compare session `a` with session `b` image by image (off the UI thread).
+    CompareSessions {
+        /// The other session.
+        a: PathBuf,
+        /// The session on screen.
+        b: PathBuf,
     },
     /// List the dataset's saved prompt versions with the runs made with each.
     ListVersions {

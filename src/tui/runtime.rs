@@ -275,6 +275,7 @@ fn execute(io: &mut Io, effect: Effect) {
         Effect::ExportReport { dir, format } => effects::export_report(tx, dir, format),
         Effect::EditExternally { text } => io.external_edit = Some(text),
         Effect::ListVersions { dir, datasets } => effects::list_versions(tx, dir, datasets),
+        Effect::CompareSessions { a, b } => effects::compare_sessions(tx, a, b),
         Effect::SaveCorrection { dir, entry } => effects::save_correction(tx, dir, entry),
         Effect::Quit => io.quit = true,
     }

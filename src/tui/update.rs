@@ -2,6 +2,7 @@
 //! Pure and synchronous: no IO, no tokio, no terminal, no clock reads. The runtime executes the
 //! returned effects and feeds their results back as messages.
 
+mod compare;
 mod corrections;
 mod drill;
 mod export;
@@ -129,6 +130,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Run(event) => run::event(model, event),
         Msg::PromptSaved(result) => prompt::saved(model, result),
+        Msg::Compared(result) => compare::compared(model, result),
         Msg::VersionsListed(result) => versions::listed(model, result),
         Msg::ExternallyEdited(edited) => prompt::externally_edited(model, edited),
         Msg::ViewerFailed(why) => {

@@ -6,6 +6,7 @@
 //! runtime draws the decoded image into that area inside the same frame.
 
 mod browse;
+mod compare;
 mod drill;
 mod export;
 mod format;
@@ -105,6 +106,10 @@ pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
         Some(Overlay::RerunScope) => prompt::render_scope(frame, area, model),
         Some(Overlay::Export) => {
             export::render(frame, area, model);
+            slot = None;
+        }
+        Some(Overlay::ComparePick | Overlay::Compare) => {
+            compare::render(frame, area, model);
             slot = None;
         }
         Some(Overlay::Versions) => {

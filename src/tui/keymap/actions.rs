@@ -33,6 +33,8 @@ pub enum Context {
     Export,
     /// The prompt versions list.
     Versions,
+    /// The session picker and the comparison view.
+    Compare,
     /// The relabel picker: type to filter the classes, choose one.
     Picker,
 }
@@ -192,6 +194,9 @@ pub enum Action {
     /// Sort the list the next way.
     #[strum(message = "sort: wrong first, confidence, latency, file name, answer")]
     Sort,
+    /// Compare the run on screen with another session of the dataset.
+    #[strum(message = "compare with another session of this dataset")]
+    Compare,
     /// Take the model's label as the image's true label.
     #[strum(message = "the model was right: its label becomes the true label")]
     AcceptLabel,
@@ -249,6 +254,7 @@ impl Context {
                 EditPrompt,
                 ExternalEditor,
                 Versions,
+                Compare,
                 Export,
                 ToggleCorrections,
                 Back,
@@ -306,6 +312,7 @@ impl Context {
             ],
             Context::Export => &[Down, Up, Select, Close],
             Context::Versions => &[Down, Up, Select, Close],
+            Context::Compare => &[Down, Up, Select, Close],
             Context::Picker => &[Down, Up, Select, Close],
         }
     }

@@ -9,7 +9,9 @@ use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{DrillFilter, Level, Model, Overlay, Screen};
 use crate::tui::msg::Effect;
 
-use super::{corrections, drill, export, prompt, run, search, start, text_field, versions};
+use super::{
+    compare, corrections, drill, export, prompt, run, search, start, text_field, versions,
+};
 
 /// Handles one key press.
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
@@ -39,6 +41,7 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Some(Overlay::RerunScope) => return prompt::scope_key(model, action),
         Some(Overlay::Export) => return export::menu_key(model, action),
         Some(Overlay::Versions) => return versions::key(model, action),
+        Some(Overlay::ComparePick | Overlay::Compare) => return compare::key(model, action),
         Some(Overlay::Relabel) => return corrections::picker_key(model, &key, action),
         None => {}
     }
@@ -75,6 +78,7 @@ pub(super) fn context(model: &Model) -> Context {
         (None, Screen::Prompt) => Context::Editor,
         (Some(Overlay::Export), _) => Context::Export,
         (Some(Overlay::Versions), _) => Context::Versions,
+        (Some(Overlay::ComparePick | Overlay::Compare), _) => Context::Compare,
         (Some(Overlay::Relabel), _) => Context::Picker,
         (None, Screen::Start) => Context::Start,
         (None, Screen::Browse) => Context::Browse,
@@ -178,6 +182,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Run, Action::EditPrompt) => prompt::open(model),
         (Screen::Run, Action::ExternalEditor) => prompt::open_external(model),
         (Screen::Run, Action::Versions) => versions::open(model),
+        (Screen::Run, Action::Compare) => compare::open(model),
         (Screen::Run, Action::FocusNext | Action::FocusPrev) => drill::toggle_mode(model),
         (Screen::Run, Action::Export) => export::open_menu(model),
         (Screen::Run, Action::ToggleCorrections) => corrections::toggle(model),
