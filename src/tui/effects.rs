@@ -309,13 +309,20 @@ fn prompt_version(p: &Prepared) -> (Option<PathBuf>, Option<u32>) {
 }
 
 /// Writes the session's report as `report.<format>` in its folder, off the UI thread.
-pub(crate) fn export_report(tx: UnboundedSender<Reply>, dir: PathBuf, format: ExportFormat) {
+/// With `with_corrections` (`T` is on) the report applies the session's label corrections,
+/// as the screen does.
+pub(crate) fn export_report(
+    tx: UnboundedSender<Reply>,
+    dir: PathBuf,
+    format: ExportFormat,
+    with_corrections: bool,
+) {
     tokio::task::spawn_blocking(move || {
         let options = ReportOptions {
             format,
             digits: 2,
             compare: None,
-            with_corrections: false,
+            with_corrections,
         };
         let out = dir.join(format!("report.{}", format.name()));
         let result = reports::export_report(&dir, &options, &out).map_err(|e| e.to_string());

@@ -320,6 +320,8 @@ pub enum Effect {
         dir: PathBuf,
         /// The format chosen.
         format: ExportFormat,
+        /// Apply the label corrections (`T` is on), as the screen does.
+        with_corrections: bool,
     },
 
     // ─── Label corrections ──────────────────────────────────────

@@ -272,7 +272,11 @@ fn execute(io: &mut Io, effect: Effect) {
             text,
             fingerprint,
         } => effects::save_prompt(tx, dir, text, fingerprint),
-        Effect::ExportReport { dir, format } => effects::export_report(tx, dir, format),
+        Effect::ExportReport {
+            dir,
+            format,
+            with_corrections,
+        } => effects::export_report(tx, dir, format, with_corrections),
         Effect::EditExternally { text } => io.external_edit = Some(text),
         Effect::ListVersions { dir, datasets } => effects::list_versions(tx, dir, datasets),
         Effect::CompareSessions { a, b } => effects::compare_sessions(tx, a, b),

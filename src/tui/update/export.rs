@@ -36,7 +36,11 @@ pub(super) fn menu_key(model: &mut Model, action: Option<Action>) -> Vec<Effect>
                         Level::Info,
                         format!("writing the {} report…", format.name()),
                     );
-                    vec![Effect::ExportReport { dir, format }]
+                    vec![Effect::ExportReport {
+                        dir,
+                        format,
+                        with_corrections: model.run.corrections_on,
+                    }]
                 }
                 None => Vec::new(),
             };

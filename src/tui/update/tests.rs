@@ -833,7 +833,7 @@ fn x_opens_the_export_menu_and_enter_asks_for_the_chosen_report() {
     let effects = update(&mut m, code(KeyCode::Enter));
     assert_eq!(m.overlay, None);
     match effects.as_slice() {
-        [Effect::ExportReport { dir, format }] => {
+        [Effect::ExportReport { dir, format, .. }] => {
             assert_eq!(dir, &PathBuf::from("/s"));
             assert_eq!(*format, crate::domain::export::ExportFormat::ALL[1]);
         }
@@ -1058,4 +1058,24 @@ fn rate_counts_only_asked_items_and_stopping_early_is_shown() {
     assert_eq!(m.run.phase, RunPhase::Finished { interrupted: false });
     assert_eq!(m.run.stopped_early, Some(0.2));
     assert!(m.notices.iter().any(|n| n.text.contains("Stopped early")));
+}
+
+#[test]
+fn export_applies_the_corrections_while_t_has_them_on() {
+    let mut m = drilled_session();
+    update(&mut m, code(KeyCode::Esc));
+    for on in [false, true] {
+        if on {
+            update(&mut m, key('T'));
+        }
+        update(&mut m, key('x'));
+        let effects = update(&mut m, code(KeyCode::Enter));
+        assert!(
+            matches!(
+                effects.as_slice(),
+                [Effect::ExportReport { with_corrections, .. }] if *with_corrections == on
+            ),
+            "{effects:?}"
+        );
+    }
 }
