@@ -29,6 +29,12 @@ fn main() {
     match std::env::var("SQUINT_BENCH_ROLE").as_deref() {
         Ok("server") => serve(),
         Ok("scan") => scan_child(),
+        // Only the workbench figures (`SQUINT_BENCH_ROLE=tui cargo bench`).
+        Ok("tui") => {
+            tui_render_benchmark();
+            tui_images_benchmark();
+            tui_update_benchmark();
+        }
         _ => run_all(),
     }
 }
@@ -344,6 +350,7 @@ fn run_all() {
     // 4. Domain hot paths and the workbench.
     micro_benchmarks();
     tui_render_benchmark();
+    tui_images_benchmark();
     tui_update_benchmark();
 }
 
@@ -458,6 +465,145 @@ fn tui_render_benchmark() {
             Some(us / 5000.0),
         );
     }
+}
+
+/// The run screen with images while 200 results a second arrive (100 classes, 250x70, the
+/// pairs list, so the image pane has room): each frame applies the results of one 33 ms frame,
+/// then draws the screen with its large image and in-flight thumbnails from the preview
+/// worker's cache (decoding happens on the worker thread, as in the workbench), and answers a
+/// key (`Down` in the focused "latest finished" list: a new image to show) within that frame.
+fn tui_images_benchmark() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use squint::engine::RunEvent;
+    use squint::tui::msg::Msg;
+    use squint::tui::update::update;
+    use squint::tui::view;
+
+    let (width, height, classes, per_class) = (250u16, 70u16, 100, 40);
+    let (mut model, _) = fixtures::running(width, height, classes, per_class, 0, 0, 0);
+    let items = model.run.prepared.as_ref().expect("prepared").items.clone();
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (i, item) in items.iter().enumerate() {
+        let path = dir.path().join(&item.rel);
+        std::fs::create_dir_all(path.parent().expect("class folder")).expect("mkdir");
+        image::GrayImage::from_fn(28, 28, |x, y| {
+            image::Luma([((x * y + i as u32) % 256) as u8])
+        })
+        .save(&path)
+        .expect("image");
+    }
+    model.run.dataset_root = dir.path().to_path_buf();
+    let answers = squint::tui::term_query::Answers::default();
+    let mut previews = squint::tui::images::Previews::new(
+        squint::tui::preview::ImageProtocolChoice::Halfblocks,
+        &answers,
+    );
+    let _ = update(
+        &mut model,
+        Msg::KeyPressed(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+    );
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    let (per_frame, in_flight, frames) = (7usize, 8usize, 150usize);
+    let mut next = 0usize;
+    let mut frame_us = Vec::new();
+    let mut key_us = Vec::new();
+    let mut thumbs_drawn = 0usize;
+    let budget = Duration::from_millis(33);
+    for frame in 0..frames {
+        let started = Instant::now();
+        // One frame's worth of results at 200/s, the next items starting and streaming.
+        for _ in 0..per_frame {
+            let i = next % items.len();
+            let item = &items[i];
+            let _ = update(
+                &mut model,
+                Msg::Run(RunEvent::ItemFinished {
+                    index: i,
+                    result: fixtures::result(&item.rel, &item.truth, Some(&item.truth)),
+                    replayed: false,
+                }),
+            );
+            let j = (next + in_flight) % items.len();
+            let _ = update(
+                &mut model,
+                Msg::Run(RunEvent::ItemStarted {
+                    index: j,
+                    image: items[j].rel.clone(),
+                    truth: items[j].truth.clone(),
+                }),
+            );
+            let _ = update(
+                &mut model,
+                Msg::Run(RunEvent::Token {
+                    index: j,
+                    text: "The digit is".to_owned(),
+                }),
+            );
+            next += 1;
+        }
+        let t0 = Instant::now();
+        terminal
+            .draw(|f| {
+                let slots = view::render(f, &model);
+                thumbs_drawn += slots.thumbnails.len();
+                previews.draw_all(f, &slots);
+            })
+            .expect("draw");
+        frame_us.push(t0.elapsed().as_secs_f64() * 1e6);
+        // A key: the list moves to another item, which is shown at once.
+        let t1 = Instant::now();
+        let code = if frame % 40 < 20 {
+            KeyCode::Down
+        } else {
+            KeyCode::Up
+        };
+        let _ = update(
+            &mut model,
+            Msg::KeyPressed(KeyEvent::new(code, KeyModifiers::NONE)),
+        );
+        terminal
+            .draw(|f| {
+                let slots = view::render(f, &model);
+                previews.draw_all(f, &slots);
+            })
+            .expect("draw");
+        key_us.push(t1.elapsed().as_secs_f64() * 1e6);
+        if let Some(rest) = budget.checked_sub(started.elapsed()) {
+            std::thread::sleep(rest);
+        }
+    }
+    assert!(thumbs_drawn > 0, "the frames had thumbnails");
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let worst = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+    let frame_med = median(&mut frame_us);
+    row(
+        "tui_frame_images_100cls_200ps_250x70",
+        frame_med,
+        "us",
+        "median; target a few ms (<= 5000)",
+        Some(frame_med / 5000.0),
+    );
+    row("tui_frame_images_worst", worst(&frame_us), "us", "", None);
+    let key_med = median(&mut key_us);
+    row(
+        "tui_key_to_frame_images",
+        key_med,
+        "us",
+        "median; within one frame (33 ms)",
+        Some(key_med / 33_000.0),
+    );
+    row(
+        "tui_key_to_frame_images_worst",
+        worst(&key_us),
+        "us",
+        "within one frame (33 ms)",
+        Some(worst(&key_us) / 33_000.0),
+    );
 }
 
 /// The cost of applying run events to the workbench's model: the UI must answer keys within a

@@ -253,7 +253,12 @@ async fn a_past_session_is_opened_and_rerun_with_its_own_settings() {
     app.wait_until("the past session listed", |s| !s.contains("(none yet)"))
         .await;
     app.press("enter");
-    app.wait_for("past session").await;
+    let opened = app.wait_for_status("past session").await;
+    // Its figures at once: every result, the accuracy (9 of 10 right).
+    assert!(
+        opened.contains("10/10") && opened.contains("acc 90%"),
+        "{opened}"
+    );
     app.press("r"); // prepares the session's own dataset, template and model
     app.wait_for_status("· ready").await;
     app.press("r");
@@ -300,5 +305,52 @@ async fn concurrency_above_one_runs_requests_in_parallel() {
         "{most} requests in flight at most; {meta}"
     );
     assert_eq!(journal_lines(&app.sessions()[0]), 30);
+    assert_eq!(app.quit().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_session_resumed_shows_its_figures_before_any_key() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (dataset, images) = digits_dataset(scratch.path(), 1);
+    let server = FakeServer::start(FakeConfig {
+        answers: answers(&images),
+        ..FakeConfig::default()
+    })
+    .await;
+    let data = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_squint"))
+        .args(["run", "--dataset", &dataset.to_string_lossy()])
+        .args(["--host", &server.url, "--model", MODEL, "--no-cache"])
+        .env("SQUINT_DATA_DIR", data.path())
+        .env("SQUINT_CONFIG_DIR", data.path().join("config"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let session = std::fs::read_dir(data.path().join("sessions"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .next()
+        .expect("the session folder");
+    // `squint tui --resume DIR`: the session's own settings, as the command line builds them.
+    let meta = squint::session::Session::open(&session).unwrap().meta;
+    let spec = RunSpec::from_session(&session, &meta);
+    let asked = server.chat_count();
+    let app = App::start_in(data, spec, 120, 40).await;
+    // No key pressed: the journaled results are on screen, 10/10 with the accuracy (9 of 10).
+    let shown = app.wait_for_status("10/10").await;
+    assert!(shown.contains("acc 90%"), "{shown}");
+    let screen = app.screen();
+    assert!(
+        screen.contains(&format!("session {}", session.display())) || screen.contains("session …"),
+        "the session folder is shown: {screen}"
+    );
+    assert_eq!(server.chat_count(), asked, "nothing was asked");
     assert_eq!(app.quit().await, 0);
 }

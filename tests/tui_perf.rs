@@ -39,3 +39,76 @@ fn run_screen_frame_is_fast_with_100_classes_and_100k_results() {
     );
     assert!(per_frame.as_millis() < 100, "{per_frame:?} per frame");
 }
+
+#[test]
+fn run_screen_frame_with_images_stays_fast_while_results_stream() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use squint::engine::RunEvent;
+    use squint::tui::msg::Msg;
+    use squint::tui::update::update;
+
+    let (mut model, _) = fixtures::running(250, 70, 100, 4, 0, 0, 0);
+    let items = model.run.prepared.as_ref().unwrap().items.clone();
+    let dir = tempfile::tempdir().unwrap();
+    for item in &items {
+        let path = dir.path().join(&item.rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        image::GrayImage::from_fn(28, 28, |x, y| image::Luma([(x * y % 256) as u8]))
+            .save(&path)
+            .unwrap();
+    }
+    model.run.dataset_root = dir.path().to_path_buf();
+    let answers = squint::tui::term_query::Answers::default();
+    let mut previews = squint::tui::images::Previews::new(
+        squint::tui::preview::ImageProtocolChoice::Halfblocks,
+        &answers,
+    );
+    update(
+        &mut model,
+        Msg::KeyPressed(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+    );
+    let mut terminal = Terminal::new(TestBackend::new(250, 70)).unwrap();
+    let mut worst = std::time::Duration::ZERO;
+    let mut thumbs = 0;
+    for frame in 0..60 {
+        // 200 results a second: about 7 per 33 ms frame, with 8 in flight.
+        for k in 0..7 {
+            let i = (frame * 7 + k) % items.len();
+            let j = (i + 8) % items.len();
+            let item = &items[i];
+            update(
+                &mut model,
+                Msg::Run(RunEvent::ItemFinished {
+                    index: i,
+                    result: fixtures::result(&item.rel, &item.truth, Some(&item.truth)),
+                    replayed: false,
+                }),
+            );
+            update(
+                &mut model,
+                Msg::Run(RunEvent::ItemStarted {
+                    index: j,
+                    image: items[j].rel.clone(),
+                    truth: items[j].truth.clone(),
+                }),
+            );
+        }
+        let start = Instant::now();
+        update(
+            &mut model,
+            Msg::KeyPressed(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
+        );
+        terminal
+            .draw(|f| {
+                let slots = squint::tui::view::render(f, &model);
+                thumbs += slots.thumbnails.len();
+                previews.draw_all(f, &slots);
+            })
+            .unwrap();
+        worst = worst.max(start.elapsed());
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    eprintln!("run screen with images, key to frame: worst {worst:?} (debug build)");
+    assert!(thumbs > 0, "thumbnails were drawn");
+    assert!(worst.as_millis() < 200, "{worst:?}");
+}

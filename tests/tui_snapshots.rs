@@ -36,6 +36,17 @@ fn draw(model: &Model) -> Terminal<TestBackend> {
     terminal
 }
 
+fn screen_text(buf: &Buffer) -> String {
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn key(model: &mut Model, code: KeyCode) {
     update(
         model,
@@ -372,9 +383,8 @@ fn draw_with_images(
                  previews: &mut squint::tui::images::Previews| {
         terminal
             .draw(|f| {
-                if let Some(slot) = view::render(f, model) {
-                    previews.draw(f, &slot);
-                }
+                let slots = view::render(f, model);
+                previews.draw_all(f, &slots);
             })
             .expect("draw");
     };
@@ -383,12 +393,106 @@ fn draw_with_images(
         .enable_time()
         .build()
         .expect("runtime");
-    // Nothing new is asked when the image is already there: the wait just times out.
-    let _ = runtime.block_on(async {
-        tokio::time::timeout(Duration::from_millis(1500), previews.next_ready()).await
-    });
+    // Redraw after each finished image (the preview, then thumbnails) until the worker is
+    // quiet; nothing new is asked when the images are already there: the wait times out.
+    while runtime
+        .block_on(async {
+            tokio::time::timeout(Duration::from_millis(1500), previews.next_ready()).await
+        })
+        .is_ok_and(|m| m.is_some())
+    {
+        frame(&mut terminal, previews);
+    }
     frame(&mut terminal, previews);
     terminal
+}
+
+/// A run with `in_flight` items streaming whose images exist under `dir` (the dataset root).
+fn running_with_images(dir: &std::path::Path, w: u16, h: u16) -> Model {
+    let (mut m, _) = fixtures::running(w, h, 10, 5, 20, 3, 30);
+    for item in &m.run.prepared.as_ref().expect("prepared").items {
+        let path = dir.join(&item.rel);
+        std::fs::create_dir_all(path.parent().expect("class folder")).expect("mkdir");
+        let shade = item.rel.len() as u32 * 9;
+        image::RgbImage::from_fn(28, 28, |x, y| {
+            image::Rgb([(x * 9) as u8, (y * 9) as u8, (shade % 256) as u8])
+        })
+        .save(&path)
+        .expect("test image");
+    }
+    m.run.dataset_root = dir.to_path_buf();
+    m
+}
+
+#[test]
+fn run_screen_shows_thumbnails_in_flight_and_the_latest_finished_large() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let answers = squint::tui::term_query::Answers::default();
+    let mut previews = squint::tui::images::Previews::new(
+        squint::tui::preview::ImageProtocolChoice::Halfblocks,
+        &answers,
+    );
+    // 160x48: the matrix takes what it needs, the image pane the rest; each of the three
+    // items in flight has its thumbnail beside its streaming answer.
+    let m = running_with_images(dir.path(), 160, 48);
+    let terminal = draw_with_images(&m, &mut previews);
+    let buf = terminal.backend().buffer();
+    let slots = {
+        let mut t = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+        let mut slots = view::ImageSlots::default();
+        t.draw(|f| slots = view::render(f, &m)).expect("draw");
+        slots
+    };
+    let preview = slots.preview.expect("the latest finished is shown large");
+    assert!(
+        preview.area.width >= 20 && preview.area.height >= 6,
+        "{preview:?}"
+    );
+    assert!(
+        half_blocks_in(buf, preview.area) > 40,
+        "the large image is drawn"
+    );
+    assert_eq!(
+        slots.thumbnails.len(),
+        3,
+        "one thumbnail per item in flight"
+    );
+    for thumb in &slots.thumbnails {
+        assert!(
+            half_blocks_in(buf, thumb.area) > 4,
+            "thumbnail {thumb:?} drawn"
+        );
+    }
+    let screen = screen_text(buf);
+    assert!(screen.contains("Latest · "), "{screen}");
+    assert!(screen.contains("session /sessions/demo"), "{screen}");
+    insta::assert_snapshot!("run_thumbnails_160x48", terminal.backend());
+
+    // 80x24: no room for images: left out, the text panes as before.
+    let m = running_with_images(dir.path(), 80, 24);
+    let terminal = draw_with_images(&m, &mut previews);
+    let buf = terminal.backend().buffer();
+    assert_eq!(half_blocks_in(buf, buf.area), 0, "no image at 80x24");
+    insta::assert_snapshot!("run_thumbnails_80x24", terminal.backend());
+
+    // Tab, then two steps down: the selected item is shown large and highlighted.
+    let mut m = running_with_images(dir.path(), 160, 48);
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Down);
+    let selected = m.live.selected.expect("a selection");
+    let image = m.run.results[selected]
+        .as_ref()
+        .expect("finished")
+        .image
+        .clone();
+    let terminal = draw_with_images(&m, &mut previews);
+    let screen = screen_text(terminal.backend().buffer());
+    assert!(screen.contains(&format!("Selected · {image}")), "{screen}");
+    assert!(
+        screen.contains(" pick · ") && screen.contains(" back "),
+        "{screen}"
+    );
 }
 
 /// A drill-down whose selected item has a real image on disk.

@@ -11,6 +11,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::backend::Backend;
 use crate::domain::export::ExportFormat;
+use crate::domain::result::ItemResult;
 use crate::engine::RunHandle;
 use crate::reports::{self, ReportOptions};
 use crate::session::{Session, SessionStatus, list_sessions};
@@ -224,6 +225,7 @@ fn load_session(dir: &Path) -> Result<Box<LoadedSession>, String> {
         model: meta.backend.model.clone(),
         host: meta.backend.host.clone(),
         results: log.results,
+        total: meta.dataset.total,
         spec: RunSpec::from_session(dir, meta),
         finished: meta.status == SessionStatus::Finished,
         corrections: crate::session::read_corrections(dir)
@@ -340,7 +342,14 @@ pub(crate) fn prepare(tx: UnboundedSender<Reply>, generation: u64, spec: RunSpec
                 generation,
                 msg: Msg::Prepared {
                     generation,
-                    result: Ok(summarize(&p)),
+                    result: Ok(PreparedInfo {
+                        journaled: spec
+                            .resume
+                            .as_deref()
+                            .map(|dir| journaled(dir, &p))
+                            .unwrap_or_default(),
+                        ..summarize(&p)
+                    }),
                 },
                 prepared: Arc::new(p),
             },
@@ -364,6 +373,29 @@ pub(crate) fn check_run(tx: UnboundedSender<Reply>, key: (String, String), mut s
             .map_err(|e| e.to_string());
         send(&tx, Msg::RunChecked { key, result });
     });
+}
+
+/// The results a session to continue already holds, by plan index (results for images the
+/// plan does not select are left out). An unreadable journal shows nothing here; starting the
+/// run reports it.
+fn journaled(dir: &Path, p: &Prepared) -> Vec<(usize, ItemResult)> {
+    let results = match Session::open(dir).and_then(|s| s.read_results()) {
+        Ok(log) => log.results,
+        Err(e) => {
+            tracing::warn!("cannot read the results of {}: {e}", dir.display());
+            return Vec::new();
+        }
+    };
+    let index: std::collections::HashMap<&str, usize> = p
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (item.rel.as_str(), i))
+        .collect();
+    results
+        .into_iter()
+        .filter_map(|r| index.get(r.image.as_str()).map(|&i| (i, r)))
+        .collect()
 }
 
 /// Says that `StartRun` named a preparation the runtime no longer holds.
@@ -399,6 +431,7 @@ pub(crate) fn summarize(p: &Prepared) -> PreparedInfo {
         template: p.template.name.clone(),
         model: p.model.clone(),
         warnings: p.warnings.clone(),
+        journaled: Vec::new(),
     }
 }
 

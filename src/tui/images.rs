@@ -1,6 +1,7 @@
 //! The runtime's side of image previews: wraps the `PreviewWorker`, asks it for the image a
 //! view's `ImageSlot` wants at that slot's size, wakes the loop when one is ready, and draws
-//! the current one. The model only learns which path is ready (`Msg::PreviewReady`); the
+//! the current one; thumbnails (`ImageSlots::thumbnails`) are drawn from the worker's cache
+//! and the missing ones asked for as one batch. The model only learns which path is ready (`Msg::PreviewReady`); the
 //! encoded pixels stay here. Never decodes on the UI thread.
 
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ use crate::tui::preview::{
     ImageProtocolChoice, Preview, PreviewWorker, make_picker, protocol_name, render_preview,
 };
 use crate::tui::term_query::Answers;
-use crate::tui::view::ImageSlot;
+use crate::tui::view::{ImageSlot, ImageSlots};
 
 /// Previews for the loop: the worker, the newest finished preview, and a wake-up channel.
 pub struct Previews {
@@ -24,6 +25,8 @@ pub struct Previews {
     current: Option<Preview>,
     /// The (path, size) last asked of the worker, to avoid asking twice.
     asked: Option<(PathBuf, u16, u16)>,
+    /// The thumbnails last asked for (path and size), to ask once per change.
+    asked_thumbnails: Vec<(PathBuf, Rect)>,
     protocol: &'static str,
 }
 
@@ -41,6 +44,7 @@ impl Previews {
             wake,
             current: None,
             asked: None,
+            asked_thumbnails: Vec::new(),
             protocol,
         }
     }
@@ -69,6 +73,35 @@ impl Previews {
                 self.current = Some(preview);
                 return Some(msg);
             }
+            if self.worker.take_thumbnails_ready() {
+                return Some(Msg::ThumbnailsReady);
+            }
+        }
+    }
+
+    /// Draws the frame's images: the preview into its slot, each thumbnail from the cache
+    /// (the missing ones are asked for together, once per change, and show nothing meanwhile).
+    pub fn draw_all(&mut self, frame: &mut Frame, slots: &ImageSlots) {
+        if let Some(slot) = &slots.preview {
+            self.draw(frame, slot);
+        }
+        let mut missing = Vec::new();
+        for slot in &slots.thumbnails {
+            match self.worker.cached(&slot.path, slot.area) {
+                Some(hit) => draw_into(frame, slot.area, Some(&hit)),
+                None => missing.push((
+                    slot.path.clone(),
+                    Rect {
+                        x: 0,
+                        y: 0,
+                        ..slot.area
+                    },
+                )),
+            }
+        }
+        if missing != self.asked_thumbnails {
+            self.worker.request_thumbnails(&missing);
+            self.asked_thumbnails = missing;
         }
     }
 

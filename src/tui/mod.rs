@@ -104,5 +104,5 @@ pub async fn run_tui(opts: TuiOptions) -> anyhow::Result<i32> {
 /// Draws one run-screen frame of `model` into `frame` (used by the benchmark to time a frame
 /// with ratatui's `TestBackend`).
 pub fn render_run_screen_for_bench(frame: &mut Frame, model: &Model) {
-    view::render_run_screen(frame, frame.area(), model);
+    let _slots = view::render_run_screen(frame, frame.area(), model);
 }

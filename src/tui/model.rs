@@ -22,7 +22,7 @@ pub use prompt::{
     ActivePrompt, PromptEditor, PromptState, SAMPLE_PER_CLASS, SavedPrompt, ScopeQuestion,
     VersionsList,
 };
-pub use run::{InFlight, MAX_STREAM_CHARS, RECENT_LEN, RunPhase, RunState, Timing};
+pub use run::{InFlight, LiveView, MAX_STREAM_CHARS, RECENT_LEN, RunPhase, RunState, Timing};
 pub use search::ListSearch;
 pub use start::{BrowseState, Field, ModelsStatus, Picker, RunCheck, StartForm};
 
@@ -142,6 +142,8 @@ pub struct Model {
     pub run: RunState,
     /// Matrix cursor and display mode.
     pub matrix: MatrixView,
+    /// Focus and selection of the run screen's "latest finished" list.
+    pub live: LiveView,
     /// The open drill-down list, if any.
     pub drill: Option<DrillState>,
     /// The prompt editor, its draft and the re-run question.
@@ -188,6 +190,7 @@ impl Model {
             browse: BrowseState::default(),
             run: RunState::default(),
             matrix: MatrixView::default(),
+            live: LiveView::default(),
             drill: None,
             prompt: PromptState::default(),
             compare: CompareState::default(),

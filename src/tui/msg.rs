@@ -50,6 +50,8 @@ pub struct PreparedInfo {
     pub prompt_versions: Option<PathBuf>,
     /// The session this run is linked to (`--from`, or a re-run after a prompt edit).
     pub parent: Option<PathBuf>,
+    /// On `--resume`: the results the session already holds, by plan index, shown at once.
+    pub journaled: Vec<(usize, crate::domain::result::ItemResult)>,
 }
 
 /// A model the server offers.
@@ -98,6 +100,8 @@ pub struct LoadedSession {
     pub host: String,
     /// Every result of the session.
     pub results: Vec<crate::domain::result::ItemResult>,
+    /// Items the session selected (its `done/total` denominator).
+    pub total: usize,
     /// The session's own settings (`RunSpec::from_session`), set to continue it.
     pub spec: RunSpec,
     /// True when every selected item was processed: `r` re-runs it as a new session rather
@@ -221,6 +225,8 @@ pub enum Msg {
         /// An error to show instead of the image.
         error: Option<String>,
     },
+    /// Thumbnails were made (the runtime caches them): redraw to show them.
+    ThumbnailsReady,
 }
 
 /// Work `update` asks the runtime to do. Imperative: these have not happened yet.

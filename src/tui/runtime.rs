@@ -221,9 +221,8 @@ fn draw<B: TermBackend>(
     let previews = &mut io.previews;
     terminal
         .draw(|frame| {
-            if let Some(slot) = view::render(frame, model) {
-                previews.draw(frame, &slot);
-            }
+            let slots = view::render(frame, model);
+            previews.draw_all(frame, &slots);
         })
         .map_err(|e| anyhow::anyhow!("drawing the terminal failed: {e}"))?;
     dispatch(model, io, Msg::FrameDrawn);

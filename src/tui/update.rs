@@ -7,6 +7,7 @@ mod corrections;
 mod drill;
 mod export;
 mod keys;
+mod live;
 mod mouse;
 mod prompt;
 mod run;
@@ -17,7 +18,7 @@ mod versions;
 
 use std::path::PathBuf;
 
-use crate::tui::model::{Level, Model, RunPhase};
+use crate::tui::model::{Level, Model, RunPhase, Screen};
 use crate::tui::msg::{Effect, Msg};
 
 pub use drill::selected_cell;
@@ -143,6 +144,10 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 model.preview.error = error;
                 model.dirty = true;
             }
+            Vec::new()
+        }
+        Msg::ThumbnailsReady => {
+            model.dirty |= model.screen == Screen::Run;
             Vec::new()
         }
     }

@@ -2,8 +2,9 @@
 //! never mutate the model, and draw every piece of model output through `sanitize`. Per-frame
 //! work is proportional to the visible cells, never to the number of results.
 //!
-//! Images are not drawn here: a view reports where the preview goes (`ImageSlot`) and the
-//! runtime draws the decoded image into that area inside the same frame.
+//! Images are not drawn here: a view reports where the preview and any thumbnails go
+//! (`ImageSlots`) and the runtime draws the decoded images into those areas inside the same
+//! frame.
 
 mod browse;
 mod compare;
@@ -20,6 +21,7 @@ mod picker;
 mod prompt;
 mod run;
 mod scores;
+mod selected;
 mod start;
 mod status;
 mod versions;
@@ -63,13 +65,24 @@ impl ImageSlot {
     }
 }
 
-/// Draws the whole workbench; returns where the preview image goes, if anywhere (never under
-/// a notice, the help or a dialog).
-pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
+/// Where this frame's images go: the one preview (drill-down, browser, the run screen's
+/// selected item) and small thumbnails (the run screen's items in flight).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageSlots {
+    /// The preview, if any.
+    pub preview: Option<ImageSlot>,
+    /// Thumbnails, drawn from the cache as they become ready.
+    pub thumbnails: Vec<ImageSlot>,
+}
+
+/// Draws the whole workbench; returns where the images go (never under a notice, the help or
+/// a dialog).
+pub fn render(frame: &mut Frame, model: &Model) -> ImageSlots {
     let area = frame.area();
     if area.width == 0 || area.height == 0 {
-        return None;
+        return ImageSlots::default();
     }
+    let mut thumbnails = Vec::new();
     frame.render_widget(Block::new().style(model.theme.text), area);
     let mut slot = match model.screen {
         Screen::Start => {
@@ -78,8 +91,9 @@ pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
         }
         Screen::Browse => browse::render(frame, area, model),
         Screen::Run => {
-            run::render(frame, area, model);
-            None
+            let slots = run::render(frame, area, model);
+            thumbnails = slots.thumbnails;
+            slots.preview
         }
         Screen::Drill => drill::render(frame, area, model),
         Screen::Prompt => {
@@ -92,6 +106,7 @@ pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
     // shrinks to the rows above a notice and is dropped under a dialog.
     if let Some(notices) = notice::render(frame, area, model) {
         slot = slot.and_then(|s| s.above(notices));
+        thumbnails.retain(|t| !t.area.intersects(notices));
     }
     match model.overlay {
         Some(Overlay::Help) => {
@@ -103,7 +118,10 @@ pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
             slot = None;
         }
         Some(Overlay::FullImage) => slot = full_image(frame, area, model),
-        Some(Overlay::RerunScope) => prompt::render_scope(frame, area, model),
+        Some(Overlay::RerunScope) => {
+            prompt::render_scope(frame, area, model);
+            slot = None;
+        }
         Some(Overlay::Export) => {
             export::render(frame, area, model);
             slot = None;
@@ -122,12 +140,18 @@ pub fn render(frame: &mut Frame, model: &Model) -> Option<ImageSlot> {
         }
         None => {}
     }
-    slot
+    if model.overlay.is_some() {
+        thumbnails.clear();
+    }
+    ImageSlots {
+        preview: slot,
+        thumbnails,
+    }
 }
 
-/// The run screen alone into `area` (for the benchmark and tests).
-pub fn render_run_screen(frame: &mut Frame, area: Rect, model: &Model) {
-    run::render(frame, area, model);
+/// The run screen alone into `area` (for the benchmark and tests); returns where its images go.
+pub fn render_run_screen(frame: &mut Frame, area: Rect, model: &Model) -> ImageSlots {
+    run::render(frame, area, model)
 }
 
 fn full_image(frame: &mut Frame, area: Rect, model: &Model) -> Option<ImageSlot> {

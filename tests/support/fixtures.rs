@@ -58,6 +58,7 @@ pub fn prepared(labels: &[String], per_class: usize) -> PreparedInfo {
         template_version: None,
         prompt_versions: Some(PathBuf::from("/data/prompts/digits")),
         parent: None,
+        journaled: Vec::new(),
     }
 }
 

@@ -437,6 +437,9 @@ fn notes(
         "interrupted" => notes.push(format!(
             "The run was interrupted: this report covers the {done} of {total} selected images that were done."
         )),
+        "stopped_early" => notes.push(format!(
+            "The run stopped early (--until-ci) once the accuracy was known well enough: this report covers the {done} of {total} selected images that were done."
+        )),
         "running" => notes.push(format!(
             "The run has not recorded its end (it is still running, or it stopped without saying so): this report covers the {done} of {total} selected images done so far."
         )),

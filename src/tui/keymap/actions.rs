@@ -98,12 +98,21 @@ pub enum Action {
     /// Pause or resume the run.
     #[strum(message = "pause or resume the run")]
     Pause,
+    /// Move the focus to the next pane (run screen: the matrix, then the latest finished list).
+    #[strum(message = "focus: matrix / latest finished list (↑↓ pick an item to show large)")]
+    FocusNext,
+    /// Move the focus to the previous pane.
+    #[strum(message = "focus: matrix / latest finished list (the other way)")]
+    FocusPrev,
     /// Switch between the full matrix and the most-confused-pairs list.
     #[strum(message = "full matrix / most-confused pairs")]
-    FocusNext,
-    /// Switch between the full matrix and the most-confused-pairs list (the other way).
-    #[strum(message = "full matrix / most-confused pairs")]
-    FocusPrev,
+    MatrixMode,
+    /// Cycle the `--until-ci` target of the next run (±5, ±3, ±2, ±1 points, off).
+    #[strum(message = "stop the next run once accuracy is known to ±5/3/2/1 points, or off")]
+    UntilCi,
+    /// Ask the failed items of the session on screen again (`--resume --retry-failed`).
+    #[strum(message = "ask the failed items again (continues this session)")]
+    RetryFailed,
     /// Select the next item.
     #[strum(message = "next item")]
     Next,
@@ -251,6 +260,9 @@ impl Context {
                 Pause,
                 FocusNext,
                 FocusPrev,
+                MatrixMode,
+                UntilCi,
+                RetryFailed,
                 EditPrompt,
                 ExternalEditor,
                 Versions,

@@ -116,6 +116,58 @@ impl Timing {
     }
 }
 
+/// Focus and selection of the run screen's "latest finished" list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LiveView {
+    /// True when the list has the keyboard focus (Tab), not the matrix.
+    pub focused: bool,
+    /// The plan index of the selected finished item; `None` follows the newest.
+    pub selected: Option<usize>,
+}
+
+impl LiveView {
+    /// The finished item shown large: the selected one, else the newest.
+    pub fn shown(&self, run: &RunState) -> Option<usize> {
+        self.selected.or_else(|| run.recent.back().copied())
+    }
+
+    /// The selection's place in the list as drawn (newest first): `None` while following the
+    /// newest; an item that dropped off the list counts as its last entry.
+    pub fn position(&self, run: &RunState) -> Option<usize> {
+        let selected = self.selected?;
+        let last = run.recent.len().saturating_sub(1);
+        Some(
+            run.recent
+                .iter()
+                .rev()
+                .position(|&i| i == selected)
+                .unwrap_or(last),
+        )
+    }
+
+    /// Moves the selection `delta` entries down the list (older); moving up past the newest
+    /// follows the newest again.
+    pub fn move_by(&mut self, delta: isize, run: &RunState) {
+        if run.recent.is_empty() {
+            self.selected = None;
+            return;
+        }
+        let target = match self.position(run) {
+            // Following: the first step down pins the newest, then goes on.
+            None if delta > 0 => delta - 1,
+            None => return,
+            Some(pos) => pos as isize + delta,
+        };
+        self.selected = if target < 0 {
+            None
+        } else {
+            let last = run.recent.len() - 1;
+            let pos = (target as usize).min(last);
+            run.recent.get(last - pos).copied()
+        };
+    }
+}
+
 /// The run and everything it produced.
 #[derive(Debug, Clone, Default)]
 pub struct RunState {
@@ -281,15 +333,15 @@ impl RunState {
     }
 
     /// What to print after the workbench has left the screen: where the session is, and for
-    /// an unfinished one how to continue it. `None` without a session of this run (a past
-    /// session opened to look at needs no reminder).
+    /// an unfinished one how to continue it. `None` without a session.
     pub fn farewell(&self) -> Option<String> {
         let dir = self.session_dir.as_ref()?.display().to_string();
         let unfinished = self.phase.is_active()
             || matches!(self.phase, RunPhase::Finished { interrupted: true })
             || self.tally.done() < self.total as u64;
         match self.phase {
-            RunPhase::Viewing | RunPhase::NotReady | RunPhase::Preparing => None,
+            RunPhase::Viewing => Some(format!("squint: session {dir}")),
+            RunPhase::NotReady | RunPhase::Preparing => None,
             _ if unfinished => Some(format!(
                 "squint: stopped at {}/{}; finished items are saved in {dir}\n\
                  continue with: squint run --resume {dir}   (or in the workbench: squint tui --resume {dir})",

@@ -1,5 +1,7 @@
 //! The preview worker: one std thread that decodes, orients, shrinks and encodes images for
-//! the terminal, newest request first, with an LRU cache of finished previews.
+//! the terminal, newest request first, with an LRU cache of finished previews. Besides the one
+//! preview the UI waits for, it takes a batch of thumbnails (the run screen's in-flight items):
+//! each new batch replaces the pending one, and thumbnails are only made when no preview waits.
 //! Must never block its caller on decoding, and never write to the terminal.
 
 use std::collections::VecDeque;
@@ -23,13 +25,21 @@ const CACHE_BYTES: usize = 160 << 20;
 struct Request {
     path: PathBuf,
     area: Rect,
+    /// The request's number, or `THUMBNAIL` for one of a batch.
     seq: u64,
 }
+
+/// The sequence number of a thumbnail request: never the newest preview.
+const THUMBNAIL: u64 = u64::MAX;
 
 #[derive(Default)]
 struct State {
     pending: Option<Request>,
     ready: Option<Preview>,
+    /// Thumbnails still to make, in the order asked (the newest batch only).
+    thumbs: VecDeque<(PathBuf, Rect)>,
+    /// Set when a thumbnail was cached since the UI last asked.
+    thumbs_ready: bool,
     /// Most recently used first, with each entry's estimated size in bytes.
     cache: VecDeque<(Preview, usize)>,
     cache_bytes: usize,
@@ -46,7 +56,20 @@ impl State {
         if self.paused {
             return true;
         }
-        self.pending.is_none()
+        self.pending.is_none() && self.thumbs.is_empty()
+    }
+
+    /// The next job: the preview the UI waits for first, then the thumbnails in order.
+    fn next_job(&mut self) -> Option<Request> {
+        if let Some(request) = self.pending.take() {
+            return Some(request);
+        }
+        let (path, area) = self.thumbs.pop_front()?;
+        Some(Request {
+            path,
+            area,
+            seq: THUMBNAIL,
+        })
     }
 
     /// Finds (and promotes) a cached preview of `path` at `area`'s size.
@@ -142,6 +165,35 @@ impl PreviewWorker {
         self.shared.wake.notify_one();
     }
 
+    /// Asks for thumbnails of these images at these sizes, replacing any batch not yet made;
+    /// cached ones are skipped. Returns how many were queued.
+    pub fn request_thumbnails(&self, wanted: &[(PathBuf, Rect)]) -> usize {
+        let mut state = self.shared.lock();
+        let missing: VecDeque<(PathBuf, Rect)> = wanted
+            .iter()
+            .filter(|(path, area)| {
+                let size = area.as_size();
+                !state
+                    .cache
+                    .iter()
+                    .any(|(p, _)| p.path == *path && p.area.as_size() == size)
+            })
+            .cloned()
+            .collect();
+        let queued = missing.len();
+        state.thumbs = missing;
+        drop(state);
+        if queued > 0 {
+            self.shared.wake.notify_one();
+        }
+        queued
+    }
+
+    /// True (once) when a thumbnail was made since the last call. Never blocks.
+    pub fn take_thumbnails_ready(&mut self) -> bool {
+        std::mem::take(&mut self.shared.lock().thumbs_ready)
+    }
+
     /// The newest finished preview, if one arrived since the last call. Never blocks.
     pub fn take_ready(&mut self) -> Option<Preview> {
         self.shared.lock().ready.take()
@@ -182,9 +234,12 @@ fn work(shared: &Shared, picker: Option<&Picker>) {
                     .wait(state)
                     .unwrap_or_else(PoisonError::into_inner);
             }
-            match (state.shutdown, state.pending.take()) {
-                (false, Some(request)) => request,
-                _ => return,
+            if state.shutdown {
+                return;
+            }
+            match state.next_job() {
+                Some(request) => request,
+                None => continue,
             }
         };
         let preview = build(picker, &request.path, request.area);
@@ -192,12 +247,15 @@ fn work(shared: &Shared, picker: Option<&Picker>) {
         let mut state = shared.lock();
         state.decoded += 1;
         state.insert(preview.clone(), cost);
+        let thumbnail = request.seq == THUMBNAIL;
         let newest = state.latest == request.seq;
         if newest {
             state.ready = Some(preview);
+        } else if thumbnail {
+            state.thumbs_ready = true;
         }
         drop(state);
-        if newest {
+        if newest || thumbnail {
             shared.notify();
         }
     }
@@ -398,6 +456,48 @@ mod tests {
         worker.request(a.clone(), moved);
         assert_eq!(wait_ready(&mut worker, &rx).path, a);
         assert_eq!(worker.decoded(), 2);
+    }
+
+    #[test]
+    fn thumbnails_are_made_after_the_preview_and_a_new_batch_replaces_the_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = (0..5)
+            .map(|i| write_png(dir.path(), &format!("{i}.png"), [i * 40, 10, 10]))
+            .collect();
+        let thumb = Rect::new(0, 0, 6, 3);
+        let (mut worker, rx) = worker();
+        worker.set_paused(true);
+        let old: Vec<(PathBuf, Rect)> = paths[..3].iter().map(|p| (p.clone(), thumb)).collect();
+        assert_eq!(worker.request_thumbnails(&old), 3);
+        let new: Vec<(PathBuf, Rect)> = paths[3..].iter().map(|p| (p.clone(), thumb)).collect();
+        assert_eq!(worker.request_thumbnails(&new), 2);
+        worker.request(paths[0].clone(), AREA);
+        worker.set_paused(false);
+        // The preview the UI waits for comes first...
+        assert_eq!(wait_ready(&mut worker, &rx).path, paths[0]);
+        // ...then the newest batch; the replaced one is never made.
+        for _ in 0..100 {
+            if worker.decoded() == 3 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(worker.decoded(), 3);
+        assert!(worker.take_thumbnails_ready());
+        assert!(!worker.take_thumbnails_ready(), "reported once");
+        assert!(worker.cached(&paths[3], thumb).is_some());
+        assert!(worker.cached(&paths[4], thumb).is_some());
+        assert!(worker.cached(&paths[1], thumb).is_none());
+        assert!(
+            worker.take_ready().is_none(),
+            "thumbnails are not the preview"
+        );
+        assert_eq!(
+            worker.request_thumbnails(&new),
+            0,
+            "cached ones are skipped"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::tui::model::{DrillFilter, Level, Model, Overlay, Screen};
 use crate::tui::msg::Effect;
 
 use super::{
-    compare, corrections, drill, export, prompt, run, search, start, text_field, versions,
+    compare, corrections, drill, export, live, prompt, run, search, start, text_field, versions,
 };
 
 /// Handles one key press.
@@ -172,6 +172,11 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Browse, Action::Back) => start::leave_browse(model),
         (Screen::Browse | Screen::Run, Action::Run) => run::start(model),
         // ─── Run ───
+        (Screen::Run, Action::Up) if model.live.focused => live::move_selection(model, -1),
+        (Screen::Run, Action::Down) if model.live.focused => live::move_selection(model, 1),
+        (Screen::Run, Action::Back) if model.live.focused && model.notices.is_empty() => {
+            live::toggle_focus(model)
+        }
         (Screen::Run, Action::Up) => drill::move_cursor(model, -1, 0),
         (Screen::Run, Action::Down) => drill::move_cursor(model, 1, 0),
         (Screen::Run, Action::Left) => drill::move_cursor(model, 0, -1),
@@ -183,7 +188,10 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Run, Action::ExternalEditor) => prompt::open_external(model),
         (Screen::Run, Action::Versions) => versions::open(model),
         (Screen::Run, Action::Compare) => compare::open(model),
-        (Screen::Run, Action::FocusNext | Action::FocusPrev) => drill::toggle_mode(model),
+        (Screen::Run, Action::FocusNext | Action::FocusPrev) => live::toggle_focus(model),
+        (Screen::Run, Action::MatrixMode) => drill::toggle_mode(model),
+        (Screen::Run, Action::UntilCi) => live::cycle_until_ci(model),
+        (Screen::Run, Action::RetryFailed) => run::retry_failed(model),
         (Screen::Run, Action::Export) => export::open_menu(model),
         (Screen::Run, Action::ToggleCorrections) => corrections::toggle(model),
         // Back to the start screen to pick another dataset, template or model (not mid-run).

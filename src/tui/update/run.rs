@@ -30,8 +30,11 @@ pub(super) fn prepare_spec(model: &mut Model, spec: RunSpec) -> Vec<Effect> {
 pub(super) fn start(model: &mut Model) -> Vec<Effect> {
     match model.run.phase {
         // A finished run: ask which images to ask again (a new session linked to this one).
+        // (A run stopped early by `--until-ci` is continued instead, below.)
         RunPhase::Finished { interrupted: false }
-            if model.run.prepared.is_some() && model.run.session_dir.is_some() =>
+            if model.run.prepared.is_some()
+                && model.run.session_dir.is_some()
+                && model.run.stopped_early.is_none() =>
         {
             super::prompt::ask_rerun_scope(model)
         }
@@ -39,7 +42,20 @@ pub(super) fn start(model: &mut Model) -> Vec<Effect> {
             let mut spec = model.run.spec.clone().unwrap_or_else(|| model.spec.clone());
             if let RunPhase::Finished { interrupted } = model.run.phase {
                 // A stopped run continues its own session; a finished one runs again anew.
-                spec.resume = model.run.session_dir.clone().filter(|_| interrupted);
+                // A run stopped early (`--until-ci`) is continued too, asking the rest: with
+                // a target it already reached it would stop at once, so that one is dropped.
+                let stopped_early = model.run.stopped_early;
+                spec.resume = model
+                    .run
+                    .session_dir
+                    .clone()
+                    .filter(|_| interrupted || stopped_early.is_some());
+                if let (Some(reached), Some(target)) = (stopped_early, spec.until_ci)
+                    && reached < target
+                {
+                    spec.until_ci = None;
+                }
+                spec.retry_failed = false;
                 spec.out = None;
                 spec.from = None;
             }
@@ -92,12 +108,21 @@ pub(super) fn prepared(
         return Vec::new();
     }
     match result {
-        Ok(info) => {
+        Ok(mut info) => {
             model.run.phase = RunPhase::Ready;
             model.run.reset(info.items.len(), &info.labels);
             model.run.model.clone_from(&info.model);
             model.run.dataset_root.clone_from(&info.dataset_root);
             model.run.session_dir = None;
+            model.live = Default::default();
+            // A session to continue shows what it already holds before anything is asked.
+            let resume = model.run.spec.as_ref().and_then(|s| s.resume.clone());
+            if let Some(dir) = resume {
+                for (index, result) in std::mem::take(&mut info.journaled) {
+                    model.run.record(index, result, true);
+                }
+                model.run.session_dir = Some(dir);
+            }
             auto_mode(model, info.labels.len());
             for w in &info.warnings {
                 model.notify(Level::Warn, w);
@@ -157,6 +182,7 @@ pub(super) fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
             run.reset(total, &labels);
             run.timing.started = model.now;
             run.phase = RunPhase::Running;
+            model.live.selected = None;
         }
         RunEvent::ItemStarted {
             index,
@@ -251,7 +277,7 @@ pub(super) fn session_loaded(
         }
     };
     let run = &mut model.run;
-    run.reset(session.results.len(), &session.labels);
+    run.reset(session.total.max(session.results.len()), &session.labels);
     for (i, r) in session.results.into_iter().enumerate() {
         run.record(i, r, true);
     }
@@ -273,9 +299,41 @@ pub(super) fn session_loaded(
     model.screen = Screen::Run;
     model.drill = None;
     model.matrix = Default::default();
+    model.live = Default::default();
     auto_mode(model, labels);
     model.dirty = true;
     Vec::new()
+}
+
+/// `f`: ask the failed items of the session on screen again. The session is continued with
+/// its own settings and `--retry-failed`, started as soon as it is prepared.
+pub(super) fn retry_failed(model: &mut Model) -> Vec<Effect> {
+    if model.run.phase.is_active() || model.run.phase == RunPhase::Preparing {
+        model.notify(
+            Level::Info,
+            "a run is active: f retries failed items once it is over",
+        );
+        return Vec::new();
+    }
+    let Some(dir) = model.run.session_dir.clone() else {
+        model.notify(
+            Level::Info,
+            "no session yet: run first (r), then f retries its failed items",
+        );
+        return Vec::new();
+    };
+    if model.run.tally.errors() == 0 {
+        model.notify(Level::Info, "this session has no failed items to retry");
+        return Vec::new();
+    }
+    let mut spec = model.run.spec.clone().unwrap_or_else(|| model.spec.clone());
+    spec.resume = Some(dir);
+    spec.retry_failed = true;
+    spec.out = None;
+    spec.from = None;
+    spec.only = crate::domain::scope::RerunScope::All;
+    model.run.auto_start = true;
+    prepare_spec(model, spec)
 }
 
 /// Picks the pairs list for many classes unless the user chose a mode.

@@ -549,7 +549,7 @@ fn many_classes_switch_to_the_pairs_list() {
     };
     assert_eq!(m.drill.as_ref().map(|d| d.filter.clone()), Some(want));
     update(&mut m, code(KeyCode::Esc));
-    update(&mut m, code(KeyCode::Tab));
+    update(&mut m, key('m'));
     assert_eq!(m.matrix.mode, crate::tui::model::MatrixMode::Full);
 }
 
@@ -588,6 +588,7 @@ fn past_session(finished: bool) -> Box<crate::tui::msg::LoadedSession> {
         model: "llava:13b".into(),
         host: "http://old-host:11434".into(),
         results: vec![fixtures::result("0/a.png", "0", Some("0"))],
+        total: 4,
         spec,
         finished,
         corrections: Default::default(),
@@ -1078,4 +1079,178 @@ fn export_applies_the_corrections_while_t_has_them_on() {
             "{effects:?}"
         );
     }
+}
+
+#[test]
+fn tab_focuses_the_latest_finished_list_and_up_down_pick_an_item() {
+    let (mut m, _) = fixtures::running(160, 48, 3, 10, 6, 1, 5);
+    let newest = *m.run.recent.back().unwrap();
+    assert_eq!(m.live.shown(&m.run), Some(newest), "follows the newest");
+    update(&mut m, code(KeyCode::Tab));
+    assert!(m.live.focused);
+    let cursor = m.matrix.cursor;
+    update(&mut m, code(KeyCode::Down)); // pins the newest
+    assert_eq!(m.live.selected, Some(newest));
+    update(&mut m, code(KeyCode::Down));
+    update(&mut m, code(KeyCode::Down));
+    let third = m.run.recent[m.run.recent.len() - 3];
+    assert_eq!(m.live.selected, Some(third));
+    assert_eq!(m.matrix.cursor, cursor, "the matrix cursor stays put");
+    // A new result arrives: the selection stays on its item.
+    update(
+        &mut m,
+        Msg::Run(RunEvent::ItemFinished {
+            index: 6,
+            result: fixtures::result("0/img_0002.png", "0", Some("0")),
+            replayed: false,
+        }),
+    );
+    assert_eq!(m.live.shown(&m.run), Some(third));
+    assert_eq!(m.live.position(&m.run), Some(3));
+    for _ in 0..10 {
+        update(&mut m, code(KeyCode::Up));
+    }
+    assert_eq!(
+        m.live.selected, None,
+        "up past the top follows the newest again"
+    );
+    for _ in 0..100 {
+        update(&mut m, code(KeyCode::Down));
+    }
+    assert_eq!(
+        m.live.selected,
+        m.run.recent.front().copied(),
+        "stops at the oldest"
+    );
+    // Esc (no notice) or Tab hands the keys back to the matrix.
+    m.notices.clear();
+    update(&mut m, code(KeyCode::Esc));
+    assert!(!m.live.focused);
+    assert_eq!(m.live.selected, None);
+    update(&mut m, code(KeyCode::BackTab));
+    assert!(m.live.focused);
+    update(&mut m, code(KeyCode::Tab));
+    assert!(!m.live.focused);
+    update(&mut m, code(KeyCode::Down));
+    assert_eq!(
+        m.matrix.cursor.row,
+        cursor.row + 1,
+        "arrows move the matrix again"
+    );
+}
+
+#[test]
+fn m_switches_the_matrix_and_the_pairs_list() {
+    let (mut m, _) = fixtures::running(160, 48, 3, 10, 6, 0, 5);
+    assert_eq!(m.matrix.mode, crate::tui::model::MatrixMode::Full);
+    update(&mut m, key('m'));
+    assert_eq!(m.matrix.mode, crate::tui::model::MatrixMode::Pairs);
+    update(&mut m, key('m'));
+    assert_eq!(m.matrix.mode, crate::tui::model::MatrixMode::Full);
+}
+
+#[test]
+fn i_cycles_the_until_ci_target_of_the_next_run() {
+    let mut m = ready_model();
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        update(&mut m, key('i'));
+        seen.push(m.run.spec.as_ref().and_then(|s| s.until_ci));
+        assert_eq!(m.spec.until_ci, seen[seen.len() - 1]);
+    }
+    assert_eq!(seen, [Some(0.05), Some(0.03), Some(0.02), Some(0.01), None]);
+    update(&mut m, key('i'));
+    update(&mut m, key('i'));
+    let effects = update(&mut m, key('r'));
+    let [Effect::StartRun { spec, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(spec.until_ci, Some(0.03), "the next run stops at ±3 points");
+}
+
+#[test]
+fn f_continues_the_session_asking_its_failed_items_again() {
+    // Nothing to retry without a session or without failures.
+    let mut m = ready_model();
+    assert!(update(&mut m, key('f')).is_empty());
+    let (mut m, _) = fixtures::running(160, 48, 10, 20, 200, 0, 80);
+    assert!(m.run.tally.errors() > 0);
+    update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
+    let effects = update(&mut m, key('f'));
+    let [Effect::PrepareRun { generation, spec }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(spec.resume, Some(PathBuf::from("/sessions/demo")));
+    assert!(spec.retry_failed);
+    // Prepared: it shows the session's results at once and starts by itself.
+    let mut info = fixtures::prepared(&fixtures::labels(10), 20);
+    info.journaled = vec![(0, fixtures::result("0/img_0000.png", "0", Some("0")))];
+    let effects = update(
+        &mut m,
+        Msg::Prepared {
+            generation: *generation,
+            result: Ok(info),
+        },
+    );
+    let [Effect::StartRun { spec, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(spec.retry_failed && spec.resume.is_some());
+}
+
+#[test]
+fn a_session_to_continue_shows_its_results_before_any_key() {
+    let mut m = fixtures::model(120, 40);
+    m.spec.resume = Some(PathBuf::from("/sessions/half"));
+    m.spec.dataset = Some(PathBuf::from("/data"));
+    let effects = init(&mut m);
+    let Some(Effect::PrepareRun { generation, .. }) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::PrepareRun { .. }))
+    else {
+        panic!("{effects:?}")
+    };
+    let mut info = fixtures::prepared(&fixtures::labels(2), 3);
+    info.journaled = vec![
+        (0, fixtures::result("0/img_0000.png", "0", Some("0"))),
+        (1, fixtures::result("1/img_0000.png", "1", Some("0"))),
+    ];
+    update(
+        &mut m,
+        Msg::Prepared {
+            generation: *generation,
+            result: Ok(info),
+        },
+    );
+    assert_eq!(m.run.phase, RunPhase::Ready);
+    assert_eq!((m.run.tally.done(), m.run.total), (2, 6));
+    assert_eq!(m.run.tally.accuracy(), Some(0.5));
+    assert_eq!(m.run.session_dir, Some(PathBuf::from("/sessions/half")));
+    // A past session opened from the start screen counts against the session's own total.
+    update(&mut m, Msg::SessionLoaded(Ok(past_session(false))));
+    assert_eq!((m.run.tally.done(), m.run.total), (1, 4));
+    assert_eq!(
+        m.run.farewell().as_deref(),
+        Some("squint: session /sessions/old")
+    );
+}
+
+#[test]
+fn r_after_a_run_stopped_early_continues_that_session_asking_the_rest() {
+    let (mut m, _) = fixtures::running(120, 40, 3, 10, 12, 0, 5);
+    update(&mut m, key('i')); // ±5 points
+    update(
+        &mut m,
+        Msg::Run(RunEvent::StoppedEarly {
+            answered: 12,
+            half_width: 0.04,
+        }),
+    );
+    update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
+    let effects = update(&mut m, key('r'));
+    let [Effect::StartRun { spec, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(spec.resume, Some(PathBuf::from("/sessions/demo")));
+    assert_eq!(spec.until_ci, None, "the reached target is not asked again");
 }

@@ -61,7 +61,12 @@ pub fn hit(model: &Model, x: u16, y: u16) -> Option<Hit> {
 }
 
 fn run_hit(model: &Model, area: Rect, at: Position) -> Option<Hit> {
-    let matrix = RunLayout::fitted(area, Some(model.run.axis.rows.len())).matrix;
+    let matrix = RunLayout::fitted(
+        area,
+        Some(model.run.axis.rows.len()),
+        Some(super::matrix::wanted_width(model)),
+    )
+    .matrix;
     if !matrix.contains(at) {
         return None;
     }

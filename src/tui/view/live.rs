@@ -1,6 +1,9 @@
-//! The live stream pane: the items in flight with their answers streaming in, and the latest
-//! finished ones with true label, parsed label, parse step and latency; errors in the error
-//! colour. Model output is sanitised here, at draw time, and only the visible tail is touched.
+//! The live stream pane: the items in flight with their answers streaming in (each with a
+//! thumbnail of its image when there is room and images are on), and the latest finished ones
+//! with true label, parsed label, parse step and latency (navigable: Tab focuses the list, the
+//! selected one is shown large); errors in the error colour; the session folder on the bottom
+//! border. Model output is sanitised here, at draw time, and only the visible tail is touched.
+//! Reports where thumbnails go; never decodes an image.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,16 +13,22 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::domain::result::ItemResult;
 use crate::domain::sanitize::one_line;
-use crate::tui::keymap::Action;
-use crate::tui::model::Model;
+use crate::tui::keymap::{Action, Context};
+use crate::tui::model::{InFlight, Model, scroll_offset};
 
 use super::format::{duration, fit, left, step_name};
-use super::hint;
-use super::pane;
+use super::{ImageSlot, hint, pane};
+
+/// Thumbnails need at least this many rows of in-flight items (two items at 3 rows each).
+const THUMB_MIN_ROWS: u16 = 6;
+/// ... and this many columns.
+const THUMB_MIN_WIDTH: u16 = 30;
 
 /// Draws the live pane: in flight on the left, latest finished on the right; one combined
-/// pane (in flight first) when narrow.
-pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
+/// pane (in flight first) when narrow. Returns the in-flight items' thumbnail slots.
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Vec<ImageSlot> {
+    let mut thumbnails = Vec::new();
+    let focused = model.live.focused;
     if area.width >= 100 {
         let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
             .areas(area);
@@ -30,9 +39,21 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
             &model.theme,
             false,
         );
-        let lines = in_flight_lines(model, inner.width as usize, inner.height as usize);
-        frame.render_widget(Paragraph::new(lines), inner);
-        let inner = pane(frame, b, " Latest finished ", &model.theme, false);
+        thumbnails = in_flight(frame, inner, model);
+        let keys = if focused {
+            [
+                hint::pair(model, Context::Matrix, [Action::Up, Action::Down], "pick"),
+                hint::hint(model, Context::Matrix, Action::FocusNext, "back"),
+            ]
+        } else {
+            [
+                hint::hint(model, Context::Matrix, Action::FocusNext, "pick one"),
+                None,
+            ]
+        };
+        let [first, second] = keys;
+        let title = hint::join([Some(" Latest finished".to_owned()), first, second]) + " ";
+        let inner = pane(frame, b, &title, &model.theme, focused);
         let lines = finished_lines(model, inner.width as usize, inner.height as usize);
         frame.render_widget(Paragraph::new(lines), inner);
     } else {
@@ -40,13 +61,123 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
             " Live · {} in flight · latest finished ",
             model.run.in_flight.len()
         );
-        let inner = pane(frame, area, &title, &model.theme, false);
+        let inner = pane(frame, area, &title, &model.theme, focused);
         let rows = inner.height as usize;
         let mut lines = in_flight_lines(model, inner.width as usize, rows.div_ceil(2));
         let rest = rows.saturating_sub(lines.len());
         lines.extend(finished_lines(model, inner.width as usize, rest));
         frame.render_widget(Paragraph::new(lines), inner);
     }
+    session_folder(frame, area, model);
+    thumbnails
+}
+
+/// The in-flight items into `inner`: with a thumbnail beside each streaming answer when there
+/// is room and images are on, else one line each. Returns the thumbnail slots.
+fn in_flight(frame: &mut Frame, inner: Rect, model: &Model) -> Vec<ImageSlot> {
+    let images_on = model.image_protocol != "none";
+    if !images_on
+        || inner.height < THUMB_MIN_ROWS
+        || inner.width < THUMB_MIN_WIDTH
+        || model.run.in_flight.is_empty()
+    {
+        let lines = in_flight_lines(model, inner.width as usize, inner.height as usize);
+        frame.render_widget(Paragraph::new(lines), inner);
+        return Vec::new();
+    }
+    let rows = if inner.height >= 16 { 4 } else { 3 };
+    let thumb_w = rows * 2;
+    let text_w = inner.width.saturating_sub(thumb_w + 1);
+    let mut slots = Vec::new();
+    let items = model
+        .run
+        .in_flight
+        .values()
+        .take((inner.height / rows) as usize);
+    for (n, item) in items.enumerate() {
+        let y = inner.y + n as u16 * rows;
+        let thumb = Rect::new(inner.x, y, thumb_w, rows);
+        let text = Rect::new(inner.x + thumb_w + 1, y, text_w, rows);
+        frame.render_widget(
+            Paragraph::new(in_flight_block(model, item, text_w as usize, rows as usize)),
+            text,
+        );
+        slots.push(ImageSlot {
+            area: thumb,
+            path: model.run.dataset_root.join(&item.image),
+        });
+    }
+    slots
+}
+
+/// One in-flight item as `rows` lines: file, truth and attempt, then the newest answer text.
+fn in_flight_block<'a>(model: &'a Model, item: &InFlight, w: usize, rows: usize) -> Vec<Line<'a>> {
+    let theme = &model.theme;
+    let mut head = vec![Span::styled(
+        format!(
+            "{} [{}]",
+            fit(&one_line(&item.image), w.saturating_sub(14).max(4)),
+            fit(&one_line(&item.truth), 10)
+        ),
+        theme.muted,
+    )];
+    if item.attempt > 1 {
+        head.push(Span::styled(format!(" retry {}", item.attempt), theme.warn));
+    }
+    let mut lines = vec![Line::from(head)];
+    let answer_rows = rows.saturating_sub(1);
+    let text = tail(&one_line(&item.text), w.saturating_mul(answer_rows));
+    let chars: Vec<char> = text.chars().collect();
+    // Wrapped by width: the newest text fills the last rows.
+    let mut rest: &[char] = &chars;
+    for _ in 0..answer_rows {
+        let mut used = 0;
+        let mut cut = 0;
+        for (i, c) in rest.iter().enumerate() {
+            let cw = unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+            if used + cw > w {
+                break;
+            }
+            used += cw;
+            cut = i + 1;
+        }
+        lines.push(Line::styled(
+            rest[..cut].iter().collect::<String>(),
+            theme.text,
+        ));
+        rest = &rest[cut..];
+        if rest.is_empty() {
+            break;
+        }
+    }
+    lines
+}
+
+/// The session folder on the pane's bottom border, its tail kept when it is long.
+fn session_folder(frame: &mut Frame, area: Rect, model: &Model) {
+    let Some(dir) = &model.run.session_dir else {
+        return;
+    };
+    if area.height < 2 || area.width < 24 {
+        return;
+    }
+    let room = (area.width - 4) as usize;
+    let text = format!(" session {} ", one_line(&dir.display().to_string()));
+    let text = if text.width() > room {
+        format!(
+            " session {} ",
+            tail(
+                &one_line(&dir.display().to_string()),
+                room.saturating_sub(10)
+            )
+        )
+    } else {
+        text
+    };
+    let y = area.y + area.height - 1;
+    frame
+        .buffer_mut()
+        .set_stringn(area.x + 2, y, &text, room, model.theme.muted);
 }
 
 fn in_flight_lines(model: &Model, w: usize, rows: usize) -> Vec<Line<'_>> {
@@ -116,14 +247,29 @@ fn tail(s: &str, width: usize) -> String {
 }
 
 fn finished_lines(model: &Model, w: usize, rows: usize) -> Vec<Line<'_>> {
-    model
-        .run
-        .recent
+    let run = &model.run;
+    let position = model.live.position(run);
+    let off = position.map_or(0, |p| scroll_offset(p, rows, run.recent.len()));
+    run.recent
         .iter()
         .rev()
+        .enumerate()
+        .skip(off)
         .take(rows)
-        .filter_map(|&i| model.run.results.get(i).and_then(Option::as_ref))
-        .map(|r| finished_line(r, w, model))
+        .filter_map(|(pos, &i)| {
+            run.results
+                .get(i)
+                .and_then(Option::as_ref)
+                .map(|r| (pos, r))
+        })
+        .map(|(pos, r)| {
+            let line = finished_line(r, w, model);
+            if position == Some(pos) {
+                line.style(model.theme.selection)
+            } else {
+                line
+            }
+        })
         .collect()
 }
 

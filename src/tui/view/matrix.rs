@@ -94,6 +94,38 @@ impl Geometry {
     }
 }
 
+/// The width the pane needs to show every column (borders included), or the pairs list's
+/// width; the run screen gives the rest to images.
+pub(super) fn wanted_width(model: &Model) -> u16 {
+    if model.matrix.mode == MatrixMode::Pairs {
+        return PAIRS_WIDTH;
+    }
+    let unbounded = Rect::new(0, 0, u16::MAX / 2, 4);
+    let g = Geometry::new(unbounded, model);
+    let cols = u16::try_from(model.run.axis.cols.len().max(1)).unwrap_or(u16::MAX / 2);
+    let grid = g
+        .label_w
+        .saturating_add(cols.saturating_mul(g.cell_w))
+        .saturating_add(g.total_w);
+    // The title names the prompt: room for it too (up to a limit), so it is never cut.
+    let title = match super::prompt::template_title(model) {
+        Some(template) => format!(" Confusion matrix · true ↓ predicted → · prompt {template} "),
+        None => " Confusion matrix · true ↓ predicted → ".to_owned(),
+    };
+    let title_w = u16::try_from(title.width())
+        .unwrap_or(u16::MAX)
+        .min(MAX_TITLE_WIDTH);
+    grid.max(title_w).saturating_add(2).max(MIN_WIDTH)
+}
+
+/// The matrix pane never widens beyond this for its title alone.
+const MAX_TITLE_WIDTH: u16 = 72;
+
+/// The pairs list's lines are about this wide (borders included).
+const PAIRS_WIDTH: u16 = 60;
+/// Narrower than this the matrix pane's title and "no labels yet" are cut.
+const MIN_WIDTH: u16 = 40;
+
 /// Draws the matrix pane (or the pairs list) into `area`.
 pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if model.matrix.mode == MatrixMode::Pairs {
@@ -124,7 +156,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
         area,
         &title,
         &model.theme,
-        model.screen == crate::tui::model::Screen::Run,
+        model.screen == crate::tui::model::Screen::Run && !model.live.focused,
     );
     if inner.width == 0 || inner.height == 0 {
         return;
@@ -277,9 +309,9 @@ fn render_pairs(frame: &mut Frame, area: Rect, model: &Model) {
     let title = hint::join([
         Some(" Most confused pairs".to_owned()),
         Some(format!("{} classes", run.axis.rows.len())),
-        hint::hint(model, Context::Matrix, Action::FocusNext, "full matrix"),
+        hint::hint(model, Context::Matrix, Action::MatrixMode, "full matrix"),
     ]) + " ";
-    let inner = pane(frame, area, &title, theme, true);
+    let inner = pane(frame, area, &title, theme, !model.live.focused);
     if inner.height == 0 || inner.width == 0 {
         return;
     }

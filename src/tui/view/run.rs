@@ -1,13 +1,20 @@
-//! The run screen's layout: matrix and classes pane on top, live stream below, status line at
-//! the bottom. Panes collapse as the terminal shrinks (the classes pane first, then the live
-//! stream), down to just the status line; nothing here panics at any size.
+//! The run screen's layout: matrix, classes pane and the selected item's image on top, live
+//! stream (in flight with thumbnails, latest finished) below, status line at the bottom. The
+//! matrix takes the width it needs and the images the rest; panes collapse as the terminal
+//! shrinks (the image first, then the classes pane, then the live stream), down to just the
+//! status line; nothing here panics at any size.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 use crate::tui::model::Model;
 
-use super::{live, matrix, scores, status};
+use super::{ImageSlots, live, matrix, scores, selected, status};
+
+/// Narrower than this (borders included) the image pane is left out.
+const IMAGE_MIN_WIDTH: u16 = 24;
+/// Lower than this the image pane is left out.
+const IMAGE_MIN_HEIGHT: u16 = 8;
 
 /// The areas of the run screen at a given size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +23,8 @@ pub(super) struct RunLayout {
     pub matrix: Rect,
     /// The classes pane (empty when collapsed).
     pub classes: Rect,
+    /// The selected item's image and answer (empty when there is no room).
+    pub image: Rect,
     /// The live stream pane (empty when collapsed).
     pub live: Rect,
     /// The status line.
@@ -26,7 +35,9 @@ impl RunLayout {
     /// Splits `area`. Without `classes` the top panes are as tall as they can be; with it, the matrix and classes panes take only the rows
     /// they need (a header, one row per class, totals and the averages) and the live stream
     /// gets the rest of a tall terminal.
-    pub(super) fn fitted(area: Rect, classes: Option<usize>) -> RunLayout {
+    /// `matrix_w` is the width the matrix pane needs: when given, the matrix gets only that
+    /// and the room left of a wide terminal goes to the image pane.
+    pub(super) fn fitted(area: Rect, classes: Option<usize>, matrix_w: Option<u16>) -> RunLayout {
         let [body, status] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
         let live_min = if body.height >= 18 {
@@ -51,32 +62,52 @@ impl RunLayout {
             w if w >= 70 => 26,
             _ => 0,
         };
-        let [matrix, classes] =
-            Layout::horizontal([Constraint::Fill(1), Constraint::Length(classes_w)]).areas(top);
+        let spare = matrix_w.map_or(0, |w| top.width.saturating_sub(w.saturating_add(classes_w)));
+        let image_w = if spare >= IMAGE_MIN_WIDTH && top.height >= IMAGE_MIN_HEIGHT {
+            spare
+        } else {
+            0
+        };
+        let [matrix, classes, image] = Layout::horizontal([
+            Constraint::Fill(1),
+            Constraint::Length(classes_w),
+            Constraint::Length(image_w),
+        ])
+        .areas(top);
         RunLayout {
             matrix,
             classes,
+            image,
             live,
             status,
         }
     }
 }
 
-/// Draws the run screen into `area`.
-pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let l = RunLayout::fitted(area, Some(model.run.axis.rows.len()));
+/// Draws the run screen into `area`; returns where its images go.
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> ImageSlots {
+    let l = RunLayout::fitted(
+        area,
+        Some(model.run.axis.rows.len()),
+        Some(matrix::wanted_width(model)),
+    );
+    let mut slots = ImageSlots::default();
     if l.matrix.height >= 3 && l.matrix.width >= 6 {
         matrix::render(frame, l.matrix, model);
     }
     if l.classes.width > 0 && l.classes.height >= 3 {
         scores::render(frame, l.classes, model);
     }
+    if !l.image.is_empty() {
+        slots.preview = selected::render(frame, l.image, model);
+    }
     if l.live.height > 0 {
-        live::render(frame, l.live, model);
+        slots.thumbnails = live::render(frame, l.live, model);
     }
     if l.status.height > 0 {
         status::render(frame, l.status, model);
     }
+    slots
 }
 
 #[cfg(test)]
@@ -85,7 +116,7 @@ mod tests {
 
     #[test]
     fn panes_collapse_as_the_terminal_shrinks() {
-        let at = |w, h| RunLayout::fitted(Rect::new(0, 0, w, h), None);
+        let at = |w, h| RunLayout::fitted(Rect::new(0, 0, w, h), None, None);
         let big = at(250, 70);
         assert!(big.classes.width > 0 && big.live.height > 0);
         let small = at(80, 24);
@@ -100,23 +131,41 @@ mod tests {
     }
 
     #[test]
+    fn the_matrix_takes_the_width_it_needs_and_images_the_rest() {
+        let wide = RunLayout::fitted(Rect::new(0, 0, 200, 50), Some(10), Some(54));
+        assert_eq!(wide.matrix.width, 54);
+        assert_eq!(wide.classes.width, 64);
+        assert_eq!(wide.image.width, 200 - 54 - 64);
+        assert_eq!(wide.image.height, wide.matrix.height);
+        // No room: the matrix takes it all, no image pane.
+        let narrow = RunLayout::fitted(Rect::new(0, 0, 80, 24), Some(10), Some(54));
+        assert!(narrow.image.is_empty());
+        assert_eq!(narrow.matrix.width + narrow.classes.width, 80);
+        let wide_matrix = RunLayout::fitted(Rect::new(0, 0, 200, 50), Some(10), Some(130));
+        assert!(wide_matrix.image.is_empty(), "{wide_matrix:?}");
+    }
+
+    #[test]
     fn a_tall_terminal_gives_spare_rows_to_the_live_stream() {
         let area = Rect::new(0, 0, 250, 70);
-        let ten = RunLayout::fitted(area, Some(10));
+        let ten = RunLayout::fitted(area, Some(10), None);
         assert_eq!(
             ten.matrix.height, 18,
             "header, 10 rows, totals, averages, borders"
         );
         assert_eq!(ten.live.height, 69 - 18);
-        let hundred = RunLayout::fitted(area, Some(100));
+        let hundred = RunLayout::fitted(area, Some(100), None);
         assert_eq!(
             hundred.live.height, 14,
             "a big matrix keeps the usual split"
         );
-        let small = RunLayout::fitted(Rect::new(0, 0, 80, 24), Some(10));
-        assert_eq!(small, RunLayout::fitted(Rect::new(0, 0, 80, 24), None));
+        let small = RunLayout::fitted(Rect::new(0, 0, 80, 24), Some(10), None);
+        assert_eq!(
+            small,
+            RunLayout::fitted(Rect::new(0, 0, 80, 24), None, None)
+        );
         for h in 0..40 {
-            let l = RunLayout::fitted(Rect::new(0, 0, 100, h), Some(3));
+            let l = RunLayout::fitted(Rect::new(0, 0, 100, h), Some(3), None);
             assert_eq!(l.matrix.height + l.live.height + l.status.height, h);
         }
     }

@@ -125,10 +125,20 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
             },
         ),
         (BACKEND, fit(&backend, 48), theme.muted),
+        (
+            4,
+            run.spec
+                .as_ref()
+                .map_or(model.spec.until_ci, |s| s.until_ci)
+                .map(|w| format!("until ±{:.0}", w * 100.0))
+                .unwrap_or_default(),
+            theme.muted,
+        ),
     ];
     if let Some(help) = hint::hint(model, Context::Global, Action::Help, "help") {
         segments.push((1, help, theme.muted));
     }
+    segments.retain(|s| !s.1.is_empty());
     let width = |segs: &[(u8, String, Style)]| -> usize {
         segs.iter().map(|s| s.1.width()).sum::<usize>() + 3 * segs.len().saturating_sub(1) + 1
     };
