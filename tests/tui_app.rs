@@ -354,3 +354,61 @@ async fn a_finished_session_resumed_shows_its_figures_before_any_key() {
     assert_eq!(server.chat_count(), asked, "nothing was asked");
     assert_eq!(app.quit().await, 0);
 }
+
+/// Draw on change: an idle workbench draws nothing at all, a key draws at once (without
+/// waiting for a frame tick), and a finished run stops the clock-driven redraws.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_workbench_draws_nothing_and_a_key_draws_at_once() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (dataset, images) = digits_dataset(scratch.path(), 1);
+    let server = FakeServer::start(FakeConfig {
+        answers: answers(&images),
+        ..FakeConfig::default()
+    })
+    .await;
+    let app = App::start(spec(&server, Some(&dataset), 1), 100, 30).await;
+    app.wait_for_status("ready").await;
+    let settled = quiet(&app).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        app.frames_drawn(),
+        settled,
+        "the idle workbench drew frames with nothing changing"
+    );
+
+    // A key is drawn within a frame's time of being handled, not on a later tick.
+    let before = app.frames_drawn();
+    let pressed = std::time::Instant::now();
+    app.press("?");
+    app.wait_until("the help overlay", |_| app.frames_drawn() > before)
+        .await;
+    let shown = pressed.elapsed();
+    assert!(app.screen().contains("Keys"), "{}", app.screen());
+    assert!(
+        shown < Duration::from_millis(500),
+        "the key took {shown:?} to reach the screen"
+    );
+    app.press("esc");
+
+    app.press("r");
+    app.wait_for_status("finished").await;
+    let settled = quiet(&app).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(app.frames_drawn(), settled, "a finished run kept redrawing");
+    assert_eq!(app.quit().await, 0);
+}
+
+/// Waits until no frame was drawn for half a second (start-up replies and notices settle);
+/// returns the frame count then.
+async fn quiet(app: &App) -> usize {
+    let mut last = app.frames_drawn();
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = app.frames_drawn();
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    panic!("the workbench never stopped drawing:\n{}", app.screen());
+}

@@ -17,6 +17,7 @@ pub mod images;
 pub mod inputs;
 pub mod model;
 pub mod msg;
+pub mod pacing;
 pub mod runtime;
 pub mod term_query;
 pub(crate) mod terminal;

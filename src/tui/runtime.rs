@@ -1,9 +1,10 @@
 //! The event loop: executes effects and nothing else. One task owns the model and feeds every
 //! input to `update`: terminal events and signals (an injected stream, so tests drive the whole
 //! app with scripted keys), replies of effect tasks, the engine's events, finished previews and
-//! a ~30 fps tick. Draws on the tick only when `update` marked the model dirty, so streamed
-//! tokens never cause one draw each. For `Effect::EditExternally` it lends the terminal to the
-//! user's editor (inputs suspended, full screen left) and always takes it back.
+//! the clock. Draws only when `update` marked the model dirty, as `pacing` says: at once after
+//! a key, at most once a frame while events stream (streamed tokens never cause one draw each),
+//! and an idle workbench sleeps until the next input. For `Effect::EditExternally` it lends the
+//! terminal to the user's editor (inputs suspended, full screen left) and always takes it back.
 //!
 //! Never writes the `Model` (only `update` does) and never invents engine events: pause,
 //! resume and the end of a run are reported by the engine itself. The heavy results of effects
@@ -13,6 +14,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use tokio::time::sleep_until;
 
 use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
@@ -27,12 +30,11 @@ use crate::tui::external_editor;
 use crate::tui::images::Previews;
 use crate::tui::model::Model;
 use crate::tui::msg::{Effect, Msg};
+use crate::tui::pacing;
 use crate::tui::update::update;
 use crate::tui::view;
 
-/// Time between frames (about 30 per second).
-pub const FRAME: Duration = Duration::from_millis(33);
-/// Messages handled per loop turn before yielding to keys and the tick.
+/// Messages handled per loop turn before yielding to keys and the clock.
 const BATCH: usize = 512;
 /// How long quitting waits for a stopped run to record its end.
 const STOP_GRACE: Duration = Duration::from_secs(3);
@@ -87,8 +89,6 @@ where
         external_edit: None,
         quit: false,
     };
-    let mut tick = tokio::time::interval(FRAME);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     if let Ok(size) = terminal.size() {
         let msg = Msg::Resized {
             width: size.width,
@@ -101,45 +101,57 @@ where
         execute(&mut io, effect);
     }
     draw(terminal, &mut model, &mut io)?;
+    let mut last_draw = Some(Instant::now());
     while !model.quitting && !io.quit {
         if let Some(text) = io.external_edit.take() {
             let msg = edit_externally(terminal, &mut inputs, text).await?;
             dispatch(&mut model, &mut io, msg);
+            // The screen holds the editor's leftovers: draw at once.
+            last_draw = Some(frame(terminal, &mut model, &mut io)?);
             continue;
         }
+        let wake = pacing::next_wake(&model, last_draw);
+        // A person is waiting for what a key, paste or resize changes: draw it at once.
+        let mut urgent = false;
         tokio::select! {
-            input = inputs.next() => match input {
-                Some(Input::Terminal(Event::Key(key))) if key.kind != KeyEventKind::Release => {
-                    dispatch(&mut model, &mut io, Msg::KeyPressed(key));
+            input = inputs.next() => {
+                // Mouse motion can come in floods: it waits for the frame like engine events.
+                urgent = !matches!(input, Some(Input::Terminal(Event::Mouse(_))));
+                match input {
+                    Some(Input::Terminal(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                        dispatch(&mut model, &mut io, Msg::KeyPressed(key));
+                    }
+                    Some(Input::Terminal(Event::Paste(text))) => {
+                        dispatch(&mut model, &mut io, Msg::Pasted(text));
+                    }
+                    Some(Input::Terminal(Event::Mouse(event))) => {
+                        dispatch(&mut model, &mut io, Msg::Mouse(event));
+                    }
+                    Some(Input::Terminal(Event::Resize(width, height))) => {
+                        dispatch(&mut model, &mut io, Msg::Resized { width, height });
+                        terminal.autoresize().map_err(|e| anyhow::anyhow!("resizing the terminal failed: {e}"))?;
+                    }
+                    Some(Input::Terminal(_)) => {}
+                    Some(Input::Lost(error)) => {
+                        tracing::error!("terminal input failed: {error}");
+                        dispatch(&mut model, &mut io, Msg::SignalReceived);
+                    }
+                    Some(Input::Signal) | None => dispatch(&mut model, &mut io, Msg::SignalReceived),
                 }
-                Some(Input::Terminal(Event::Paste(text))) => {
-                    dispatch(&mut model, &mut io, Msg::Pasted(text));
-                }
-                Some(Input::Terminal(Event::Mouse(event))) => {
-                    dispatch(&mut model, &mut io, Msg::Mouse(event));
-                }
-                Some(Input::Terminal(Event::Resize(width, height))) => {
-                    dispatch(&mut model, &mut io, Msg::Resized { width, height });
-                    terminal.autoresize().map_err(|e| anyhow::anyhow!("resizing the terminal failed: {e}"))?;
-                }
-                Some(Input::Terminal(_)) => {}
-                Some(Input::Lost(error)) => {
-                    tracing::error!("terminal input failed: {error}");
-                    dispatch(&mut model, &mut io, Msg::SignalReceived);
-                }
-                Some(Input::Signal) | None => dispatch(&mut model, &mut io, Msg::SignalReceived),
             },
             Some(reply) = rx.recv() => {
                 receive(&mut model, &mut io, reply);
                 drain(&mut rx, &mut model, &mut io);
             }
             Some(msg) = io.previews.next_ready() => dispatch(&mut model, &mut io, msg),
-            _ = tick.tick() => {
-                dispatch(&mut model, &mut io, Msg::Ticked(Instant::now()));
-                if model.dirty {
-                    draw(terminal, &mut model, &mut io)?;
-                }
-            }
+            () = sleep_until_some(wake) => dispatch(&mut model, &mut io, Msg::Ticked(Instant::now())),
+        }
+        if model.quitting || io.quit {
+            break;
+        }
+        let now = Instant::now();
+        if pacing::draw_due(&model, last_draw, urgent, now) {
+            last_draw = Some(frame(terminal, &mut model, &mut io)?);
         }
     }
     shut_down(&mut io).await;
@@ -147,6 +159,27 @@ where
         code: model.exit_code,
         farewell: model.run.farewell(),
     })
+}
+
+/// Draws a frame at the current time (the clock moves first: rate, ETA, notice expiry); returns
+/// that time.
+fn frame<B: TermBackend>(
+    terminal: &mut Terminal<B>,
+    model: &mut Model,
+    io: &mut Io,
+) -> anyhow::Result<Instant> {
+    let now = Instant::now();
+    dispatch(model, io, Msg::Ticked(now));
+    draw(terminal, model, io)?;
+    Ok(now)
+}
+
+/// Sleeps until `at`; never wakes when there is nothing to wake for.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// How the workbench ended.

@@ -58,7 +58,8 @@ pub fn init(model: &mut Model) -> Vec<Effect> {
 
 /// Applies one message to the model and returns the work it asks for.
 /// Anything but a tick or a drawn frame may change what is on screen, so it marks the model
-/// dirty; the runtime draws dirty models on its tick, at most about 30 times a second.
+/// dirty; the runtime draws dirty models (`tui::pacing`: at once after a key, else at most
+/// about 30 times a second).
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let changes_screen = match &msg {
         Msg::Ticked(_) | Msg::FrameDrawn => false,

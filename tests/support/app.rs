@@ -18,6 +18,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -48,6 +49,7 @@ static ENV_LOCK: LazyLock<Arc<AsyncMutex<()>>> = LazyLock::new(|| Arc::new(Async
 pub struct App {
     keys: UnboundedSender<Input>,
     frame: Arc<Mutex<Buffer>>,
+    frames: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<anyhow::Result<runtime::Exit>>,
     /// The data folder (`sessions/`, `cache/`, `logs/`) of this app.
     pub data: tempfile::TempDir,
@@ -82,9 +84,11 @@ impl App {
         let frame = Arc::new(Mutex::new(Buffer::empty(ratatui::layout::Rect::new(
             0, 0, width, height,
         ))));
+        let frames = Arc::new(AtomicUsize::new(0));
         let backend = FrameTap {
             inner: TestBackend::new(width, height),
             frame: Arc::clone(&frame),
+            frames: Arc::clone(&frames),
         };
         let (keys, rx) = unbounded_channel();
         let task = tokio::spawn(async move {
@@ -101,6 +105,7 @@ impl App {
         App {
             keys,
             frame,
+            frames,
             task,
             data,
             _lock: lock,
@@ -131,6 +136,11 @@ impl App {
     pub fn screen(&self) -> String {
         let buffer = self.frame.lock().unwrap_or_else(PoisonError::into_inner);
         screen_text(&buffer)
+    }
+
+    /// How many frames the workbench has drawn (flushed to the terminal) so far.
+    pub fn frames_drawn(&self) -> usize {
+        self.frames.load(Ordering::SeqCst)
     }
 
     /// Waits until the drawn frame contains `needle`; returns that frame. Panics with the last
@@ -245,6 +255,7 @@ fn input_stream(
 struct FrameTap {
     inner: TestBackend,
     frame: Arc<Mutex<Buffer>>,
+    frames: Arc<AtomicUsize>,
 }
 
 impl FrameTap {
@@ -303,6 +314,7 @@ impl Backend for FrameTap {
         self.inner.flush().map_err(io::Error::other)?;
         let buffer = self.inner.buffer().clone();
         *self.lock() = buffer;
+        self.frames.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 }
