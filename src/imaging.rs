@@ -1,13 +1,16 @@
 //! Reads image files and prepares the bytes sent to a model server.
 //! JPEG and PNG (and WebP where the server takes it) go byte for byte as stored; anything else is
-//! re-encoded to PNG; `--max-side` downscales. Every image is fully decoded once, so a corrupt
-//! file becomes a failed item with its reason instead of a confusing server error.
-//! Decompression bombs: the dimensions are read from the header first and an image above
-//! [`MAX_PIXELS`] is refused before any pixel is decoded; decoding runs under the image
-//! crate's [`Limits`] ([`decode_limits`]), so peak memory depends on the pixel limit, never on
-//! how cleverly a file is compressed. Never touches the network or the terminal.
+//! re-encoded to PNG; `--max-side` downscales. Format and dimensions come from the header; an
+//! image sent as stored is never decoded (a cheap structural check of its framing turns a
+//! truncated or torn file into a failed item with its reason, and the server's refusal names
+//! anything subtler). Only images that must be resized or re-encoded are decoded.
+//! Decompression bombs: an image above [`MAX_PIXELS`] is refused from its header before any
+//! pixel is decoded; decoding runs under the image crate's [`Limits`] ([`decode_limits`]), so
+//! peak memory depends on the pixel limit, never on how cleverly a file is compressed. Never
+//! touches the network or the terminal.
 
 mod blank;
+mod structure;
 
 use std::io::Cursor;
 use std::path::Path;
@@ -119,8 +122,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Decodes the image (to validate it) and returns the payload to send: the original bytes when
-/// the format is accepted as is and no downscale is needed, else a PNG re-encoding.
+/// Returns the payload to send: the original bytes when the format is accepted as is and no
+/// downscale is needed (checked from the header and the file's framing, never decoded), else
+/// the decoded image re-encoded as PNG (downscaled to `max_side`).
 pub fn prepare(
     bytes: Vec<u8>,
     max_side: Option<u32>,
@@ -136,23 +140,24 @@ pub fn prepare(
     })?;
     let (width, height) = reader()?.into_dimensions().map_err(|e| decode_error(&e))?;
     check_dimensions(width, height)?;
-    let mut limited = reader()?;
-    limited.limits(decode_limits());
-    let img = limited.decode().map_err(|e| decode_error(&e))?;
-    let too_big = max_side.is_some_and(|side| img.width().max(img.height()) > side);
+    let too_big = max_side.is_some_and(|side| width.max(height) > side);
     let passthrough = match format {
         ImageFormat::Jpeg => Some("image/jpeg"),
         ImageFormat::Png => Some("image/png"),
         ImageFormat::WebP if allow_webp => Some("image/webp"),
         _ => None,
     };
-    match passthrough {
-        Some(mime) if !too_big => Ok(ImagePayload {
+    if let Some(mime) = passthrough.filter(|_| !too_big) {
+        structure::check(format, &bytes).map_err(|reason| ImageError::Decode { reason })?;
+        return Ok(ImagePayload {
             bytes: Bytes::from(bytes),
             mime,
-        }),
-        _ => reencode_png(img, max_side),
+        });
     }
+    let mut limited = reader()?;
+    limited.limits(decode_limits());
+    let img = limited.decode().map_err(|e| decode_error(&e))?;
+    reencode_png(img, max_side)
 }
 
 fn reencode_png(
@@ -268,6 +273,45 @@ mod tests {
         encoder.set_color(png::ColorType::Grayscale);
         encoder.set_depth(png::BitDepth::One);
         encoder.write_header().expect("png header")
+    }
+
+    #[test]
+    fn truncated_files_sent_as_stored_fail_their_structural_check() {
+        for (format, needle) in [
+            (ImageFormat::Jpeg, "truncated JPEG"),
+            (ImageFormat::Png, "PNG"),
+        ] {
+            let whole = encoded(format, 64);
+            for cut in [
+                whole.len() - 1,
+                whole.len() - 2,
+                whole.len() * 3 / 4,
+                whole.len() / 2,
+            ] {
+                let Err(err) = prepare(whole[..cut].to_vec(), None, false) else {
+                    panic!("{format:?} cut to {cut} of {} bytes passed", whole.len());
+                };
+                assert!(matches!(err, ImageError::Decode { .. }), "{err}");
+                assert!(
+                    err.to_string().contains(needle)
+                        || err.to_string().contains("not a readable image"),
+                    "{err}"
+                );
+            }
+        }
+        let webp = encoded(ImageFormat::WebP, 16);
+        let err = prepare(webp[..webp.len() - 4].to_vec(), None, true).expect_err("cut webp");
+        assert!(err.to_string().contains("WebP"), "{err}");
+    }
+
+    #[test]
+    fn a_jpeg_with_data_after_its_end_marker_still_passes() {
+        // Motion photos and some cameras append data after the JPEG's end-of-image marker.
+        let mut jpeg = encoded(ImageFormat::Jpeg, 32);
+        jpeg.extend_from_slice(&[0u8; 100]);
+        jpeg.extend_from_slice(b"ftypmp42 trailing video");
+        let payload = prepare(jpeg.clone(), None, false).expect("prepare");
+        assert_eq!(payload.bytes.as_ref(), jpeg.as_slice());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! preflight checks, model listing, streamed classification and retries.
 //! Never logs, prints, serialises or stores the API key; never parses answers into labels.
 
+mod body;
 mod endpoint;
 mod error;
 mod host;

@@ -2,14 +2,13 @@
 //! One attempt only (retries live in `mod.rs`). Never sends the API key to Ollama and never
 //! logs image data.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 use tokio_util::io::StreamReader;
 
+use super::body;
 use super::error::{BackendError, message_from_value};
 use super::http::{Shared, excerpt, retry_after};
 use super::logprobs::WireLogprob;
@@ -46,8 +45,18 @@ struct ChunkMessage {
     content: Option<String>,
 }
 
-/// The JSON body of `POST /api/chat` for one classification.
+#[cfg(test)]
+/// The JSON body of `POST /api/chat` for one classification, the image inlined.
 pub(crate) fn chat_body(req: &ClassifyRequest, logprobs: bool) -> Value {
+    chat_body_with(
+        req,
+        logprobs,
+        &base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &req.image.bytes),
+    )
+}
+
+/// The body with `image` as the image's base64 text (or [`body::IMAGE_SLOT`]).
+fn chat_body_with(req: &ClassifyRequest, logprobs: bool, image: &str) -> Value {
     let mut messages = Vec::with_capacity(2);
     if let Some(system) = &req.system {
         messages.push(json!({"role": "system", "content": system}));
@@ -55,7 +64,7 @@ pub(crate) fn chat_body(req: &ClassifyRequest, logprobs: bool) -> Value {
     messages.push(json!({
         "role": "user",
         "content": req.prompt,
-        "images": [STANDARD.encode(&req.image.bytes)],
+        "images": [image],
     }));
     let mut body = json!({
         "model": req.model,
@@ -106,10 +115,13 @@ pub(crate) async fn classify(
         .map(|v| v.clone())
         .unwrap_or_default();
     let logprobs = req.logprobs && version.as_deref().is_none_or(supports_logprobs);
-    let body = chat_body(req, logprobs);
+    let body = body::with_image(
+        &chat_body_with(req, logprobs, body::IMAGE_SLOT),
+        req.image.bytes.clone(),
+    );
     tracing::debug!(host = %shared.base, model = %req.model, logprobs, "POST /api/chat");
     let resp = shared
-        .send(shared.client.post(shared.url("/api/chat")).json(&body))
+        .send(body.attach(shared.client.post(shared.url("/api/chat"))))
         .await?;
     if !resp.status().is_success() {
         let wait = retry_after(&resp);

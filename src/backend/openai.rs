@@ -2,13 +2,12 @@
 //! (llama.cpp, vLLM, LM Studio, Ollama `/v1`, hosted APIs). One attempt only. Never logs the
 //! API key or image data.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use eventsource_stream::{EventStreamError, Eventsource};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::body;
 use super::error::{BackendError, message_from_value};
 use super::http::{Shared, excerpt, retry_after};
 use super::logprobs::WireLogprob;
@@ -60,17 +59,22 @@ struct Usage {
     completion_tokens: Option<u64>,
 }
 
-/// The JSON body of `POST /chat/completions` for one classification.
+#[cfg(test)]
+/// The JSON body of `POST /chat/completions` for one classification, the image inlined.
 pub(crate) fn chat_body(req: &ClassifyRequest) -> Value {
+    chat_body_with(
+        req,
+        &base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &req.image.bytes),
+    )
+}
+
+/// The body with `image` as the image's base64 text (or [`body::IMAGE_SLOT`]).
+fn chat_body_with(req: &ClassifyRequest, image: &str) -> Value {
     let mut messages = Vec::with_capacity(2);
     if let Some(system) = &req.system {
         messages.push(json!({"role": "system", "content": system}));
     }
-    let data_url = format!(
-        "data:{};base64,{}",
-        req.image.mime,
-        STANDARD.encode(&req.image.bytes)
-    );
+    let data_url = format!("data:{};base64,{image}", req.image.mime);
     messages.push(json!({"role": "user", "content": [
         {"type": "text", "text": req.prompt},
         {"type": "image_url", "image_url": {"url": data_url}},
@@ -114,13 +118,12 @@ pub(crate) async fn classify(
     on_token: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Completion, BackendError> {
     tracing::debug!(host = %shared.base, model = %req.model, logprobs = req.logprobs, "POST /chat/completions");
+    let body = body::with_image(
+        &chat_body_with(req, body::IMAGE_SLOT),
+        req.image.bytes.clone(),
+    );
     let resp = shared
-        .send(
-            shared
-                .client
-                .post(shared.url("/chat/completions"))
-                .json(&chat_body(req)),
-        )
+        .send(body.attach(shared.client.post(shared.url("/chat/completions"))))
         .await?;
     if !resp.status().is_success() {
         let wait = retry_after(&resp);

@@ -25,6 +25,9 @@ use journal_writer::JournalWriter;
 pub use events::RunEvent;
 pub use plan::RunPlan;
 
+/// Most images read and checked ahead of a free request slot.
+const READ_AHEAD: usize = 4;
+
 /// Controls a running engine from another task: pause, resume, stop.
 #[derive(Debug, Clone)]
 pub struct RunHandle {
@@ -151,10 +154,11 @@ async fn drive(
     let mut narrow = until.as_ref().and_then(|u| u.reached());
 
     let concurrency = plan.concurrency.max(1);
-    // Requests in flight are bounded by `slots`; up to `concurrency` more tasks read and
-    // decode their images ahead, so a freed slot is refilled without waiting on disk.
+    // Requests in flight are bounded by `slots`; a few more tasks (at most READ_AHEAD) read and
+    // check their images ahead, so a freed slot is refilled without waiting on disk, while
+    // the images held in memory stay close to the concurrency (large photos at 16 slots).
     let slots = Arc::new(Semaphore::new(concurrency));
-    let lookahead = concurrency * 2;
+    let lookahead = concurrency + concurrency.min(READ_AHEAD);
     let mut tasks = JoinSet::new();
     let mut queue = pending.into_iter();
     let mut turns = turn::TurnQueue::default();
