@@ -3,6 +3,7 @@
 
 mod args;
 mod bounds;
+mod cache_cmd;
 mod compare_cmd;
 mod config_cmd;
 pub(crate) mod config_file;
@@ -141,6 +142,9 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<std::path::PathBuf>,
     },
+    /// The answer cache: `stats` shows what it holds, `prune` deletes answers.
+    #[command(subcommand)]
+    Cache(cache_cmd::CacheCommand),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -161,6 +165,7 @@ pub fn main_with_args() -> i32 {
         Some(Command::Sessions { json }) => sessions_cmd::run(json),
         Some(Command::Import(args)) => import_cmd::run(args),
         Some(Command::Labels(args)) => labels_cmd::run(args),
+        Some(Command::Cache(command)) => cache_cmd::run(command),
         Some(Command::Run { run, output }) => with_runtime(run_cmd::run(run, output)),
         Some(Command::Models { server, json }) => with_runtime(models_cmd::run(server, json)),
         Some(Command::Config { action }) => config_cmd::run(action),

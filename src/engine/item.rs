@@ -106,7 +106,7 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
     result.sha256 = prepared.sha256.clone();
 
     let cache_key = cache_key(&ctx.plan, &prepared.sha256);
-    let hit = lookup(&ctx.plan, &cache_key).await;
+    let hit = lookup(&ctx.plan, cache_key.as_deref());
     // Wait for this item's turn, then a free slot, and not while paused (a cached answer too,
     // so the journal keeps the asking order); the latency counts from here.
     ctx.turn.wait().await;
@@ -196,7 +196,12 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
             // server is done with this item: free its slot before the cache and journal writes.
             let written = ctx.journal.queue(result.clone());
             drop(permit);
-            store(&ctx.plan, cache_key, &completion, result.confidence).await;
+            store(
+                &ctx.plan,
+                cache_key.as_deref(),
+                &completion,
+                result.confidence,
+            );
             report(&ctx, result, written).await
         }
         Err(e) if e.is_fatal() => {
@@ -299,22 +304,17 @@ fn cache_key(plan: &RunPlan, sha256: &str) -> Option<String> {
     Some(key.digest())
 }
 
-async fn lookup(plan: &Arc<RunPlan>, key: &Option<String>) -> Option<CachedAnswer> {
-    let key = key.clone()?;
-    let plan = Arc::clone(plan);
-    tokio::task::spawn_blocking(move || plan.cache.as_ref()?.get(&key))
-        .await
-        .ok()
-        .flatten()
+/// A lookup is a few microseconds on the cache's shared connection: done in place, without a
+/// hop to the blocking pool.
+fn lookup(plan: &RunPlan, key: Option<&str>) -> Option<CachedAnswer> {
+    plan.cache.as_ref()?.get(key?)
 }
 
-async fn store(
-    plan: &Arc<RunPlan>,
-    key: Option<String>,
-    completion: &Completion,
-    confidence: Option<f64>,
-) {
-    let Some(key) = key else { return };
+/// Hands the answer to the cache's writer thread; never waits for the disk.
+fn store(plan: &RunPlan, key: Option<&str>, completion: &Completion, confidence: Option<f64>) {
+    let (Some(key), Some(cache)) = (key, plan.cache.as_ref()) else {
+        return;
+    };
     let answer = CachedAnswer {
         answer: completion.text.clone(),
         eval_count: completion.eval_count,
@@ -323,13 +323,7 @@ async fn store(
         confidence,
         logprobs: None,
     };
-    let plan = Arc::clone(plan);
-    let stored = tokio::task::spawn_blocking(move || match plan.cache.as_ref() {
-        Some(cache) => cache.put(&key, &answer).map_err(|e| e.to_string()),
-        None => Ok(()),
-    })
-    .await;
-    if let Ok(Err(e)) = stored {
+    if let Err(e) = cache.put(key, &answer) {
         tracing::warn!("answer cache write failed: {e}");
     }
 }

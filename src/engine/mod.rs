@@ -72,7 +72,12 @@ pub fn spawn(
     };
     tokio::spawn(async move {
         let (writer, written) = JournalWriter::spawn(journal);
-        let ending = drive(Arc::new(plan), backend, writer, &tx, paused_rx, cancel).await;
+        let plan = Arc::new(plan);
+        let ending = drive(Arc::clone(&plan), backend, writer, &tx, paused_rx, cancel).await;
+        // The answers handed to the cache are committed before anyone hears the run is over.
+        if let Some(cache) = plan.cache.clone() {
+            let _ = tokio::task::spawn_blocking(move || cache.flush()).await;
+        }
         // Every task is over and the writer's last sender is gone: the journal comes back.
         let journal = written.await;
         let status = match ending {

@@ -11,6 +11,23 @@ use thiserror::Error;
 /// Why a session folder, journal or cache operation failed.
 #[derive(Debug, Error)]
 pub enum SessionError {
+    /// The answer cache's database cannot be opened or used.
+    #[error(
+        "cannot use the answer cache {}: {source}; delete that file to start an empty cache (it only holds copies of answers: every result is in its session)",
+        path.display()
+    )]
+    Cache {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The answer cache's writer thread is gone.
+    #[error("the answer cache {} stopped taking answers", path.display())]
+    CacheClosed {
+        /// The database file.
+        path: PathBuf,
+    },
     /// A filesystem call failed.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {

@@ -15,9 +15,9 @@
 //!   later line for the same image replace an earlier one (re-runs append). When a journal is
 //!   reopened after a crash left it without a final `\n`, the next append starts with `\n`.
 //!
-//! The answer cache ([`AnswerCache`], under `paths::cache_dir()`) stores one JSON file per
-//! [`CacheKey::digest`] at `<dir>/<first 2 hex>/<digest>.json`, written atomically; a corrupt
-//! entry is a miss.
+//! The answer cache ([`AnswerCache`], under `paths::cache_dir()`) stores answers by
+//! [`CacheKey::digest`] in one SQLite database (`answers.sqlite3`, WAL mode, batched commits
+//! from one writer thread); a missing or unreadable entry is a miss.
 //!
 //! All of this is blocking `std::fs`; async callers use `spawn_blocking`. This module never
 //! deletes sessions or results, never stores API keys (only the variable's name), and never
@@ -38,7 +38,7 @@ mod meta;
 mod prompts;
 mod version_runs;
 
-pub use cache::{AnswerCache, CacheKey, CachedAnswer};
+pub use cache::{AnswerCache, CacheKey, CacheStats, CachedAnswer};
 pub use clock::{UtcTime, now_rfc3339, unix_from_rfc3339};
 pub use compare::{CompareError, SessionComparison, compare_sessions};
 pub use corrections::{CORRECTIONS_FILE, CorrectionsLog, append_correction, read_corrections};

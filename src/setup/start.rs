@@ -91,7 +91,10 @@ pub fn start(
             .map_err(SetupError::from)
             .and_then(|dir| AnswerCache::open(&dir).map_err(SetupError::from));
         match opened {
-            Ok(cache) => Some(cache),
+            Ok((cache, note)) => {
+                notes.extend(note);
+                Some(cache)
+            }
             Err(e) => {
                 notes.push(format!("running without the answer cache: {e}"));
                 None

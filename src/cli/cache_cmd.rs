@@ -1,0 +1,119 @@
+//! `squint cache stats [--json]` and `squint cache prune [--older-than D]`: what the answer
+//! cache holds and how to shrink it. Opens the cache like a run does (an old per-file cache is
+//! converted first). Never touches sessions.
+
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use super::out::{err_line, out};
+use super::{EXIT_OK, EXIT_USAGE};
+use crate::session::{AnswerCache, CacheStats};
+
+/// `squint cache` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// How many answers the cache holds, its size on disk and the oldest and newest answer.
+    Stats {
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete cached answers (all of them unless --older-than is given) and shrink the file.
+    Prune(PruneArgs),
+}
+
+/// Flags of `squint cache prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Only delete answers stored more than this long ago, e.g. 30d, 12h, 2w, 90min.
+    #[arg(long, value_name = "D", value_parser = parse_age)]
+    pub older_than: Option<Duration>,
+}
+
+fn parse_age(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|e| format!("{e}; give a duration such as 30d, 12h, 2w or 90min"))
+}
+
+/// Runs the command (blocking file IO) and returns the exit code.
+pub(super) fn run(command: CacheCommand) -> i32 {
+    let cache = match crate::paths::cache_dir()
+        .map_err(|e| e.to_string())
+        .and_then(|dir| AnswerCache::open(&dir).map_err(|e| e.to_string()))
+    {
+        Ok((cache, note)) => {
+            if let Some(note) = note {
+                err_line(&format!("squint: {note}"));
+            }
+            cache
+        }
+        Err(e) => {
+            err_line(&format!("squint: {e}"));
+            return EXIT_USAGE;
+        }
+    };
+    match command {
+        CacheCommand::Stats { json } => match cache.stats() {
+            Ok(stats) if json => {
+                out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&stats).unwrap_or_default()
+                ));
+                EXIT_OK
+            }
+            Ok(stats) => {
+                out(&describe(&stats));
+                EXIT_OK
+            }
+            Err(e) => {
+                err_line(&format!("squint: {e}"));
+                EXIT_USAGE
+            }
+        },
+        CacheCommand::Prune(args) => {
+            let before = cache.stats().map(|s| s.bytes).unwrap_or(0);
+            match cache.prune(args.older_than) {
+                Ok(deleted) => {
+                    let after = cache.stats();
+                    let (left, bytes) = after.map_or((0, 0), |s| (s.answers, s.bytes));
+                    out(&format!(
+                        "deleted {deleted} cached answers; {left} left, {} on disk (was {})\n",
+                        size(bytes),
+                        size(before)
+                    ));
+                    EXIT_OK
+                }
+                Err(e) => {
+                    err_line(&format!("squint: {e}"));
+                    EXIT_USAGE
+                }
+            }
+        }
+    }
+}
+
+fn describe(stats: &CacheStats) -> String {
+    format!(
+        "answer cache  {}\nanswers       {}\non disk       {}\noldest        {}\nnewest        {}\n",
+        stats.path.display(),
+        stats.answers,
+        size(stats.bytes),
+        stats.oldest.as_deref().unwrap_or("-"),
+        stats.newest.as_deref().unwrap_or("-"),
+    )
+}
+
+/// Bytes in the largest unit that keeps a number >= 1 (kB = 1000 bytes).
+fn size(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{:.2} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{bytes} B")
+    }
+}

@@ -1,0 +1,195 @@
+//! The answer cache through the real binary: one SQLite file shared by runs, `squint cache
+//! stats` and `prune`, the old per-file cache converted on first use, and a cache that cannot
+//! be opened costing only the cache (the run goes on, with a warning).
+
+// A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use serde_json::Value;
+use support::fake_server::{FakeConfig, FakeServer};
+use support::lab::{Lab, MODEL, correct_answers, results, stderr, stdout};
+
+fn run_args<'a>(url: &'a str, dataset: &'a str, out: &'a str) -> Vec<&'a str> {
+    vec![
+        "run",
+        "--dataset",
+        dataset,
+        "--host",
+        url,
+        "--model",
+        MODEL,
+        "--out",
+        out,
+        "--json",
+    ]
+}
+
+fn stats(lab: &Lab) -> Value {
+    let o = lab.run(&["cache", "stats", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).expect("stats json")
+}
+
+#[test]
+fn runs_share_one_database_and_stats_and_prune_manage_it() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["1", "2", "3"], 2);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: correct_answers(&images),
+        ..FakeConfig::default()
+    });
+    let first = lab.path("first").to_string_lossy().into_owned();
+    let o = lab.run(&run_args(&server.url, &dataset, &first));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(server.chat_count(), 6);
+
+    let cache = lab.path("data").join("cache");
+    let db = cache.join("answers.sqlite3");
+    assert!(db.is_file(), "no database at {}", db.display());
+    let files: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
+    assert!(
+        files.iter().all(|f| f
+            .file_name()
+            .to_string_lossy()
+            .starts_with("answers.sqlite3")),
+        "the cache is one database, not a file per answer: {files:?}"
+    );
+    let s = stats(&lab);
+    assert_eq!(s["answers"], 6, "{s}");
+    assert!(s["bytes"].as_u64().unwrap() > 0, "{s}");
+    assert!(s["oldest"].is_string() && s["newest"].is_string(), "{s}");
+    let text = stdout(&lab.run(&["cache", "stats"]));
+    assert!(text.contains("answers       6"), "{text}");
+
+    let second = lab.path("second").to_string_lossy().into_owned();
+    let o = lab.run(&run_args(&server.url, &dataset, &second));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(
+        server.chat_count(),
+        6,
+        "the re-run was answered from the cache"
+    );
+    assert!(
+        results(std::path::Path::new(&second))
+            .iter()
+            .all(|l| l["cached"] == true)
+    );
+
+    let o = lab.run(&["cache", "prune", "--older-than", "30d"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains("deleted 0 cached answers; 6 left"),
+        "{}",
+        stdout(&o)
+    );
+    let o = lab.run(&["cache", "prune"]);
+    assert!(
+        stdout(&o).contains("deleted 6 cached answers; 0 left"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(stats(&lab)["answers"], 0);
+
+    let o = lab.run(&["cache", "prune", "--older-than", "soon"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--older-than"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_old_per_file_cache_is_converted_on_first_use() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["4", "5"], 1);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: correct_answers(&images),
+        ..FakeConfig::default()
+    });
+    let first = lab.path("first").to_string_lossy().into_owned();
+    let o = lab.run(&run_args(&server.url, &dataset, &first));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    // Turn the database back into the old layout: one JSON file per answer, plus a torn one.
+    let cache = lab.path("data").join("cache");
+    assert_eq!(old_layout(&cache), 2);
+
+    let second = lab.path("second").to_string_lossy().into_owned();
+    let o = lab.run(&run_args(&server.url, &dataset, &second));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("converted the old per-file answer cache"),
+        "{err}"
+    );
+    assert!(err.contains("2 answers imported"), "{err}");
+    assert!(err.contains("1 unreadable entries skipped"), "{err}");
+    assert_eq!(server.chat_count(), 2, "the converted answers were used");
+    let left: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
+    assert!(
+        left.iter().all(|f| f
+            .file_name()
+            .to_string_lossy()
+            .starts_with("answers.sqlite3")),
+        "old files left: {left:?}"
+    );
+}
+
+/// Rewrites the cache database in the old per-file layout (same keys, one JSON file each,
+/// plus one torn entry) and removes the database; returns how many answers were written.
+fn old_layout(cache: &std::path::Path) -> usize {
+    let keys = database_keys(cache);
+    for entry in std::fs::read_dir(cache).unwrap().flatten() {
+        std::fs::remove_file(entry.path()).unwrap();
+    }
+    for key in &keys {
+        let shard = cache.join(&key[..2]);
+        std::fs::create_dir_all(&shard).unwrap();
+        let json = serde_json::json!({"answer": "converted", "eval_count": 1, "prompt_eval_count": null,
+            "eval_duration_ns": null, "confidence": null, "logprobs": null});
+        std::fs::write(shard.join(format!("{key}.json")), json.to_string()).unwrap();
+    }
+    let torn = cache.join("ff");
+    std::fs::create_dir_all(&torn).unwrap();
+    std::fs::write(
+        torn.join(format!("{}.json", "f".repeat(64))),
+        "{\"answer\": ",
+    )
+    .unwrap();
+    keys.len()
+}
+
+/// The keys (lowercase hex) in the cache database.
+fn database_keys(cache: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(cache.join("answers.sqlite3")).unwrap();
+    let mut stmt = conn.prepare("SELECT hex(key) FROM answers").unwrap();
+    stmt.query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|k| k.unwrap().to_lowercase())
+        .collect()
+}
+
+#[test]
+fn a_cache_that_cannot_be_opened_costs_only_the_cache() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["6", "7"], 1);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: correct_answers(&images),
+        ..FakeConfig::default()
+    });
+    let cache = lab.path("data").join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(cache.join("answers.sqlite3"), vec![b'#'; 8192]).unwrap();
+    let out = lab.path("out").to_string_lossy().into_owned();
+    let o = lab.run(&run_args(&server.url, &dataset, &out));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("running without the answer cache"), "{err}");
+    assert!(err.contains("answers.sqlite3"), "{err}");
+    assert_eq!(
+        results(std::path::Path::new(&out)).len(),
+        2,
+        "every result journaled"
+    );
+    let o = lab.run(&["cache", "stats"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("delete that file"), "{}", stderr(&o));
+}
