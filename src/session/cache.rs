@@ -27,7 +27,7 @@ use store::{Store, key_bytes};
 use writer::Write;
 
 pub use key::CacheKey;
-pub use store::DB_FILE;
+use store::DB_FILE;
 
 /// A cached model answer.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -206,7 +206,7 @@ impl AnswerCache {
 }
 
 /// Bytes the database at `db` occupies with its log and index.
-pub fn disk_bytes(db: &Path) -> u64 {
+fn disk_bytes(db: &Path) -> u64 {
     store::files(db)
         .iter()
         .filter_map(|f| std::fs::metadata(f).ok())

@@ -13,7 +13,7 @@ use super::CachedAnswer;
 use crate::session::SessionError;
 
 /// The database file inside the cache folder.
-pub const DB_FILE: &str = "answers.sqlite3";
+pub(super) const DB_FILE: &str = "answers.sqlite3";
 
 /// How long a statement waits for another process's write lock before giving up.
 const BUSY_WAIT: Duration = Duration::from_millis(250);
