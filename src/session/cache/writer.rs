@@ -6,7 +6,7 @@
 //! every result is in its session's journal. Never blocks the sender.
 
 use std::path::Path;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use super::CachedAnswer;
@@ -46,10 +46,7 @@ pub(super) fn run(mut store: Store, rx: &Receiver<Write>, path: &Path) {
                 break;
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            next = match rx.recv_timeout(left) {
-                Ok(write) => Some(write),
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-            };
+            next = rx.recv_timeout(left).ok();
         }
         commit(&mut store, &mut batch, &mut failures, path);
         for ack in acks {
