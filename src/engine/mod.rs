@@ -11,6 +11,7 @@ mod until;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
@@ -21,6 +22,9 @@ use crate::domain::result::{ErrorKind, ItemError};
 use crate::session::{Journal, SessionStatus, record_end};
 
 use journal_writer::JournalWriter;
+
+/// How long items that already have their answer may take to report after a fatal error.
+const SETTLE_AFTER_FATAL: Duration = Duration::from_secs(2);
 
 pub use events::RunEvent;
 pub use plan::RunPlan;
@@ -230,6 +234,14 @@ async fn drive(
         }
     }
     let unfinished = queue.len() + tasks.len();
+    if aborted {
+        // No request starts after a fatal answer (the slots are closed), but an item that
+        // already has its answer is journaled: give it a moment to report, so the screen and
+        // the journal agree on what was done, before the rest is stopped.
+        slots.close();
+        let settled = async { while tasks.join_next().await.is_some() {} };
+        let _ = tokio::time::timeout(SETTLE_AFTER_FATAL, settled).await;
+    }
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
     if aborted || cancel.is_cancelled() {
