@@ -339,8 +339,10 @@ fn help_overlay_at_80x24_then_quit_restores_terminal() {
     let mut tmux = Tmux::start(80, 24, env.dir.path(), &env.script(&server.url));
     tmux.wait_for("0/30");
     tmux.keys(&["?"]);
-    let help = tmux.wait_for("Keys · Esc closes");
-    assert!(help.contains("quit"), "help lists quit:\n{help}");
+    // Wait for the whole overlay, not just its title: a capture can land mid-paint.
+    tmux.wait_until("the help to list quit", |s| {
+        s.contains("Keys · Esc closes") && s.contains("quit immediately")
+    });
     tmux.keys(&["Escape"]);
     tmux.wait_until("the help to close", |s| {
         s.contains("0/30") && !s.contains("Keys · Esc closes")
@@ -377,8 +379,9 @@ fn first_key_after_launch_with_auto_detection_is_not_lost() {
     tmux.poll("squint to start", |_| log.exists().then_some(()));
     std::thread::sleep(Duration::from_millis(300));
     tmux.keys(&["?"]);
-    let help = tmux.wait_for("Keys · Esc closes");
-    assert!(help.contains("0/10") || help.contains("quit"), "{help}");
+    tmux.wait_until("the whole help overlay", |s| {
+        s.contains("Keys · Esc closes") && (s.contains("0/10") || s.contains("quit"))
+    });
 }
 
 /// `Ctrl-C` in the workbench exits 130 and leaves the session folder and the command that
@@ -431,11 +434,9 @@ fn x_exports_the_report_of_the_finished_run() {
         s.contains("30/30") && s.contains("finished")
     });
     tmux.keys(&["x"]);
-    let menu = tmux.wait_for("Export the report");
-    assert!(
-        menu.contains("› html") && menu.contains("report.html"),
-        "{menu}"
-    );
+    tmux.wait_until("the export menu on html", |s| {
+        s.contains("Export the report") && s.contains("› html") && s.contains("report.html")
+    });
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("report written to");
     let files = results_files(&env);
@@ -505,14 +506,15 @@ fn edit_the_prompt_in_vim_save_and_rerun_the_wrong_ones() {
         "Enter",
     ]);
     tmux.keys(&[":wq", "Enter"]);
-    let editor = tmux.wait_for("text from the external editor loaded");
-    assert!(
-        editor.contains("Prompt ·") && editor.contains("Look closely. Which digit"),
-        "{editor}"
-    );
+    tmux.wait_until("the edited text in the prompt editor", |s| {
+        s.contains("text from the external editor loaded")
+            && s.contains("Prompt ·")
+            && s.contains("Look closely. Which digit")
+    });
     tmux.keys(&["C-s"]);
-    let scope = tmux.wait_for("Saved v1");
-    assert!(scope.contains("misclassified (4)"), "{scope}");
+    tmux.wait_until("the re-run scope with 4 misclassified", |s| {
+        s.contains("Saved v1") && s.contains("misclassified (4)")
+    });
     tmux.keys(&["w"]);
     let after = tmux.wait_until("the re-run to finish right", |s| {
         s.contains("30/30") && s.contains("finished") && s.contains("acc 100% ±")
