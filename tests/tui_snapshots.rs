@@ -207,6 +207,150 @@ fn help_overlay() {
     insta::assert_snapshot!("help", draw(&m).backend());
 }
 
+/// The workbench on each screen that has its own keys, at `width`x`height`.
+fn every_screen(width: u16, height: u16) -> Vec<Model> {
+    let start = start_model(width, height);
+    let mut browse = start_model(width, height);
+    key(&mut browse, KeyCode::Enter);
+    let generation = browse.run.generation;
+    update(
+        &mut browse,
+        Msg::Prepared {
+            generation,
+            result: Ok(fixtures::prepared(&fixtures::labels(3), 4)),
+        },
+    );
+    let running = || fixtures::running(width, height, 5, 10, 40, 0, 10).0;
+    let run = running();
+    let mut drill = running();
+    drill.matrix.cursor = MatrixCursor { row: 1, col: 0 };
+    key(&mut drill, KeyCode::Enter);
+    let mut prompt = running();
+    key(&mut prompt, KeyCode::Char('p'));
+    let models = vec![start, browse, run, drill, prompt];
+    let screens: Vec<Screen> = models.iter().map(|m| m.screen).collect();
+    assert_eq!(
+        screens,
+        [
+            Screen::Start,
+            Screen::Browse,
+            Screen::Run,
+            Screen::Drill,
+            Screen::Prompt
+        ]
+    );
+    models
+}
+
+/// True when a line of `text` shows `keys` followed by `description`'s first word.
+fn lists(text: &str, keys: &str, description: &str) -> bool {
+    let word = description.split(' ').next().unwrap_or_default();
+    text.lines().any(|line| {
+        line.match_indices(keys)
+            .any(|(i, _)| line[i + keys.len()..].trim_start().starts_with(word))
+    })
+}
+
+/// True when the help's border says rows are hidden in `direction` (`↓ 6 more`).
+fn cue(text: &str, direction: &str) -> bool {
+    let cue = format!("{direction} ");
+    text.match_indices(&cue).any(|(i, _)| {
+        let rest = &text[i + cue.len()..];
+        rest.starts_with(|c: char| c.is_ascii_digit()) && rest.contains(" more")
+    })
+}
+
+/// Every key of the screen under the help can be read, at 80x24, at large sizes and on short
+/// terminals (which stand in for a keymap that grows): all at once, in columns when the
+/// terminal is wide, or by scrolling, with a "more" cue in the border while rows are hidden.
+#[test]
+fn help_holds_every_key_at_every_size() {
+    for (w, h) in [(80, 24), (160, 48), (80, 14), (200, 16), (60, 30)] {
+        for mut m in every_screen(w, h) {
+            let entries = m.keymap.help(squint::tui::update::key_context(m.screen));
+            match m.screen {
+                Screen::Prompt => key(&mut m, KeyCode::F(1)),
+                Screen::Start => {
+                    // Past the typed dataset and template fields, to the backend choice.
+                    key(&mut m, KeyCode::Down);
+                    key(&mut m, KeyCode::Down);
+                    key(&mut m, KeyCode::Char('?'));
+                }
+                _ => key(&mut m, KeyCode::Char('?')),
+            }
+            assert_eq!(m.overlay, Some(Overlay::Help), "{w}x{h} {:?}", m.screen);
+            let mut seen = String::new();
+            let mut pages = 0;
+            loop {
+                let text = screen_text(draw(&m).backend().buffer());
+                assert!(text.contains("Keys · Esc closes"), "{text}");
+                let before = m.help_scroll;
+                key(&mut m, KeyCode::Down);
+                let more = cue(&text, "↓");
+                if m.help_scroll == before {
+                    assert!(!more, "a cue for nothing at {w}x{h}:\n{text}");
+                    seen += &text;
+                    break;
+                }
+                assert!(more, "no cue while rows are hidden at {w}x{h}:\n{text}");
+                seen += &text;
+                pages += 1;
+            }
+            for entry in &entries {
+                assert!(
+                    lists(&seen, &entry.keys, entry.description),
+                    "{w}x{h} {:?}: {} ({}) never shown",
+                    m.screen,
+                    entry.keys,
+                    entry.description
+                );
+            }
+            if (w, h) == (160, 48) {
+                assert_eq!(pages, 0, "everything fits at 160x48 on {:?}", m.screen);
+            }
+            // End and Home jump, k and the cue come back.
+            key(&mut m, KeyCode::End);
+            let end = m.help_scroll;
+            key(&mut m, KeyCode::Home);
+            assert_eq!(m.help_scroll, 0);
+            if end > 0 {
+                key(&mut m, KeyCode::End);
+                let text = screen_text(draw(&m).backend().buffer());
+                assert!(cue(&text, "↑") && !cue(&text, "↓"), "{text}");
+            }
+        }
+    }
+}
+
+/// A terminal as wide as two columns of keys but too short for one shows them side by side,
+/// grouped under their screen's heading, without scrolling.
+#[test]
+fn help_uses_columns_when_wide_and_short() {
+    let (mut m, _) = fixtures::running(200, 18, 5, 10, 40, 0, 10);
+    key(&mut m, KeyCode::Char('?'));
+    let text = screen_text(draw(&m).backend().buffer());
+    assert!(
+        text.contains("Run screen") && text.contains("Everywhere"),
+        "{text}"
+    );
+    assert!(!cue(&text, "↓"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.contains("move up"))
+        .expect("a row with move up");
+    assert!(row.matches("  ").count() > 2, "{row}");
+    insta::assert_snapshot!("help_columns_200x18", draw(&m).backend());
+}
+
+#[test]
+fn help_at_80x24_scrolls() {
+    let (mut m, _) = fixtures::running(80, 24, 5, 10, 40, 0, 10);
+    key(&mut m, KeyCode::Char('?'));
+    insta::assert_snapshot!("help_80x24", draw(&m).backend());
+    key(&mut m, KeyCode::End);
+    insta::assert_snapshot!("help_80x24_end", draw(&m).backend());
+}
+
 #[test]
 fn error_notice() {
     let (mut m, _) = fixtures::running(100, 30, 5, 10, 20, 0, 10);

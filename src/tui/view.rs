@@ -12,6 +12,7 @@ mod drill;
 mod export;
 mod format;
 mod help;
+mod help_layout;
 mod hint;
 mod hit;
 mod live;
@@ -36,6 +37,7 @@ use crate::tui::model::{Model, Overlay, Screen};
 use crate::tui::theme::Theme;
 
 pub use format::{duration, fit};
+pub use help_layout::max_scroll as help_max_scroll;
 pub use hit::{Hit, hit};
 
 /// Where the runtime should draw a preview image this frame.

@@ -310,7 +310,7 @@ impl Context {
                 Back,
             ],
             Context::Image => &[Back],
-            Context::Help => &[Down, Up, Close],
+            Context::Help => &[Down, Up, PageDown, PageUp, Top, Bottom, Close],
             Context::Confirm => &[Yes, No],
             Context::Editor => &[Save, ExternalEditor, Help, Back],
             Context::Rerun => &[

@@ -251,12 +251,28 @@ fn quit_now(model: &mut Model) -> Vec<Effect> {
 
 fn help(model: &mut Model, action: Option<Action>) -> Vec<Effect> {
     match action {
-        Some(Action::Down) => model.help_scroll = model.help_scroll.saturating_add(1),
-        Some(Action::Up) => model.help_scroll = model.help_scroll.saturating_sub(1),
+        Some(Action::Down) => scroll_help(model, 1),
+        Some(Action::Up) => scroll_help(model, -1),
+        Some(Action::PageDown) => scroll_help(model, help_page(model)),
+        Some(Action::PageUp) => scroll_help(model, -help_page(model)),
+        Some(Action::Top) => scroll_help(model, i32::MIN / 2),
+        Some(Action::Bottom) => scroll_help(model, i32::MAX / 2),
         Some(Action::Close | Action::Help | Action::Quit) | None => model.overlay = None,
         Some(_) => {}
     }
     Vec::new()
+}
+
+/// Moves the help by `by` rows, within what it has to show at the terminal's size.
+pub(super) fn scroll_help(model: &mut Model, by: i32) {
+    let max = i32::from(crate::tui::view::help_max_scroll(model));
+    let to = (i32::from(model.help_scroll) + by).clamp(0, max);
+    model.help_scroll = u16::try_from(to).unwrap_or(0);
+}
+
+/// A page of the help: the terminal's height less the border and a line of context.
+fn help_page(model: &Model) -> i32 {
+    i32::from(model.size.1.saturating_sub(3)).max(1)
 }
 
 /// `y`: the selected image's path onto the clipboard (OSC 52, written by the runtime).

@@ -21,7 +21,7 @@ pub(super) fn matters(event: &MouseEvent) -> bool {
 
 /// Handles one mouse event.
 pub(super) fn mouse(model: &mut Model, event: MouseEvent) -> Vec<Effect> {
-    let wheel = match event.kind {
+    let wheel: isize = match event.kind {
         MouseEventKind::ScrollDown => 1,
         MouseEventKind::ScrollUp => -1,
         MouseEventKind::Down(MouseButton::Left) => 0,
@@ -29,7 +29,10 @@ pub(super) fn mouse(model: &mut Model, event: MouseEvent) -> Vec<Effect> {
     };
     match model.overlay {
         Some(Overlay::Help) if wheel != 0 => {
-            model.help_scroll = model.help_scroll.saturating_add_signed(wheel as i16);
+            super::keys::scroll_help(
+                model,
+                if wheel > 0 { 1 } else { -1 } * i32::from(WHEEL_LINES),
+            );
             return Vec::new();
         }
         // Dialogs, menus and the full-size image answer to keys only.

@@ -524,12 +524,29 @@ fn failures_become_error_notices_that_stay_until_dismissed() {
 }
 
 #[test]
-fn help_opens_and_closes() {
+fn help_opens_scrolls_within_what_it_has_and_closes() {
     let mut m = ready_model();
     update(&mut m, key('?'));
     assert_eq!(m.overlay, Some(Overlay::Help));
+    // At 120x40 the run screen's keys fit: nothing to scroll.
+    update(&mut m, key('j'));
+    assert_eq!(m.help_scroll, 0);
+    update(
+        &mut m,
+        Msg::Resized {
+            width: 80,
+            height: 12,
+        },
+    );
     update(&mut m, key('j'));
     assert_eq!(m.help_scroll, 1);
+    update(&mut m, key('G'));
+    let end = m.help_scroll;
+    assert!(end > 1);
+    update(&mut m, key('j'));
+    assert_eq!(m.help_scroll, end, "no scrolling past the last row");
+    update(&mut m, key('g'));
+    assert_eq!(m.help_scroll, 0);
     update(&mut m, code(KeyCode::Esc));
     assert_eq!(m.overlay, None);
 }
