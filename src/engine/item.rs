@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use super::journal_writer::JournalWriter;
 use super::turn::Turn;
@@ -53,8 +53,41 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
     let Some(item) = ctx.plan.item(ctx.index).cloned() else {
         return Outcome::Dropped;
     };
-    let mut started = Instant::now();
-    let mut result = ItemResult {
+    let mut result = blank_result(&item);
+    let started = Instant::now();
+    let prepared = match read_image(&ctx.plan, &item).await {
+        Ok(prepared) => prepared,
+        Err(error) => return fail_unasked(&mut ctx, &item, result, error, started).await,
+    };
+    result.sha256 = prepared.sha256.clone();
+    let cache_key = cache_key(&ctx.plan, &prepared.sha256);
+    let hit = lookup(&ctx.plan, cache_key.as_deref());
+    // Wait for this item's turn, then a free slot, and not while paused (a cached answer too,
+    // so the journal keeps the asking order); the latency counts from here.
+    ctx.turn.wait().await;
+    let Some(permit) = take_slot(&mut ctx).await else {
+        return Outcome::Dropped;
+    };
+    ctx.turn.pass();
+    let started = Instant::now();
+    announce(&ctx, &item);
+    match hit {
+        Some(hit) => answer_from_cache(&ctx, result, hit, permit, started).await,
+        None => {
+            let asked = Asked {
+                payload: prepared.payload,
+                cache_key,
+                permit,
+                started,
+            };
+            ask_server(&ctx, result, asked).await
+        }
+    }
+}
+
+/// The result record of `item` before anything is known about its answer.
+fn blank_result(item: &DatasetItem) -> ItemResult {
+    ItemResult {
         image: item.rel.clone(),
         sha256: String::new(),
         truth: item.truth.clone(),
@@ -71,9 +104,12 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
         cached: false,
         error: None,
         error_kind: None,
-    };
+    }
+}
 
-    let (max_side, allow_webp) = (ctx.plan.max_side, ctx.plan.allow_webp);
+/// Reads the image and its digest and prepares what is sent, on the blocking pool.
+async fn read_image(plan: &RunPlan, item: &DatasetItem) -> Result<Prepared, ItemError> {
+    let (max_side, allow_webp) = (plan.max_side, plan.allow_webp);
     let path = item.path.clone();
     let prepared = tokio::task::spawn_blocking(move || {
         let (bytes, sha256) = imaging::read_with_digest(&path)?;
@@ -81,80 +117,137 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
         Ok::<_, imaging::ImageError>(Prepared { payload, sha256 })
     })
     .await;
-    let prepared = match prepared {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) => {
-            ctx.turn.wait().await;
-            announce(&ctx, &item);
-            let error = ItemError::new(ErrorKind::Image, e.to_string());
-            return finish(&ctx, fail(result, error, started)).await;
+    match prepared {
+        Ok(Ok(prepared)) => Ok(prepared),
+        Ok(Err(e)) => Err(ItemError::new(ErrorKind::Image, e.to_string())),
+        Err(e) => Err(ItemError::new(
+            ErrorKind::Internal,
+            format!("image task failed: {e}"),
+        )),
+    }
+}
+
+/// An item that failed before it could be asked (its image): journaled in its turn.
+async fn fail_unasked(
+    ctx: &mut ItemContext,
+    item: &DatasetItem,
+    result: ItemResult,
+    error: ItemError,
+    started: Instant,
+) -> Outcome {
+    ctx.turn.wait().await;
+    announce(ctx, item);
+    finish(ctx, fail(result, error, started)).await
+}
+
+/// Waits for a free request slot while the run is not paused; `None` when the run is going
+/// away (the slots closed or the pause switch dropped).
+async fn take_slot(ctx: &mut ItemContext) -> Option<OwnedSemaphorePermit> {
+    loop {
+        while *ctx.paused.borrow() {
+            ctx.paused.changed().await.ok()?;
+        }
+        let permit = Arc::clone(&ctx.slots).acquire_owned().await.ok()?;
+        if !*ctx.paused.borrow() {
+            return Some(permit);
+        }
+    }
+}
+
+/// Takes the cached answer as if the server had streamed it, then journals and reports it.
+async fn answer_from_cache(
+    ctx: &ItemContext,
+    mut result: ItemResult,
+    hit: CachedAnswer,
+    permit: OwnedSemaphorePermit,
+    started: Instant,
+) -> Outcome {
+    let _ = ctx.tx.send(RunEvent::Token {
+        index: ctx.index,
+        text: hit.answer.clone(),
+    });
+    result.cached = true;
+    result.eval_count = hit.eval_count;
+    result.prompt_eval_count = hit.prompt_eval_count;
+    result.eval_duration_ns = hit.eval_duration_ns;
+    result.confidence = hit.confidence;
+    let result = answered(&ctx.plan, result, hit.answer, started, None);
+    let written = ctx.journal.queue(result.clone());
+    drop(permit);
+    report(ctx, result, written).await
+}
+
+/// What asking the server needs: the image, where its answer is cached, the slot it holds and
+/// when its latency started.
+struct Asked {
+    payload: ImagePayload,
+    cache_key: Option<String>,
+    permit: OwnedSemaphorePermit,
+    started: Instant,
+}
+
+/// Streams the server's answer (with retries), then settles it.
+async fn ask_server(ctx: &ItemContext, mut result: ItemResult, asked: Asked) -> Outcome {
+    let request = classify_request(&ctx.plan, asked.payload);
+    let mut on_token = forward_tokens(ctx.tx.clone(), ctx.index);
+    let attempted = ctx
+        .backend
+        .classify_with_retry(&request, &mut on_token)
+        .await;
+    result.attempts = attempted.attempts;
+    let Asked {
+        cache_key,
+        permit,
+        started,
+        ..
+    } = asked;
+    match attempted.result {
+        Ok(completion) => {
+            let result = completed(&ctx.plan, result, &completion, started);
+            // Queued while the slot is held, so the journal keeps the asking order; then the
+            // server is done with this item: free its slot before the cache and journal writes.
+            let written = ctx.journal.queue(result.clone());
+            drop(permit);
+            store(
+                &ctx.plan,
+                cache_key.as_deref(),
+                &completion,
+                result.confidence,
+            );
+            report(ctx, result, written).await
+        }
+        Err(e) if e.is_fatal() => {
+            // No request may start after a fatal answer: close the slots before this one is
+            // freed, so a task waiting for it stops instead of asking the server once more.
+            ctx.slots.close();
+            drop(permit);
+            Outcome::Fatal(e.to_item_error())
         }
         Err(e) => {
-            ctx.turn.wait().await;
-            announce(&ctx, &item);
-            return finish(
-                &ctx,
-                fail(
-                    result,
-                    ItemError::new(ErrorKind::Internal, format!("image task failed: {e}")),
-                    started,
-                ),
-            )
-            .await;
+            let result = fail(result, e.to_item_error(), started);
+            let written = ctx.journal.queue(result.clone());
+            drop(permit);
+            report(ctx, result, written).await
         }
-    };
-    result.sha256 = prepared.sha256.clone();
-
-    let cache_key = cache_key(&ctx.plan, &prepared.sha256);
-    let hit = lookup(&ctx.plan, cache_key.as_deref());
-    // Wait for this item's turn, then a free slot, and not while paused (a cached answer too,
-    // so the journal keeps the asking order); the latency counts from here.
-    ctx.turn.wait().await;
-    let permit = loop {
-        while *ctx.paused.borrow() {
-            if ctx.paused.changed().await.is_err() {
-                return Outcome::Dropped;
-            }
-        }
-        let Ok(permit) = Arc::clone(&ctx.slots).acquire_owned().await else {
-            return Outcome::Dropped;
-        };
-        if !*ctx.paused.borrow() {
-            break permit;
-        }
-    };
-    ctx.turn.pass();
-    started = Instant::now();
-    if let Some(hit) = hit {
-        announce(&ctx, &item);
-        let _ = ctx.tx.send(RunEvent::Token {
-            index: ctx.index,
-            text: hit.answer.clone(),
-        });
-        result.cached = true;
-        result.eval_count = hit.eval_count;
-        result.prompt_eval_count = hit.prompt_eval_count;
-        result.eval_duration_ns = hit.eval_duration_ns;
-        result.confidence = hit.confidence;
-        let result = answered(&ctx.plan, result, hit.answer, started, None);
-        let written = ctx.journal.queue(result.clone());
-        drop(permit);
-        return report(&ctx, result, written).await;
     }
+}
 
-    let request = ClassifyRequest {
-        model: ctx.plan.model.clone(),
-        system: ctx.plan.system.clone(),
-        prompt: ctx.plan.prompt.clone(),
-        image: prepared.payload,
-        options: ctx.plan.options.clone(),
-        constrained_labels: (ctx.plan.output == OutputMode::Constrained)
-            .then(|| ctx.plan.labels.clone()),
-        logprobs: ctx.plan.logprobs,
-    };
-    announce(&ctx, &item);
-    let (tx, index) = (ctx.tx.clone(), ctx.index);
-    let mut on_token = move |event: TokenEvent<'_>| {
+/// The request for this run's model, prompt and options with `image`.
+fn classify_request(plan: &RunPlan, image: ImagePayload) -> ClassifyRequest {
+    ClassifyRequest {
+        model: plan.model.clone(),
+        system: plan.system.clone(),
+        prompt: plan.prompt.clone(),
+        image,
+        options: plan.options.clone(),
+        constrained_labels: (plan.output == OutputMode::Constrained).then(|| plan.labels.clone()),
+        logprobs: plan.logprobs,
+    }
+}
+
+/// Turns the backend's streamed tokens and retry notices into run events for item `index`.
+fn forward_tokens(tx: mpsc::UnboundedSender<RunEvent>, index: usize) -> impl FnMut(TokenEvent<'_>) {
+    move |event: TokenEvent<'_>| {
         let _ = match event {
             TokenEvent::Token(text) => tx.send(RunEvent::Token {
                 index,
@@ -173,51 +266,27 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
                 ),
             }),
         };
-    };
-    let attempted = ctx
-        .backend
-        .classify_with_retry(&request, &mut on_token)
-        .await;
-    result.attempts = attempted.attempts;
-    match attempted.result {
-        Ok(completion) => {
-            result.eval_count = completion.eval_count;
-            result.prompt_eval_count = completion.prompt_eval_count;
-            result.eval_duration_ns = completion.eval_duration_ns;
-            result.total_duration_ns = completion.total_duration_ns;
-            let result = answered(
-                &ctx.plan,
-                result,
-                completion.text.clone(),
-                started,
-                Some(&completion),
-            );
-            // Queued while the slot is held, so the journal keeps the asking order; then the
-            // server is done with this item: free its slot before the cache and journal writes.
-            let written = ctx.journal.queue(result.clone());
-            drop(permit);
-            store(
-                &ctx.plan,
-                cache_key.as_deref(),
-                &completion,
-                result.confidence,
-            );
-            report(&ctx, result, written).await
-        }
-        Err(e) if e.is_fatal() => {
-            // No request may start after a fatal answer: close the slots before this one is
-            // freed, so a task waiting for it stops instead of asking the server once more.
-            ctx.slots.close();
-            drop(permit);
-            Outcome::Fatal(e.to_item_error())
-        }
-        Err(e) => {
-            let result = fail(result, e.to_item_error(), started);
-            let written = ctx.journal.queue(result.clone());
-            drop(permit);
-            report(&ctx, result, written).await
-        }
     }
+}
+
+/// The result of a completed request: the server's counters and the parsed answer.
+fn completed(
+    plan: &RunPlan,
+    mut result: ItemResult,
+    completion: &Completion,
+    started: Instant,
+) -> ItemResult {
+    result.eval_count = completion.eval_count;
+    result.prompt_eval_count = completion.prompt_eval_count;
+    result.eval_duration_ns = completion.eval_duration_ns;
+    result.total_duration_ns = completion.total_duration_ns;
+    answered(
+        plan,
+        result,
+        completion.text.clone(),
+        started,
+        Some(completion),
+    )
 }
 
 fn announce(ctx: &ItemContext, item: &DatasetItem) {
