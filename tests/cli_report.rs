@@ -290,6 +290,15 @@ fn imports_a_results_file_in_the_original_format() {
         table.contains("20/20") && table.contains("0.900") && table.contains("imported"),
         "{table}"
     );
+
+    // An import records answers, not the prompt: continuing it says so and what to do.
+    let o = env.run(&["run", "--resume", dir]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("records no prompt template") && err.contains("--template"),
+        "{err}"
+    );
 }
 
 #[test]

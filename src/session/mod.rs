@@ -48,5 +48,7 @@ pub use journal::{Journal, ResultsLog, parse_results, read_results};
 pub use list::{SUMMARY_COLUMNS, SessionSummary, list_sessions, summarize};
 pub use lock::{LOCK_FILE, SessionLock};
 pub use meta::{BackendInfo, DatasetInfo, ParentLink, SessionMeta, SessionStatus, TemplateInfo};
+#[cfg(test)]
+pub(crate) use meta::tests::sample_meta;
 pub use prompts::{PromptVersion, list_versions, prompt_versions_dir, save_version};
 pub use version_runs::{VersionRuns, version_runs};

@@ -124,12 +124,16 @@ impl RunSpec {
             )),
             backend: BackendConfig {
                 kind: backend.kind,
-                host: Some(backend.host.clone()),
+                // An imported session records no server: the defaults stand in.
+                host: Some(backend.host.clone()).filter(|h| !h.is_empty()),
                 api_key_env: backend
                     .api_key_env
                     .clone()
                     .unwrap_or(defaults.backend.api_key_env.clone()),
-                timeout: Duration::from_secs(backend.timeout_s),
+                timeout: match backend.timeout_s {
+                    0 => defaults.backend.timeout,
+                    secs => Duration::from_secs(secs),
+                },
                 retries: backend.retries,
                 logprobs: backend.logprobs && backend.kind == BackendKind::Openai,
                 ..defaults.backend.clone()
@@ -221,4 +225,30 @@ pub fn prepare(spec: &RunSpec) -> Result<Prepared, SetupError> {
         start::check_resumable(dir, &prepared)?;
     }
     Ok(prepared)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::sample_meta;
+
+    #[test]
+    fn a_session_becomes_its_own_run_settings() {
+        let meta = sample_meta("s", "2026-11-29T14:30:12Z");
+        let spec = RunSpec::from_session(Path::new("/sessions/s"), &meta);
+        assert_eq!(spec.backend.host.as_deref(), Some("http://127.0.0.1:11434"));
+        assert_eq!(spec.backend.timeout, Duration::from_secs(120));
+        assert_eq!(spec.resume.as_deref(), Some(Path::new("/sessions/s")));
+        assert_eq!(spec.model.as_deref(), Some("llava:7b"));
+    }
+
+    #[test]
+    fn an_imported_session_leaves_server_and_timeout_to_the_defaults() {
+        let mut meta = sample_meta("s", "2026-11-29T14:30:12Z");
+        meta.backend.host = String::new();
+        meta.backend.timeout_s = 0;
+        let spec = RunSpec::from_session(Path::new("/sessions/s"), &meta);
+        assert_eq!(spec.backend.host, None);
+        assert_eq!(spec.backend.timeout, RunSpec::default().backend.timeout);
+    }
 }

@@ -33,6 +33,13 @@ pub(super) fn resolve(
         return by_name_or_path(name);
     }
     if let Some((source, text)) = &spec.template_text {
+        if text.trim().is_empty() {
+            // An imported results file (`squint import`) records answers, not the prompt.
+            let origin = source.strip_prefix("session:").unwrap_or(source);
+            return Err(SetupError::TemplateNotFound(format!(
+                "the session records no prompt template ({origin}): it can be viewed and reported; to ask the model again pass --template PATH|NAME or --modelfile PATH"
+            )));
+        }
         return Ok((Template::from_toml(text, source)?, source.clone()));
     }
     let beside = dataset.map(|d| {

@@ -140,6 +140,13 @@ pub(super) fn prepared(
         Err(e) => {
             model.run.phase = RunPhase::NotReady;
             model.run.auto_start = false;
+            // A session opened with `--resume` that cannot be continued (an imported one has
+            // no prompt; its dataset moved) is still shown, read-only, with the reason.
+            let resume = model.run.spec.as_ref().and_then(|s| s.resume.clone());
+            if let Some(dir) = resume.filter(|_| model.run.prepared.is_none()) {
+                model.notify(Level::Info, format!("opened read-only: {e}"));
+                return vec![Effect::OpenSession { dir }];
+            }
             model.notify(Level::Error, e);
             // Opened straight on the run screen with something unusable: go where it can be fixed.
             if model.screen == Screen::Run && model.run.prepared.is_none() {

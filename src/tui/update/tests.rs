@@ -1271,3 +1271,31 @@ fn r_after_a_run_stopped_early_continues_that_session_asking_the_rest() {
     assert_eq!(spec.resume, Some(PathBuf::from("/sessions/demo")));
     assert_eq!(spec.until_ci, None, "the reached target is not asked again");
 }
+
+#[test]
+fn a_resumed_session_that_cannot_be_prepared_is_opened_read_only() {
+    let mut m = fixtures::model(120, 40);
+    m.spec.resume = Some(PathBuf::from("/sessions/imported"));
+    let effects = init(&mut m);
+    assert!(matches!(effects.last(), Some(Effect::PrepareRun { .. })));
+    let effects = update(
+        &mut m,
+        Msg::Prepared {
+            generation: 1,
+            result: Err("the session records no prompt template".into()),
+        },
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::OpenSession { dir }] if dir.ends_with("imported")),
+        "{effects:?}"
+    );
+    assert_eq!(m.screen, Screen::Run, "stays on the run screen");
+    let notice = m.notices.back().map(|n| (n.level, n.text.clone()));
+    assert!(
+        matches!(&notice, Some((Level::Info, t)) if t.contains("read-only") && t.contains("no prompt template")),
+        "{notice:?}"
+    );
+    update(&mut m, Msg::SessionLoaded(Ok(past_session(true))));
+    assert_eq!(m.run.phase, RunPhase::Viewing);
+    assert_eq!(m.run.tally.done(), 1);
+}
