@@ -47,8 +47,8 @@ pub use folder::{META_FILE, RESULTS_FILE, Session, default_session_dir, record_e
 pub use journal::{Journal, ResultsLog, parse_results, read_results};
 pub use list::{SUMMARY_COLUMNS, SessionSummary, list_sessions, summarize};
 pub use lock::{LOCK_FILE, SessionLock};
-pub use meta::{BackendInfo, DatasetInfo, ParentLink, SessionMeta, SessionStatus, TemplateInfo};
 #[cfg(test)]
 pub(crate) use meta::tests::sample_meta;
+pub use meta::{BackendInfo, DatasetInfo, ParentLink, SessionMeta, SessionStatus, TemplateInfo};
 pub use prompts::{PromptVersion, list_versions, prompt_versions_dir, save_version};
 pub use version_runs::{VersionRuns, version_runs};
