@@ -365,3 +365,50 @@ async fn compare_with_the_earlier_session_shows_the_fixed_image() {
         .await;
     assert_eq!(app.quit().await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v_shows_the_prompt_read_only_with_the_bias_lint() {
+    let (lab, dataset, _images, server) = lab_and_server().await;
+    // An example answer in the system prompt: the bias lint warns about it.
+    let template = lab.path("biased.toml");
+    std::fs::write(
+        &template,
+        "name = \"biased\"\nsystem = \"Answer with one of: {labels}. For example, respond only with \\\"1\\\".\"\nprompt = \"Which digit is this? \\u001b[31mred\"\n[options]\ntemperature = 0.0\nseed = 7\n",
+    )
+    .unwrap();
+    let mut spec = spec(&server, &dataset);
+    spec.template = Some(template.display().to_string());
+    let app = App::start(spec, 120, 40).await;
+    app.wait_for_status("· ready").await;
+    app.press("v");
+    let view = app.wait_for("Prompt · biased · read-only").await;
+    for want in [
+        "system",
+        "Answer with one of: 0, 1, 2. For example, respond only with \"1\".",
+        "user",
+        "Which digit is this? red",
+        "labels 0, 1, 2",
+        "options temperature = 0, seed = 7",
+        "output free",
+        "bias lint",
+        "⚠",
+    ] {
+        assert!(view.contains(want), "{want:?} missing:\n{view}");
+    }
+    assert!(!view.contains('\u{1b}'), "escape sequences are stripped");
+    // Read-only: typing changes nothing; p hands over to the editor.
+    app.type_text("xyz");
+    app.press("p");
+    let editor = app.wait_for("What the model gets").await;
+    assert!(!editor.contains("xyz"), "{editor}");
+    app.press("esc");
+    app.wait_until("the editor closed", |s| !s.contains("What the model gets"))
+        .await;
+    app.press("v");
+    app.wait_for("read-only").await;
+    app.press("esc");
+    app.wait_until("the overlay closed", |s| !s.contains("read-only"))
+        .await;
+    assert_eq!(server.chat_count(), 0, "nothing ran");
+    assert_eq!(app.quit().await, 0);
+}

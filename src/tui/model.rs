@@ -19,8 +19,8 @@ pub use compare::CompareState;
 pub use drill::{DrillFilter, DrillSort, DrillState};
 pub use matrix::{Axis, MatrixCursor, MatrixMode, MatrixView, PAIRS_THRESHOLD, scroll_offset};
 pub use prompt::{
-    ActivePrompt, PromptEditor, PromptState, SAMPLE_PER_CLASS, SavedPrompt, ScopeQuestion,
-    VersionsList,
+    ActivePrompt, PromptEditor, PromptState, PromptView, SAMPLE_PER_CLASS, SavedPrompt,
+    ScopeQuestion, VersionsList,
 };
 pub use run::{InFlight, LiveView, MAX_STREAM_CHARS, RECENT_LEN, RunPhase, RunState, Timing};
 pub use search::ListSearch;
@@ -66,6 +66,9 @@ pub enum Overlay {
     Compare,
     /// The relabel picker: type to filter the classes, Enter relabels the image.
     Relabel,
+    /// The run's prompt, read-only: system and user prompt, labels, options, output mode and
+    /// the bias lint's warnings.
+    PromptView,
 }
 
 /// The relabel picker's state.

@@ -10,6 +10,7 @@ mod keys;
 mod live;
 mod mouse;
 mod prompt;
+mod prompt_view;
 mod run;
 mod search;
 mod start;

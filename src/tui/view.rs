@@ -20,6 +20,7 @@ mod matrix;
 mod notice;
 mod picker;
 mod prompt;
+mod prompt_view;
 mod run;
 mod scores;
 mod selected;
@@ -138,6 +139,10 @@ pub fn render(frame: &mut Frame, model: &Model) -> ImageSlots {
         }
         Some(Overlay::Relabel) => {
             picker::render(frame, area, model);
+            slot = None;
+        }
+        Some(Overlay::PromptView) => {
+            prompt_view::render(frame, area, model);
             slot = None;
         }
         None => {}

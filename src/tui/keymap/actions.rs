@@ -37,6 +37,8 @@ pub enum Context {
     Compare,
     /// The relabel picker: type to filter the classes, choose one.
     Picker,
+    /// The read-only prompt overlay of the run screen.
+    PromptView,
 }
 
 /// What a key asks the TUI to do. The TOML key is the variant's name in snake case
@@ -155,6 +157,9 @@ pub enum Action {
     /// Open the prompt editor.
     #[strum(message = "edit the prompt (Ctrl-S saves a version)")]
     EditPrompt,
+    /// Show the run's prompt read-only (system, user, labels, options, output, bias lint).
+    #[strum(message = "show the prompt: system, user, labels, options, output, bias lint")]
+    ShowPrompt,
     /// Hand the prompt to `$VISUAL`/`$EDITOR`; its text comes back into the prompt editor.
     #[strum(message = "edit the prompt in $VISUAL / $EDITOR")]
     ExternalEditor,
@@ -263,6 +268,7 @@ impl Context {
                 MatrixMode,
                 UntilCi,
                 RetryFailed,
+                ShowPrompt,
                 EditPrompt,
                 ExternalEditor,
                 Versions,
@@ -326,6 +332,7 @@ impl Context {
             Context::Versions => &[Down, Up, Select, Close],
             Context::Compare => &[Down, Up, Select, Close],
             Context::Picker => &[Down, Up, Select, Close],
+            Context::PromptView => &[Down, Up, EditPrompt, Close],
         }
     }
 }

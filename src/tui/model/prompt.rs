@@ -96,9 +96,23 @@ pub struct VersionsList {
     pub selected: usize,
 }
 
+/// The read-only prompt overlay (`v` on the run screen): what the run on screen asks the model.
+#[derive(Debug, Clone)]
+pub struct PromptView {
+    /// Template name and saved version (`digits v2`), already sanitised.
+    pub title: String,
+    /// The template checked against the run's labels: rendered prompts, options, output mode
+    /// and the bias lint; or why it does not check out.
+    pub check: Result<PromptCheck, String>,
+    /// Lines scrolled down.
+    pub scroll: u16,
+}
+
 /// Everything about editing the prompt.
 #[derive(Debug, Clone, Default)]
 pub struct PromptState {
+    /// The read-only prompt overlay, while it is open.
+    pub view: Option<PromptView>,
     /// The open editor.
     pub editor: Option<PromptEditor>,
     /// Text kept from an editor closed without saving (or after a failed save): reopening

@@ -81,6 +81,7 @@ fn group_title(context: Context) -> &'static str {
         Context::Versions => "Prompt versions",
         Context::Compare => "Compare",
         Context::Picker => "Relabel picker",
+        Context::PromptView => "Prompt (read-only)",
     }
 }
 

@@ -9,9 +9,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::domain::prompt_check::PromptCheck;
 use crate::domain::sanitize::{one_line, sanitize};
 use crate::tui::keymap::{Action, Context};
-use crate::tui::model::{Model, PromptEditor, SAMPLE_PER_CLASS, ScopeQuestion};
+use crate::tui::model::{Model, SAMPLE_PER_CLASS, ScopeQuestion};
 use crate::tui::theme::Theme;
 
 use super::{centered, hint, pane};
@@ -49,7 +50,12 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     frame.render_widget(&editor.area, inner);
     let inner = pane(frame, right, " What the model gets ", theme, false);
     frame.render_widget(
-        Paragraph::new(preview_lines(editor, theme)).wrap(Wrap { trim: false }),
+        Paragraph::new(check_lines(
+            &editor.check,
+            "✗ not valid yet (nothing is lost):",
+            theme,
+        ))
+        .wrap(Wrap { trim: false }),
         inner,
     );
     // Undo, redo and selection are the text area's own keys, not the keymap's.
@@ -72,12 +78,19 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     );
 }
 
-fn preview_lines<'a>(editor: &PromptEditor, theme: &Theme) -> Vec<Line<'a>> {
-    let check = match &editor.check {
+/// What the model gets from a checked template: system and user prompt, labels, options,
+/// output mode and the bias lint's warnings; for a template that does not check out,
+/// `invalid` and the reason.
+pub(super) fn check_lines<'a>(
+    check: &Result<PromptCheck, String>,
+    invalid: &str,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let check = match check {
         Ok(check) => check,
         Err(e) => {
             return vec![
-                Line::styled("✗ not valid yet (nothing is lost):", theme.error),
+                Line::styled(invalid.to_owned(), theme.error),
                 Line::styled(sanitize(e), theme.error),
             ];
         }
