@@ -412,3 +412,110 @@ async fn v_shows_the_prompt_read_only_with_the_bias_lint() {
     assert_eq!(server.chat_count(), 0, "nothing ran");
     assert_eq!(app.quit().await, 0);
 }
+
+/// The A/B line's figures: (asked, fixed, broken), read from `re-asked N/M · fixed F · broken B`.
+fn ab_figures(screen: &str) -> Option<(u32, u32, u32)> {
+    let line = screen.lines().find(|l| l.contains("A/B vs parent"))?;
+    let after = |word: &str| -> Option<u32> {
+        let rest = &line[line.find(word)? + word.len()..];
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    };
+    Some((after("re-asked ")?, after("fixed ")?, after("broken ")?))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_linked_run_streams_against_its_parent() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["0", "1", "2"], 4);
+    // The parent gets images 0 and 4 wrong (10/12); "Look closely" fixes both and breaks 8.
+    let mut answers = correct_answers(&images);
+    answers.insert(sha_of(&images[0].0), "1".to_owned());
+    answers.insert(sha_of(&images[4].0), "2".to_owned());
+    let mut closely = correct_answers(&images);
+    closely.insert(sha_of(&images[8].0), "0".to_owned());
+    let server = FakeServer::start(FakeConfig {
+        answers,
+        prompt_answers: vec![("Look closely".to_owned(), closely)],
+        latency: std::time::Duration::from_millis(120),
+        ..FakeConfig::default()
+    })
+    .await;
+    let app = App::start(spec(&server, &dataset), 160, 48).await;
+    app.wait_for_status("· ready").await;
+    app.press("r");
+    let parent = app.wait_for_status("· finished ·").await;
+    assert!(!parent.contains("A/B vs parent"), "{parent}");
+    app.press("p");
+    app.wait_for("What the model gets").await;
+    edit_prompt_line(&app, " Look closely.");
+    app.press("ctrl-s");
+    app.wait_for("Saved v1").await;
+    app.press("a");
+
+    // Every frame while it streams: the figures only grow, and are seen between 0 and 12.
+    let mut seen: Vec<(u32, u32, u32)> = Vec::new();
+    let deadline = tokio::time::Instant::now() + support::app::WAIT;
+    let last = loop {
+        let screen = app.screen();
+        if let Some(figures) = ab_figures(&screen)
+            && seen.last() != Some(&figures)
+        {
+            seen.push(figures);
+        }
+        let done = support::app::status_line(&screen).contains("· finished ·")
+            && seen.last().is_some_and(|f| f.0 == 12);
+        if done {
+            break screen;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the linked run did not finish; seen {seen:?}; last frame:\n{screen}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    };
+    assert!(
+        seen.windows(2)
+            .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1 && w[0].2 <= w[1].2),
+        "{seen:?}"
+    );
+    let between = seen.iter().filter(|f| f.0 > 0 && f.0 < 12).count();
+    assert!(between >= 3, "the numbers move as answers arrive: {seen:?}");
+    assert_eq!(seen.last(), Some(&(12, 2, 1)), "{last}");
+
+    // The verdict: 10/12 before, 11/12 now, on the re-asked images and on the whole dataset.
+    assert!(
+        last.contains("on those A 83.3% B 91.7% (+8.3)")
+            && last.contains("whole dataset A 83.3% B 91.7% (+8.3)"),
+        "{last}"
+    );
+    // The delta matrix: row 0 gained its diagonal (+1) from column 1 (-1), row 1 from
+    // column 2; row 2 lost one to column 0.
+    assert!(last.contains("Δ (B − A) vs parent, 12 re-asked"), "{last}");
+    let row = |label: &str| -> Vec<String> {
+        let line = last
+            .lines()
+            .find(|l| l.starts_with(&format!("│{label} ")))
+            .unwrap_or_default();
+        line.split('│')
+            .nth(1)
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(row("0"), ["0", "+1", "-1", "·", "·", "·"], "{last}");
+    assert_eq!(row("1"), ["1", "·", "+1", "-1", "·", "·"], "{last}");
+    assert_eq!(row("2"), ["2", "+1", "·", "-1", "·", "·"], "{last}");
+    // m cycles: the run's own matrix, the pairs, the delta again.
+    app.press("m");
+    let full = app.wait_for("Confusion matrix · true").await;
+    assert!(full.contains("A/B vs parent"), "the A/B line stays: {full}");
+    app.press("m");
+    app.wait_for("Most confused pairs").await;
+    app.press("m");
+    app.wait_for("Δ (B − A) vs parent").await;
+    assert_eq!(app.quit().await, 0);
+}

@@ -3,6 +3,7 @@
 //! Pure: takes results already read from two sessions; never reads files or formats for a
 //! terminal (the text form is in `text`).
 
+mod live;
 mod mcnemar;
 mod text;
 
@@ -10,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+pub use live::{AccuracyPair, LiveAb};
 pub use mcnemar::mcnemar_exact_p;
 pub use text::{comparison_text, mcnemar_verdict};
 
@@ -147,66 +149,133 @@ pub fn compare(a: Run<'_>, b: Run<'_>) -> Option<Comparison> {
     let mut classes: Vec<String> = a.labels.iter().chain(b.labels).cloned().collect();
     classes.sort();
     classes.dedup();
-    let mut metrics_a = Metrics::with_classes(&classes);
-    let mut metrics_b = Metrics::with_classes(&classes);
-    let mut tally = Paired::default();
-    let mut fixed = Vec::new();
-    let mut broken = Vec::new();
+    let mut pairing = Pairing::new(&classes);
     for ra in a.results {
-        let Some(rb) = b_by_image.get(ra.image.as_str()) else {
-            continue;
-        };
+        if let Some(rb) = b_by_image.get(ra.image.as_str()) {
+            pairing.add(ra, rb);
+        }
+    }
+    pairing.finish(a.session, b.session)
+}
+
+/// The paired figures of two runs, one image at a time: what `compare` builds from two whole
+/// sessions, and the live A/B of a linked run builds as answers arrive. O(1) per pair (plus
+/// the flipped image's name).
+#[derive(Debug, Clone, Default)]
+pub struct Pairing {
+    metrics_a: Metrics,
+    metrics_b: Metrics,
+    tally: Paired,
+    fixed: Vec<Flip>,
+    broken: Vec<Flip>,
+}
+
+impl Pairing {
+    /// No pair yet; the matrices show `classes` from the start.
+    pub fn new(classes: &[String]) -> Pairing {
+        Pairing {
+            metrics_a: Metrics::with_classes(classes),
+            metrics_b: Metrics::with_classes(classes),
+            ..Pairing::default()
+        }
+    }
+
+    /// Adds one image's result in A and in B.
+    pub fn add(&mut self, ra: &ItemResult, rb: &ItemResult) {
+        let tally = &mut self.tally;
         tally.common += 1;
-        record(&mut metrics_a, ra, &mut tally.failed.a);
-        record(&mut metrics_b, rb, &mut tally.failed.b);
+        record(&mut self.metrics_a, ra, &mut tally.failed.a);
+        record(&mut self.metrics_b, rb, &mut tally.failed.b);
         match (ra.is_correct(), rb.is_correct()) {
             (true, true) => tally.both_right += 1,
             (false, false) => tally.both_wrong += 1,
             (true, false) => {
                 tally.a_only += 1;
-                broken.push(flip(ra, rb));
+                self.broken.push(flip(ra, rb));
             }
             (false, true) => {
                 tally.b_only += 1;
-                fixed.push(flip(ra, rb));
+                self.fixed.push(flip(ra, rb));
             }
         }
     }
-    if tally.common == 0 {
-        return None;
+
+    /// Images paired so far.
+    pub fn common(&self) -> u64 {
+        self.tally.common
     }
-    fixed.sort_by(|x, y| x.image.cmp(&y.image));
-    broken.sort_by(|x, y| x.image.cmp(&y.image));
-    let confusion_delta = delta(&metrics_a, &metrics_b);
-    let per_class = confusion_delta
-        .labels
-        .iter()
-        .filter(|c| c.as_str() != UNPARSED)
-        .map(|c| {
-            let f1 = ClassF1 {
-                f1_a: metrics_a.scores(c).f1,
-                f1_b: metrics_b.scores(c).f1,
-            };
-            (c.clone(), f1)
+
+    /// Images B got right and A did not.
+    pub fn fixed_count(&self) -> u64 {
+        self.tally.b_only
+    }
+
+    /// Images A got right and B did not.
+    pub fn broken_count(&self) -> u64 {
+        self.tally.a_only
+    }
+
+    /// A's answered results over the paired images (failed requests are not in it).
+    pub fn metrics_a(&self) -> &Metrics {
+        &self.metrics_a
+    }
+
+    /// B's, likewise.
+    pub fn metrics_b(&self) -> &Metrics {
+        &self.metrics_b
+    }
+
+    /// B's count minus A's in the cell (`truth`, `predicted`).
+    pub fn delta(&self, truth: &str, predicted: &str) -> i64 {
+        self.metrics_b.count(truth, predicted) as i64
+            - self.metrics_a.count(truth, predicted) as i64
+    }
+
+    /// The whole comparison; `None` when nothing was paired.
+    pub fn finish(self, a_session: &str, b_session: &str) -> Option<Comparison> {
+        let Pairing {
+            metrics_a,
+            metrics_b,
+            tally,
+            mut fixed,
+            mut broken,
+        } = self;
+        if tally.common == 0 {
+            return None;
+        }
+        fixed.sort_by(|x, y| x.image.cmp(&y.image));
+        broken.sort_by(|x, y| x.image.cmp(&y.image));
+        let confusion_delta = delta(&metrics_a, &metrics_b);
+        let per_class = confusion_delta
+            .labels
+            .iter()
+            .filter(|c| c.as_str() != UNPARSED)
+            .map(|c| {
+                let f1 = ClassF1 {
+                    f1_a: metrics_a.scores(c).f1,
+                    f1_b: metrics_b.scores(c).f1,
+                };
+                (c.clone(), f1)
+            })
+            .collect();
+        Some(Comparison {
+            a: summary(a_session, &metrics_a),
+            b: summary(b_session, &metrics_b),
+            common: tally.common,
+            both_right: tally.both_right,
+            a_only: tally.a_only,
+            b_only: tally.b_only,
+            both_wrong: tally.both_wrong,
+            mcnemar_p: mcnemar_exact_p(tally.a_only, tally.b_only),
+            per_class,
+            confusion_delta,
+            flipped: fixed.into_iter().chain(broken).collect(),
+            failed: tally.failed,
         })
-        .collect();
-    Some(Comparison {
-        a: summary(a.session, &metrics_a),
-        b: summary(b.session, &metrics_b),
-        common: tally.common,
-        both_right: tally.both_right,
-        a_only: tally.a_only,
-        b_only: tally.b_only,
-        both_wrong: tally.both_wrong,
-        mcnemar_p: mcnemar_exact_p(tally.a_only, tally.b_only),
-        per_class,
-        confusion_delta,
-        flipped: fixed.into_iter().chain(broken).collect(),
-        failed: tally.failed,
-    })
+    }
 }
 
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 struct Paired {
     common: u64,
     both_right: u64,

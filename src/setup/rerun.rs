@@ -22,6 +22,9 @@ pub struct Inheritance {
     pub kept: Vec<ItemResult>,
     /// Images of this run that will be asked.
     pub asked: usize,
+    /// The parent's results for the images asked again (what the new answers are compared
+    /// with while the run streams).
+    pub replaced: Vec<ItemResult>,
     /// Images the parent had a result for that are no longer in the dataset (left out).
     pub vanished: Vec<String>,
     /// Images of this run the parent has no result for (new in the dataset, or never reached);
@@ -130,6 +133,7 @@ pub(super) fn split(
             }
             Some(r) if scope.asks(&r, cell.as_ref()) || sampled.contains(&item.rel) => {
                 out.asked += 1;
+                out.replaced.push(r);
             }
             Some(r) => out.kept.push(r),
         }
@@ -204,6 +208,11 @@ mod tests {
         .unwrap();
         assert_eq!(images(&got.kept), ["a/1", "b/2"]);
         assert_eq!(got.asked, 3);
+        assert_eq!(
+            images(&got.replaced),
+            ["a/2", "b/1"],
+            "b/3 has no parent result"
+        );
         assert_eq!(got.vanished, ["gone/1"]);
         assert_eq!(got.new, ["b/3"]);
         let warnings = got.warnings().join("\n");

@@ -416,6 +416,16 @@ pub(crate) fn summarize(p: &Prepared) -> PreparedInfo {
         template_version,
         prompt_versions,
         parent: p.inheritance.as_ref().map(|i| i.parent.clone()),
+        to_ask: p.inheritance.as_ref().map_or(p.items.len(), |i| i.asked),
+        parent_results: p.inheritance.as_ref().map(|i| {
+            Arc::new(
+                i.kept
+                    .iter()
+                    .chain(&i.replaced)
+                    .map(|r| (r.image.clone(), r.clone()))
+                    .collect(),
+            )
+        }),
         dataset_root: p.dataset.root.clone(),
         class_counts: p.dataset.class_counts(),
         items: p

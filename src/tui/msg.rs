@@ -50,6 +50,13 @@ pub struct PreparedInfo {
     pub prompt_versions: Option<PathBuf>,
     /// The session this run is linked to (`--from`, or a re-run after a prompt edit).
     pub parent: Option<PathBuf>,
+    /// Images the run will ask (a linked run: those it does not keep from the parent).
+    pub to_ask: usize,
+    /// The parent's results for the images of this run, by image (kept and asked again):
+    /// what the live A/B compares the new answers with.
+    pub parent_results: Option<
+        std::sync::Arc<std::collections::HashMap<String, crate::domain::result::ItemResult>>,
+    >,
     /// On `--resume`: the results the session already holds, by plan index, shown at once.
     pub journaled: Vec<(usize, crate::domain::result::ItemResult)>,
 }

@@ -6,6 +6,7 @@
 //! (`ImageSlots`) and the runtime draws the decoded images into those areas inside the same
 //! frame.
 
+mod ab;
 mod browse;
 mod compare;
 mod drill;

@@ -58,6 +58,8 @@ pub fn prepared(labels: &[String], per_class: usize) -> PreparedInfo {
         template_version: None,
         prompt_versions: Some(PathBuf::from("/data/prompts/digits")),
         parent: None,
+        to_ask: per_class * labels.len(),
+        parent_results: None,
         journaled: Vec::new(),
     }
 }

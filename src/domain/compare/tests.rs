@@ -3,7 +3,7 @@ use crate::domain::parse::ParseStep;
 
 /// A result for `image` with truth `truth`: `Some(label)` parsed, `None` unparsed; `"!"`
 /// stands for a failed request.
-fn r(image: &str, truth: &str, label: Option<&str>) -> ItemResult {
+pub(super) fn r(image: &str, truth: &str, label: Option<&str>) -> ItemResult {
     let failed = label == Some("!");
     ItemResult {
         image: image.into(),

@@ -71,6 +71,9 @@ pub enum MatrixMode {
     Full,
     /// The off-diagonal cells, largest first.
     Pairs,
+    /// A linked run against its parent: B's counts minus A's over the images asked again,
+    /// cells coloured by gain and loss (the full matrix when no linked run is on screen).
+    Delta,
 }
 
 /// Cursor and display mode of the matrix pane.

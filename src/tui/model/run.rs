@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::domain::compare::LiveAb;
 use crate::domain::corrections::{Corrections, Verdict};
 use crate::domain::result::ItemResult;
 use crate::domain::tally::Tally;
@@ -219,6 +220,9 @@ pub struct RunState {
     pub doubtful_left_out: u64,
     /// The accuracy's interval half width when the run stopped early (`--until-ci`).
     pub stopped_early: Option<f64>,
+    /// A run linked to a parent session, against the parent, answer by answer (the live
+    /// A/B); set when such a run starts, kept after it ends, dropped by the next preparation.
+    pub ab: Option<LiveAb>,
 }
 
 impl RunState {
@@ -297,6 +301,9 @@ impl RunState {
             return;
         }
         self.count(&result);
+        if !replayed && let Some(ab) = &mut self.ab {
+            ab.record(&result);
+        }
         if !replayed && !result.cached {
             self.timing.fresh_done += 1;
             if let (Some(n), Some(ns)) = (result.eval_count, result.eval_duration_ns) {

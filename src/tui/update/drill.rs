@@ -124,9 +124,11 @@ pub(super) fn move_cursor(model: &mut Model, drow: isize, dcol: isize) -> Vec<Ef
 
 /// Switches between the full matrix and the confused-pairs list.
 pub(super) fn toggle_mode(model: &mut Model) -> Vec<Effect> {
+    // The delta against the parent is offered while a linked run is on screen.
     model.matrix.mode = match model.matrix.mode {
         MatrixMode::Full => MatrixMode::Pairs,
-        MatrixMode::Pairs => MatrixMode::Full,
+        MatrixMode::Pairs if model.run.ab.is_some() => MatrixMode::Delta,
+        MatrixMode::Pairs | MatrixMode::Delta => MatrixMode::Full,
     };
     model.matrix.mode_chosen = true;
     if model.matrix.mode == MatrixMode::Pairs {

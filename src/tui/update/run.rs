@@ -1,6 +1,7 @@
 //! How run messages change the model: preparation, start, engine events, past sessions.
 //! Pure: no IO, no clock reads (the instant comes from the last tick).
 
+use crate::domain::compare::LiveAb;
 use crate::domain::sanitize::one_line;
 use crate::engine::events::RunEvent;
 use crate::setup::RunSpec;
@@ -61,6 +62,7 @@ pub(super) fn start(model: &mut Model) -> Vec<Effect> {
             }
             model.run.phase = RunPhase::Connecting;
             model.screen = Screen::Run;
+            live_ab(model, &spec);
             let effect = Effect::StartRun {
                 generation: model.run.generation,
                 spec: Box::new(spec),
@@ -110,6 +112,7 @@ pub(super) fn prepared(
     match result {
         Ok(mut info) => {
             model.run.phase = RunPhase::Ready;
+            drop_live_ab(model);
             model.run.reset(info.items.len(), &info.labels);
             model.run.model.clone_from(&info.model);
             model.run.dataset_root.clone_from(&info.dataset_root);
@@ -290,6 +293,7 @@ pub(super) fn session_loaded(
     }
     run.corrections = session.corrections;
     run.phase = RunPhase::Viewing;
+    run.ab = None;
     run.prepared = None;
     run.session_dir = Some(session.dir);
     run.dataset_root = session.dataset_root;
@@ -341,6 +345,34 @@ pub(super) fn retry_failed(model: &mut Model) -> Vec<Effect> {
     spec.only = crate::domain::scope::RerunScope::All;
     model.run.auto_start = true;
     prepare_spec(model, spec)
+}
+
+/// A new session linked to a parent (`--from`, a re-run scope) is shown against it as answers
+/// arrive: the delta matrix in the matrix pane and the A/B line above the status line. A
+/// continued session (`--resume`) is not: its earlier answers arrive as replayed results.
+fn live_ab(model: &mut Model, spec: &RunSpec) {
+    let parent = model
+        .run
+        .prepared
+        .as_ref()
+        .and_then(|p| Some((p.parent_results.clone()?, p.to_ask)));
+    model.run.ab = match (&spec.from, &spec.resume, parent) {
+        (Some(_), None, Some((parent, to_ask))) => {
+            Some(LiveAb::new(parent, &model.run.axis.rows, to_ask as u64))
+        }
+        _ => None,
+    };
+    if model.run.ab.is_some() {
+        model.matrix.mode = MatrixMode::Delta;
+    }
+}
+
+/// Forgets the live A/B (another run was prepared, or a session opened).
+fn drop_live_ab(model: &mut Model) {
+    model.run.ab = None;
+    if model.matrix.mode == MatrixMode::Delta {
+        model.matrix.mode = MatrixMode::Full;
+    }
 }
 
 /// Picks the pairs list for many classes unless the user chose a mode.

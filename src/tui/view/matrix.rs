@@ -9,10 +9,12 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use unicode_width::UnicodeWidthStr;
 
+use crate::domain::compare::LiveAb;
 use crate::domain::parse::UNPARSED;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::model::scroll_offset;
 use crate::tui::model::{MatrixMode, Model};
+use crate::tui::theme::Theme;
 
 use super::format::{left, pct, right};
 use super::{hint, pane};
@@ -69,7 +71,8 @@ impl Geometry {
             .map(|l| col_name(l).width())
             .max()
             .unwrap_or(1) as u16;
-        let count_digits = digits(model.run.total as u64);
+        // A delta carries its sign.
+        let count_digits = digits(model.run.total as u64) + u16::from(delta_of(model).is_some());
         let cell_w = count_digits.max(widest_col.min(6)).clamp(2, 7) + 1;
         let mut total_w = count_digits.max(1) + 1;
         if inner.width < label_w + cell_w + total_w {
@@ -94,6 +97,38 @@ impl Geometry {
     }
 }
 
+/// The live A/B to draw instead of the counts: in `Delta` mode while a linked run is on screen.
+fn delta_of(model: &Model) -> Option<&LiveAb> {
+    match model.matrix.mode {
+        MatrixMode::Delta => model.run.ab.as_ref(),
+        MatrixMode::Full | MatrixMode::Pairs => None,
+    }
+}
+
+/// The pane's title before the prompt's name: what the grid shows and, when it scrolls,
+/// which rows and columns are visible.
+fn grid_title(model: &Model, probe: Option<&Geometry>) -> String {
+    let axis = &model.run.axis;
+    let what = match delta_of(model) {
+        Some(ab) => format!(" Δ (B − A) vs parent, {} re-asked", ab.asked()),
+        None => " Confusion matrix".to_owned(),
+    };
+    match probe {
+        Some(g) if g.rows < axis.rows.len() || g.cols < axis.cols.len() => format!(
+            "{what} · rows {}-{}/{} cols {}-{}/{} ",
+            g.row_off + 1,
+            (g.row_off + g.rows).min(axis.rows.len()),
+            axis.rows.len(),
+            g.col_off + 1,
+            (g.col_off + g.cols).min(axis.cols.len()),
+            axis.cols.len()
+        ),
+        // The delta's title is long enough without the axes' reminder.
+        _ if delta_of(model).is_some() => format!("{what} "),
+        _ => format!("{what} · true ↓ predicted → "),
+    }
+}
+
 /// The width the pane needs to show every column (borders included), or the pairs list's
 /// width; the run screen gives the rest to images.
 pub(super) fn wanted_width(model: &Model) -> u16 {
@@ -108,9 +143,10 @@ pub(super) fn wanted_width(model: &Model) -> u16 {
         .saturating_add(cols.saturating_mul(g.cell_w))
         .saturating_add(g.total_w);
     // The title names the prompt: room for it too (up to a limit), so it is never cut.
+    let title = grid_title(model, None);
     let title = match super::prompt::template_title(model) {
-        Some(template) => format!(" Confusion matrix · true ↓ predicted → · prompt {template} "),
-        None => " Confusion matrix · true ↓ predicted → ".to_owned(),
+        Some(template) => format!("{title}· prompt {template} "),
+        None => title,
     };
     let title_w = u16::try_from(title.width())
         .unwrap_or(u16::MAX)
@@ -133,19 +169,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     }
     let axis = &model.run.axis;
     let probe = Geometry::new(area.inner(ratatui::layout::Margin::new(1, 1)), model);
-    let title = if probe.rows < axis.rows.len() || probe.cols < axis.cols.len() {
-        format!(
-            " Confusion matrix · rows {}-{}/{} cols {}-{}/{} ",
-            probe.row_off + 1,
-            (probe.row_off + probe.rows).min(axis.rows.len()),
-            axis.rows.len(),
-            probe.col_off + 1,
-            (probe.col_off + probe.cols).min(axis.cols.len()),
-            axis.cols.len()
-        )
-    } else {
-        " Confusion matrix · true ↓ predicted → ".to_owned()
-    };
+    let title = grid_title(model, Some(&probe));
     // The prompt that produced it: template name and saved version.
     let title = match super::prompt::template_title(model) {
         Some(template) => format!("{title}· prompt {template} "),
@@ -181,6 +205,7 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
     let run = &model.run;
     let axis = &run.axis;
     let metrics = &run.tally.metrics;
+    let delta = delta_of(model);
     let cur = model.matrix.cursor;
     let max_x = inner.x + inner.width;
     let put = |buf: &mut Buffer, x: u16, y: u16, s: &str, style: Style| {
@@ -251,11 +276,9 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
         for (j, c) in visible_cols.clone().enumerate() {
             let x = inner.x + g.label_w + j as u16 * g.cell_w;
             let pred = &axis.cols[c];
-            let n = metrics.count(truth, pred);
-            let mut style = if n == 0 {
-                theme.zero
-            } else {
-                theme.heat(n as f64 / row_total.max(1) as f64)
+            let (text, mut style) = match delta {
+                Some(ab) => delta_cell(ab.delta(truth, pred), truth == pred, theme),
+                None => count_cell(metrics.count(truth, pred), row_total, theme),
             };
             if truth == pred {
                 style = style.add_modifier(Modifier::BOLD);
@@ -263,19 +286,18 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
             if cur.row == r + 1 && cur.col == c + 1 {
                 style = sel.add_modifier(Modifier::BOLD);
             }
-            let text = if n == 0 {
-                "·".to_owned()
-            } else {
-                n.to_string()
-            };
             put(buf, x, y, &right(&text, cw), style);
         }
         if g.total_w > 0 {
+            let total = match delta {
+                Some(ab) => signed(ab.delta_true(truth)),
+                None => row_total.to_string(),
+            };
             put(
                 buf,
                 total_x,
                 y,
-                &right(&row_total.to_string(), g.total_w as usize),
+                &right(&total, g.total_w as usize),
                 theme.muted,
             );
         }
@@ -293,13 +315,52 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
         );
         for (j, c) in visible_cols.enumerate() {
             let x = inner.x + g.label_w + j as u16 * g.cell_w;
-            let n = metrics.predicted_count(&axis.cols[c]);
-            put(buf, x, y, &right(&n.to_string(), cw), theme.muted);
+            let n = match delta {
+                Some(ab) => signed(ab.delta_predicted(&axis.cols[c])),
+                None => metrics.predicted_count(&axis.cols[c]).to_string(),
+            };
+            put(buf, x, y, &right(&n, cw), theme.muted);
         }
         if g.total_w > 0 {
-            let n = run.tally.metrics.total().to_string();
+            let n = match delta {
+                Some(ab) => ab.asked().to_string(),
+                None => run.tally.metrics.total().to_string(),
+            };
             put(buf, total_x, y, &right(&n, g.total_w as usize), theme.muted);
         }
+    }
+}
+
+/// A count cell: its count on the heat map's colour for its share of the row, `·` for none.
+fn count_cell(n: u64, row_total: u64, theme: &Theme) -> (String, Style) {
+    if n == 0 {
+        ("·".to_owned(), theme.zero)
+    } else {
+        (
+            n.to_string(),
+            theme.heat(n as f64 / row_total.max(1) as f64),
+        )
+    }
+}
+
+/// A delta cell: `+2`/`-1` in the gain colour where B is better (more on the diagonal, fewer
+/// off it) and the loss colour where it is worse, `·` for no change.
+fn delta_cell(d: i64, diagonal: bool, theme: &Theme) -> (String, Style) {
+    let gain = if diagonal { d } else { -d };
+    let style = match gain.signum() {
+        1 => theme.ok,
+        -1 => theme.error,
+        _ => theme.zero,
+    };
+    (signed(d), style)
+}
+
+/// `+3`, `-1`, or `·` for 0.
+fn signed(d: i64) -> String {
+    if d == 0 {
+        "·".to_owned()
+    } else {
+        format!("{d:+}")
     }
 }
 
@@ -353,5 +414,22 @@ fn render_pairs(frame: &mut Frame, area: Rect, model: &Model) {
             w,
             style,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delta_cells_are_coloured_by_gain_and_loss() {
+        let (theme, _) = Theme::load(None, None, false);
+        // More on the diagonal is a gain, more off it a loss; fewer is the other way round.
+        assert_eq!(delta_cell(2, true, &theme), ("+2".to_owned(), theme.ok));
+        assert_eq!(delta_cell(-1, true, &theme), ("-1".to_owned(), theme.error));
+        assert_eq!(delta_cell(1, false, &theme), ("+1".to_owned(), theme.error));
+        assert_eq!(delta_cell(-3, false, &theme), ("-3".to_owned(), theme.ok));
+        assert_eq!(delta_cell(0, false, &theme), ("·".to_owned(), theme.zero));
+        assert_ne!(theme.ok, theme.error);
     }
 }

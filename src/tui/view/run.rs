@@ -9,7 +9,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 
 use crate::tui::model::Model;
 
-use super::{ImageSlots, live, matrix, scores, selected, status};
+use super::{ImageSlots, ab, live, matrix, scores, selected, status};
 
 /// Narrower than this (borders included) the image pane is left out.
 const IMAGE_MIN_WIDTH: u16 = 24;
@@ -101,8 +101,16 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> ImageSlots
     if !l.image.is_empty() {
         slots.preview = selected::render(frame, l.image, model);
     }
-    if l.live.height > 0 {
-        slots.thumbnails = live::render(frame, l.live, model);
+    // A linked run's A/B line takes the live pane's first row (the pane keeps at least 3).
+    let mut live_area = l.live;
+    if model.run.ab.is_some() && live_area.height >= 4 {
+        let [line, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(live_area);
+        ab::render(frame, line, model);
+        live_area = rest;
+    }
+    if live_area.height > 0 {
+        slots.thumbnails = live::render(frame, live_area, model);
     }
     if l.status.height > 0 {
         status::render(frame, l.status, model);
