@@ -519,3 +519,80 @@ async fn a_linked_run_streams_against_its_parent() {
     app.wait_for("Δ (B − A) vs parent").await;
     assert_eq!(app.quit().await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p_probes_the_prompt_prior_off_the_ui_thread() {
+    let lab = Lab::new();
+    let (dataset, _images) = lab.digits(&["0", "1", "2"], 2);
+    // Blank and noise images are in no answer map: the model says "1" to every one.
+    let server = FakeServer::start(FakeConfig {
+        default_answer: "1".to_owned(),
+        latency: std::time::Duration::from_millis(20),
+        ..FakeConfig::default()
+    })
+    .await;
+    let app = App::start(spec(&server, &dataset), 120, 40).await;
+    app.wait_for_status("· ready").await;
+    app.press("P");
+    app.wait_for("asking…").await;
+    // The UI stays live while it asks: help opens and closes over nothing.
+    let done = app.wait_for("done: 40/40 asked").await;
+    for want in [
+        "Prompt prior · content-free images",
+        "prompt digits-subset · model llava:7b",
+        "white, black, mid-grey and noise images: 10 each, ",
+        "1      100.0%     10     10     10     10",
+        "40 answers to content-free images, 0 unparsed, 0 failed.",
+    ] {
+        assert!(done.contains(want), "{want:?} missing:\n{done}");
+    }
+    assert_eq!(server.chat_count(), 40);
+    assert!(app.sessions().is_empty(), "a probe never writes a session");
+    app.press("esc");
+    app.wait_until("the probe closed", |s| !s.contains("Prompt prior"))
+        .await;
+
+    // Closing a probe that is still asking stops it.
+    app.press("P");
+    app.wait_until("the second probe asking", |s| {
+        s.contains("asking… 2/40") || s.contains("asking… 3/40")
+    })
+    .await;
+    app.press("esc");
+    app.wait_until("the probe closed", |s| !s.contains("Prompt prior"))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let stopped_at = server.chat_count();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(server.chat_count(), stopped_at, "no request after closing");
+    assert!(stopped_at < 80, "{stopped_at}");
+    assert_eq!(app.quit().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_probe_refuses_a_model_without_vision_as_a_run_does() {
+    let (_lab, dataset, _images, server) = lab_and_server().await;
+    let mut spec = spec(&server, &dataset);
+    spec.model = Some("llama3.2:3b".to_owned());
+    let app = App::start(spec, 120, 40).await;
+    app.wait_for_status("· ready").await;
+    app.press("P");
+    let probe = app.wait_for("✗ ").await;
+    let refusal = probe
+        .lines()
+        .find_map(|l| l.split("✗ ").nth(1))
+        .unwrap()
+        .trim_end_matches(['│', ' '])
+        .to_owned();
+    assert!(refusal.contains("has no vision support"), "{probe}");
+    app.press("esc");
+    app.wait_until("the probe closed", |s| !s.contains("Prompt prior"))
+        .await;
+    app.press("r");
+    // The run's notice says the same (its first words, before the notice wraps).
+    let run = app.wait_for("vision support (its capabilities").await;
+    let start: String = refusal.chars().take(30).collect();
+    assert!(run.contains(&start), "{start:?} not in:\n{run}");
+    assert_eq!(server.chat_count(), 0);
+    assert_eq!(app.quit().await, 0);
+}

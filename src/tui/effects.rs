@@ -484,6 +484,55 @@ pub(crate) fn start_run(
     })
 }
 
+/// The prompt-prior probe with `squint probe`'s own steps (prepare, the same server checks as
+/// a run, ask), reporting each step; never writes a session or uses the cache.
+pub(crate) fn probe(
+    tx: UnboundedSender<Reply>,
+    id: u64,
+    spec: RunSpec,
+    n: usize,
+) -> tokio::task::JoinHandle<()> {
+    use crate::tui::msg::ProbeUpdate;
+    let report = move |tx: &UnboundedSender<Reply>, update: ProbeUpdate| {
+        send(tx, Msg::ProbeProgressed { id, update });
+    };
+    tokio::spawn(async move {
+        let plan_spec = spec.clone();
+        let plan =
+            match tokio::task::spawn_blocking(move || setup::prepare_probe(&plan_spec, n)).await {
+                Ok(Ok(plan)) => plan,
+                Ok(Err(e)) => return report(&tx, ProbeUpdate::Failed(e.to_string())),
+                Err(e) => {
+                    return report(
+                        &tx,
+                        ProbeUpdate::Failed(format!("preparing the probe failed: {e}")),
+                    );
+                }
+            };
+        let (backend, info) = match setup::connect_probe(&spec, &plan).await {
+            Ok(connected) => connected,
+            Err(e) => return report(&tx, ProbeUpdate::Failed(e.to_string())),
+        };
+        report(
+            &tx,
+            ProbeUpdate::Connected {
+                model: plan.model.clone(),
+                total: plan.total() as u64,
+                images: format!("{} each, {}x{}", plan.n, plan.size.0, plan.size.1),
+            },
+        );
+        let progress_tx = tx.clone();
+        let probed = setup::run_probe(&plan, &backend, info.logprobs, |tally| {
+            report(&progress_tx, ProbeUpdate::Answered(tally.report()));
+        })
+        .await;
+        match probed {
+            Ok(tally) => report(&tx, ProbeUpdate::Finished(tally.report())),
+            Err(e) => report(&tx, ProbeUpdate::Failed(format!("probe stopped: {e}"))),
+        }
+    })
+}
+
 /// Remembers a started run's backend, host, model and dataset for the next launch (off the
 /// UI thread; a failure is only logged: nothing computed depends on it).
 fn remember_last_used(spec: &RunSpec) {

@@ -6,6 +6,7 @@
 mod compare;
 mod drill;
 mod matrix;
+mod probe;
 mod prompt;
 mod run;
 mod search;
@@ -18,6 +19,7 @@ use std::time::Instant;
 pub use compare::CompareState;
 pub use drill::{DrillFilter, DrillSort, DrillState};
 pub use matrix::{Axis, MatrixCursor, MatrixMode, MatrixView, PAIRS_THRESHOLD, scroll_offset};
+pub use probe::{ProbeOutcome, ProbeState};
 pub use prompt::{
     ActivePrompt, PromptEditor, PromptState, PromptView, SAMPLE_PER_CLASS, SavedPrompt,
     ScopeQuestion, VersionsList,
@@ -69,6 +71,8 @@ pub enum Overlay {
     /// The run's prompt, read-only: system and user prompt, labels, options, output mode and
     /// the bias lint's warnings.
     PromptView,
+    /// The prompt-prior probe: the labels the model gives to images that show nothing.
+    Probe,
 }
 
 /// The relabel picker's state.
@@ -153,6 +157,10 @@ pub struct Model {
     pub prompt: PromptState,
     /// The comparison with another session.
     pub compare: CompareState,
+    /// The prompt-prior probe (`P`), the latest one started.
+    pub probe: Option<ProbeState>,
+    /// How many probes were started (the next one's id).
+    pub probes_started: u64,
     /// Scroll offset of the help overlay.
     pub help_scroll: u16,
     /// The format selected in the export menu (an index into `ExportFormat::ALL`).
@@ -197,6 +205,8 @@ impl Model {
             drill: None,
             prompt: PromptState::default(),
             compare: CompareState::default(),
+            probe: None,
+            probes_started: 0,
             help_scroll: 0,
             export_selected: 0,
             picker: PickerState::default(),

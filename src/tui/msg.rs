@@ -213,6 +213,14 @@ pub enum Msg {
     VersionsListed(Result<Vec<crate::session::VersionRuns>, String>),
     /// The external editor (`$VISUAL`/`$EDITOR`) exited: the text it left, and what went wrong.
     ExternallyEdited(crate::tui::external_editor::Edited),
+    /// The prompt-prior probe `id` moved: it connected (the plan), got an answer (the tally),
+    /// finished or failed.
+    ProbeProgressed {
+        /// Which probe (`Effect::Probe`'s id).
+        id: u64,
+        /// What happened.
+        update: ProbeUpdate,
+    },
     // ─── Export ─────────────────────────────────────────────────
     /// A report was written (its path), or could not be (why).
     ReportExported(Result<PathBuf, String>),
@@ -234,6 +242,26 @@ pub enum Msg {
     },
     /// Thumbnails were made (the runtime caches them): redraw to show them.
     ThumbnailsReady,
+}
+
+/// A step of the prompt-prior probe.
+#[derive(Debug, Clone)]
+pub enum ProbeUpdate {
+    /// The server and model checked out: what will be asked.
+    Connected {
+        /// The model asked.
+        model: String,
+        /// Requests in all.
+        total: u64,
+        /// Probe images of each kind and their size (`10 each, 28x28`).
+        images: String,
+    },
+    /// One more answer (or failure): the tally so far.
+    Answered(crate::domain::probe::ProbeReport),
+    /// Every image was asked: the final tally.
+    Finished(crate::domain::probe::ProbeReport),
+    /// It could not start, or stopped (the same message a run gives).
+    Failed(String),
 }
 
 /// Work `update` asks the runtime to do. Imperative: these have not happened yet.
@@ -311,6 +339,18 @@ pub enum Effect {
         /// The dataset's folder and, when different, the path the run was given (a manifest).
         datasets: Vec<PathBuf>,
     },
+    /// Run the prompt-prior probe with `spec`'s template, model and server off the UI thread
+    /// (`squint probe`'s code), reporting as `Msg::ProbeProgressed`; replaces a running one.
+    Probe {
+        /// Identifies the probe's reports.
+        id: u64,
+        /// Template, dataset (labels, image size), backend, host and model.
+        spec: Box<RunSpec>,
+        /// Images of each kind.
+        n: usize,
+    },
+    /// Stop the running probe (its overlay was closed).
+    StopProbe,
     /// Hand the terminal to `$VISUAL`/`$EDITOR` on this template text until the editor exits
     /// (the answer is `Msg::ExternallyEdited`).
     EditExternally {

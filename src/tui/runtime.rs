@@ -62,6 +62,8 @@ struct Io {
     previews: Previews,
     /// Text waiting for the external editor (`Effect::EditExternally`).
     external_edit: Option<String>,
+    /// The running prompt-prior probe (`Effect::Probe`), aborted when its overlay closes.
+    probe: Option<tokio::task::JoinHandle<()>>,
     /// Set by `Effect::Quit`.
     quit: bool,
 }
@@ -87,6 +89,7 @@ where
         forwarder: None,
         previews,
         external_edit: None,
+        probe: None,
         quit: false,
     };
     if let Ok(size) = terminal.size() {
@@ -313,6 +316,16 @@ fn execute(io: &mut Io, effect: Effect) {
         Effect::ListVersions { dir, datasets } => effects::list_versions(tx, dir, datasets),
         Effect::CompareSessions { a, b } => effects::compare_sessions(tx, a, b),
         Effect::SaveCorrection { dir, entry } => effects::save_correction(tx, dir, entry),
+        Effect::Probe { id, spec, n } => {
+            if let Some(old) = io.probe.replace(effects::probe(tx, id, *spec, n)) {
+                old.abort();
+            }
+        }
+        Effect::StopProbe => {
+            if let Some(probe) = io.probe.take() {
+                probe.abort();
+            }
+        }
         Effect::Quit => io.quit = true,
     }
 }

@@ -9,6 +9,7 @@ mod export;
 mod keys;
 mod live;
 mod mouse;
+mod probe;
 mod prompt;
 mod prompt_view;
 mod run;
@@ -136,6 +137,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Compared(result) => compare::compared(model, result),
         Msg::VersionsListed(result) => versions::listed(model, result),
         Msg::ExternallyEdited(edited) => prompt::externally_edited(model, edited),
+        Msg::ProbeProgressed { id, update } => probe::progressed(model, id, update),
         Msg::ViewerFailed(why) => {
             model.notify(Level::Error, why);
             Vec::new()

@@ -20,6 +20,7 @@ mod live;
 mod matrix;
 mod notice;
 mod picker;
+mod probe;
 mod prompt;
 mod prompt_view;
 mod run;
@@ -144,6 +145,10 @@ pub fn render(frame: &mut Frame, model: &Model) -> ImageSlots {
         }
         Some(Overlay::PromptView) => {
             prompt_view::render(frame, area, model);
+            slot = None;
+        }
+        Some(Overlay::Probe) => {
+            probe::render(frame, area, model);
             slot = None;
         }
         None => {}

@@ -39,6 +39,8 @@ pub enum Context {
     Picker,
     /// The read-only prompt overlay of the run screen.
     PromptView,
+    /// The prompt-prior probe's overlay.
+    Probe,
 }
 
 /// What a key asks the TUI to do. The TOML key is the variant's name in snake case
@@ -157,6 +159,9 @@ pub enum Action {
     /// Open the prompt editor.
     #[strum(message = "edit the prompt (Ctrl-S saves a version)")]
     EditPrompt,
+    /// Probe the prompt's prior: the labels the model gives to blank and noise images.
+    #[strum(message = "probe the prompt's prior: labels given to blank and noise images")]
+    Probe,
     /// Show the run's prompt read-only (system, user, labels, options, output, bias lint).
     #[strum(message = "show the prompt: system, user, labels, options, output, bias lint")]
     ShowPrompt,
@@ -269,6 +274,7 @@ impl Context {
                 UntilCi,
                 RetryFailed,
                 ShowPrompt,
+                Probe,
                 EditPrompt,
                 ExternalEditor,
                 Versions,
@@ -333,6 +339,7 @@ impl Context {
             Context::Compare => &[Down, Up, Select, Close],
             Context::Picker => &[Down, Up, Select, Close],
             Context::PromptView => &[Down, Up, EditPrompt, Close],
+            Context::Probe => &[Down, Up, Close],
         }
     }
 }

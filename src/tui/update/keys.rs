@@ -10,8 +10,8 @@ use crate::tui::model::{DrillFilter, Level, Model, Overlay, Screen};
 use crate::tui::msg::Effect;
 
 use super::{
-    compare, corrections, drill, export, live, prompt, prompt_view, run, search, start, text_field,
-    versions,
+    compare, corrections, drill, export, live, probe, prompt, prompt_view, run, search, start,
+    text_field, versions,
 };
 
 /// Handles one key press.
@@ -45,6 +45,7 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Some(Overlay::ComparePick | Overlay::Compare) => return compare::key(model, action),
         Some(Overlay::Relabel) => return corrections::picker_key(model, &key, action),
         Some(Overlay::PromptView) => return prompt_view::key(model, action),
+        Some(Overlay::Probe) => return probe::key(model, action),
         None => {}
     }
     if model.screen == Screen::Prompt {
@@ -83,6 +84,7 @@ pub(super) fn context(model: &Model) -> Context {
         (Some(Overlay::ComparePick | Overlay::Compare), _) => Context::Compare,
         (Some(Overlay::Relabel), _) => Context::Picker,
         (Some(Overlay::PromptView), _) => Context::PromptView,
+        (Some(Overlay::Probe), _) => Context::Probe,
         (None, Screen::Start) => Context::Start,
         (None, Screen::Browse) => Context::Browse,
         (None, Screen::Run) => Context::Matrix,
@@ -189,6 +191,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Run, Action::Pause) => run::toggle_pause(model),
         (Screen::Run, Action::EditPrompt) => prompt::open(model),
         (Screen::Run, Action::ShowPrompt) => prompt_view::open(model),
+        (Screen::Run, Action::Probe) => probe::open(model),
         (Screen::Run, Action::ExternalEditor) => prompt::open_external(model),
         (Screen::Run, Action::Versions) => versions::open(model),
         (Screen::Run, Action::Compare) => compare::open(model),

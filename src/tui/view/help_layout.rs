@@ -82,6 +82,7 @@ fn group_title(context: Context) -> &'static str {
         Context::Compare => "Compare",
         Context::Picker => "Relabel picker",
         Context::PromptView => "Prompt (read-only)",
+        Context::Probe => "Prompt prior probe",
     }
 }
 
