@@ -412,3 +412,70 @@ async fn quiet(app: &App) -> usize {
     }
     panic!("the workbench never stopped drawing:\n{}", app.screen());
 }
+
+/// The thumbnail grid through the whole app: `t` on a drill-down shows each image (drawn
+/// with half-blocks by the preview worker) with its predicted label; `l`/`h` move the cursor,
+/// Enter opens the item as the list shows it, Esc returns to the grid, and `a` corrects the
+/// tile under the cursor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_thumbnail_grid_moves_opens_and_corrects() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (dataset, images) = digits_dataset(scratch.path(), 3);
+    let server = FakeServer::start(FakeConfig {
+        answers: answers(&images),
+        ..FakeConfig::default()
+    })
+    .await;
+    let app = App::start(spec(&server, Some(&dataset), 1), 120, 40).await;
+    app.wait_for("ready").await;
+    app.press("r");
+    app.wait_for_status("· finished").await;
+    // The "0" row (left of its first cell): the wrong answer first, then two right ones.
+    app.press("left");
+    app.press("enter");
+    app.wait_for("true 0 · 1/3").await;
+    app.press("t");
+    let grid = app
+        .wait_until("three thumbnails drawn", |s| {
+            s.contains("t list") && s.matches('▀').count() + s.matches('▄').count() > 60
+        })
+        .await;
+    // One row of labels: the wrong tile says 3, the two right ones 0.
+    let labels = grid
+        .lines()
+        .find(|l| l.matches(".png").count() == 3)
+        .unwrap_or_else(|| panic!("a row of three labels: {grid}"));
+    let predicted: Vec<&str> = labels
+        .trim_matches('│')
+        .split_whitespace()
+        .step_by(2)
+        .collect();
+    assert_eq!(predicted, ["3", "0", "0"], "{labels}");
+    app.press("l");
+    app.wait_for("true 0 · 2/3").await;
+    app.press("enter");
+    let item = app
+        .wait_until("the item as the list shows it", |s| {
+            s.contains("Answer · J/K scroll") && s.contains("true 0 · 2/3")
+        })
+        .await;
+    assert!(!item.contains("t list"), "{item}");
+    app.press("esc");
+    app.wait_for("t list").await;
+    app.press("h");
+    app.wait_for("true 0 · 1/3").await;
+    app.press("a");
+    app.wait_for("true label 0 → 3").await;
+    let corrections = app.sessions()[0].join("corrections.jsonl");
+    let written = std::fs::read_to_string(&corrections).expect("corrections.jsonl");
+    assert_eq!(written.lines().count(), 1, "{written}");
+    app.press("esc"); // dismisses the notice
+    app.wait_until("the notice gone", |s| !s.contains("true label 0 → 3"))
+        .await;
+    app.press("esc");
+    app.wait_until("the run screen again", |s| {
+        s.contains("Confusion matrix") && !s.contains("t list")
+    })
+    .await;
+    assert_eq!(app.quit().await, 0);
+}

@@ -464,6 +464,12 @@ fn no_panic_at_any_size() {
     drill.matrix.cursor = MatrixCursor { row: 1, col: 0 };
     key(&mut drill, KeyCode::Enter);
     models.push(drill);
+    let (mut grid, _) = fixtures::running(80, 24, 5, 10, 40, 0, 10);
+    grid.matrix.cursor = MatrixCursor { row: 1, col: 0 };
+    key(&mut grid, KeyCode::Enter);
+    key(&mut grid, KeyCode::Char('t'));
+    key(&mut grid, KeyCode::Char('/'));
+    models.push(grid);
     let (mut help, _) = fixtures::running(80, 24, 5, 10, 40, 0, 10);
     key(&mut help, KeyCode::Char('?'));
     models.push(help);
@@ -788,4 +794,167 @@ fn typed_credentials_in_the_host_are_masked_off_the_field() {
         text.contains("s3cret"),
         "being edited, the text is shown: {text}"
     );
+}
+
+/// A finished run of 3 classes x 40 whose images exist under `dir`, with the "true 0" row
+/// open as a grid of thumbnails. Each image is a bar at its own height, so tiles differ.
+fn grid_with_images(dir: &std::path::Path, w: u16, h: u16) -> Model {
+    let (mut m, _) = fixtures::running(w, h, 3, 40, 120, 0, 30);
+    for (n, item) in m
+        .run
+        .prepared
+        .as_ref()
+        .expect("prepared")
+        .items
+        .iter()
+        .enumerate()
+    {
+        let path = dir.join(&item.rel);
+        std::fs::create_dir_all(path.parent().expect("class folder")).expect("mkdir");
+        let bar = (n % 24) as u32 + 2;
+        image::GrayImage::from_fn(28, 28, |_, y| {
+            image::Luma([if y.abs_diff(bar) < 3 { 255 } else { 0 }])
+        })
+        .save(&path)
+        .expect("test image");
+    }
+    m.run.dataset_root = dir.to_path_buf();
+    m.matrix.cursor = MatrixCursor { row: 1, col: 0 };
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Char('t'));
+    assert_eq!(m.screen, Screen::Drill);
+    assert!(m.drill.as_ref().is_some_and(|d| d.grid), "t shows the grid");
+    m
+}
+
+/// The grid at 80x24 and 160x48 with half-blocks: as many tiles as fit, each with its image
+/// and its predicted label, the cursor's tile reversed, the cursor's item in the strip below;
+/// the help and notices stay on top of the thumbnails.
+#[test]
+fn grid_of_thumbnails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let answers = squint::tui::term_query::Answers::default();
+    let mut previews = squint::tui::images::Previews::new(
+        squint::tui::preview::ImageProtocolChoice::Halfblocks,
+        &answers,
+    );
+    for (w, h, at_least) in [(80u16, 24u16, 10usize), (160, 48, 30)] {
+        let mut m = grid_with_images(dir.path(), w, h);
+        let entries = m.drill.as_ref().map_or(0, |d| d.entries.len());
+        assert!(entries >= at_least, "{entries} items in the row");
+        let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        let mut slots = view::ImageSlots::default();
+        t.draw(|f| slots = view::render(f, &m)).expect("draw");
+        assert!(slots.preview.is_none(), "no large preview behind the grid");
+        assert!(
+            slots.thumbnails.len() >= at_least,
+            "{w}x{h}: only {} tiles",
+            slots.thumbnails.len()
+        );
+        let terminal = draw_with_images(&m, &mut previews);
+        let buf = terminal.backend().buffer();
+        for thumb in &slots.thumbnails {
+            assert!(
+                half_blocks_in(buf, thumb.area) > 8,
+                "{w}x{h}: thumbnail {thumb:?} drawn"
+            );
+        }
+        // The cursor's tile (the first) has its label in the selection's colours.
+        let first = slots.thumbnails[0].area;
+        let label = buf[(first.x, first.y + first.height)].clone();
+        assert_eq!(m.theme.selection.bg, Some(label.bg), "{label:?}");
+        let other = slots.thumbnails[1].area;
+        let label = buf[(other.x, other.y + other.height)].clone();
+        assert_ne!(m.theme.selection.bg, Some(label.bg), "{label:?}");
+        let text = screen_text(buf);
+        assert!(
+            text.contains("t list") && text.contains("Enter opens"),
+            "{text}"
+        );
+        insta::assert_snapshot!(format!("grid_{w}x{h}"), terminal.backend());
+
+        // Overlays stay on top: no thumbnail under the help, none under a notice.
+        key(&mut m, KeyCode::Char('?'));
+        let help = draw_with_images(&m, &mut previews);
+        assert_eq!(half_blocks_in(help.backend().buffer(), buf.area), 0);
+        key(&mut m, KeyCode::Esc);
+        m.notify(Level::Warn, "a warning over the grid ".repeat(8));
+        let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        let mut slots = view::ImageSlots::default();
+        t.draw(|f| slots = view::render(f, &m)).expect("draw");
+        let text = screen_text(t.backend().buffer());
+        assert!(text.contains("a warning"), "{text}");
+        // Image areas are left blank by the view: any text in one would be the notice's.
+        for thumb in &slots.thumbnails {
+            let drawn = thumb
+                .area
+                .positions()
+                .any(|p| t.backend().buffer()[p].symbol() != " ");
+            assert!(!drawn, "{w}x{h}: {thumb:?} is under the notice");
+        }
+        assert!(!slots.thumbnails.is_empty(), "the tiles above it stay");
+    }
+}
+
+/// Moves in the grid: l/h by a tile, j/k by a row (as many tiles as fit across), PgDn by a
+/// screenful, Enter opens the item as the list shows it and Esc comes back to the grid; the
+/// corrections keys act on the tile under the cursor.
+#[test]
+fn grid_cursor_moves_by_tile_and_row_and_enter_opens() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut m = grid_with_images(dir.path(), 80, 24);
+    let (cols, rows) = view::grid_shape(&m);
+    assert!(cols >= 4 && rows >= 2, "{cols}x{rows}");
+    let selected = |m: &Model| m.drill.as_ref().map_or(usize::MAX, |d| d.selected);
+    key(&mut m, KeyCode::Char('l'));
+    key(&mut m, KeyCode::Right);
+    assert_eq!(selected(&m), 2);
+    key(&mut m, KeyCode::Char('h'));
+    assert_eq!(selected(&m), 1);
+    key(&mut m, KeyCode::Char('j'));
+    assert_eq!(selected(&m), 1 + cols);
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Up);
+    key(&mut m, KeyCode::Char('k'));
+    assert_eq!(selected(&m), 1);
+    key(&mut m, KeyCode::PageDown);
+    assert_eq!(selected(&m), 1 + cols * rows);
+    // The grid scrolled to keep the cursor's tile on screen.
+    let text = screen_text(draw(&m).backend().buffer());
+    let pos = format!("{}/", 2 + cols * rows);
+    assert!(text.contains(&pos), "{text}");
+    key(&mut m, KeyCode::Char('g'));
+    key(&mut m, KeyCode::Char('l'));
+    let item = m.drill.as_ref().and_then(|d| d.current());
+    let path = m.preview.wanted.clone();
+    key(&mut m, KeyCode::Enter);
+    let drill = m.drill.as_ref().expect("still in the drill-down");
+    assert!(!drill.grid, "Enter shows the list");
+    assert_eq!(drill.current(), item, "the same item");
+    assert_eq!(m.preview.wanted, path, "its image is the preview");
+    let text = screen_text(draw(&m).backend().buffer());
+    assert!(text.contains("Answer"), "{text}");
+    key(&mut m, KeyCode::Esc);
+    assert!(
+        m.drill.as_ref().is_some_and(|d| d.grid),
+        "Esc returns to the grid"
+    );
+    assert_eq!(m.drill.as_ref().and_then(|d| d.current()), item);
+    // `d` marks the tile under the cursor doubtful (the runtime writes it).
+    let image = item
+        .and_then(|i| m.run.results[i].as_ref())
+        .map(|r| r.image.clone());
+    let effects = update(
+        &mut m,
+        Msg::KeyPressed(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::NONE)),
+    );
+    match effects.as_slice() {
+        [squint::tui::msg::Effect::SaveCorrection { entry, .. }] => {
+            assert_eq!(Some(&entry.image), image.as_ref());
+            assert!(entry.doubtful);
+        }
+        other => panic!("{other:?}"),
+    }
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Run, "Esc from the grid leaves the list");
 }

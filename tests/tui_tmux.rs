@@ -603,3 +603,137 @@ fn accepting_the_models_label_in_the_drill_down_reaches_the_exported_labels() {
     assert!(row.ends_with(",3,person"), "{first}: {row}\n{text}");
     assert_eq!(text.lines().filter(|l| l.ends_with(",person")).count(), 1);
 }
+
+/// Where the matrix on `screen` shows row `row`'s cell in column `col` (0 = the first class):
+/// the column and line of its count, 0-based.
+fn matrix_cell(screen: &str, row: &str, col: usize) -> (u16, u16) {
+    let prefix = format!("│{row} ");
+    let (y, line) = (screen.lines().enumerate())
+        .find(|(_, l)| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no matrix row {row}:\n{screen}"));
+    let mut starts = Vec::new();
+    let mut in_token = false;
+    for (x, c) in line.chars().enumerate().skip(1) {
+        if c == '│' {
+            break;
+        }
+        if !c.is_whitespace() && !in_token {
+            starts.push(x);
+        }
+        in_token = !c.is_whitespace();
+    }
+    // The first token is the row's label.
+    let x = starts.get(col + 1).copied().unwrap_or_default();
+    (x as u16, y as u16)
+}
+
+/// Where the tile labelled `label` (its predicted label and file name) is on `screen`: a
+/// column and line inside its image, just above the label, 0-based.
+fn tile_with_label(screen: &str, label: &str) -> (u16, u16) {
+    let (y, line) = (screen.lines().enumerate())
+        .find(|(_, l)| l.contains(label))
+        .unwrap_or_else(|| panic!("no tile {label:?}:\n{screen}"));
+    let byte = line.find(label).unwrap_or_default();
+    let x = line[..byte].chars().count();
+    (x as u16 + 1, y.saturating_sub(2) as u16)
+}
+
+impl Tmux {
+    /// A left click at column `x`, line `y` (0-based) as a terminal reports it with SGR mouse
+    /// mode: press then release, typed into the pane.
+    fn click(&self, x: u16, y: u16) {
+        let (x, y) = (x + 1, y + 1);
+        let report = format!("\x1b[<0;{x};{y}M\x1b[<0;{x};{y}m");
+        self.keys(&["-l", &report]);
+    }
+}
+
+/// The mouse through a real terminal: tmux passes the SGR mouse reports a terminal would send
+/// on to squint. A click selects a matrix cell and a second click on it opens it; in the
+/// thumbnail grid a click selects a tile and a second click opens it.
+#[test]
+fn mouse_clicks_select_and_open_a_matrix_cell_and_a_grid_tile() {
+    require_tmux();
+    let env = Env::new(3);
+    let server = fake_server(&env);
+    let mut tmux = Tmux::start(160, 48, env.dir.path(), &env.script(&server.url));
+    tmux.wait_for("0/30");
+    tmux.keys(&["r"]);
+    let screen = tmux.wait_until("the run to finish", |s| {
+        s.contains("30/30") && s.contains("finished")
+    });
+    // True 5 predicted 3 (three fives): not under the cursor, which starts at the corner.
+    let (x, y) = matrix_cell(&screen, "5", 3);
+    tmux.click(x, y);
+    // The first click only selects: the drill-down opens on the second one, which only
+    // opens the cell under the cursor.
+    std::thread::sleep(Duration::from_millis(500));
+    let after_one = tmux.capture();
+    assert!(
+        !after_one.contains("true 5 → predicted 3"),
+        "one click opened:\n{after_one}"
+    );
+    tmux.click(x, y);
+    tmux.wait_until("the clicked cell open", |s| {
+        s.contains("true 5 → predicted 3 · 1/3") && !picture(s).is_empty()
+    });
+
+    // The grid: three tiles, each with its picture and predicted label.
+    tmux.keys(&["t"]);
+    let grid = tmux.wait_until("the grid with its thumbnails", |s| {
+        s.contains("t list") && s.matches("3 0").count() >= 3 && picture(s).lines().count() >= 6
+    });
+    eprintln!("the grid at 160x48:\n{grid}");
+    let third = grid
+        .lines()
+        .find(|l| l.matches(".png").count() == 3)
+        .and_then(|l| {
+            l.split("   ")
+                .map(str::trim)
+                .filter(|t| t.ends_with(".png"))
+                .nth(2)
+        })
+        .map(|t| t.trim_start_matches('│').trim().to_owned())
+        .unwrap_or_else(|| panic!("three labels:\n{grid}"));
+    let (x, y) = tile_with_label(&grid, &third);
+    tmux.click(x, y);
+    tmux.wait_for("true 5 → predicted 3 · 3/3");
+    tmux.click(x, y);
+    tmux.wait_until("the tile open as a list", |s| {
+        s.contains("Answer · J/K scroll") && s.contains("· 3/3") && !s.contains("t list")
+    });
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("t list");
+    quit_and_check_restored(&mut tmux, &env);
+}
+
+/// The grid at 80x24 in a real terminal: tiles with pictures and labels, the cursor moved with
+/// l and j, Enter and Esc.
+#[test]
+fn thumbnail_grid_at_80x24() {
+    require_tmux();
+    let env = Env::new(3);
+    let server = fake_server(&env);
+    let mut tmux = Tmux::start(80, 24, env.dir.path(), &env.script(&server.url));
+    tmux.wait_for("0/30");
+    tmux.keys(&["r"]);
+    tmux.wait_until("the run to finish", |s| {
+        s.contains("30/30") && s.contains("finished")
+    });
+    // Open the "Σ" row's neighbour: the whole column of predicted 3 (six items).
+    tmux.keys(&[["k"; 12], ["h"; 12]].concat());
+    tmux.keys(&["l", "l", "l", "l", "Enter"]);
+    tmux.wait_for("predicted 3 · 1/6");
+    tmux.keys(&["t"]);
+    let grid = tmux.wait_until("the grid with its thumbnails", |s| {
+        s.contains("t list") && s.matches(".png").count() >= 6 && picture(s).lines().count() >= 5
+    });
+    eprintln!("the grid at 80x24:\n{grid}");
+    tmux.keys(&["l", "l"]);
+    tmux.wait_for("predicted 3 · 3/6");
+    tmux.keys(&["Enter"]);
+    tmux.wait_until("the item as a list", |s| s.contains("Answer · J/K scroll"));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("t list");
+    quit_and_check_restored(&mut tmux, &env);
+}

@@ -12,6 +12,7 @@ mod compare;
 mod drill;
 mod export;
 mod format;
+mod grid;
 mod help;
 mod help_layout;
 mod hint;
@@ -40,6 +41,7 @@ use crate::tui::model::{Model, Overlay, Screen};
 use crate::tui::theme::Theme;
 
 pub use format::{duration, fit};
+pub use grid::shape as grid_shape;
 pub use help_layout::max_scroll as help_max_scroll;
 pub use hit::{Hit, hit};
 
@@ -100,7 +102,13 @@ pub fn render(frame: &mut Frame, model: &Model) -> ImageSlots {
             thumbnails = slots.thumbnails;
             slots.preview
         }
-        Screen::Drill => drill::render(frame, area, model),
+        Screen::Drill => match model.drill.as_ref().filter(|d| d.grid) {
+            Some(drill) => {
+                thumbnails = grid::render(frame, area, model, drill);
+                None
+            }
+            None => drill::render(frame, area, model),
+        },
         Screen::Prompt => {
             prompt::render(frame, area, model);
             None

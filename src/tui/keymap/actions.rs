@@ -213,6 +213,12 @@ pub enum Action {
     /// Sort the list the next way.
     #[strum(message = "sort: wrong first, confidence, latency, file name, answer")]
     Sort,
+    /// Show a drill-down list as a grid of thumbnails, or as a list again.
+    #[strum(message = "thumbnail grid / list (in the grid h/j/k/l move by a tile or row)")]
+    ToggleGrid,
+    /// Open the grid's item under the cursor as the list shows it (image, answer).
+    #[strum(message = "in the grid: open the image under the cursor (image and answer)")]
+    OpenItem,
     /// Compare the run on screen with another session of the dataset.
     #[strum(message = "compare with another session of this dataset")]
     Compare,
@@ -297,6 +303,10 @@ impl Context {
                 SearchNext,
                 SearchPrev,
                 Sort,
+                ToggleGrid,
+                Left,
+                Right,
+                OpenItem,
                 CopyPath,
                 OpenExternal,
                 AcceptLabel,

@@ -137,6 +137,10 @@ pub struct DrillState {
     pub sort: DrillSort,
     /// The `/` search over file names and answers.
     pub search: ListSearch,
+    /// Shown as a grid of thumbnails (`t`) rather than a list.
+    pub grid: bool,
+    /// Opened from the grid with Enter: Esc goes back to the grid.
+    pub back_to_grid: bool,
 }
 
 impl DrillState {
@@ -172,6 +176,8 @@ impl DrillState {
             return_cursor: cursor,
             sort: DrillSort::default(),
             search: ListSearch::default(),
+            grid: false,
+            back_to_grid: false,
         };
         drill.sort_entries(results);
         drill.selected = 0; // a new list starts at its top

@@ -82,8 +82,62 @@ pub(super) fn scroll_answer(model: &mut Model, delta: i16) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Esc: back to the matrix with the cursor where it was.
+/// `t`: the list as a grid of thumbnails, or as a list again (same item under the cursor).
+pub(super) fn toggle_grid(model: &mut Model) -> Vec<Effect> {
+    if let Some(drill) = &mut model.drill {
+        drill.grid = !drill.grid;
+        drill.back_to_grid = false;
+        model.dirty = true;
+    }
+    preview_current(model)
+}
+
+/// A move in the grid: `rows` rows of tiles down (up when negative) and `cols` tiles right;
+/// in the list, j/k move by one item and h/l do nothing.
+pub(super) fn grid_move(model: &mut Model, rows: isize, cols: isize) -> Vec<Effect> {
+    if !model.drill.as_ref().is_some_and(|d| d.grid) {
+        return if cols == 0 {
+            move_by(model, rows)
+        } else {
+            Vec::new()
+        };
+    }
+    let (across, _) = crate::tui::view::grid_shape(model);
+    move_by(
+        model,
+        rows.saturating_mul(across as isize).saturating_add(cols),
+    )
+}
+
+/// Items in a page: a screenful of tiles in the grid, about half the screen's rows in the list.
+pub(super) fn page(model: &Model) -> isize {
+    if model.drill.as_ref().is_some_and(|d| d.grid) {
+        let (across, down) = crate::tui::view::grid_shape(model);
+        (across * down).max(1) as isize
+    } else {
+        (model.size.1 / 2).max(1) as isize
+    }
+}
+
+/// Enter in the grid: the item under the cursor as the list shows it; Esc comes back.
+pub(super) fn open_from_grid(model: &mut Model) -> Vec<Effect> {
+    if let Some(drill) = model.drill.as_mut().filter(|d| d.grid) {
+        drill.grid = false;
+        drill.back_to_grid = true;
+        model.dirty = true;
+    }
+    preview_current(model)
+}
+
+/// Esc: back to the grid the item was opened from, else to the matrix with the cursor where
+/// it was.
 pub(super) fn close(model: &mut Model) -> Vec<Effect> {
+    if let Some(drill) = model.drill.as_mut().filter(|d| d.back_to_grid && !d.grid) {
+        drill.grid = true;
+        drill.back_to_grid = false;
+        model.dirty = true;
+        return Vec::new();
+    }
     if let Some(drill) = model.drill.take() {
         model.matrix.cursor = drill.return_cursor;
     }

@@ -207,10 +207,14 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             start::list_models(model)
         }
         // ─── Drill ───
-        (Screen::Drill, Action::Next) => drill::move_by(model, 1),
-        (Screen::Drill, Action::Prev) => drill::move_by(model, -1),
-        (Screen::Drill, Action::PageDown) => drill::move_by(model, page(model)),
-        (Screen::Drill, Action::PageUp) => drill::move_by(model, -page(model)),
+        (Screen::Drill, Action::Next) => drill::grid_move(model, 1, 0),
+        (Screen::Drill, Action::Prev) => drill::grid_move(model, -1, 0),
+        (Screen::Drill, Action::Left) => drill::grid_move(model, 0, -1),
+        (Screen::Drill, Action::Right) => drill::grid_move(model, 0, 1),
+        (Screen::Drill, Action::ToggleGrid) => drill::toggle_grid(model),
+        (Screen::Drill, Action::OpenItem) => drill::open_from_grid(model),
+        (Screen::Drill, Action::PageDown) => drill::move_by(model, drill::page(model)),
+        (Screen::Drill, Action::PageUp) => drill::move_by(model, -drill::page(model)),
         (Screen::Drill, Action::Top) => drill::move_by(model, isize::MIN / 2),
         (Screen::Drill, Action::Bottom) => drill::move_by(model, isize::MAX / 2),
         (Screen::Drill, Action::ScrollAnswerDown) => drill::scroll_answer(model, 1),

@@ -61,6 +61,13 @@ fn click(model: &mut Model, target: Hit) -> Vec<Effect> {
             model.matrix.pair_selected = pos;
             Vec::new()
         }
+        Hit::ListRow(pos) if model.screen == Screen::Drill && in_grid(model) => {
+            if model.drill.as_ref().is_some_and(|d| d.selected == pos) {
+                drill::open_from_grid(model)
+            } else {
+                select(model, pos)
+            }
+        }
         Hit::ListRow(pos) => select(model, pos),
         Hit::MatrixPane | Hit::ListPane | Hit::Answer => Vec::new(),
     }
@@ -69,11 +76,16 @@ fn click(model: &mut Model, target: Hit) -> Vec<Effect> {
 fn scroll(model: &mut Model, target: Hit, delta: isize) -> Vec<Effect> {
     match (model.screen, target) {
         (Screen::Drill, Hit::Answer) => drill::scroll_answer(model, delta as i16 * WHEEL_LINES),
-        (Screen::Drill, _) => drill::move_by(model, delta),
+        (Screen::Drill, _) => drill::grid_move(model, delta, 0),
         (Screen::Browse, _) => start::browse_move(model, delta),
         (Screen::Run, _) => drill::move_cursor(model, delta, 0),
         _ => Vec::new(),
     }
+}
+
+/// True when the drill-down shows its grid.
+fn in_grid(model: &Model) -> bool {
+    model.drill.as_ref().is_some_and(|d| d.grid)
 }
 
 /// Selects entry `pos` of the list on screen (the preview follows).

@@ -7,6 +7,7 @@ use ratatui::layout::{Margin, Position, Rect};
 use crate::tui::model::{MatrixCursor, MatrixMode, Model, Screen, scroll_offset};
 
 use super::drill::{DrillLayout, list_rows};
+use super::grid::GridLayout;
 use super::matrix::Geometry;
 use super::run::RunLayout;
 
@@ -39,6 +40,9 @@ pub fn hit(model: &Model, x: u16, y: u16) -> Option<Hit> {
         Screen::Run => run_hit(model, area, at),
         Screen::Drill => {
             let drill = model.drill.as_ref()?;
+            if drill.grid {
+                return grid_hit(drill, area, at);
+            }
             let layout = DrillLayout::of(area);
             if layout.details.contains(at) {
                 return Some(Hit::Answer);
@@ -58,6 +62,17 @@ pub fn hit(model: &Model, x: u16, y: u16) -> Option<Hit> {
         }
         _ => None,
     }
+}
+
+fn grid_hit(drill: &crate::tui::model::DrillState, area: Rect, at: Position) -> Option<Hit> {
+    let grid = GridLayout::of(area, drill);
+    if !grid.pane.contains(at) {
+        return None;
+    }
+    Some(match grid.pos_at(at) {
+        Some(pos) if pos < drill.entries.len() => Hit::ListRow(pos),
+        _ => Hit::ListPane,
+    })
 }
 
 fn run_hit(model: &Model, area: Rect, at: Position) -> Option<Hit> {
