@@ -290,8 +290,14 @@ fn run_drill_page_back_quit_restores_terminal() {
     let fives: Vec<String> = (env.images.iter().filter(|(_, t)| t == "5"))
         .map(|(p, _)| format!("5/{}", p.file_name().unwrap_or_default().display()))
         .collect();
+    // The whole drill-down, answer pane included: a capture can land mid-paint, with the
+    // run screen's picture still below the new title.
     let first = tmux.wait_until("the drill-down with a half-block preview", |s| {
-        s.contains(title) && s.contains(&format!("{} · o:", fives[0])) && !picture(s).is_empty()
+        s.contains(title)
+            && s.contains(&format!("{} · o:", fives[0]))
+            && !picture(s).is_empty()
+            && s.contains("Answer · J/K scroll")
+            && !s.contains("Confusion matrix")
     });
     eprintln!("drill-down open after {:?}", began.elapsed());
     for file in &fives {
