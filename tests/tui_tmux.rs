@@ -569,8 +569,10 @@ fn accepting_the_models_label_in_the_drill_down_reaches_the_exported_labels() {
         .expect("the selected image's name in the preview title");
     tmux.keys(&["a"]);
     tmux.wait_for("true label 5 → 3");
-    // Esc dismisses the notice, Esc leaves the list, T counts the correction.
+    // Esc dismisses the notice, Esc leaves the list, T counts the correction. One at a
+    // time: two escapes in one read can arrive as a single Alt-Esc.
     tmux.keys(&["Escape"]);
+    tmux.wait_until("the notice dismissed", |s| !s.contains("true label 5 → 3"));
     tmux.keys(&["Escape"]);
     tmux.wait_until("the run screen", |s| !s.contains(title));
     tmux.keys(&["T"]);
