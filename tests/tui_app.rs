@@ -57,6 +57,24 @@ fn answers(images: &[(PathBuf, String)]) -> HashMap<String, String> {
         .collect()
 }
 
+/// Records in `session` that the one wrong answer was right (the label was wrong), as `a` in a
+/// drill-down list would.
+fn accept_the_wrong_answer(session: &Path) {
+    use squint::domain::corrections::{CorrectionEntry, Verdict};
+    let log = squint::session::Session::open(session)
+        .unwrap()
+        .read_results()
+        .unwrap();
+    let wrong = log
+        .results
+        .iter()
+        .find(|r| r.label.as_deref() != Some(r.truth.as_str()))
+        .expect("the wrong answer");
+    let label = Verdict::Label(wrong.label.clone().unwrap());
+    let entry = CorrectionEntry::correct(&wrong.image, &wrong.truth, &label, "t".into());
+    squint::session::append_correction(session, &entry).unwrap();
+}
+
 fn spec(server: &FakeServer, dataset: Option<&Path>, concurrency: usize) -> RunSpec {
     let mut spec = RunSpec {
         dataset: dataset.map(Path::to_path_buf),
@@ -236,6 +254,13 @@ async fn a_past_session_is_opened_and_rerun_with_its_own_settings() {
         String::from_utf8_lossy(&out.stderr)
     );
     std::fs::remove_file(&template).unwrap();
+    let session = std::fs::read_dir(data.path().join("sessions"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .next()
+        .expect("the session folder");
+    accept_the_wrong_answer(&session);
     // The workbench's form points elsewhere: another dataset, model and template.
     let mut spec = spec(&server, None, 1);
     spec.model = Some("llama3.2:3b".into());
@@ -254,11 +279,15 @@ async fn a_past_session_is_opened_and_rerun_with_its_own_settings() {
         .await;
     app.press("enter");
     let opened = app.wait_for_status("past session").await;
-    // Its figures at once: every result, the accuracy (9 of 10 right).
+    // Its figures at once: every result, the accuracy (9 of 10 right), and its correction.
     assert!(
         opened.contains("10/10") && opened.contains("acc 90%"),
         "{opened}"
     );
+    app.wait_for_status("1 corrections off").await;
+    app.press("T");
+    let corrected = app.wait_for_status("1 corrections on").await;
+    assert!(corrected.contains("acc 100%"), "{corrected}");
     app.press("r"); // prepares the session's own dataset, template and model
     app.wait_for_status("· ready").await;
     app.press("r");
@@ -338,19 +367,25 @@ async fn a_finished_session_resumed_shows_its_figures_before_any_key() {
         .map(|e| e.path())
         .next()
         .expect("the session folder");
+    // The model was right about the image it got "wrong": a correction made earlier.
+    accept_the_wrong_answer(&session);
     // `squint tui --resume DIR`: the session's own settings, as the command line builds them.
     let meta = squint::session::Session::open(&session).unwrap().meta;
     let spec = RunSpec::from_session(&session, &meta);
     let asked = server.chat_count();
     let app = App::start_in(data, spec, 120, 40).await;
-    // No key pressed: the journaled results are on screen, 10/10 with the accuracy (9 of 10).
+    // No key pressed: the journaled results are on screen, 10/10 with the accuracy (9 of 10),
+    // and the session's correction is loaded (off until T).
     let shown = app.wait_for_status("10/10").await;
     assert!(shown.contains("acc 90%"), "{shown}");
-    let screen = app.screen();
+    let screen = app.wait_for_status("1 corrections off").await;
     assert!(
         screen.contains(&format!("session {}", session.display())) || screen.contains("session …"),
         "the session folder is shown: {screen}"
     );
+    app.press("T");
+    let corrected = app.wait_for_status("1 corrections on").await;
+    assert!(corrected.contains("acc 100%"), "{corrected}");
     assert_eq!(server.chat_count(), asked, "nothing was asked");
     assert_eq!(app.quit().await, 0);
 }

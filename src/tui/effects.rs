@@ -348,6 +348,11 @@ pub(crate) fn prepare(tx: UnboundedSender<Reply>, generation: u64, spec: RunSpec
                             .as_deref()
                             .map(|dir| journaled(dir, &p))
                             .unwrap_or_default(),
+                        corrections: spec
+                            .resume
+                            .as_deref()
+                            .map(session_corrections)
+                            .unwrap_or_default(),
                         ..summarize(&p)
                     }),
                 },
@@ -398,6 +403,18 @@ fn journaled(dir: &Path, p: &Prepared) -> Vec<(usize, ItemResult)> {
         .collect()
 }
 
+/// The label corrections of a session to continue. An unreadable log shows none here (and
+/// says so in the log file); saving a new correction reports the problem.
+fn session_corrections(dir: &Path) -> crate::domain::corrections::Corrections {
+    match crate::session::read_corrections(dir) {
+        Ok(log) => log.corrections(),
+        Err(e) => {
+            tracing::warn!("cannot read the corrections of {}: {e}", dir.display());
+            Default::default()
+        }
+    }
+}
+
 /// Says that `StartRun` named a preparation the runtime no longer holds.
 pub(crate) fn refuse_start(tx: &UnboundedSender<Reply>, generation: u64) {
     send(
@@ -442,6 +459,7 @@ pub(crate) fn summarize(p: &Prepared) -> PreparedInfo {
         model: p.model.clone(),
         warnings: p.warnings.clone(),
         journaled: Vec::new(),
+        corrections: Default::default(),
     }
 }
 

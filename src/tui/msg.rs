@@ -59,6 +59,8 @@ pub struct PreparedInfo {
     >,
     /// On `--resume`: the results the session already holds, by plan index, shown at once.
     pub journaled: Vec<(usize, crate::domain::result::ItemResult)>,
+    /// On `--resume`: the label corrections the session holds (its `corrections.jsonl`).
+    pub corrections: crate::domain::corrections::Corrections,
 }
 
 /// A model the server offers.

@@ -61,6 +61,7 @@ pub fn prepared(labels: &[String], per_class: usize) -> PreparedInfo {
         to_ask: per_class * labels.len(),
         parent_results: None,
         journaled: Vec::new(),
+        corrections: Default::default(),
     }
 }
 

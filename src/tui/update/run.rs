@@ -124,6 +124,7 @@ pub(super) fn prepared(
                 for (index, result) in std::mem::take(&mut info.journaled) {
                     model.run.record(index, result, true);
                 }
+                model.run.corrections = std::mem::take(&mut info.corrections);
                 model.run.session_dir = Some(dir);
             }
             auto_mode(model, info.labels.len());
@@ -189,7 +190,12 @@ pub(super) fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
                 .as_ref()
                 .map(|p| p.labels.clone())
                 .unwrap_or_default();
+            // A continued session keeps its corrections (and whether `T` shows them).
+            let corrections = std::mem::take(&mut run.corrections);
+            let on = run.corrections_on;
             run.reset(total, &labels);
+            run.corrections = corrections;
+            run.corrections_on = on;
             run.timing.started = model.now;
             run.phase = RunPhase::Running;
             model.live.selected = None;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::domain::corrections::{CorrectionEntry, Corrections, Verdict};
 use crate::domain::result::{ErrorKind, ItemError};
 use crate::engine::events::RunEvent;
 use crate::tui::fixtures;
@@ -1232,6 +1233,13 @@ fn a_session_to_continue_shows_its_results_before_any_key() {
         (0, fixtures::result("0/img_0000.png", "0", Some("0"))),
         (1, fixtures::result("1/img_0000.png", "1", Some("0"))),
     ];
+    // The session's corrections come with it: the model was right about image 1.
+    info.corrections = Corrections::from_log(&[CorrectionEntry::correct(
+        "1/img_0000.png",
+        "1",
+        &Verdict::Label("0".into()),
+        "t".into(),
+    )]);
     update(
         &mut m,
         Msg::Prepared {
@@ -1243,6 +1251,18 @@ fn a_session_to_continue_shows_its_results_before_any_key() {
     assert_eq!((m.run.tally.done(), m.run.total), (2, 6));
     assert_eq!(m.run.tally.accuracy(), Some(0.5));
     assert_eq!(m.run.session_dir, Some(PathBuf::from("/sessions/half")));
+    assert_eq!(m.run.corrections.len(), 1);
+    update(&mut m, key('T'));
+    assert_eq!(m.run.tally.accuracy(), Some(1.0));
+    // Continuing the run keeps them (and T's state) while the engine reports its start.
+    update(
+        &mut m,
+        Msg::Run(RunEvent::Started {
+            total: 6,
+            already_done: 2,
+        }),
+    );
+    assert!(m.run.corrections_on && m.run.corrections.len() == 1);
     // A past session opened from the start screen counts against the session's own total.
     update(&mut m, Msg::SessionLoaded(Ok(past_session(false))));
     assert_eq!((m.run.tally.done(), m.run.total), (1, 4));
