@@ -1210,3 +1210,121 @@ fn retry_failed_asks_again_only_the_items_whose_last_attempt_failed() {
     assert_eq!(o.status.code(), Some(2), "--retry-failed needs --resume");
     assert!(stderr(&o).contains("--resume"), "{}", stderr(&o));
 }
+
+#[test]
+fn corrections_carry_over_to_linked_and_new_runs_when_asked() {
+    use squint::domain::corrections::{CorrectionEntry, Verdict};
+    let env = Lab::new();
+    let (dataset, images) = digits_dataset(&env, 1);
+    // Image 0 (a 0) answered "3", image 1 (a 1) answered "7": wrong, by the dataset's labels.
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&images, &[(0, "3"), (1, "7")]),
+        ..FakeConfig::default()
+    });
+    let first = [
+        "run",
+        "--host",
+        &server.url,
+        "--model",
+        MODEL,
+        "--dataset",
+        &dataset,
+        "--json",
+    ];
+    let o = env.run(&first);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let parent = std::fs::read_dir(env.path("data").join("sessions"))
+        .expect("sessions")
+        .flatten()
+        .map(|e| e.path())
+        .next()
+        .expect("the first session");
+    // A person said the model was right about image 0, and image 1 is doubtful.
+    let rel = |i: usize| {
+        format!(
+            "{}/{}",
+            images[i].1,
+            images[i].0.file_name().unwrap().to_string_lossy()
+        )
+    };
+    for entry in [
+        CorrectionEntry::correct(&rel(0), "0", &Verdict::Label("3".into()), "t1".into()),
+        CorrectionEntry::correct(&rel(1), "1", &Verdict::Doubtful, "t2".into()),
+    ] {
+        squint::session::append_correction(&parent, &entry).expect("correction");
+    }
+    let parent_s = parent.to_string_lossy().into_owned();
+
+    // Linked without the flag: the dataset's labels, and stderr says which flag would use them.
+    let child = env.path("child").to_string_lossy().into_owned();
+    let o = env.run(&["run", "--from", &parent_s, "--out", &child, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["accuracy"].as_f64(), Some(0.8));
+    assert!(json.get("corrections").is_none());
+    assert!(
+        stderr(&o).contains("2 label corrections (1 relabelled, 1 doubtful)")
+            && stderr(&o).contains("add --with-corrections"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!Path::new(&child).join("corrections.jsonl").exists());
+
+    // With it: the corrected labels are the truth, the doubtful image is left out and counted.
+    let fixed = env.path("fixed");
+    let fixed_s = fixed.to_string_lossy().into_owned();
+    let args = [
+        "run",
+        "--from",
+        &parent_s,
+        "--with-corrections",
+        "--out",
+        &fixed_s,
+    ];
+    let o = env.run(&[&args[..], &["--json"]].concat());
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["accuracy"].as_f64(), Some(1.0), "{json}");
+    assert_eq!(json["confusion"]["matrix"][3][3], 2, "image 0 is a 3 now");
+    assert_eq!(json["counts"]["done"], 10, "every image was asked");
+    assert_eq!(
+        json["corrections"],
+        serde_json::json!({"relabelled": 1, "doubtful": 1})
+    );
+    assert!(
+        stderr(&o).contains("carried into this session")
+            && stderr(&o).contains("1 image(s) relabelled, 1 doubtful image(s) left out"),
+        "{}",
+        stderr(&o)
+    );
+    // They are the new session's own corrections: its report agrees without the parent.
+    let o = env.run(&["report", &fixed_s, "--with-corrections", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let report: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(report["accuracy"].as_f64(), Some(1.0), "{report}");
+    // The text report has the same figures.
+    let text = env.path("text").to_string_lossy().into_owned();
+    let o = env.run(&[&args[..4], &["--out", &text]].concat());
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains("accuracy                           1.00"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A new, unlinked session on the same dataset is told about them, with the flag to use.
+    let o = env.run(&first);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("add --corrections-from {parent_s}")),
+        "{}",
+        stderr(&o)
+    );
+    let o = env.run(&[&first[..], &["--corrections-from", &parent_s]].concat());
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["accuracy"].as_f64(), Some(1.0), "{json}");
+    // --with-corrections means the linked session's: without --from it is refused.
+    let o = env.run(&[&first[..], &["--with-corrections"]].concat());
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+}

@@ -91,6 +91,14 @@ pub struct RunArgs {
     /// result for are always asked.
     #[arg(long, value_name = "SCOPE", requires = "from", default_value = "all")]
     pub only: RerunScope,
+    /// With --from: that session's label corrections are the truth of this run (copied into
+    /// the new session; doubtful images are left out of the metrics and counted).
+    #[arg(long, requires = "from")]
+    pub with_corrections: bool,
+    /// The label corrections of SESSION (e.g. an earlier session on this dataset) are the truth
+    /// of this new run, as with --from S --with-corrections but without linking to S.
+    #[arg(long, value_name = "SESSION", conflicts_with_all = ["resume", "with_corrections"])]
+    pub corrections_from: Option<PathBuf>,
     /// Ask the server even when the answer cache has this exact request.
     #[arg(long)]
     pub no_cache: bool,
@@ -256,6 +264,8 @@ impl RunArgs {
             resume: _,
             from: _,
             only: _,
+            with_corrections: _,
+            corrections_from: _,
             no_cache,
             max_side,
             timeout,
@@ -369,6 +379,9 @@ impl RunArgs {
             max_side: self.max_side.or(base.max_side),
             out: self.out,
             resume: self.resume,
+            corrections_from: self
+                .corrections_from
+                .or_else(|| self.from.clone().filter(|_| self.with_corrections)),
             from: self.from,
             only: self.only,
             until_ci: self.until_ci,

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::domain::corrections::CorrectedMetrics;
 use crate::domain::result::ItemError;
 use crate::domain::sanitize::one_line;
 use crate::domain::tally::Tally;
@@ -24,6 +25,9 @@ pub(super) struct Progress {
     pub interrupted: bool,
     /// `(answered, half width)` when the run stopped once the accuracy was known (`--until-ci`).
     pub stopped_early: Option<(u64, f64)>,
+    /// The report's metrics with another session's label corrections as the truth, when the
+    /// run uses them (`--with-corrections`, `--corrections-from`).
+    pub corrected: Option<CorrectedMetrics>,
     bar: ProgressBar,
     /// Plain progress lines, when stderr is not a terminal.
     plain: Option<PlainProgress>,
@@ -62,9 +66,17 @@ impl Progress {
             aborted: None,
             interrupted: false,
             stopped_early: None,
+            corrected: None,
             bar,
             plain: (!std::io::stderr().is_terminal()).then(|| PlainProgress::new(Instant::now())),
         }
+    }
+
+    /// The metrics the report shows: with the corrections when the run uses them.
+    pub(super) fn report_metrics(&self) -> &crate::domain::metrics::Metrics {
+        self.corrected
+            .as_ref()
+            .map_or(&self.tally.metrics, |c| &c.metrics)
     }
 
     /// What the progress line reports now.
@@ -109,6 +121,9 @@ impl Progress {
                 result, replayed, ..
             } => {
                 self.tally.record(&result);
+                if let Some(corrected) = &mut self.corrected {
+                    corrected.record(&result);
+                }
                 if result.is_error() && !replayed {
                     self.say(&format!(
                         "error: {}: {}",

@@ -8,6 +8,7 @@ use super::progress::Progress;
 use super::{
     EXIT_BELOW, EXIT_DISK, EXIT_INTERRUPTED, EXIT_OK, EXIT_SERVER, EXIT_USAGE, RunArgs, RunOnlyArgs,
 };
+use crate::domain::corrections::CorrectedMetrics;
 use crate::domain::report::{
     accuracy_interval_line, classification_report, confusion_text, json_summary,
 };
@@ -58,8 +59,13 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
         ));
     }
 
-    let mut events = started.events;
     let mut progress = Progress::new(&prepared.labels);
+    say_corrections(&prepared, started.corrections.as_ref());
+    progress.corrected = started
+        .corrections
+        .as_ref()
+        .map(|c| CorrectedMetrics::new(&prepared.labels, &c.corrections()));
+    let mut events = started.events;
     let mut ctrl_c = false;
     let mut too_many_errors = false;
     // Images this invocation sent to the server (not replayed, not from the cache).
@@ -98,10 +104,16 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
 
     if output.json {
         let mut summary = json_summary(
-            &progress.tally.metrics,
+            progress.report_metrics(),
             &session_dir,
             progress.tally.counts(),
         );
+        if let (Some(c), Some(fields)) = (&progress.corrected, summary.as_object_mut()) {
+            fields.insert(
+                "corrections".into(),
+                serde_json::json!({"relabelled": c.relabelled, "doubtful": c.doubtful}),
+            );
+        }
         if let (Some(inheritance), Some(fields)) = (&prepared.inheritance, summary.as_object_mut())
         {
             let parent = std::path::absolute(&inheritance.parent)
@@ -115,12 +127,12 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
             "{}\n",
             serde_json::to_string_pretty(&summary).unwrap_or_default()
         ));
-    } else if progress.tally.metrics.total() > 0 {
+    } else if progress.report_metrics().total() > 0 {
         // Labels come from folder and file names: sanitised like any untrusted text.
-        let report = classification_report(&progress.tally.metrics, output.digits);
-        let interval =
-            accuracy_interval_line(&progress.tally.metrics, output.digits).unwrap_or_default();
-        let matrix = confusion_text(&progress.tally.metrics);
+        let metrics = progress.report_metrics();
+        let report = classification_report(metrics, output.digits);
+        let interval = accuracy_interval_line(metrics, output.digits).unwrap_or_default();
+        let matrix = confusion_text(metrics);
         let coverage = progress
             .stopped_early
             .map(|(_, half)| {
@@ -145,6 +157,12 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
         counts.unparsed,
         session_dir.display()
     ));
+    if let Some(c) = &progress.corrected {
+        err_line(&format!(
+            "with label corrections: {} image(s) relabelled, {} doubtful image(s) left out of the metrics",
+            c.relabelled, c.doubtful
+        ));
+    }
     if let Some(error) = &progress.aborted {
         err_line(&format!("squint: run stopped: {error}"));
         err_line(&format!(
@@ -185,7 +203,7 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
         return EXIT_SERVER;
     }
     if let Some(floor) = output.fail_under {
-        let accuracy = progress.tally.metrics.accuracy();
+        let accuracy = progress.report_metrics().accuracy();
         if accuracy < floor {
             err_line(&format!(
                 "squint: accuracy {accuracy:.4} is below --fail-under {floor}"
@@ -194,6 +212,43 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
         }
     }
     EXIT_OK
+}
+
+/// Says on stderr which label corrections this run uses as its truth, or which it could use
+/// and the flag that would.
+fn say_corrections(prepared: &setup::Prepared, used: Option<&setup::CarriedCorrections>) {
+    if let Some(c) = used {
+        err_line(&format!(
+            "label corrections from {}: {} carried into this session, the truth of this run (doubtful images are left out of the metrics)",
+            c.from.display(),
+            c.describe()
+        ));
+        if c.refused > 0 {
+            err_line(&format!(
+                "warning: {} correction(s) of {} name a label that is not a class of this run; left out",
+                c.refused,
+                c.from.display()
+            ));
+        }
+        return;
+    }
+    let Some(offer) = prepared.carried.as_ref().filter(|c| !c.applied) else {
+        return;
+    };
+    let linked = prepared
+        .inheritance
+        .as_ref()
+        .is_some_and(|i| i.parent == offer.from);
+    let flag = if linked {
+        "add --with-corrections".to_owned()
+    } else {
+        format!("add --corrections-from {}", offer.from.display())
+    };
+    err_line(&format!(
+        "note: {} has {} for this dataset, not used by this run; to make them its truth, {flag}",
+        offer.from.display(),
+        offer.describe()
+    ));
 }
 
 /// What produced a JSON report, from the session's own record: version, model, backend,

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::metrics::Metrics;
 use super::result::ItemResult;
 
 /// What a correction says about an image.
@@ -173,6 +174,55 @@ pub fn apply(results: &[ItemResult], corrections: &Corrections) -> Corrected {
     out
 }
 
+/// Metrics over results as they arrive with corrections in effect (a headless run whose truth
+/// is another session's corrections): a relabelled image counts under its new label, a
+/// doubtful one is left out and counted; failed requests are no predictions.
+#[derive(Debug, Clone, Default)]
+pub struct CorrectedMetrics {
+    /// The confusion matrix and scores with the corrections.
+    pub metrics: Metrics,
+    verdicts: BTreeMap<String, Verdict>,
+    /// Answered images whose truth a correction changed.
+    pub relabelled: usize,
+    /// Answered images marked doubtful, left out.
+    pub doubtful: usize,
+}
+
+impl CorrectedMetrics {
+    /// Empty metrics over `labels` with `corrections`.
+    pub fn new(labels: &[String], corrections: &Corrections) -> CorrectedMetrics {
+        CorrectedMetrics {
+            metrics: Metrics::with_classes(labels),
+            verdicts: corrections
+                .by_image()
+                .into_iter()
+                .map(|(image, v)| (image.to_owned(), v))
+                .collect(),
+            relabelled: 0,
+            doubtful: 0,
+        }
+    }
+
+    /// Counts one finished item.
+    pub fn record(&mut self, result: &ItemResult) {
+        if result.is_error() {
+            return;
+        }
+        let truth = match self.verdicts.get(&result.image) {
+            None => result.truth.as_str(),
+            Some(Verdict::Doubtful) => {
+                self.doubtful += 1;
+                return;
+            }
+            Some(Verdict::Label(label)) => {
+                self.relabelled += usize::from(*label != result.truth);
+                label.as_str()
+            }
+        };
+        self.metrics.record(truth, result.label.as_deref());
+    }
+}
+
 /// Why a correction was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CorrectionError {
@@ -276,6 +326,26 @@ mod tests {
             .map(|r| (r.image.as_str(), r.truth.as_str()))
             .collect();
         assert_eq!(truths, [("a.png", "5"), ("c.png", "2")]);
+    }
+
+    #[test]
+    fn corrected_metrics_count_as_results_arrive() {
+        let c = Corrections::from_log(&[
+            CorrectionEntry::correct("a.png", "3", &Verdict::Label("5".into()), t(1)),
+            CorrectionEntry::correct("b.png", "1", &Verdict::Doubtful, t(2)),
+        ]);
+        let labels: Vec<String> = ["1", "2", "3", "5", "7"].map(String::from).to_vec();
+        let mut m = CorrectedMetrics::new(&labels, &c);
+        for r in [
+            result("a.png", "3", "5"),
+            result("b.png", "1", "7"),
+            result("c.png", "2", "2"),
+        ] {
+            m.record(&r);
+        }
+        assert_eq!((m.relabelled, m.doubtful), (1, 1));
+        assert_eq!(m.metrics.total(), 2);
+        assert!((m.metrics.accuracy() - 1.0).abs() < 1e-12);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! session. Both `squint run` and the TUI go through here; this module never draws or prints.
 
 mod bundled;
+mod carry;
 mod error;
 mod import;
 mod last_used;
@@ -22,6 +23,7 @@ use crate::domain::template::{RenderedPrompt, Template};
 use crate::session::SessionMeta;
 
 pub use bundled::{bundled_datasets, bundled_templates, user_templates};
+pub use carry::CarriedCorrections;
 pub use error::SetupError;
 pub use import::{ImportSpec, Imported, UNKNOWN_MODEL, import_results};
 pub use last_used::LastUsed;
@@ -77,6 +79,10 @@ pub struct RunSpec {
     pub until_ci: Option<f64>,
     /// On resume, ask again the items whose last attempt failed (`--retry-failed`).
     pub retry_failed: bool,
+    /// A session whose label corrections are the truth of this (new) run: copied into the
+    /// new session's `corrections.jsonl` at start (`--from S --with-corrections`,
+    /// `--corrections-from S`, or the workbench's offer accepted).
+    pub corrections_from: Option<PathBuf>,
 }
 
 impl Default for RunSpec {
@@ -102,6 +108,7 @@ impl Default for RunSpec {
             only: RerunScope::All,
             until_ci: None,
             retry_failed: false,
+            corrections_from: None,
         }
     }
 }
@@ -172,6 +179,9 @@ pub struct Prepared {
     pub warnings: Vec<String>,
     /// For a run linked to an earlier session: what is kept from it and what is asked.
     pub inheritance: Option<Inheritance>,
+    /// Label corrections of another session for these images: applied (`corrections_from`)
+    /// or offered (the linked session's, or an earlier session's on the same dataset).
+    pub carried: Option<CarriedCorrections>,
 }
 
 /// The model to ask: `--model`, else the Modelfile's `FROM`, else Ollama's default.
@@ -210,6 +220,7 @@ pub fn prepare(spec: &RunSpec) -> Result<Prepared, SetupError> {
         None => None,
     };
     warnings.extend(inheritance.iter().flat_map(Inheritance::warnings));
+    let carried = carry::find(spec, &items, &labels, &dataset_path)?;
     let prepared = Prepared {
         dataset,
         items,
@@ -220,6 +231,7 @@ pub fn prepare(spec: &RunSpec) -> Result<Prepared, SetupError> {
         model,
         warnings,
         inheritance,
+        carried,
     };
     if let Some(dir) = &spec.resume {
         start::check_resumable(dir, &prepared)?;

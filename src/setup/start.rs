@@ -27,6 +27,8 @@ pub struct Started {
     /// Things found while opening the session that the user should know (a torn journal
     /// line cut off, the answer cache unavailable).
     pub warnings: Vec<String>,
+    /// Label corrections carried over into the new session (`RunSpec::corrections_from`).
+    pub corrections: Option<super::CarriedCorrections>,
 }
 
 /// Checks the server and the model (reachable, present, vision-capable).
@@ -49,6 +51,10 @@ pub fn start(
     let mut session = match &spec.resume {
         Some(dir) => Session::open(dir)?,
         None => create(spec, prepared, &backend, &info)?,
+    };
+    let corrections = match &spec.resume {
+        Some(_) => None,
+        None => super::carry::write_into(spec, prepared, &session.dir)?,
     };
     // The lock comes first: a second run of this session stops here, before it reads or
     // writes anything.
@@ -129,6 +135,7 @@ pub fn start(
         handle,
         events,
         warnings: notes,
+        corrections,
     })
 }
 

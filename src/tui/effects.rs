@@ -460,6 +460,7 @@ pub(crate) fn summarize(p: &Prepared) -> PreparedInfo {
         warnings: p.warnings.clone(),
         journaled: Vec::new(),
         corrections: Default::default(),
+        carried: p.carried.clone(),
     }
 }
 
@@ -493,6 +494,7 @@ pub(crate) fn start_run(
                 session_dir: started.session_dir.clone(),
                 host,
                 model,
+                corrections: started.corrections.as_ref().map(|c| c.corrections()),
             })),
         });
         // The engine records the session's end itself, before its last event.

@@ -73,6 +73,8 @@ pub enum Overlay {
     PromptView,
     /// The prompt-prior probe: the labels the model gives to images that show nothing.
     Probe,
+    /// "Session S has N label corrections for this dataset: use them as this run's truth?"
+    CarryCorrections,
 }
 
 /// The relabel picker's state.

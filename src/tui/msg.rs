@@ -61,6 +61,9 @@ pub struct PreparedInfo {
     pub journaled: Vec<(usize, crate::domain::result::ItemResult)>,
     /// On `--resume`: the label corrections the session holds (its `corrections.jsonl`).
     pub corrections: crate::domain::corrections::Corrections,
+    /// Another session's label corrections for these images: applied (the run was asked to
+    /// use them) or offered (the linked session's, or an earlier one's on this dataset).
+    pub carried: Option<crate::setup::CarriedCorrections>,
 }
 
 /// A model the server offers.
@@ -129,6 +132,8 @@ pub struct StartedInfo {
     pub host: String,
     /// Model name as the server confirmed it.
     pub model: String,
+    /// Label corrections carried into the new session, the truth of this run.
+    pub corrections: Option<crate::domain::corrections::Corrections>,
 }
 
 /// An input to `update`. Named in the past tense: these already happened.

@@ -130,6 +130,10 @@ pub fn render(frame: &mut Frame, model: &Model) -> ImageSlots {
             notice::confirm_quit(frame, area, model);
             slot = None;
         }
+        Some(Overlay::CarryCorrections) => {
+            notice::confirm_carry(frame, area, model);
+            slot = None;
+        }
         Some(Overlay::FullImage) => slot = full_image(frame, area, model),
         Some(Overlay::RerunScope) => {
             prompt::render_scope(frame, area, model);

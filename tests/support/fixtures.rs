@@ -62,6 +62,7 @@ pub fn prepared(labels: &[String], per_class: usize) -> PreparedInfo {
         parent_results: None,
         journaled: Vec::new(),
         corrections: Default::default(),
+        carried: None,
     }
 }
 
@@ -139,6 +140,7 @@ pub fn running(
             session_dir: PathBuf::from("/sessions/demo"),
             host: "http://127.0.0.1:11434".to_owned(),
             model: "llava".to_owned(),
+            corrections: None,
         })),
     );
     update(

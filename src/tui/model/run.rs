@@ -223,6 +223,10 @@ pub struct RunState {
     /// A run linked to a parent session, against the parent, answer by answer (the live
     /// A/B); set when such a run starts, kept after it ends, dropped by the next preparation.
     pub ab: Option<LiveAb>,
+    /// Corrections of another session offered for the prepared run, while the user decides.
+    pub carry_offer: Option<crate::setup::CarriedCorrections>,
+    /// The session whose corrections the next run takes as its truth (offer accepted).
+    pub carry_accepted: Option<std::path::PathBuf>,
 }
 
 impl RunState {

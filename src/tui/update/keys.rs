@@ -10,8 +10,8 @@ use crate::tui::model::{DrillFilter, Level, Model, Overlay, Screen};
 use crate::tui::msg::Effect;
 
 use super::{
-    compare, corrections, drill, export, live, probe, prompt, prompt_view, run, search, start,
-    text_field, versions,
+    carry, compare, corrections, drill, export, live, probe, prompt, prompt_view, run, search,
+    start, text_field, versions,
 };
 
 /// Handles one key press.
@@ -46,6 +46,7 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Some(Overlay::Relabel) => return corrections::picker_key(model, &key, action),
         Some(Overlay::PromptView) => return prompt_view::key(model, action),
         Some(Overlay::Probe) => return probe::key(model, action),
+        Some(Overlay::CarryCorrections) => return carry::answer(model, action),
         None => {}
     }
     if model.screen == Screen::Prompt {
@@ -75,7 +76,7 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
 pub(super) fn context(model: &Model) -> Context {
     match (model.overlay, model.screen) {
         (Some(Overlay::Help), _) => Context::Help,
-        (Some(Overlay::ConfirmQuit), _) => Context::Confirm,
+        (Some(Overlay::ConfirmQuit | Overlay::CarryCorrections), _) => Context::Confirm,
         (Some(Overlay::FullImage), _) => Context::Image,
         (Some(Overlay::RerunScope), _) => Context::Rerun,
         (None, Screen::Prompt) => Context::Editor,

@@ -41,6 +41,7 @@ pub(super) fn start(model: &mut Model) -> Vec<Effect> {
         }
         RunPhase::Ready | RunPhase::Finished { .. } if model.run.prepared.is_some() => {
             let mut spec = model.run.spec.clone().unwrap_or_else(|| model.spec.clone());
+            spec.corrections_from = model.run.carry_accepted.take().or(spec.corrections_from);
             if let RunPhase::Finished { interrupted } = model.run.phase {
                 // A stopped run continues its own session; a finished one runs again anew.
                 // A run stopped early (`--until-ci`) is continued too, asking the rest: with
@@ -71,6 +72,7 @@ pub(super) fn start(model: &mut Model) -> Vec<Effect> {
             model.spec.resume = None;
             model.spec.out = None;
             model.spec.from = None;
+            model.spec.corrections_from = None;
             model.spec.only = crate::domain::scope::RerunScope::All;
             model.drill = None;
             model.dirty = true;
@@ -131,9 +133,27 @@ pub(super) fn prepared(
             for w in &info.warnings {
                 model.notify(Level::Warn, w);
             }
+            model.run.carry_accepted = None;
+            model.run.carry_offer = None;
+            match info.carried.clone() {
+                Some(c) if c.applied => model.notify(
+                    Level::Info,
+                    format!(
+                        "{} from {}: the truth of this run",
+                        c.describe(),
+                        c.from.display()
+                    ),
+                ),
+                Some(c) => {
+                    // Asked before anything starts (Ctrl-R waits for the answer).
+                    model.run.carry_offer = Some(c);
+                    model.overlay = Some(crate::tui::model::Overlay::CarryCorrections);
+                }
+                None => {}
+            }
             model.run.prepared = Some(info);
             model.browse = Default::default();
-            if std::mem::take(&mut model.run.auto_start) {
+            if model.run.carry_offer.is_none() && std::mem::take(&mut model.run.auto_start) {
                 return start(model);
             }
             if model.screen == Screen::Start {
@@ -170,6 +190,11 @@ pub(super) fn started(model: &mut Model, result: Result<StartedInfo, String>) ->
             model.run.host = info.host;
             model.run.model = info.model;
             model.run.phase = RunPhase::Running;
+            if let Some(corrections) = info.corrections {
+                model.run.corrections = corrections;
+                model.run.corrections_on = true;
+                model.run.recount();
+            }
         }
         Err(e) => {
             model.run.phase = RunPhase::Ready;

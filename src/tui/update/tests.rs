@@ -92,6 +92,7 @@ fn a_whole_run_updates_counts_stream_and_phase() {
         session_dir: "/s".into(),
         host: "h".into(),
         model: "llava".into(),
+        corrections: None,
     };
     update(&mut m, Msg::RunStarted(Ok(started)));
     assert_eq!(m.run.phase, RunPhase::Running);
@@ -1034,6 +1035,7 @@ fn rate_counts_only_asked_items_and_stopping_early_is_shown() {
         session_dir: "/s".into(),
         host: "h".into(),
         model: "llava".into(),
+        corrections: None,
     };
     update(&mut m, Msg::RunStarted(Ok(started)));
     let t0 = std::time::Instant::now();
@@ -1318,4 +1320,114 @@ fn a_resumed_session_that_cannot_be_prepared_is_opened_read_only() {
     update(&mut m, Msg::SessionLoaded(Ok(past_session(true))));
     assert_eq!(m.run.phase, RunPhase::Viewing);
     assert_eq!(m.run.tally.done(), 1);
+}
+
+/// A prepared run offered `n` corrections of an earlier session (image `i` of class `i`
+/// relabelled to the next class).
+fn offered(m: &mut Model, n: usize) {
+    let mut info = fixtures::prepared(&fixtures::labels(3), 2);
+    info.carried = Some(crate::setup::CarriedCorrections {
+        from: PathBuf::from("/sessions/earlier"),
+        entries: (0..n)
+            .map(|i| {
+                CorrectionEntry::correct(
+                    &format!("{i}/img_0000.png"),
+                    &i.to_string(),
+                    &Verdict::Label(((i + 1) % 3).to_string()),
+                    String::new(),
+                )
+            })
+            .collect(),
+        applied: false,
+        refused: 0,
+    });
+    let generation = m.run.generation;
+    update(
+        m,
+        Msg::Prepared {
+            generation,
+            result: Ok(info),
+        },
+    );
+}
+
+#[test]
+fn an_earlier_sessions_corrections_are_offered_and_used_only_when_accepted() {
+    let mut m = ready_model();
+    offered(&mut m, 2);
+    assert_eq!(m.overlay, Some(Overlay::CarryCorrections));
+    let screen = drawn(&m);
+    assert!(
+        screen.contains("earlier has 2 label corrections") && screen.contains("Enter: use them"),
+        "{screen}"
+    );
+    // Declined: the run starts with the dataset's labels.
+    update(&mut m, key('n'));
+    assert_eq!(m.overlay, None);
+    let effects = update(&mut m, key('r'));
+    let [Effect::StartRun { spec, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(spec.corrections_from, None);
+
+    // Accepted: the run takes them as its truth, and shows them on from its start.
+    let mut m = ready_model();
+    offered(&mut m, 2);
+    update(&mut m, key('y'));
+    let effects = update(&mut m, key('r'));
+    let [Effect::StartRun { spec, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        spec.corrections_from,
+        Some(PathBuf::from("/sessions/earlier"))
+    );
+    let carried = Corrections::from_log(&[CorrectionEntry::correct(
+        "0/img_0000.png",
+        "0",
+        &Verdict::Label("1".into()),
+        "t".into(),
+    )]);
+    update(
+        &mut m,
+        Msg::RunStarted(Ok(StartedInfo {
+            session_dir: "/s".into(),
+            host: "h".into(),
+            model: "llava".into(),
+            corrections: Some(carried),
+        })),
+    );
+    update(
+        &mut m,
+        Msg::Run(RunEvent::Started {
+            total: 6,
+            already_done: 0,
+        }),
+    );
+    assert!(m.run.corrections_on && m.run.corrections.len() == 1);
+    update(
+        &mut m,
+        Msg::Run(RunEvent::ItemFinished {
+            index: 0,
+            result: fixtures::result("0/img_0000.png", "0", Some("1")),
+            replayed: false,
+        }),
+    );
+    assert_eq!(m.run.tally.accuracy(), Some(1.0));
+}
+
+/// The model drawn at its size, as text.
+fn drawn(m: &Model) -> String {
+    let (w, h) = m.size;
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|frame| {
+            crate::tui::view::render(frame, m);
+        })
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..h)
+        .map(|y| (0..w).map(|x| buffer[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
 }

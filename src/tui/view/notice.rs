@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::domain::sanitize::one_line;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{Level, Model};
 use crate::tui::update::key_context;
@@ -94,6 +95,45 @@ pub(super) fn confirm_quit(frame: &mut Frame, area: Rect, model: &Model) {
             match model.keymap.hint_keys(Context::Confirm, Action::Yes) {
                 Some(keys) => format!("{keys}: stop and quit   any other key: stay"),
                 None => "any key: stay".to_owned(),
+            },
+            theme.accent,
+        ),
+    ];
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}
+
+/// The offer of another session's label corrections for the run about to start.
+pub(super) fn confirm_carry(frame: &mut Frame, area: Rect, model: &Model) {
+    let Some(offer) = &model.run.carry_offer else {
+        return;
+    };
+    let rect = centered(area, 66, 7);
+    if rect.width < 4 || rect.height < 3 {
+        return;
+    }
+    let theme = &model.theme;
+    let inner = pane(frame, rect, " Label corrections ", theme, true);
+    let from = offer
+        .from
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| offer.from.display().to_string());
+    let lines = vec![
+        Line::styled(
+            one_line(&format!(
+                "Session {from} has {} for this dataset.",
+                offer.describe()
+            )),
+            theme.text,
+        ),
+        Line::styled(
+            "Use them as the truth of this run (doubtful images left out)?",
+            theme.text,
+        ),
+        Line::styled(
+            match model.keymap.hint_keys(Context::Confirm, Action::Yes) {
+                Some(keys) => format!("{keys}: use them   any other key: the dataset's labels"),
+                None => "any key: the dataset's labels".to_owned(),
             },
             theme.accent,
         ),

@@ -50,6 +50,7 @@ fn finished_model() -> Model {
             session_dir: session(),
             host: "http://127.0.0.1:11434".into(),
             model: "llava".into(),
+            corrections: None,
         })),
     );
     update(
