@@ -19,7 +19,15 @@ use crate::domain::toml_line::{describe, line_hint};
 pub(crate) const FILE_NAME: &str = "config.toml";
 
 /// Flags that name one run rather than a default: never taken from the file.
-const PER_RUN_FLAGS: [&str; 5] = ["out", "resume", "from", "only", "retry-failed"];
+const PER_RUN_FLAGS: [&str; 7] = [
+    "out",
+    "resume",
+    "from",
+    "only",
+    "retry-failed",
+    "with-corrections",
+    "corrections-from",
+];
 
 /// The file's keys parsed as the workbench's flags (the superset of the shared flags).
 #[derive(Debug, Parser)]
@@ -82,7 +90,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<TuiArgs, String> {
             .filter(|_| known.contains(key.get_ref()))
         else {
             return Err(format!(
-                "{here}: unknown key (known: {}; `--out`, `--resume`, `--from`, `--only` and `--retry-failed` name one run and stay flags)",
+                "{here}: unknown key (known: {}; `--out`, `--resume`, `--from`, `--only`, `--with-corrections`, `--corrections-from` and `--retry-failed` name one run and stay flags)",
                 known.join(", ")
             ));
         };
