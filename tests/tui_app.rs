@@ -290,12 +290,20 @@ async fn a_past_session_is_opened_and_rerun_with_its_own_settings() {
     assert!(corrected.contains("acc 100%"), "{corrected}");
     app.press("r"); // prepares the session's own dataset, template and model
     app.wait_for_status("· ready").await;
+    // The new session on the same dataset is offered the correction; y takes it.
+    app.wait_for("has 1 label corrections (1 relabelled, 0 doubtful) for this dataset.")
+        .await;
+    app.press("y");
+    app.wait_until("the offer answered", |s| !s.contains(" Label corrections "))
+        .await;
     app.press("r");
     let done = app.wait_for_status("· finished").await;
     assert!(
         done.contains("10/10") && done.contains("llava:7b"),
         "{done}"
     );
+    let done = app.wait_for_status("1 corrections on").await;
+    assert!(done.contains("acc 100%"), "{done}");
     let sessions = app.sessions();
     assert_eq!(
         sessions.len(),
@@ -303,6 +311,12 @@ async fn a_past_session_is_opened_and_rerun_with_its_own_settings() {
         "a finished session is re-run as a new one"
     );
     assert_eq!(journal_lines(&sessions[1]), 10);
+    let carried = squint::session::read_corrections(&sessions[1]).unwrap();
+    assert_eq!(
+        carried.corrections().len(),
+        1,
+        "copied into the new session"
+    );
     assert_eq!(server.chat_count(), 20);
     assert_eq!(app.quit().await, 0);
 }

@@ -41,7 +41,7 @@ pub(super) fn start(model: &mut Model) -> Vec<Effect> {
         }
         RunPhase::Ready | RunPhase::Finished { .. } if model.run.prepared.is_some() => {
             let mut spec = model.run.spec.clone().unwrap_or_else(|| model.spec.clone());
-            spec.corrections_from = model.run.carry_accepted.take().or(spec.corrections_from);
+            spec.corrections_from = model.run.carry_accepted.clone().or(spec.corrections_from);
             if let RunPhase::Finished { interrupted } = model.run.phase {
                 // A stopped run continues its own session; a finished one runs again anew.
                 // A run stopped early (`--until-ci`) is continued too, asking the rest: with

@@ -1358,7 +1358,10 @@ fn an_earlier_sessions_corrections_are_offered_and_used_only_when_accepted() {
     assert_eq!(m.overlay, Some(Overlay::CarryCorrections));
     let screen = drawn(&m);
     assert!(
-        screen.contains("earlier has 2 label corrections") && screen.contains("Enter: use them"),
+        screen.contains("Session earlier")
+            && screen
+                .contains("has 2 label corrections (2 relabelled, 0 doubtful) for this dataset.")
+            && screen.contains("Enter: use them"),
         "{screen}"
     );
     // Declined: the run starts with the dataset's labels.

@@ -107,7 +107,7 @@ pub(super) fn confirm_carry(frame: &mut Frame, area: Rect, model: &Model) {
     let Some(offer) = &model.run.carry_offer else {
         return;
     };
-    let rect = centered(area, 66, 7);
+    let rect = centered(area, 72, 7);
     if rect.width < 4 || rect.height < 3 {
         return;
     }
@@ -119,11 +119,9 @@ pub(super) fn confirm_carry(frame: &mut Frame, area: Rect, model: &Model) {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| offer.from.display().to_string());
     let lines = vec![
+        Line::styled(one_line(&format!("Session {from}")), theme.text),
         Line::styled(
-            one_line(&format!(
-                "Session {from} has {} for this dataset.",
-                offer.describe()
-            )),
+            format!("has {} for this dataset.", offer.describe()),
             theme.text,
         ),
         Line::styled(
