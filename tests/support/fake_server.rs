@@ -115,6 +115,9 @@ pub struct FakeConfig {
     /// Prompt-dependent answers: when a chat request's text contains the needle, that map's
     /// answer for the image (by SHA-256) wins over `answers` (a prompt edit that helps).
     pub prompt_answers: Vec<(String, HashMap<String, String>)>,
+    /// Count chat requests without keeping them (their bodies, URLs and headers: a benchmark of a million requests
+    /// would otherwise hold every image it was sent).
+    pub forget_requests: bool,
 }
 
 impl Default for FakeConfig {
@@ -139,6 +142,7 @@ impl Default for FakeConfig {
             litellm: false,
             lmstudio: false,
             prompt_answers: Vec::new(),
+            forget_requests: false,
         }
     }
 }
@@ -338,7 +342,9 @@ async fn gatekeeper(
         .iter()
         .map(|v| v.to_str().unwrap_or("<binary>").to_owned())
         .collect();
-    if let Ok(mut seen) = st.seen.lock() {
+    if !st.config.forget_requests
+        && let Ok(mut seen) = st.seen.lock()
+    {
         seen.push((uri.clone(), auth.clone()));
     }
     if let Some(want) = &st.config.require_query
@@ -474,6 +480,9 @@ impl FakeState {
 
     fn record(&self, body: &Value) {
         self.chats.fetch_add(1, Ordering::SeqCst);
+        if self.config.forget_requests {
+            return;
+        }
         if let Ok(mut r) = self.requests.lock() {
             r.push(body.clone());
         }
