@@ -10,8 +10,13 @@
 //! Roles (chosen by `SQUINT_BENCH_ROLE`, so the fake server and the scanner run in their own
 //! processes and do not pollute the figures):
 //! - main: generates data, starts the children, runs the pipeline and prints the table;
-//! - server: runs the fake model server and prints its URL;
-//! - scan: scans a folder and prints its time and peak memory.
+//! - server: runs the fake model server and prints its URL (and, when its stdin closes, the
+//!   number of chat requests it answered); `scripts/litellm/run.sh` uses it;
+//! - scan: scans a folder and prints its time and peak memory;
+//! - cached: one run over `SQUINT_BENCH_DATASET` with the answer cache in `$SQUINT_DATA_DIR`
+//!   (run it twice: the first fills the cache, the second is the cached re-run), printing CPU
+//!   per image, requests sent and the cache's size on disk (for figures too large for the
+//!   full run, and for profiling one run alone).
 
 // A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -71,9 +76,12 @@ const SHORT: Sizes = Sizes {
 };
 
 fn main() {
+    // As the squint binary does, so the figures are the binary's.
+    squint::allocator::tune();
     match std::env::var("SQUINT_BENCH_ROLE").as_deref() {
         Ok("server") => serve(),
         Ok("scan") => scan_child(),
+        Ok("cached") => cached_rerun(),
         // Only the workbench figures (`SQUINT_BENCH_ROLE=tui cargo bench`).
         Ok("tui") => {
             tui_render_benchmark();
@@ -143,9 +151,11 @@ fn serve() {
     });
     println!("{}", server.url);
     let _ = std::io::stdout().flush();
-    // Serve until the parent closes our stdin.
+    // Serve until the parent closes our stdin, then say how many chat requests came.
     let mut sink = String::new();
     let _ = std::io::stdin().read_line(&mut sink);
+    // The parent may have stopped listening (the benchmark reads only the URL): not an error.
+    let _ = writeln!(std::io::stdout(), "chats {}", server.chat_count());
 }
 
 /// Answers for trying the workbench by hand against the bench's server role: mostly right, with
@@ -297,6 +307,33 @@ fn scan_child() {
         elapsed.as_secs_f64() * 1000.0,
         dataset.items.len(),
         peak_rss_kb().saturating_sub(before)
+    );
+}
+
+fn cached_rerun() {
+    let dataset = PathBuf::from(std::env::var("SQUINT_BENCH_DATASET").expect("dataset folder"));
+    let data_dir = PathBuf::from(std::env::var("SQUINT_DATA_DIR").expect("SQUINT_DATA_DIR"));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (server, url) = spawn_server(0, 4);
+    let out = tempfile::tempdir().expect("tempdir");
+    let run = pipeline(&runtime, &dataset, &url, out.path().join("run"), 4, true);
+    stop(server);
+    let cache_bytes: u64 = std::fs::read_dir(data_dir.join("cache"))
+        .expect("cache folder")
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "{} images, {} requests, {:.1} us CPU per image, {:.2} s wall, cache on disk {:.1} MB, peak RSS {} MB",
+        run.finished,
+        run.finished - run.cached,
+        run.cpu_us / run.finished as f64,
+        run.wall.as_secs_f64(),
+        cache_bytes as f64 / 1e6,
+        peak_rss_kb() / 1024
     );
 }
 

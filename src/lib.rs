@@ -15,6 +15,7 @@ extern crate self as squint;
 #[path = "../tests/support/seed_data.rs"]
 mod seed_data;
 
+pub mod allocator;
 pub mod backend;
 pub mod cli;
 pub mod dataset;
