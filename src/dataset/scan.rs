@@ -72,7 +72,9 @@ pub fn scan(path: &Path, layout: Option<Layout>) -> Result<Dataset, DatasetError
             skipped,
         });
     }
-    dataset.items.sort_by(|a, b| a.rel.cmp(&b.rel));
+    // `rel` is unique (a walk lists each file once; a manifest's duplicates are skipped), so
+    // an unstable sort gives the same order, without a stable sort's buffer of half the items.
+    dataset.items.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     Ok(dataset)
 }
 
