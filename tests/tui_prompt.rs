@@ -360,6 +360,33 @@ async fn compare_with_the_earlier_session_shows_the_fixed_image() {
         view.contains(flipped.trim_end_matches('/')) || view.contains("true 0  A 1  B 0"),
         "{view}"
     );
+    // Enter: the fixed image in a drill-down list, with its preview and both answers.
+    app.press("enter");
+    let drill = app.wait_for("fixed by B (A wrong)").await;
+    for want in [
+        "A · the other session",
+        "B · this run",
+        "parsed 1",
+        "parsed 0",
+    ] {
+        assert!(drill.contains(want), "{want:?} missing:\n{drill}");
+    }
+    let name = images[0]
+        .0
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(drill.contains(&name), "{drill}");
+    // Esc goes back to the comparison (a first Esc dismisses notices still up), then closes it.
+    for _ in 0..3 {
+        if !app.screen().contains("fixed by B (A wrong)") {
+            break;
+        }
+        app.press("esc");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    app.wait_for("Δ matrix").await;
     app.press("esc");
     app.wait_until("the comparison closed", |s| !s.contains("Δ matrix"))
         .await;

@@ -3,6 +3,7 @@
 //! module only opens the folders, checks they classified the same dataset and says what it
 //! left out. Read-only: never writes to either session.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -10,6 +11,7 @@ use thiserror::Error;
 use super::folder::Session;
 use super::{ResultsLog, SessionError};
 use crate::domain::compare::{Comparison, Run, compare};
+use crate::domain::result::ItemResult;
 
 /// A comparison of two sessions and what the reader should know about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +20,9 @@ pub struct SessionComparison {
     pub comparison: Comparison,
     /// Things left out or damaged (images in one run only, torn journal lines).
     pub notes: Vec<String>,
+    /// A's results for the flipped images, by image (the workbench shows A's answer beside
+    /// B's).
+    pub a_flipped: HashMap<String, ItemResult>,
 }
 
 /// Why two sessions cannot be compared.
@@ -102,7 +107,22 @@ pub fn compare_sessions(a: &Path, b: &Path) -> Result<SessionComparison, Compare
         }
         notes.extend(damage(name, session, log));
     }
-    Ok(SessionComparison { comparison, notes })
+    let flipped: HashSet<&str> = comparison
+        .flipped
+        .iter()
+        .map(|f| f.image.as_str())
+        .collect();
+    let a_flipped = log_a
+        .results
+        .iter()
+        .filter(|r| flipped.contains(r.image.as_str()))
+        .map(|r| (r.image.clone(), r.clone()))
+        .collect();
+    Ok(SessionComparison {
+        comparison,
+        notes,
+        a_flipped,
+    })
 }
 
 fn damage(name: &str, session: &Session, log: &ResultsLog) -> Vec<String> {

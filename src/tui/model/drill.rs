@@ -78,6 +78,14 @@ pub enum DrillFilter {
     Predicted(String),
     /// Every failed request.
     Errors,
+    /// The images a comparison found flipped: right in this run and not in the other session
+    /// (`fixed`), or the reverse.
+    Flipped {
+        /// True for the images this run fixed, false for those it broke.
+        fixed: bool,
+        /// The images.
+        images: std::sync::Arc<std::collections::BTreeSet<String>>,
+    },
 }
 
 impl DrillFilter {
@@ -104,6 +112,7 @@ impl DrillFilter {
             DrillFilter::Truth(truth) => truth_of_r == truth,
             DrillFilter::Predicted(p) => predicted() == Some(p.as_str()),
             DrillFilter::Errors => r.is_error(),
+            DrillFilter::Flipped { images, .. } => images.contains(&r.image),
         }
     }
 
@@ -116,6 +125,8 @@ impl DrillFilter {
             DrillFilter::Truth(t) => format!("true {t}"),
             DrillFilter::Predicted(p) => format!("predicted {p}"),
             DrillFilter::Errors => "failed requests".to_owned(),
+            DrillFilter::Flipped { fixed: true, .. } => "fixed by B (A wrong)".to_owned(),
+            DrillFilter::Flipped { fixed: false, .. } => "broken by B (A right)".to_owned(),
         }
     }
 }

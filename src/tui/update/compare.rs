@@ -3,12 +3,16 @@
 //! the chosen one (A) with this run (B), and scrolls the flipped images. Pure: reading and
 //! comparing are effects.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::session::SessionComparison;
 use crate::tui::keymap::Action;
-use crate::tui::model::{Level, Model, Overlay};
+use crate::tui::model::{DrillFilter, Level, Model, Overlay, Screen};
 use crate::tui::msg::Effect;
+
+use super::drill;
 
 /// `C`: the picker of other sessions over this dataset (newest first).
 pub(super) fn open(model: &mut Model) -> Vec<Effect> {
@@ -74,6 +78,7 @@ pub(super) fn key(model: &mut Model, action: Option<Action>) -> Vec<Effect> {
             model.notify(Level::Info, "comparing…");
             return vec![Effect::CompareSessions { a, b }];
         }
+        Some(Action::Select) => return open_flipped(model),
         Some(Action::Close | Action::Quit) => {
             model.overlay = None;
             model.compare.result = None;
@@ -81,6 +86,50 @@ pub(super) fn key(model: &mut Model, action: Option<Action>) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// Enter on a flipped image: the drill-down list of its group (fixed by B, or broken by B)
+/// with that image selected: its preview, and A's answer beside B's. Esc comes back here.
+fn open_flipped(model: &mut Model) -> Vec<Effect> {
+    let Some(result) = &model.compare.result else {
+        return Vec::new();
+    };
+    let flipped = &result.comparison.flipped;
+    let Some(flip) = flipped.get(model.compare.scroll) else {
+        return Vec::new();
+    };
+    let fixed = flip.fixed_by_b();
+    let image = flip.image.clone();
+    let images: BTreeSet<String> = flipped
+        .iter()
+        .filter(|f| f.fixed_by_b() == fixed)
+        .map(|f| f.image.clone())
+        .collect();
+    model.overlay = None;
+    let filter = DrillFilter::Flipped {
+        fixed,
+        images: Arc::new(images),
+    };
+    let mut effects = drill::open(model, filter);
+    let Some(list) = model
+        .drill
+        .as_mut()
+        .filter(|_| model.screen == Screen::Drill)
+    else {
+        model.overlay = Some(Overlay::Compare);
+        return effects;
+    };
+    let results = &model.run.results;
+    if let Some(pos) = list.entries.iter().position(|&i| {
+        results
+            .get(i)
+            .and_then(Option::as_ref)
+            .is_some_and(|r| r.image == image)
+    }) {
+        list.selected = pos;
+    }
+    effects.extend(drill::preview_current(model));
+    effects
 }
 
 /// The comparison was computed: show it (or say why it could not be).

@@ -130,7 +130,7 @@ pub(super) fn open_from_grid(model: &mut Model) -> Vec<Effect> {
 }
 
 /// Esc: back to the grid the item was opened from, else to the matrix with the cursor where
-/// it was.
+/// it was (a comparison's flipped images: back to the comparison).
 pub(super) fn close(model: &mut Model) -> Vec<Effect> {
     if let Some(drill) = model.drill.as_mut().filter(|d| d.back_to_grid && !d.grid) {
         drill.grid = true;
@@ -140,6 +140,9 @@ pub(super) fn close(model: &mut Model) -> Vec<Effect> {
     }
     if let Some(drill) = model.drill.take() {
         model.matrix.cursor = drill.return_cursor;
+        if matches!(drill.filter, DrillFilter::Flipped { .. }) && model.compare.result.is_some() {
+            model.overlay = Some(crate::tui::model::Overlay::Compare);
+        }
     }
     model.screen = Screen::Run;
     model.dirty = true;

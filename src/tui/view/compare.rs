@@ -151,6 +151,12 @@ fn render_comparison(
             [Action::Up, Action::Down],
             "scroll flipped images",
         ),
+        hint::hint(
+            model,
+            Context::Compare,
+            Action::Select,
+            "open the top one with its group (image, both answers)",
+        ),
         hint::all(model, Context::Compare, Action::Close, "close"),
     ]);
     frame.render_widget(
@@ -269,12 +275,14 @@ fn classes_and_flips<'a>(
         format!("flipped: {fixed} fixed by B (✓), {broken} broken by B (✗)"),
         theme.title,
     ));
-    for flip in c.flipped.iter().skip(scroll) {
+    for (i, flip) in c.flipped.iter().enumerate().skip(scroll) {
         let (mark, style) = if flip.fixed_by_b() {
             ("✓", theme.ok)
         } else {
             ("✗", theme.error)
         };
+        // The first row shown is the one Enter opens.
+        let style = if i == scroll { theme.selection } else { style };
         let answer = |l: &Option<String>| l.as_deref().map_or("failed".to_owned(), one_line);
         let text = format!(
             "{mark} {}  true {}  A {}  B {}",

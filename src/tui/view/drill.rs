@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::domain::result::ItemResult;
 use crate::domain::sanitize::{one_line, sanitize};
 use crate::tui::keymap::{Action, Context};
-use crate::tui::model::{DrillState, ListSearch, Model, scroll_offset};
+use crate::tui::model::{DrillFilter, DrillState, ListSearch, Model, scroll_offset};
 
 use super::format::{duration, fit, left, step_name};
 use super::{ImageSlot, hint, image_placeholder, pane, status};
@@ -96,8 +96,35 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Ima
     } else {
         None
     };
-    if let Some(r) = current {
-        detail(frame, details, model, r, drill.answer_scroll);
+    // A comparison's flipped image: the other session's answer (A) beside this run's (B).
+    let other = match (&drill.filter, &model.compare.result, current) {
+        (DrillFilter::Flipped { .. }, Some(c), Some(r)) => c.a_flipped.get(&r.image),
+        _ => None,
+    };
+    match (current, other) {
+        (Some(b), Some(a)) => {
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                    .areas(details);
+            detail(
+                frame,
+                left,
+                model,
+                a,
+                drill.answer_scroll,
+                Some(" A · the other session "),
+            );
+            detail(
+                frame,
+                right,
+                model,
+                b,
+                drill.answer_scroll,
+                Some(" B · this run "),
+            );
+        }
+        (Some(r), None) => detail(frame, details, model, r, drill.answer_scroll, None),
+        (None, _) => {}
     }
     status::render(frame, status_area, model);
     slot
@@ -163,9 +190,21 @@ fn list(frame: &mut Frame, area: Rect, model: &Model, drill: &DrillState) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn detail(frame: &mut Frame, area: Rect, model: &Model, r: &ItemResult, scroll: u16) {
+/// One result's details and raw answer; `side` names whose answer it is when two are shown.
+fn detail(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    r: &ItemResult,
+    scroll: u16,
+    side: Option<&str>,
+) {
     let theme = &model.theme;
-    let inner = pane(frame, area, " Answer · J/K scroll ", theme, false);
+    let title = match side {
+        Some(side) => format!("{side}· J/K scroll "),
+        None => " Answer · J/K scroll ".to_owned(),
+    };
+    let inner = pane(frame, area, &title, theme, false);
     let field = |name: &str, value: String| -> Vec<Span<'static>> {
         vec![
             Span::styled(format!("{name} "), theme.muted),
