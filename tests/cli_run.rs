@@ -1328,3 +1328,100 @@ fn corrections_carry_over_to_linked_and_new_runs_when_asked() {
     let o = env.run(&[&first[..], &["--with-corrections"]].concat());
     assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
 }
+
+#[test]
+fn an_unlabeled_folder_gets_proposals_not_a_matrix() {
+    let env = Lab::new();
+    let images = digit_images(1);
+    let flat = env.path("flat");
+    std::fs::create_dir_all(&flat).expect("mkdir");
+    let mut copies = Vec::new();
+    for (i, (path, truth)) in images.iter().enumerate() {
+        let copy = flat.join(format!("scan{i:02}.png"));
+        std::fs::copy(path, &copy).expect("copy");
+        copies.push((copy, truth.clone()));
+    }
+    let dataset = flat.to_string_lossy().into_owned();
+    // Without labels in the template there is nothing to propose: refused, saying what to add.
+    std::fs::write(
+        flat.join("template.toml"),
+        "name = \"scans\"\nprompt = \"Which digit is this?\"\n",
+    )
+    .expect("template");
+    let o = env.run(&[
+        "run",
+        "--dataset",
+        &dataset,
+        "--host",
+        "http://127.0.0.1:9",
+        "--model",
+        MODEL,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("add `labels = [...]` to the template"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::copy(
+        digits_dir().join("template.toml"),
+        flat.join("template.toml"),
+    )
+    .expect("template");
+    // Image 0 answered "3", image 1 unparsed: the model is not told any truth.
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: answers_for(&copies, &[(0, "3"), (1, "no idea")]),
+        ..FakeConfig::default()
+    });
+    let out = env.path("s").to_string_lossy().into_owned();
+    let o = env.run(&digits_run(&server, &dataset, &out, &["--json"]));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("layout unlabeled: 10 image(s) directly inside"),
+        "{}",
+        stderr(&o)
+    );
+    let json: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["accuracy"], Value::Null, "{json}");
+    assert_eq!(json["counts"]["done"], 10);
+    assert_eq!(json["counts"]["unparsed"], 1);
+    let p = &json["proposals"];
+    assert_eq!(p["total"], 10);
+    assert_eq!(p["labels"]["3"]["count"], 2, "the 3 and the 0 answered 3");
+    assert_eq!(p["labels"]["(unparsed)"]["count"], 1);
+    assert_eq!(p["parse_steps"]["exact"], 9);
+    assert_eq!(p["parse_steps"]["unparsed"], 1);
+    let items = p["items"].as_array().expect("items");
+    assert_eq!(items.len(), 10);
+    assert_eq!(items[0]["image"], "scan00.png");
+    assert_eq!(items[0]["label"], "3");
+    assert_eq!(items[0]["parse"], "exact");
+    assert_eq!(items[1]["label"], Value::Null);
+    assert!(items[0].get("confidence").is_some());
+    // The journal says the truth is unknown.
+    assert!(results(Path::new(&out)).iter().all(|r| r["truth"] == ""));
+    // Text: the distribution, the steps, each image's proposal; no matrix.
+    let out2 = env.path("s2").to_string_lossy().into_owned();
+    let o = env.run(&digits_run(&server, &dataset, &out2, &[]));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("truth unknown (an unlabeled folder): the model's proposals for 10 images"),
+        "{text}"
+    );
+    assert!(text.contains("parse steps: exact 9, unparsed 1"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("scan00.png") && l.contains(" 3 ") && l.contains("exact")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("scan01.png") && l.contains("(unparsed)")),
+        "{text}"
+    );
+    assert!(
+        !text.contains("precision"),
+        "no classification report: {text}"
+    );
+}

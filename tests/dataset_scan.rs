@@ -47,13 +47,15 @@ fn each_layout_is_detected() {
     );
     touch(root, &["csvdir/labels.csv", "csvdir/images/a.png"]);
     touch(root, &["alone.jsonl", "notes.txt"]);
-    touch(root, &["unknown/a.jpg", "unknown/b.jpg"]);
+    touch(root, &["flat/a.jpg", "flat/b.jpg"]);
+    touch(root, &["unknown/a.jpg", "unknown/b.csv", "unknown/c.jsonl"]);
     let cases = [
         ("folders", Some(Layout::Folders)),
         ("prefix", Some(Layout::Prefix)),
         ("csvdir", Some(Layout::Manifest)),
         ("csvdir/labels.csv", Some(Layout::Manifest)),
         ("alone.jsonl", Some(Layout::Manifest)),
+        ("flat", Some(Layout::Unlabeled)),
         ("unknown", None),
         ("notes.txt", None),
     ];
@@ -65,7 +67,8 @@ fn each_layout_is_detected() {
         .to_string();
     assert!(err.contains("unknown") && err.contains("--layout"), "{err}");
     assert!(
-        err.contains("2 images directly inside (0 named like"),
+        err.contains("1 images directly inside (0 named like")
+            && err.contains("2 manifests (pass one of them as the path)"),
         "{err}"
     );
     let err = scan(&root.join("does-not-exist"), None).expect_err("missing");
@@ -353,4 +356,65 @@ fn bundled_sample_datasets() {
         .collect();
     assert_eq!(counts(&shapes), want);
     assert!(shapes.warnings.is_empty(), "{:?}", shapes.warnings);
+}
+
+#[test]
+fn a_flat_folder_without_labels_is_unlabeled_and_says_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    // Camera names share one prefix: that is no set of classes.
+    touch(
+        root,
+        &["flat/IMG_0001.jpg", "flat/IMG_0002.jpg", "flat/notes.txt"],
+    );
+    let ds = scan(&root.join("flat"), None).expect("scan");
+    assert_eq!(ds.layout, Layout::Unlabeled);
+    assert_eq!(
+        rels(&ds),
+        [("IMG_0001.jpg", ""), ("IMG_0002.jpg", "")],
+        "every image, truth unknown"
+    );
+    assert!(
+        ds.classes().is_empty(),
+        "no classes: the template's labels are"
+    );
+    assert!(
+        ds.warnings[0].starts_with("layout unlabeled: 2 image(s) directly inside")
+            && ds.warnings[0].contains("no set of LABEL_ name prefixes")
+            && ds.warnings[0].contains("the labels come from the template"),
+        "{:?}",
+        ds.warnings
+    );
+    // Mixed with class folders: folders win, and the images left out are said.
+    touch(
+        root,
+        &[
+            "mixed/cat/a.jpg",
+            "mixed/dog/b.jpg",
+            "mixed/x.jpg",
+            "mixed/y.jpg",
+        ],
+    );
+    let ds = scan(&root.join("mixed"), None).expect("scan");
+    assert_eq!(ds.layout, Layout::Folders);
+    assert_eq!(ds.classes(), ["cat", "dog"]);
+    assert_eq!(
+        ds.warnings[0],
+        "layout folders: the 2 sub-folder(s) with images are the classes; the 2 image(s) directly inside have no class folder and are left out (--layout unlabeled classifies every image, without labels)"
+    );
+    // Forced: every image, truth unknown, and no sentence about a choice not made.
+    let ds = scan(&root.join("mixed"), Some(Layout::Unlabeled)).expect("scan");
+    assert_eq!(ds.items.len(), 4);
+    assert!(ds.items.iter().all(|i| i.truth.is_empty()));
+    assert!(
+        ds.warnings.iter().all(|w| !w.starts_with("layout")),
+        "{:?}",
+        ds.warnings
+    );
+    // A prefix dataset still needs two prefixes or more.
+    touch(root, &["pre/cat_1.jpg", "pre/dog_2.jpg"]);
+    assert_eq!(
+        scan(&root.join("pre"), None).expect("scan").layout,
+        Layout::Prefix
+    );
 }

@@ -528,3 +528,63 @@ async fn the_thumbnail_grid_moves_opens_and_corrects() {
     .await;
     assert_eq!(app.quit().await, 0);
 }
+
+/// The bundled digits, one of each, copied flat into `root/scans` (no labels) with the digits
+/// template; the model answers image 0 with "3" and image 1 with nothing it can parse.
+fn unlabeled_scans(root: &Path) -> (PathBuf, HashMap<String, String>) {
+    let (labelled, images) = digits_dataset(root, 1);
+    let flat = root.join("scans");
+    std::fs::create_dir_all(&flat).unwrap();
+    let mut answers = HashMap::new();
+    for (i, (path, truth)) in images.iter().enumerate() {
+        let copy = flat.join(format!("scan{i:02}.png"));
+        std::fs::copy(path, &copy).unwrap();
+        let answer = match i {
+            0 => "3".to_owned(),
+            1 => "no idea".to_owned(),
+            _ => truth.clone(),
+        };
+        answers.insert(sha256_hex(&std::fs::read(&copy).unwrap()), answer);
+    }
+    std::fs::copy(labelled.join("template.toml"), flat.join("template.toml")).unwrap();
+    (flat, answers)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unlabeled_folder_shows_proposals_instead_of_a_matrix() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (flat, answers) = unlabeled_scans(scratch.path());
+    let server = FakeServer::start(FakeConfig {
+        answers,
+        ..FakeConfig::default()
+    })
+    .await;
+    let app = App::start(spec(&server, Some(&flat), 1), 120, 40).await;
+    app.wait_for("ready").await;
+    app.press("r");
+    let done = app.wait_for_status("· finished").await;
+    assert!(done.contains("10/10") && done.contains("unp 1"), "{done}");
+    let screen = app.screen();
+    assert!(
+        screen.contains("Proposals · truth unknown · 10 answered")
+            && !screen.contains("Confusion matrix"),
+        "{screen}"
+    );
+    // The distribution (3 proposed twice) and the parse steps.
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("│3 ") && l.contains(" 2 ") && l.contains("20.0%")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Parse steps")
+            && screen
+                .lines()
+                .any(|l| l.contains("exact") && l.contains(" 9 ")),
+        "{screen}"
+    );
+    // Each finished line: truth unknown (?), the proposal and its parse step.
+    assert!(screen.contains("? → 3"), "{screen}");
+    assert_eq!(app.quit().await, 0);
+}

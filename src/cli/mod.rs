@@ -14,6 +14,7 @@ mod out;
 mod plain_progress;
 mod probe_cmd;
 mod progress;
+mod proposals_out;
 mod report_cmd;
 mod run_cmd;
 mod sessions_cmd;

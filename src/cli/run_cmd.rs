@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::out::{err_line, out};
 use super::progress::Progress;
+use super::proposals_out::{proposals_json, proposals_text};
 use super::{
     EXIT_BELOW, EXIT_DISK, EXIT_INTERRUPTED, EXIT_OK, EXIT_SERVER, EXIT_USAGE, RunArgs, RunOnlyArgs,
 };
@@ -121,12 +122,17 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
             fields.insert("parent".into(), parent.to_string_lossy().into());
             fields.insert("asked".into(), asked.into());
         }
+        if progress.tally.proposals.total > 0 {
+            summary["proposals"] = proposals_json(&progress.tally.proposals, &session_dir);
+        }
         summary["run"] = provenance(&session_dir, &output);
         summary["stopped_early"] = serde_json::Value::Bool(progress.stopped_early.is_some());
         out(&format!(
             "{}\n",
             serde_json::to_string_pretty(&summary).unwrap_or_default()
         ));
+    } else if progress.report_metrics().total() == 0 && progress.tally.proposals.total > 0 {
+        out(&proposals_text(&progress.tally.proposals, &session_dir));
     } else if progress.report_metrics().total() > 0 {
         // Labels come from folder and file names: sanitised like any untrusted text.
         let metrics = progress.report_metrics();
@@ -194,7 +200,10 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
             session_dir.display()
         ));
     }
-    if progress.tally.metrics.total() == 0 && counts.errors > 0 {
+    if progress.tally.metrics.total() == 0
+        && progress.tally.proposals.total == 0
+        && counts.errors > 0
+    {
         err_line(&format!(
             "squint: every item failed ({} errors); there is no accuracy. The errors are in {}",
             counts.errors,
@@ -202,7 +211,11 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
         ));
         return EXIT_SERVER;
     }
-    if let Some(floor) = output.fail_under {
+    if output.fail_under.is_some() && progress.report_metrics().total() == 0 {
+        err_line(
+            "warning: --fail-under ignored: no image with a known truth was answered, so there is no accuracy",
+        );
+    } else if let Some(floor) = output.fail_under {
         let accuracy = progress.report_metrics().accuracy();
         if accuracy < floor {
             err_line(&format!(

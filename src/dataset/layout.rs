@@ -21,6 +21,8 @@ pub(crate) struct TopLevel {
     pub images: usize,
     /// Of those, how many have a non-empty label prefix before `_`.
     pub prefixed: usize,
+    /// Distinct prefixes seen (at most two kept: one prefix is no set of classes).
+    pub prefixes: Vec<String>,
     /// Other files.
     pub others: usize,
 }
@@ -58,7 +60,12 @@ pub(crate) fn top_level(dir: &Path) -> Result<TopLevel, DatasetError> {
             top.class_dirs += usize::from(has_image_below(&path));
         } else if is_file && is_image_name(&name) {
             top.images += 1;
-            top.prefixed += usize::from(prefix_label(&name).is_some());
+            if let Some(prefix) = prefix_label(&name) {
+                top.prefixed += 1;
+                if top.prefixes.len() < 2 && !top.prefixes.iter().any(|p| p == prefix) {
+                    top.prefixes.push(prefix.to_owned());
+                }
+            }
         } else if is_file && is_manifest_name(&path) {
             top.manifests.push(path);
         } else {
@@ -76,10 +83,16 @@ pub(crate) fn top_level(dir: &Path) -> Result<TopLevel, DatasetError> {
 /// beside an `images/` folder works); one sub-folder with images means `folders`; images
 /// directly inside whose names mostly carry a `label_` prefix mean `prefix`.
 pub fn detect_layout(path: &Path) -> Result<Layout, DatasetError> {
+    detect_layout_why(path).map(|(layout, _)| layout)
+}
+
+/// [`detect_layout`], with a sentence saying why when the choice is not obvious: images
+/// directly inside a folders dataset (left out), or a folder taken as unlabeled.
+pub(crate) fn detect_layout_why(path: &Path) -> Result<(Layout, Option<String>), DatasetError> {
     let meta = fs::metadata(path).map_err(|e| DatasetError::from_io(path, e))?;
     if !meta.is_dir() {
         return if is_manifest_name(path) {
-            Ok(Layout::Manifest)
+            Ok((Layout::Manifest, None))
         } else {
             Err(DatasetError::NotAManifest {
                 path: path.to_path_buf(),
@@ -87,10 +100,31 @@ pub fn detect_layout(path: &Path) -> Result<Layout, DatasetError> {
         };
     }
     let top = top_level(path)?;
-    layout_of(&top).ok_or_else(|| DatasetError::UnknownLayout {
+    let layout = layout_of(&top).ok_or_else(|| DatasetError::UnknownLayout {
         path: path.to_path_buf(),
         found: describe(&top),
-    })
+    })?;
+    Ok((layout, reason(&top, layout)))
+}
+
+/// Why `layout` was chosen, when a user could have meant another one.
+fn reason(top: &TopLevel, layout: Layout) -> Option<String> {
+    match layout {
+        Layout::Folders if top.images > 0 => Some(format!(
+            "layout folders: the {} sub-folder(s) with images are the classes; the {} image(s) directly inside have no class folder and are left out (--layout unlabeled classifies every image, without labels)",
+            top.class_dirs, top.images
+        )),
+        Layout::Unlabeled => Some(format!(
+            "layout unlabeled: {} image(s) directly inside, no class sub-folders, no manifest{}: the truth is unknown, the labels come from the template",
+            top.images,
+            if top.prefixed > 0 {
+                " and no set of LABEL_ name prefixes"
+            } else {
+                ""
+            }
+        )),
+        _ => None,
+    }
 }
 
 /// The decision table of [`detect_layout`], on a summary of the top level.
@@ -101,8 +135,10 @@ fn layout_of(top: &TopLevel) -> Option<Layout> {
         Some(Layout::Manifest)
     } else if top.class_dirs == 1 {
         Some(Layout::Folders)
-    } else if top.images > 0 && top.prefixed * 2 >= top.images {
+    } else if top.images > 0 && top.prefixed * 2 >= top.images && top.prefixes.len() >= 2 {
         Some(Layout::Prefix)
+    } else if top.images > 0 && top.manifests.is_empty() {
+        Some(Layout::Unlabeled)
     } else {
         None
     }
@@ -140,6 +176,11 @@ mod tests {
                 .collect(),
             images,
             prefixed,
+            prefixes: if prefixed > 0 {
+                vec!["a".into(), "b".into()]
+            } else {
+                Vec::new()
+            },
             others: 0,
         }
     }
@@ -153,7 +194,15 @@ mod tests {
             (top(1, 1, 0, 0), Some(Layout::Manifest)),
             (top(0, 1, 10, 10), Some(Layout::Manifest)),
             (top(0, 0, 10, 5), Some(Layout::Prefix)),
-            (top(0, 0, 10, 4), None),
+            (top(0, 0, 10, 4), Some(Layout::Unlabeled)),
+            (
+                TopLevel {
+                    prefixes: vec!["IMG".into()],
+                    ..top(0, 0, 10, 10)
+                },
+                Some(Layout::Unlabeled),
+            ),
+            (top(0, 2, 10, 0), None),
             (top(0, 2, 0, 0), None),
             (top(0, 0, 0, 0), None),
         ];

@@ -39,6 +39,9 @@ pub enum Layout {
     Prefix,
     /// A CSV (`path,label` header) or JSONL (`{"path": .., "label": ..}`) file listing the images.
     Manifest,
+    /// A folder of images with no labels (every image below it): the truth is unknown, the
+    /// labels come from the template's `labels`, and the model proposes one per image.
+    Unlabeled,
 }
 
 impl fmt::Display for Layout {
@@ -47,6 +50,7 @@ impl fmt::Display for Layout {
             Self::Folders => "folders",
             Self::Prefix => "prefix",
             Self::Manifest => "manifest",
+            Self::Unlabeled => "unlabeled",
         })
     }
 }
@@ -59,7 +63,7 @@ pub struct DatasetItem {
     /// Path relative to the dataset root with `/` separators: the item's key in sessions. Names
     /// that are not UTF-8 are in [`raw_name`]'s lossless escaped form.
     pub rel: String,
-    /// The ground-truth label.
+    /// The ground-truth label; empty when unknown (the `unlabeled` layout).
     pub truth: String,
 }
 
@@ -135,10 +139,11 @@ impl Dataset {
             .collect()
     }
 
-    /// Each label with its number of items, sorted by label.
+    /// Each label with its number of items, sorted by label (images whose truth is unknown
+    /// are no class).
     pub fn class_counts(&self) -> Vec<(String, usize)> {
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for item in &self.items {
+        for item in self.items.iter().filter(|i| !i.truth.is_empty()) {
             *counts.entry(item.truth.as_str()).or_default() += 1;
         }
         counts

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::layout::{detect_layout, top_level};
+use super::layout::{detect_layout_why, top_level};
 use super::manifest::read_manifest;
 use super::walk::walk;
 use super::{Dataset, DatasetError, Layout, is_manifest_name};
@@ -17,9 +17,9 @@ use super::{Dataset, DatasetError, Layout, is_manifest_name};
 /// no labelled image at all is an error.
 pub fn scan(path: &Path, layout: Option<Layout>) -> Result<Dataset, DatasetError> {
     let meta = fs::metadata(path).map_err(|e| DatasetError::from_io(path, e))?;
-    let layout = match layout {
-        Some(layout) => layout,
-        None => detect_layout(path)?,
+    let (layout, reason) = match layout {
+        Some(layout) => (layout, None),
+        None => detect_layout_why(path)?,
     };
     let mut dataset = match layout {
         Layout::Manifest => {
@@ -41,7 +41,7 @@ pub fn scan(path: &Path, layout: Option<Layout>) -> Result<Dataset, DatasetError
                 warnings: out.warnings,
             }
         }
-        Layout::Folders | Layout::Prefix => {
+        Layout::Folders | Layout::Prefix | Layout::Unlabeled => {
             if !meta.is_dir() {
                 return Err(DatasetError::NotAFolder {
                     path: path.to_path_buf(),
@@ -75,6 +75,7 @@ pub fn scan(path: &Path, layout: Option<Layout>) -> Result<Dataset, DatasetError
     // `rel` is unique (a walk lists each file once; a manifest's duplicates are skipped), so
     // an unstable sort gives the same order, without a stable sort's buffer of half the items.
     dataset.items.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+    dataset.warnings.splice(0..0, reason);
     Ok(dataset)
 }
 

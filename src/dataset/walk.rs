@@ -1,4 +1,4 @@
-//! Walks a dataset folder for the `folders` and `prefix` layouts.
+//! Walks a dataset folder for the `folders`, `prefix` and `unlabeled` layouts.
 //! Looks only at names and file types (never opens an image), follows symbolic links, and
 //! turns every odd entry (hidden, not an image, unreadable, a link loop) into a count.
 
@@ -77,6 +77,7 @@ pub(crate) fn walk(root: &Path, layout: Layout) -> WalkOutcome {
                 .map(|c| super::raw_name::encode(c.as_os_str())),
             Layout::Folders => None,
             Layout::Prefix | Layout::Manifest => prefix_label(&name).map(str::to_owned),
+            Layout::Unlabeled => Some(String::new()),
         };
         let Some(truth) = label else {
             skipped.no_label += 1;

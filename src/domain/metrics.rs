@@ -79,8 +79,13 @@ impl Metrics {
         m
     }
 
-    /// Records one answered item; `predicted` is `None` when the answer was unparsed.
+    /// Records one answered item; `predicted` is `None` when the answer was unparsed. An item
+    /// whose truth is unknown (empty: an unlabeled folder) is no part of a confusion matrix and
+    /// is ignored (see `proposals`).
     pub fn record(&mut self, truth: &str, predicted: Option<&str>) {
+        if truth.is_empty() {
+            return;
+        }
         let t = self.intern(truth);
         let p = self.intern(predicted.unwrap_or(UNPARSED));
         let row = &mut self.cells[t];

@@ -11,6 +11,7 @@ pub(crate) mod modelfile;
 pub mod parse;
 pub mod probe;
 pub mod prompt_check;
+pub mod proposals;
 pub mod report;
 pub mod result;
 pub(crate) mod results_csv;

@@ -4,6 +4,7 @@
 //! `Metrics`. Pure: no IO, no clock.
 
 use super::metrics::Metrics;
+use super::proposals::Proposals;
 use super::report::Counts;
 use super::result::ItemResult;
 
@@ -12,6 +13,8 @@ use super::result::ItemResult;
 pub struct Tally {
     /// Confusion matrix and scores over answered items (failed requests are not predictions).
     pub metrics: Metrics,
+    /// The model's proposals for answered items whose truth is unknown (not in `metrics`).
+    pub proposals: Proposals,
     total: u64,
     done: u64,
     errors: u64,
@@ -22,6 +25,7 @@ impl Tally {
     pub fn new(labels: &[String], total: u64) -> Tally {
         Tally {
             metrics: Metrics::with_classes(labels),
+            proposals: Proposals::default(),
             total,
             done: 0,
             errors: 0,
@@ -38,7 +42,7 @@ impl Tally {
         self.done += 1;
         if result.is_error() {
             self.errors += 1;
-        } else {
+        } else if !self.proposals.record(result) {
             self.metrics.record(&result.truth, result.label.as_deref());
         }
     }
@@ -60,7 +64,7 @@ impl Tally {
 
     /// Answers no label could be read from.
     pub fn unparsed(&self) -> u64 {
-        self.metrics.unparsed()
+        self.metrics.unparsed() + self.proposals.unparsed()
     }
 
     /// Correct predictions.

@@ -171,6 +171,8 @@ impl Template {
                 });
             }
             None => dataset_labels.to_vec(),
+            // An unlabeled folder: the template's labels are the classes.
+            Some(own) if dataset_labels.is_empty() => own.clone(),
             Some(own) => {
                 let missing = |from: &[String], of: &[String]| -> Vec<String> {
                     from.iter()

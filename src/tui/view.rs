@@ -24,6 +24,7 @@ mod picker;
 mod probe;
 mod prompt;
 mod prompt_view;
+mod proposals;
 mod run;
 mod scores;
 mod selected;

@@ -280,6 +280,17 @@ impl RunState {
         }
     }
 
+    /// True while the screen has proposals but no image with a known truth was answered (an
+    /// unlabeled folder no one has reviewed yet): no confusion matrix can be drawn.
+    pub fn truth_unknown(&self) -> bool {
+        self.tally.metrics.total() == 0
+            && (self.tally.proposals.total > 0
+                || self
+                    .prepared
+                    .as_ref()
+                    .is_some_and(|p| p.class_counts.is_empty()))
+    }
+
     /// Recounts every result (after corrections were switched or changed): O(results).
     pub fn recount(&mut self) {
         let labels = self.axis.rows.clone();

@@ -278,6 +278,8 @@ pub(super) fn finished_line<'a>(r: &ItemResult, w: usize, model: &'a Model) -> L
     let theme = &model.theme;
     let (mark, style) = if r.is_error() {
         ("✗", theme.error)
+    } else if r.truth.is_empty() {
+        ("·", theme.text)
     } else if r.is_correct() {
         ("✓", theme.ok)
     } else if r.is_unparsed() {
@@ -302,9 +304,11 @@ pub(super) fn finished_line<'a>(r: &ItemResult, w: usize, model: &'a Model) -> L
         .as_deref()
         .map_or_else(|| "(unparsed)".to_owned(), one_line);
     let step = r.parse.map(step_name).unwrap_or_default();
+    let confidence = r.confidence.map(|c| format!("{c:.2} ")).unwrap_or_default();
+    let truth = if r.truth.is_empty() { "?" } else { &r.truth };
     let rest = format!(
-        "{} → {} {} {}{}",
-        fit(&r.truth, 10),
+        "{} → {} {} {confidence}{}{}",
+        fit(truth, 10),
         fit(&parsed, 12),
         step,
         duration(std::time::Duration::from_millis(r.latency_ms)),

@@ -92,11 +92,21 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> ImageSlots
         Some(matrix::wanted_width(model)),
     );
     let mut slots = ImageSlots::default();
+    // Truth unknown (an unlabeled folder not reviewed yet): proposals, not a matrix.
+    let proposals = model.run.truth_unknown();
     if l.matrix.height >= 3 && l.matrix.width >= 6 {
-        matrix::render(frame, l.matrix, model);
+        if proposals {
+            super::proposals::render(frame, l.matrix, model);
+        } else {
+            matrix::render(frame, l.matrix, model);
+        }
     }
     if l.classes.width > 0 && l.classes.height >= 3 {
-        scores::render(frame, l.classes, model);
+        if proposals {
+            super::proposals::render_steps(frame, l.classes, model);
+        } else {
+            scores::render(frame, l.classes, model);
+        }
     }
     if !l.image.is_empty() {
         slots.preview = selected::render(frame, l.image, model);
