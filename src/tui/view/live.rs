@@ -304,7 +304,12 @@ pub(super) fn finished_line<'a>(r: &ItemResult, w: usize, model: &'a Model) -> L
         .as_deref()
         .map_or_else(|| "(unparsed)".to_owned(), one_line);
     let step = r.parse.map(step_name).unwrap_or_default();
-    let confidence = r.confidence.map(|c| format!("{c:.2} ")).unwrap_or_default();
+    // A proposal (truth unknown) shows its confidence: the reviewer's first question.
+    let confidence = r
+        .confidence
+        .filter(|_| r.truth.is_empty())
+        .map(|c| format!("{c:.2} "))
+        .unwrap_or_default();
     let truth = if r.truth.is_empty() { "?" } else { &r.truth };
     let rest = format!(
         "{} → {} {} {confidence}{}{}",
