@@ -236,3 +236,48 @@ fn scope_keys_pick_the_cell_or_just_activate_the_version() {
         (None, RerunScope::All)
     );
 }
+
+#[test]
+fn v_shows_the_prompt_of_a_past_session_read_only() {
+    let mut m = fixtures::model(120, 40);
+    // Nothing prepared: nothing to show, and it says how to get there.
+    ch(&mut m, 'v');
+    assert_eq!(m.overlay, None);
+    let spec = crate::setup::RunSpec {
+        template_text: Some((
+            "session:user:mine".into(),
+            "name = \"mine\"\nprompt = \"Which one? Say \\\"1\\\".\"\n".into(),
+        )),
+        ..Default::default()
+    };
+    let session = crate::tui::msg::LoadedSession {
+        dir: session(),
+        labels: fixtures::labels(2),
+        dataset_root: PathBuf::from("/data"),
+        template: "mine".into(),
+        model: "llava".into(),
+        host: "http://h:11434".into(),
+        results: vec![fixtures::result("0/a.png", "0", Some("0"))],
+        total: 2,
+        spec,
+        finished: true,
+        corrections: Default::default(),
+    };
+    update(&mut m, Msg::SessionLoaded(Ok(Box::new(session))));
+    assert_eq!(m.run.phase, RunPhase::Viewing);
+    ch(&mut m, 'v');
+    assert_eq!(m.overlay, Some(Overlay::PromptView));
+    let view = m.prompt.view.as_ref().unwrap();
+    assert_eq!(view.title, "user:mine");
+    let check = view.check.as_ref().unwrap();
+    assert_eq!(check.rendered.prompt, "Which one? Say \"1\".");
+    assert_eq!(check.labels, fixtures::labels(2));
+    // Read-only: typed keys change nothing; j scrolls, Esc closes.
+    ch(&mut m, 'x');
+    ch(&mut m, 'j');
+    assert_eq!(m.prompt.view.as_ref().unwrap().scroll, 1);
+    assert!(m.prompt.editor.is_none());
+    press(&mut m, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(m.overlay, None);
+    assert!(m.prompt.view.is_none());
+}
