@@ -588,3 +588,101 @@ async fn an_unlabeled_folder_shows_proposals_instead_of_a_matrix() {
     assert!(screen.contains("? → 3"), "{screen}");
     assert_eq!(app.quit().await, 0);
 }
+
+/// `/` search through the whole app: each typed character jumps to the first match from the
+/// selection and narrows the count, by file name and by answer text; Enter keeps the query,
+/// `n`/`N` go to the next and previous match (wrapping), Esc drops it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_jumps_incrementally_by_file_name_and_answer_with_n_and_shift_n() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (dataset, images) = digits_dataset(scratch.path(), 4);
+    // The four threes answer in words (short: the template caps an answer at 8 tokens); two
+    // of them mention a stroke, one a loop.
+    let threes: Vec<&PathBuf> = (images.iter())
+        .filter(|(_, truth)| truth == "3")
+        .map(|(path, _)| path)
+        .collect();
+    let mut answers = answers(&images);
+    for (path, text) in threes
+        .iter()
+        .zip(["3, stroke", "a 3 loop", "3 stroke.", "3"])
+    {
+        let sha = sha256_hex(&std::fs::read(path).unwrap());
+        answers.insert(sha, text.to_owned());
+    }
+    let name = |path: &PathBuf| format!("3/{}", path.file_name().unwrap().to_string_lossy());
+    let server = FakeServer::start(FakeConfig {
+        answers,
+        ..FakeConfig::default()
+    })
+    .await;
+    let app = App::start(spec(&server, Some(&dataset), 1), 120, 40).await;
+    app.wait_for("ready").await;
+    app.press("r");
+    app.wait_for_status("· finished").await;
+    // The "3" column from its header: the 0 answered "3" first (wrong first), then the threes.
+    app.press("up");
+    for _ in 0..3 {
+        app.press("right");
+    }
+    app.press("enter");
+    app.wait_for("predicted 3 · 1/5").await;
+
+    // By file name, one character at a time: the count narrows to the one image.
+    let stem = threes[2]
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    app.press("/");
+    app.wait_for("/▏ (0 matches)").await;
+    let mut typed = String::new();
+    for c in stem.chars() {
+        typed.push(c);
+        app.type_text(&c.to_string());
+        let frame = app.wait_for(&format!("/{typed}▏ (")).await;
+        if typed.len() == 1 {
+            // Every file name here starts with 0: all five match, the selection stays.
+            assert!(frame.contains("/0▏ (5 matches)"), "{frame}");
+        }
+    }
+    let found = app.wait_for(&format!("/{stem}▏ (1 match)")).await;
+    assert!(
+        found.contains(&format!("{} · o: full size", name(threes[2]))),
+        "the selection jumped to {stem}: {found}"
+    );
+    app.press("esc");
+    app.wait_until("the search dropped", |s| {
+        !s.contains("/▏") && !s.contains("match")
+    })
+    .await;
+
+    // By answer text: "loop" is one answer; the first letters already jump there.
+    app.press("/");
+    app.type_text("lo");
+    let found = app.wait_for("/lo▏ (1 match)").await;
+    assert!(found.contains(&name(threes[1])), "{found}");
+    app.press("esc");
+
+    // Two answers say "stroke": Enter keeps the query, n and N go back and forth.
+    app.press("g");
+    app.press("/");
+    app.type_text("stroke");
+    app.press("enter");
+    let kept = app.wait_for("/stroke (2 matches)").await;
+    let first = name(threes[0]);
+    let second = name(threes[2]);
+    assert!(kept.contains(&format!("{first} · o:")), "{kept}");
+    app.press("n");
+    app.wait_for(&format!("{second} · o:")).await;
+    app.press("n"); // wraps to the first
+    app.wait_for(&format!("{first} · o:")).await;
+    app.press("N"); // and back, wrapping the other way
+    app.wait_for(&format!("{second} · o:")).await;
+    app.press("esc"); // a kept query does not hold Esc: it leaves the list
+    app.wait_until("the run screen again", |s| {
+        s.contains("Confusion matrix") && !s.contains("Esc back")
+    })
+    .await;
+    assert_eq!(app.quit().await, 0);
+}
