@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 pub use compare::CompareState;
-pub use drill::{DrillFilter, DrillSort, DrillState};
+pub use drill::{DrillFilter, DrillSort, DrillState, DrillView};
 pub use matrix::{Axis, MatrixCursor, MatrixMode, MatrixView, PAIRS_THRESHOLD, scroll_offset};
 pub use probe::{ProbeOutcome, ProbeState};
 pub use prompt::{
@@ -155,6 +155,8 @@ pub struct Model {
     pub live: LiveView,
     /// The open drill-down list, if any.
     pub drill: Option<DrillState>,
+    /// The order and the list/grid choice the next drill-down list opens with.
+    pub drill_view: DrillView,
     /// The prompt editor, its draft and the re-run question.
     pub prompt: PromptState,
     /// The comparison with another session.
@@ -205,6 +207,7 @@ impl Model {
             matrix: MatrixView::default(),
             live: LiveView::default(),
             drill: None,
+            drill_view: DrillView::default(),
             prompt: PromptState::default(),
             compare: CompareState::default(),
             probe: None,

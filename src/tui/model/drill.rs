@@ -62,6 +62,16 @@ impl DrillSort {
     }
 }
 
+/// How drill-down lists are shown, kept from one list to the next (leaving a list, opening
+/// another or toggling corrections with `T` never resets them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DrillView {
+    /// The order `s` chose last.
+    pub sort: DrillSort,
+    /// Thumbnails (`t`) rather than a list.
+    pub grid: bool,
+}
+
 /// Which results a drill-down list shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DrillFilter {

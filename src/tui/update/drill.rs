@@ -50,9 +50,16 @@ fn open_filter(model: &Model) -> Option<DrillFilter> {
 /// Opens the list for `filter` (the error list when it is `Errors`).
 pub(super) fn open(model: &mut Model, filter: DrillFilter) -> Vec<Effect> {
     let run = &model.run;
-    let drill = DrillState::open_with(filter, &run.results, model.matrix.cursor, |r| {
+    let mut drill = DrillState::open_with(filter, &run.results, model.matrix.cursor, |r| {
         run.shown_truth(r)
     });
+    // The order and the grid the last list was left with.
+    if drill.sort != model.drill_view.sort {
+        drill.sort = model.drill_view.sort;
+        drill.sort_entries(&run.results);
+        drill.selected = 0;
+    }
+    drill.grid = model.drill_view.grid;
     if drill.entries.is_empty() {
         let what = drill.filter.title();
         model.notify(Level::Info, format!("nothing in {what} yet"));
@@ -87,6 +94,7 @@ pub(super) fn toggle_grid(model: &mut Model) -> Vec<Effect> {
     if let Some(drill) = &mut model.drill {
         drill.grid = !drill.grid;
         drill.back_to_grid = false;
+        model.drill_view.grid = drill.grid;
         model.dirty = true;
     }
     preview_current(model)

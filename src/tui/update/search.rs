@@ -150,6 +150,7 @@ pub(super) fn sort(model: &mut Model) -> Vec<Effect> {
     if let Some(drill) = &mut model.drill {
         drill.sort = drill.sort.next();
         drill.sort_entries(&model.run.results);
+        model.drill_view.sort = drill.sort;
         model.dirty = true;
     }
     Vec::new()
@@ -271,6 +272,34 @@ mod tests {
             assert_eq!(m.drill.as_ref().map(|d| d.sort), Some(want));
             assert_eq!(selected_image(&m), image, "{want:?}");
         }
+    }
+
+    /// The order (and the grid) stay chosen: leaving the list, toggling corrections with `T`
+    /// and opening another list keep them.
+    #[test]
+    fn the_sort_and_the_grid_survive_leaving_the_list_and_toggling_corrections() {
+        let mut m = drilled();
+        update(&mut m, key('s'));
+        update(&mut m, key('s'));
+        update(&mut m, key('t'));
+        update(&mut m, code(KeyCode::Esc));
+        assert_eq!(m.screen, Screen::Run);
+        update(&mut m, key('T'));
+        assert!(m.run.corrections_on);
+        let truth = fixtures::labels(3)[2].clone();
+        super::drill::open(&mut m, DrillFilter::Truth(truth));
+        let drill = m.drill.as_ref().expect("drill open");
+        assert_eq!((drill.sort, drill.grid), (DrillSort::Latency, true));
+        assert_eq!(drill.selected, 0, "a new list starts at its top");
+        // The entries are in that order: slowest first.
+        let latencies: Vec<u64> = (drill.entries.iter())
+            .filter_map(|&i| m.run.results[i].as_ref().map(|r| r.latency_ms))
+            .collect();
+        assert!(latencies.windows(2).all(|w| w[0] >= w[1]), "{latencies:?}");
+        update(&mut m, key('t'));
+        update(&mut m, code(KeyCode::Esc));
+        super::drill::open(&mut m, DrillFilter::Truth(fixtures::labels(3)[1].clone()));
+        assert_eq!(m.drill.as_ref().map(|d| d.grid), Some(false));
     }
 
     #[test]
