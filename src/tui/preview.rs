@@ -18,6 +18,7 @@ use ratatui_image::picker::{Picker, ProtocolType};
 use ratatui_image::protocol::Protocol;
 use ratatui_image::{FontSize, Image};
 
+pub(crate) use worker::CACHE_SIZE;
 pub use worker::PreviewWorker;
 
 use crate::tui::term_query::Answers;

@@ -17,7 +17,7 @@ use ratatui_image::protocol::Protocol;
 use super::Preview;
 
 /// How many encoded previews are kept at most...
-const CACHE_SIZE: usize = 64;
+pub(crate) const CACHE_SIZE: usize = 64;
 /// ...and roughly how many bytes they may take (a full-screen kitty or sixel image is
 /// megabytes of escape text). The newest entry is always kept.
 const CACHE_BYTES: usize = 160 << 20;

@@ -26,6 +26,10 @@ const SMALL_IMAGE_ROWS: u16 = 6;
 const LARGE_IMAGE_ROWS: u16 = 8;
 /// From this many rows of grid on, thumbnails are large.
 const LARGE_FROM_ROWS: u16 = 27;
+/// At most this many tiles on screen (larger thumbnails on larger screens): well under the
+/// preview worker's cache, so drawing one screenful never evicts thumbnails of that same
+/// screenful, which would have them decoded over and over.
+pub(super) const MAX_TILES: usize = crate::tui::preview::CACHE_SIZE * 3 / 4;
 
 /// Where the grid screen's parts and tiles are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,19 +65,24 @@ impl GridLayout {
         ])
         .areas(area);
         let cells = list_rows(pane, &drill.search);
-        let image_h = if cells.height >= LARGE_FROM_ROWS {
+        let mut image_h = if cells.height >= LARGE_FROM_ROWS {
             LARGE_IMAGE_ROWS
         } else {
             SMALL_IMAGE_ROWS
-        }
-        .min(cells.height.saturating_sub(1))
-        .max(1);
-        let image_w = (image_h * 2).min(cells.width).max(1);
+        };
+        let (image_w, image_h, cols, rows) = loop {
+            let fitted = fit_thumbnails(cells, image_h);
+            let (_, h, cols, rows) = fitted;
+            if cols * rows <= MAX_TILES || h + 1 >= cells.height {
+                break fitted;
+            }
+            image_h += 2;
+        };
+        // A screen too wide even for the tallest thumbnails leaves columns empty.
+        let cols = cols.min((MAX_TILES / rows.max(1)).max(1));
         let tile_h = image_h + 1;
-        let cols = usize::from((cells.width + 1) / (image_w + 1)).max(1);
         // Spare columns widen the labels, not the images.
         let tile_w = (cells.width / cols as u16).max(image_w);
-        let rows = usize::from(cells.height / tile_h);
         let len = drill.entries.len();
         let first = scroll_offset(drill.selected / cols, rows, len.div_ceil(cols)) * cols;
         GridLayout {
@@ -112,6 +121,16 @@ impl GridLayout {
         let row = usize::from((at.y - self.cells.y) / self.tile_h);
         (col < self.cols && row < self.rows).then_some(self.first + row * self.cols + col)
     }
+}
+
+/// Thumbnails `image_h` rows high (and twice as wide) in `cells`: the image's width and height
+/// as they fit, and how many tiles go across and down.
+fn fit_thumbnails(cells: Rect, image_h: u16) -> (u16, u16, usize, usize) {
+    let image_h = image_h.min(cells.height.saturating_sub(1)).max(1);
+    let image_w = (image_h * 2).min(cells.width).max(1);
+    let cols = usize::from((cells.width + 1) / (image_w + 1)).max(1);
+    let rows = usize::from(cells.height / (image_h + 1));
+    (image_w, image_h, cols, rows)
 }
 
 /// Tiles across and rows of tiles on screen for the model's open list (for `update`'s moves).
@@ -293,5 +312,17 @@ mod tests {
         assert_eq!((g.cols, g.rows, g.image_w, g.image_h), (6, 2, 12, 6));
         let g = GridLayout::of(Rect::new(0, 0, 160, 48), &drill(100, 0));
         assert_eq!((g.cols, g.rows, g.image_w, g.image_h), (9, 4, 16, 8));
+    }
+
+    #[test]
+    fn a_huge_screen_gets_larger_thumbnails_not_more_than_the_cache_holds() {
+        assert!(MAX_TILES < crate::tui::preview::CACHE_SIZE);
+        for (w, h) in [(250, 70), (400, 120), (500, 30), (60, 200), (1000, 12)] {
+            let g = GridLayout::of(Rect::new(0, 0, w, h), &drill(1000, 0));
+            assert!(g.cols * g.rows <= MAX_TILES, "{w}x{h}: {g:?}");
+            assert!(g.rows >= 1, "{w}x{h}: {g:?}");
+        }
+        let g = GridLayout::of(Rect::new(0, 0, 250, 70), &drill(1000, 0));
+        assert!(g.image_h > LARGE_IMAGE_ROWS, "{g:?}");
     }
 }
