@@ -30,6 +30,7 @@ const LARGE_FROM_ROWS: u16 = 27;
 /// preview worker's cache, so drawing one screenful never evicts thumbnails of that same
 /// screenful, which would have them decoded over and over.
 pub(super) const MAX_TILES: usize = crate::tui::preview::CACHE_SIZE * 3 / 4;
+const _: () = assert!(MAX_TILES < crate::tui::preview::CACHE_SIZE);
 
 /// Where the grid screen's parts and tiles are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,7 +317,6 @@ mod tests {
 
     #[test]
     fn a_huge_screen_gets_larger_thumbnails_not_more_than_the_cache_holds() {
-        assert!(MAX_TILES < crate::tui::preview::CACHE_SIZE);
         for (w, h) in [(250, 70), (400, 120), (500, 30), (60, 200), (1000, 12)] {
             let g = GridLayout::of(Rect::new(0, 0, w, h), &drill(1000, 0));
             assert!(g.cols * g.rows <= MAX_TILES, "{w}x{h}: {g:?}");
