@@ -958,3 +958,60 @@ fn grid_cursor_moves_by_tile_and_row_and_enter_opens() {
     key(&mut m, KeyCode::Esc);
     assert_eq!(m.screen, Screen::Run, "Esc from the grid leaves the list");
 }
+
+/// With kitty or sixel the grid's thumbnails are real pictures at the terminal's pixel size
+/// (a 28x28 digit scaled up to fill its tile, crisp), not half-blocks: with kitty each tile is
+/// covered by the image's Unicode placeholders (one per cell the picture spans), with sixel
+/// its first cell holds the picture's escape sequence.
+#[test]
+fn grid_thumbnails_are_sharp_with_kitty_and_sixel() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let answers = squint::tui::term_query::Answers {
+        replies: squint::tui::term_query::Replies {
+            cell_size: Some((10, 20)),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    for choice in [
+        squint::tui::preview::ImageProtocolChoice::Kitty,
+        squint::tui::preview::ImageProtocolChoice::Sixel,
+    ] {
+        let mut previews = squint::tui::images::Previews::new(choice, &answers);
+        let m = grid_with_images(dir.path(), 160, 48);
+        let mut t = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+        let mut slots = view::ImageSlots::default();
+        t.draw(|f| slots = view::render(f, &m)).expect("draw");
+        let terminal = draw_with_images(&m, &mut previews);
+        let buf = terminal.backend().buffer();
+        assert!(slots.thumbnails.len() >= 30);
+        for thumb in &slots.thumbnails {
+            let a = thumb.area;
+            assert_eq!(half_blocks_in(buf, a), 0, "{choice:?}");
+            if choice == squint::tui::preview::ImageProtocolChoice::Kitty {
+                let placeholders = a
+                    .positions()
+                    .filter(|&p| buf[p].symbol().starts_with('\u{10eeee}'))
+                    .count();
+                let cells = usize::from(a.width * a.height);
+                assert!(
+                    placeholders * 10 >= cells * 9,
+                    "{thumb:?}: {placeholders} of {cells} cells"
+                );
+            } else {
+                // The sixel's raster attributes: the picture is the tile's size in pixels
+                // (16x8 cells of 10x20), not a few dozen.
+                let first = buf[(a.x, a.y)].symbol();
+                let raster = format!(
+                    "\"1;1;{};{}",
+                    u32::from(a.width) * 10,
+                    u32::from(a.height) * 20
+                );
+                assert!(
+                    first.contains("\x1bP") && first.contains(&raster),
+                    "{thumb:?} holds {first:?}"
+                );
+            }
+        }
+    }
+}
