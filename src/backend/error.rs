@@ -200,6 +200,17 @@ impl BackendError {
         )
     }
 
+    /// True when the server itself failed (unreachable, the connection broke, too slow, an
+    /// HTTP 5xx other than a busy server's `Retry-After`), not the request or its answer: with
+    /// several servers, this one is taken out of rotation and the item asked elsewhere.
+    pub fn is_server_failure(&self) -> bool {
+        match self {
+            Self::Unreachable { .. } | Self::Network { .. } | Self::Timeout { .. } => true,
+            Self::Http { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
     /// Which kind of failure this is, for consumers that must tell them apart.
     pub fn kind(&self) -> ErrorKind {
         match self {

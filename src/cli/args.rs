@@ -10,7 +10,7 @@ use crate::backend::{BackendConfig, BackendKind};
 use crate::dataset::{Layout, RunOrder};
 use crate::domain::scope::RerunScope;
 use crate::session::Session;
-use crate::setup::RunSpec;
+use crate::setup::{HostChoice, HostSlots, RunSpec};
 use crate::tui::TuiOptions;
 use crate::tui::preview::ImageProtocolChoice;
 
@@ -22,9 +22,11 @@ pub struct ServerArgs {
     #[arg(long, value_enum)]
     pub backend: Option<BackendKind>,
     /// Server URL. Ollama default: $OLLAMA_HOST, else http://127.0.0.1:11434. OpenAI-compatible:
-    /// the base URL ending in /v1, default $OPENAI_BASE_URL.
-    #[arg(long, value_name = "URL")]
-    pub host: Option<String>,
+    /// the base URL ending in /v1, default $OPENAI_BASE_URL. `run` and `tui` take it several
+    /// times to spread one run over several servers, each `URL#N` for N requests at once
+    /// (else --concurrency each).
+    #[arg(long, value_name = "URL[#N]")]
+    pub host: Vec<String>,
     /// Environment variable holding the API key for OpenAI-compatible servers (sent as a bearer
     /// token, never stored) [default: OPENAI_API_KEY].
     #[arg(long, value_name = "VAR")]
@@ -236,10 +238,19 @@ impl ServerArgs {
         } = config;
         fill(&mut self.backend, backend);
         let kind = self.backend.unwrap_or(BackendKind::Ollama);
-        if env(kind.host_env_var()).is_none_or(|v| v.trim().is_empty()) {
-            fill(&mut self.host, host);
+        if env(kind.host_env_var()).is_none_or(|v| v.trim().is_empty()) && self.host.is_empty() {
+            self.host = host;
         }
         fill(&mut self.api_key_env, api_key_env);
+    }
+
+    /// The server of a command that asks one (`models`, `probe`): the first `--host`, its
+    /// `#N` ignored.
+    pub(crate) fn first_host(&self) -> Result<Option<String>, String> {
+        self.host
+            .first()
+            .map(|h| HostSlots::parse(h).map(|h| h.url))
+            .transpose()
     }
 }
 
@@ -317,7 +328,7 @@ impl RunArgs {
             }
             None => RunSpec::default(),
         };
-        Ok(self.merge(base))
+        self.merge(base)
     }
 
     /// Fills what neither a flag nor the config file set from the workbench's last run: its
@@ -337,8 +348,10 @@ impl RunArgs {
             return; // the host and model belong to another server
         }
         let kind = self.server.backend.unwrap_or(BackendKind::Ollama);
-        if env(kind.host_env_var()).is_none_or(|v| v.trim().is_empty()) {
-            fill(&mut self.server.host, last.host);
+        if env(kind.host_env_var()).is_none_or(|v| v.trim().is_empty())
+            && self.server.host.is_empty()
+        {
+            self.server.host.extend(last.host);
         }
         if self.modelfile.is_none() {
             fill(&mut self.model, last.model);
@@ -346,9 +359,11 @@ impl RunArgs {
     }
 
     /// The flags given, over `base` (a stored session's settings, or the defaults).
-    fn merge(self, base: RunSpec) -> RunSpec {
+    fn merge(self, base: RunSpec) -> Result<RunSpec, String> {
         let keep_template = self.template.is_none() && self.modelfile.is_none();
-        RunSpec {
+        let hosts = HostChoice::of(&self.server.host)?;
+        let several = !hosts.several.is_empty();
+        Ok(RunSpec {
             dataset: self.dataset.or(base.dataset),
             layout: self.layout.or(base.layout),
             template_text: base.template_text.filter(|_| keep_template),
@@ -356,7 +371,7 @@ impl RunArgs {
             modelfile: self.modelfile,
             backend: BackendConfig {
                 kind: self.server.backend.unwrap_or(base.backend.kind),
-                host: self.server.host.or(base.backend.host),
+                host: hosts.first.or(base.backend.host),
                 api_key_env: self.server.api_key_env.unwrap_or(base.backend.api_key_env),
                 timeout: self
                     .timeout
@@ -370,7 +385,15 @@ impl RunArgs {
                     .unwrap_or(base.backend.max_answer_bytes),
             },
             model: self.model.or(base.model),
-            concurrency: self.concurrency.map_or(base.concurrency, |c| c as usize),
+            concurrency: hosts
+                .slots
+                .unwrap_or_else(|| self.concurrency.map_or(base.concurrency, |c| c as usize)),
+            // Any --host replaces the servers a resumed session had.
+            hosts: if several || !self.server.host.is_empty() {
+                hosts.several
+            } else {
+                base.hosts
+            },
             limit_per_class: self.limit_per_class.or(base.limit_per_class),
             sample: self.sample.or(base.sample),
             seed: self.seed.unwrap_or(base.seed),
@@ -386,7 +409,7 @@ impl RunArgs {
             only: self.only,
             until_ci: self.until_ci,
             retry_failed: self.retry_failed,
-        }
+        })
     }
 }
 
@@ -420,7 +443,10 @@ mod tests {
         let no_env = |_: &str| None;
         let mut args = flags(&[]);
         args.fill_from(config(FILE), &no_env);
-        assert_eq!(args.run.server.host.as_deref(), Some("http://file:1"));
+        assert_eq!(
+            args.run.server.host.first().map(String::as_str),
+            Some("http://file:1")
+        );
         assert_eq!(args.run.model.as_deref(), Some("file-model"));
         assert_eq!(args.run.concurrency, Some(4));
         assert_eq!(args.theme.as_deref(), Some("light"));
@@ -429,11 +455,14 @@ mod tests {
         let ollama_env = |name: &str| (name == "OLLAMA_HOST").then(|| "http://env:2".to_owned());
         let mut args = flags(&[]);
         args.fill_from(config(FILE), &ollama_env);
-        assert_eq!(args.run.server.host, None);
+        assert!(args.run.server.host.is_empty());
         // ... but only for its own backend.
         let mut args = flags(&["--backend", "openai"]);
         args.fill_from(config(FILE), &ollama_env);
-        assert_eq!(args.run.server.host.as_deref(), Some("http://file:1"));
+        assert_eq!(
+            args.run.server.host.first().map(String::as_str),
+            Some("http://file:1")
+        );
 
         // Flags beat both.
         let mut args = flags(&[
@@ -445,7 +474,10 @@ mod tests {
             "dark",
         ]);
         args.fill_from(config(FILE), &ollama_env);
-        assert_eq!(args.run.server.host.as_deref(), Some("http://flag:3"));
+        assert_eq!(
+            args.run.server.host.first().map(String::as_str),
+            Some("http://flag:3")
+        );
         assert_eq!(args.run.concurrency, Some(2));
         assert_eq!(args.theme.as_deref(), Some("dark"));
     }
@@ -484,13 +516,16 @@ mod tests {
         let mut args = flags(&[]);
         args.run.fill_from_last_used(last.clone(), &|_| None);
         assert_eq!(args.run.server.backend, Some(BackendKind::Openai));
-        assert_eq!(args.run.server.host.as_deref(), Some("http://last:8080/v1"));
+        assert_eq!(
+            args.run.server.host.first().map(String::as_str),
+            Some("http://last:8080/v1")
+        );
         assert_eq!(args.run.model.as_deref(), Some("last-vlm"));
         assert_eq!(args.run.dataset.as_deref(), Some(dir.path()));
         // Another backend asked for: the last host and model belong to a different server.
         let mut args = flags(&["--backend", "ollama"]);
         args.run.fill_from_last_used(last.clone(), &|_| None);
-        assert_eq!((args.run.server.host, args.run.model), (None, None));
+        assert_eq!((args.run.server.host, args.run.model), (Vec::new(), None));
         // A dataset that is gone is not offered; the model flag wins.
         let gone = crate::setup::LastUsed {
             dataset: Some(dir.path().join("gone")),

@@ -1,5 +1,6 @@
 //! `<config dir>/config.toml`: defaults for the flags shared by `run` and `tui`, keyed exactly
-//! as the flags (`host = "http://..."`, `concurrency = 4`, `image-protocol = "halfblocks"`).
+//! as the flags (`host = "http://..."`, `concurrency = 4`, `image-protocol = "halfblocks"`),
+//! plus `hosts = ["URL#N", ...]`, the repeatable `--host` as a list.
 //!
 //! Every key is checked by clap's own definition of its flag (same names, same value checks),
 //! so a new flag is a new key with no code here; a bad key or value is named with the file and
@@ -60,13 +61,18 @@ pub(crate) fn load() -> Result<Option<TuiArgs>, String> {
     parse(&text, &path).map(Some)
 }
 
-/// The keys the file may hold: every long flag of the workbench except the per-run ones.
+/// The key holding several servers: the repeatable `--host` as a list.
+const HOSTS_KEY: &str = "hosts";
+
+/// The keys the file may hold: every long flag of the workbench except the per-run ones, and
+/// `hosts`.
 pub(crate) fn keys() -> Vec<String> {
     ConfigFlags::command()
         .get_arguments()
         .filter_map(|arg| arg.get_long())
         .filter(|long| !PER_RUN_FLAGS.contains(long))
         .map(str::to_owned)
+        .chain([HOSTS_KEY.to_owned()])
         .collect()
 }
 
@@ -84,9 +90,13 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<TuiArgs, String> {
             key.get_ref(),
             line_hint(text, Some(key.span()))
         );
+        let flag = match key.get_ref().as_str() {
+            HOSTS_KEY => "host",
+            other => other,
+        };
         let Some(arg) = command
             .get_arguments()
-            .find(|a| a.get_long() == Some(key.get_ref().as_str()))
+            .find(|a| a.get_long() == Some(flag))
             .filter(|_| known.contains(key.get_ref()))
         else {
             return Err(format!(
@@ -95,8 +105,11 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<TuiArgs, String> {
             ));
         };
         let is_switch = matches!(arg.get_action(), ArgAction::SetTrue);
-        let tokens = flag_tokens(key.get_ref(), value.get_ref(), is_switch)
-            .map_err(|problem| format!("{here}: {problem}"))?;
+        let tokens = match key.get_ref().as_str() {
+            HOSTS_KEY => host_list_tokens(value.get_ref()),
+            _ => flag_tokens(key.get_ref(), value.get_ref(), is_switch),
+        }
+        .map_err(|problem| format!("{here}: {problem}"))?;
         // Each key alone first, so a rejected value is named with its line.
         ConfigFlags::try_parse_from(&tokens).map_err(|e| format!("{here}: {}", clap_reason(&e)))?;
         argv.extend(tokens);
@@ -122,6 +135,27 @@ fn flag_tokens(key: &str, value: &Value, is_switch: bool) -> Result<Vec<String>,
             other.type_str()
         )),
     }
+}
+
+/// The tokens of `hosts = ["URL#N", ...]`: `--host` once per server.
+fn host_list_tokens(value: &Value) -> Result<Vec<String>, String> {
+    let Value::Array(items) = value else {
+        return Err(format!(
+            "must be a list of server URLs (hosts = [\"http://gpu1:11434#4\", \"http://gpu2:11434\"]), not {}",
+            value.type_str()
+        ));
+    };
+    items
+        .iter()
+        .map(|item| match item {
+            Value::String(url) => Ok(["--host".to_owned(), url.clone()]),
+            other => Err(format!(
+                "each server must be a URL in quotes, not {}",
+                other.type_str()
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(|pairs| pairs.concat())
 }
 
 /// The first line of clap's message, without its `error: ` prefix.
@@ -177,7 +211,10 @@ until-ci = 0.05
 "#;
         let args = parse_ok(text);
         let run = &args.run;
-        assert_eq!(run.server.host.as_deref(), Some("http://gpu:11434"));
+        assert_eq!(
+            run.server.host.first().map(String::as_str),
+            Some("http://gpu:11434")
+        );
         assert_eq!(
             run.server.backend,
             Some(crate::backend::BackendKind::Openai)

@@ -7,6 +7,7 @@ mod cache_cmd;
 mod compare_cmd;
 mod config_cmd;
 pub(crate) mod config_file;
+mod hosts_report;
 mod import_cmd;
 mod labels_cmd;
 mod models_cmd;

@@ -14,7 +14,13 @@ use crate::setup::RunSpec;
 pub(super) async fn run(server: ServerArgs, json: bool) -> i32 {
     let mut config = RunSpec::default().backend;
     config.kind = server.backend.unwrap_or(BackendKind::Ollama);
-    config.host = server.host;
+    config.host = match server.first_host() {
+        Ok(host) => host,
+        Err(e) => {
+            err_line(&format!("squint: {e}"));
+            return EXIT_USAGE;
+        }
+    };
     if let Some(var) = server.api_key_env {
         config.api_key_env = var;
     }

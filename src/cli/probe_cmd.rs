@@ -77,7 +77,7 @@ impl ProbeArgs {
         self.logprobs |= config.logprobs;
     }
 
-    fn spec(&self) -> RunSpec {
+    fn spec(&self) -> Result<RunSpec, String> {
         let mut spec = RunSpec {
             dataset: self.dataset.clone(),
             layout: self.layout,
@@ -87,7 +87,7 @@ impl ProbeArgs {
             ..RunSpec::default()
         };
         spec.backend.kind = self.server.backend.unwrap_or(BackendKind::Ollama);
-        spec.backend.host = self.server.host.clone();
+        spec.backend.host = self.server.first_host()?;
         if let Some(var) = &self.server.api_key_env {
             spec.backend.api_key_env = var.clone();
         }
@@ -98,13 +98,19 @@ impl ProbeArgs {
             spec.backend.retries = retries;
         }
         spec.backend.logprobs = self.logprobs;
-        spec
+        Ok(spec)
     }
 }
 
 /// Runs the command and returns the exit code.
 pub(super) async fn run(args: ProbeArgs) -> i32 {
-    let spec = args.spec();
+    let spec = match args.spec() {
+        Ok(spec) => spec,
+        Err(e) => {
+            err_line(&format!("squint: {e}"));
+            return EXIT_USAGE;
+        }
+    };
     let n = args.n as usize;
     let prepare_spec = spec.clone();
     let plan =

@@ -11,7 +11,7 @@ use crate::domain::corrections::CorrectedMetrics;
 use crate::domain::result::ItemError;
 use crate::domain::sanitize::one_line;
 use crate::domain::tally::Tally;
-use crate::engine::RunEvent;
+use crate::engine::{HostShare, RunEvent};
 
 use super::plain_progress::{PlainProgress, Snapshot};
 
@@ -28,6 +28,8 @@ pub(super) struct Progress {
     /// The report's metrics with another session's label corrections as the truth, when the
     /// run uses them (`--with-corrections`, `--corrections-from`).
     pub corrected: Option<CorrectedMetrics>,
+    /// Each server's share, when the run went over several.
+    pub hosts: Vec<HostShare>,
     bar: ProgressBar,
     /// Plain progress lines, when stderr is not a terminal.
     plain: Option<PlainProgress>,
@@ -67,6 +69,7 @@ impl Progress {
             interrupted: false,
             stopped_early: None,
             corrected: None,
+            hosts: Vec::new(),
             bar,
             plain: (!std::io::stderr().is_terminal()).then(|| PlainProgress::new(Instant::now())),
         }
@@ -160,6 +163,7 @@ impl Progress {
                 self.say(&format!("retrying: {error}"));
             }
             RunEvent::Warning(message) => self.say(&format!("warning: {message}")),
+            RunEvent::Hosts(shares) => self.hosts = shares,
             RunEvent::Aborted { error } => self.aborted = Some(error),
             RunEvent::StoppedEarly {
                 answered,

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::hosts_report::{hosts_json, hosts_text};
 use super::out::{err_line, out};
 use super::progress::Progress;
 use super::proposals_out::{proposals_json, proposals_text};
@@ -33,14 +34,14 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
     for warning in &prepared.warnings {
         err_line(&format!("warning: {warning}"));
     }
-    let (backend, info) = match setup::connect(&spec, &prepared).await {
+    let (servers, info) = match setup::connect(&spec, &prepared).await {
         Ok(connected) => connected,
         Err(e) => return fail(&e),
     };
     for warning in &info.warnings {
         err_line(&format!("warning: {warning}"));
     }
-    let started = match setup::start(&spec, &prepared, backend, info) {
+    let started = match setup::start(&spec, &prepared, servers, info) {
         Ok(started) => started,
         Err(e) => return fail(&e),
     };
@@ -127,6 +128,9 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
         }
         summary["run"] = provenance(&session_dir, &output);
         summary["stopped_early"] = serde_json::Value::Bool(progress.stopped_early.is_some());
+        if let Some(hosts) = hosts_json(&progress.hosts) {
+            summary["hosts"] = hosts;
+        }
         out(&format!(
             "{}\n",
             serde_json::to_string_pretty(&summary).unwrap_or_default()
@@ -150,8 +154,9 @@ pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
                 )
             })
             .unwrap_or_default();
+        let hosts = hosts_text(&progress.hosts);
         out(&sanitize(&format!(
-            "{report}{interval}{coverage}\n{matrix}"
+            "{report}{interval}{coverage}\n{matrix}{hosts}"
         )));
     }
     let counts = progress.tally.counts();

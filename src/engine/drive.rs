@@ -5,16 +5,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
+use super::hosts::HostPool;
 use super::item::{self, Outcome};
 use super::journal_writer::JournalWriter;
 use super::turn::TurnQueue;
 use super::until::UntilCi;
 use super::{RunEvent, RunPlan};
-use crate::backend::Backend;
 use crate::domain::result::{ErrorKind, ItemError};
 
 /// How long items that already have their answer may take to report after a fatal error.
@@ -57,13 +57,13 @@ enum Settled {
 /// Runs every item (or until `--until-ci` is reached); says how it ended.
 pub(super) async fn drive(
     plan: Arc<RunPlan>,
-    backend: Backend,
+    pool: Arc<HostPool>,
     journal: JournalWriter,
     tx: &mpsc::UnboundedSender<RunEvent>,
     paused: watch::Receiver<bool>,
     cancel: CancellationToken,
 ) -> Ending {
-    let mut run = Driver::new(plan, backend, journal, tx, paused, cancel);
+    let mut run = Driver::new(plan, pool, journal, tx, paused, cancel);
     let pending = run.replay_journaled();
     let mut queue = pending.into_iter();
     let halt = match run.already_narrow() {
@@ -78,13 +78,12 @@ pub(super) async fn drive(
 /// The loop's state: the plan, the shared switches and the tasks in flight.
 struct Driver<'a> {
     plan: Arc<RunPlan>,
-    backend: Backend,
     journal: JournalWriter,
     tx: &'a mpsc::UnboundedSender<RunEvent>,
     paused: watch::Receiver<bool>,
     cancel: CancellationToken,
-    /// Bounds the requests in flight to the concurrency.
-    slots: Arc<Semaphore>,
+    /// The servers and their request slots: bounds the requests in flight.
+    pool: Arc<HostPool>,
     /// Most tasks alive at once: the concurrency plus the read-ahead.
     lookahead: usize,
     tasks: JoinSet<Outcome>,
@@ -95,27 +94,26 @@ struct Driver<'a> {
 impl<'a> Driver<'a> {
     fn new(
         plan: Arc<RunPlan>,
-        backend: Backend,
+        pool: Arc<HostPool>,
         journal: JournalWriter,
         tx: &'a mpsc::UnboundedSender<RunEvent>,
         paused: watch::Receiver<bool>,
         cancel: CancellationToken,
     ) -> Self {
-        let concurrency = plan.concurrency.max(1);
+        let concurrency = pool.total_slots().max(1);
         let until = plan
             .until_ci
             .map(|width| UntilCi::new(width, plan.done.values()));
-        // Requests in flight are bounded by `slots`; a few more tasks (at most READ_AHEAD) read
+        // Requests in flight are bounded by the pool's slots; a few more tasks (at most READ_AHEAD) read
         // and check their images ahead, so a freed slot is refilled without waiting on disk,
         // while the images held in memory stay close to the concurrency.
         Driver {
             plan,
-            backend,
             journal,
             tx,
             paused,
             cancel,
-            slots: Arc::new(Semaphore::new(concurrency)),
+            pool,
             lookahead: concurrency + concurrency.min(READ_AHEAD),
             tasks: JoinSet::new(),
             turns: TurnQueue::default(),
@@ -206,10 +204,9 @@ impl<'a> Driver<'a> {
     fn start_item(&mut self, index: usize) {
         let ctx = item::ItemContext {
             plan: Arc::clone(&self.plan),
-            backend: self.backend.clone(),
             journal: self.journal.clone(),
             tx: self.tx.clone(),
-            slots: Arc::clone(&self.slots),
+            pool: Arc::clone(&self.pool),
             paused: self.paused.clone(),
             turn: self.turns.next_turn(),
             index,
@@ -264,13 +261,15 @@ impl<'a> Driver<'a> {
     /// report, so the screen and the journal agree on what was done, before the rest stop.
     async fn wind_down(&mut self, fatal: bool) {
         if fatal {
-            self.slots.close();
+            self.pool.close();
             let tasks = &mut self.tasks;
             let settled = async { while tasks.join_next().await.is_some() {} };
             let _ = tokio::time::timeout(SETTLE_AFTER_FATAL, settled).await;
         }
         self.tasks.abort_all();
         while self.tasks.join_next().await.is_some() {}
+        // Checks of servers out of rotation end with the run.
+        self.pool.close();
     }
 
     /// How the run ended, given why the loop stopped and how many items were left.

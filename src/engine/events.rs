@@ -54,6 +54,9 @@ pub enum RunEvent {
     Resumed,
     /// Something the user should know that does not stop the run.
     Warning(String),
+    /// Each model server's share so far (runs over several servers only): sent after every
+    /// item one of them finished, and when one leaves or rejoins the rotation.
+    Hosts(Vec<HostShare>),
     /// The run stopped because the server or model became unusable (e.g. unreachable after
     /// retries, model missing). Finished items are safe in the journal.
     Aborted {
@@ -75,4 +78,33 @@ pub enum RunEvent {
         /// True when stopped early (Ctrl-C, quit, abort) rather than finishing every item.
         interrupted: bool,
     },
+}
+
+/// One model server's part in a run over several servers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostShare {
+    /// Its base URL, without user info or query string.
+    pub url: String,
+    /// Requests in flight at once on it.
+    pub slots: usize,
+    /// Items it answered.
+    pub answered: u64,
+    /// Requests that failed on it (its own failures and failed items).
+    pub errors: u64,
+    /// False while it is out of rotation after a failure.
+    pub in_rotation: bool,
+    /// Answers per second since the run started.
+    pub per_second: f64,
+}
+
+impl HostShare {
+    /// Its fraction of the answers in `all` (0 when there are none yet).
+    pub fn share_of(&self, all: &[HostShare]) -> f64 {
+        let total: u64 = all.iter().map(|h| h.answered).sum();
+        if total == 0 {
+            0.0
+        } else {
+            self.answered as f64 / total as f64
+        }
+    }
 }

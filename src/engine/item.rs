@@ -6,12 +6,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
+use super::hosts::{HostPermit, HostPool, TakenOut};
 use super::journal_writer::JournalWriter;
 use super::turn::Turn;
 use super::{RunEvent, RunPlan};
-use crate::backend::{self, Backend, ClassifyRequest, Completion, TokenEvent};
+use crate::backend::{self, BackendError, ClassifyRequest, Completion, TokenEvent};
 use crate::dataset::DatasetItem;
 use crate::domain::parse::parse_answer;
 use crate::domain::result::{ErrorKind, ItemError, ItemResult};
@@ -32,11 +33,10 @@ pub(super) enum Outcome {
 
 pub(super) struct ItemContext {
     pub plan: Arc<RunPlan>,
-    pub backend: Backend,
     pub journal: JournalWriter,
     pub tx: mpsc::UnboundedSender<RunEvent>,
-    /// Bounds the requests in flight to the run's concurrency.
-    pub slots: Arc<Semaphore>,
+    /// The servers and their request slots: bounds the requests in flight.
+    pub pool: Arc<HostPool>,
     /// True while the run is paused: no new request starts.
     pub paused: watch::Receiver<bool>,
     /// This item's place in the asking order.
@@ -80,7 +80,7 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
                 permit,
                 started,
             };
-            ask_server(&ctx, result, asked).await
+            ask_server(&mut ctx, result, asked).await
         }
     }
 }
@@ -142,12 +142,12 @@ async fn fail_unasked(
 
 /// Waits for a free request slot while the run is not paused; `None` when the run is going
 /// away (the slots closed or the pause switch dropped).
-async fn take_slot(ctx: &mut ItemContext) -> Option<OwnedSemaphorePermit> {
+async fn take_slot(ctx: &mut ItemContext) -> Option<HostPermit> {
     loop {
         while *ctx.paused.borrow() {
             ctx.paused.changed().await.ok()?;
         }
-        let permit = Arc::clone(&ctx.slots).acquire_owned().await.ok()?;
+        let permit = ctx.pool.acquire().await?;
         if !*ctx.paused.borrow() {
             return Some(permit);
         }
@@ -159,7 +159,7 @@ async fn answer_from_cache(
     ctx: &ItemContext,
     mut result: ItemResult,
     hit: CachedAnswer,
-    permit: OwnedSemaphorePermit,
+    permit: HostPermit,
     started: Instant,
 ) -> Outcome {
     let _ = ctx.tx.send(RunEvent::Token {
@@ -182,54 +182,132 @@ async fn answer_from_cache(
 struct Asked {
     payload: ImagePayload,
     cache_key: Option<String>,
-    permit: OwnedSemaphorePermit,
+    permit: HostPermit,
     started: Instant,
 }
 
-/// Streams the server's answer (with retries), then settles it.
-async fn ask_server(ctx: &ItemContext, mut result: ItemResult, asked: Asked) -> Outcome {
+/// Streams the server's answer (with retries), then settles it. With several servers, one
+/// that fails is taken out of rotation and the item is asked again on another.
+async fn ask_server(ctx: &mut ItemContext, mut result: ItemResult, asked: Asked) -> Outcome {
     let request = classify_request(&ctx.plan, asked.payload);
-    let mut on_token = forward_tokens(ctx.tx.clone(), ctx.index);
-    let attempted = ctx
-        .backend
-        .classify_with_retry(&request, &mut on_token)
-        .await;
-    result.attempts = attempted.attempts;
     let Asked {
         cache_key,
-        permit,
+        mut permit,
         started,
         ..
     } = asked;
-    match attempted.result {
-        Ok(completion) => {
-            let result = completed(&ctx.plan, result, &completion, started);
-            // Queued while the slot is held, so the journal keeps the asking order; then the
-            // server is done with this item: free its slot before the cache and journal writes.
-            let written = ctx.journal.queue(result.clone());
-            drop(permit);
-            store(
-                &ctx.plan,
-                cache_key.as_deref(),
-                &completion,
-                result.confidence,
-            );
-            report(ctx, result, written).await
-        }
-        Err(e) if e.is_fatal() => {
-            // No request may start after a fatal answer: close the slots before this one is
-            // freed, so a task waiting for it stops instead of asking the server once more.
-            ctx.slots.close();
-            drop(permit);
-            Outcome::Fatal(e.to_item_error())
-        }
-        Err(e) => {
-            let result = fail(result, e.to_item_error(), started);
-            let written = ctx.journal.queue(result.clone());
-            drop(permit);
-            report(ctx, result, written).await
+    loop {
+        let mut on_token = forward_tokens(ctx.tx.clone(), ctx.index);
+        let asking = permit
+            .backend()
+            .classify_with_retry(&request, &mut on_token);
+        let attempted = tokio::select! {
+            attempted = asking => attempted,
+            _ = permit.taken_out(), if ctx.pool.is_several() => {
+                // Another request found this server failing: ask elsewhere.
+                let why = ItemError::new(
+                    ErrorKind::Unreachable,
+                    format!("{} was taken out of rotation", permit.backend().host()),
+                );
+                permit = match ask_elsewhere(ctx, permit, &result, why).await {
+                    Some(next) => next,
+                    None => return Outcome::Dropped,
+                };
+                continue;
+            }
+        };
+        result.attempts += attempted.attempts;
+        let host = permit.host();
+        match attempted.result {
+            Ok(completion) => {
+                ctx.pool.record_answer(host);
+                let result = completed(&ctx.plan, result, &completion, started);
+                // Queued while the slot is held, so the journal keeps the asking order; then
+                // the server is done with this item: free its slot before the cache and
+                // journal writes.
+                let written = ctx.journal.queue(result.clone());
+                drop(permit);
+                store(
+                    &ctx.plan,
+                    cache_key.as_deref(),
+                    &completion,
+                    result.confidence,
+                );
+                return report(ctx, result, written).await;
+            }
+            Err(e) if ctx.pool.is_several() && e.is_server_failure() => {
+                ctx.pool.record_error(host);
+                if ctx.pool.take_out(host) == TakenOut::Last {
+                    return settle_failure(ctx, result, e, permit, started).await;
+                }
+                take_out_noticed(ctx, &permit, &e);
+                permit = match ask_elsewhere(ctx, permit, &result, e.to_item_error()).await {
+                    Some(next) => next,
+                    None => return Outcome::Dropped,
+                };
+            }
+            Err(e) => {
+                ctx.pool.record_error(host);
+                return settle_failure(ctx, result, e, permit, started).await;
+            }
         }
     }
+}
+
+/// A failed request that is the item's last word: a fatal error stops the run, any other is
+/// journaled as the item's failure.
+async fn settle_failure(
+    ctx: &ItemContext,
+    result: ItemResult,
+    error: BackendError,
+    permit: HostPermit,
+    started: Instant,
+) -> Outcome {
+    if error.is_fatal() {
+        // No request may start after a fatal answer: close the slots before this one is
+        // freed, so a task waiting for it stops instead of asking the server once more.
+        ctx.pool.close();
+        drop(permit);
+        return Outcome::Fatal(error.to_item_error());
+    }
+    let result = fail(result, error.to_item_error(), started);
+    let written = ctx.journal.queue(result.clone());
+    drop(permit);
+    report(ctx, result, written).await
+}
+
+/// Tells the user (and the log) that the server behind `permit` left the rotation, the first
+/// time it does, and starts checking it for its return.
+fn take_out_noticed(ctx: &ItemContext, permit: &HostPermit, error: &BackendError) {
+    let host = permit.backend().host();
+    tracing::warn!(host, %error, "model server taken out of rotation");
+    let _ = ctx.tx.send(RunEvent::Warning(format!(
+        "{host} taken out of rotation ({error}); its items go to the other servers, and it is checked again in a while"
+    )));
+    let _ = ctx.tx.send(RunEvent::Hosts(ctx.pool.shares()));
+    ctx.pool.recheck_later(
+        permit.host(),
+        ctx.plan.model.clone(),
+        ctx.plan.model_digest.clone(),
+        ctx.tx.clone(),
+    );
+}
+
+/// Frees the failing server's slot and waits for one on another server; the text streamed so
+/// far is dropped (a `Retrying` event says why). `None` when the run is going away.
+async fn ask_elsewhere(
+    ctx: &mut ItemContext,
+    permit: HostPermit,
+    result: &ItemResult,
+    why: ItemError,
+) -> Option<HostPermit> {
+    drop(permit);
+    let _ = ctx.tx.send(RunEvent::Retrying {
+        index: ctx.index,
+        attempt: result.attempts.saturating_add(1),
+        error: ItemError::new(why.kind, format!("{}; asking another server", why.message)),
+    });
+    take_slot(ctx).await
 }
 
 /// The request for this run's model, prompt and options with `image`.
@@ -350,6 +428,9 @@ async fn report(
         result,
         replayed: false,
     });
+    if ctx.pool.is_several() {
+        let _ = ctx.tx.send(RunEvent::Hosts(ctx.pool.shares()));
+    }
     Outcome::Done(verdict)
 }
 

@@ -4,6 +4,7 @@
 
 mod drive;
 pub mod events;
+mod hosts;
 mod item;
 mod journal_writer;
 mod plan;
@@ -16,13 +17,13 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::backend::Backend;
 use crate::session::{Journal, SessionStatus, record_end};
 
 use drive::{Ending, drive};
 use journal_writer::JournalWriter;
 
-pub use events::RunEvent;
+pub use events::{HostShare, RunEvent};
+pub use hosts::Server;
 pub use plan::RunPlan;
 
 /// Controls a running engine from another task: pause, resume, stop.
@@ -56,7 +57,7 @@ impl RunHandle {
 /// sends `RunEvent::Finished`, always the last event.
 pub fn spawn(
     plan: RunPlan,
-    backend: Backend,
+    servers: Vec<Server>,
     journal: Journal,
     session_dir: PathBuf,
 ) -> (RunHandle, mpsc::UnboundedReceiver<RunEvent>) {
@@ -70,7 +71,20 @@ pub fn spawn(
     tokio::spawn(async move {
         let (writer, written) = JournalWriter::spawn(journal);
         let plan = Arc::new(plan);
-        let ending = drive(Arc::clone(&plan), backend, writer, &tx, paused_rx, cancel).await;
+        let pool = hosts::HostPool::new(servers);
+        let several = pool.is_several();
+        let ending = drive(
+            Arc::clone(&plan),
+            Arc::clone(&pool),
+            writer,
+            &tx,
+            paused_rx,
+            cancel,
+        )
+        .await;
+        if several {
+            let _ = tx.send(RunEvent::Hosts(pool.shares()));
+        }
         // The answers handed to the cache are committed before anyone hears the run is over.
         flush_cache(&plan).await;
         // Every task is over and the writer's last sender is gone: the journal comes back.

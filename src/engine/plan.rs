@@ -24,6 +24,9 @@ pub struct RunPlan {
     pub model: String,
     /// The model's identity for the cache: its digest when the server gives one, else its name.
     pub model_key: String,
+    /// The model's digest as the servers reported it, when they do (a server out of rotation
+    /// rejoins only with this one).
+    pub model_digest: Option<String>,
     /// The server's protocol, for the cache key.
     pub backend_kind: BackendKind,
     /// Generation options.
@@ -40,8 +43,6 @@ pub struct RunPlan {
     pub max_side: Option<u32>,
     /// Send WebP as is (Ollama) instead of re-encoding.
     pub allow_webp: bool,
-    /// Requests in flight at once.
-    pub concurrency: usize,
     /// Stop once the 95% Wilson interval on accuracy is narrower than ± this (`--until-ci`).
     pub until_ci: Option<f64>,
     /// The answer cache, when enabled and the options are deterministic.

@@ -56,19 +56,23 @@ pub enum SetupError {
     /// A re-run scope (`--only`) that does not fit the run.
     #[error("{0}")]
     Scope(String),
+    /// The servers of a multi-server run do not agree (different model digests).
+    #[error("{0}")]
+    Servers(String),
     /// A results file to import could not be read or matched to the dataset.
     #[error("{0}")]
     Import(String),
 }
 
 impl SetupError {
-    /// The process exit code for this failure: 3 for an unreachable server or unusable model,
+    /// The process exit code for this failure: 3 for an unreachable server, an unusable
+    /// model or servers with different models,
     /// 4 for a full disk, 2 for everything the user can fix in flags or files.
     pub fn exit_code(&self) -> i32 {
         match self {
             // A bad --host or base URL is the user's to fix, not the server's fault.
             SetupError::Backend(BackendError::Config { .. }) => 2,
-            SetupError::Backend(_) => 3,
+            SetupError::Backend(_) | SetupError::Servers(_) => 3,
             SetupError::Session(e) if e.is_disk_full() => 4,
             _ => 2,
         }

@@ -9,6 +9,7 @@ mod import;
 mod last_used;
 mod probe;
 mod rerun;
+mod servers;
 mod start;
 mod template_source;
 
@@ -29,7 +30,8 @@ pub use import::{ImportSpec, Imported, UNKNOWN_MODEL, import_results};
 pub use last_used::LastUsed;
 pub use probe::{ProbePlan, connect_probe, prepare_probe, run_probe};
 pub use rerun::Inheritance;
-pub use start::{Started, connect, start};
+pub use servers::{HostChoice, HostSlots, connect};
+pub use start::{Started, start};
 
 /// The model used with Ollama when neither `--model`, a Modelfile nor a session names one.
 pub const DEFAULT_OLLAMA_MODEL: &str = "llava";
@@ -52,8 +54,11 @@ pub struct RunSpec {
     pub backend: BackendConfig,
     /// Model name.
     pub model: Option<String>,
-    /// Requests in flight at once.
+    /// Requests in flight at once (per server when there are several).
     pub concurrency: usize,
+    /// Several servers (`--host` given more than once, or `hosts = [...]`): each with its own
+    /// slots; the first is also `backend.host`. Empty for the classic single server.
+    pub hosts: Vec<HostSlots>,
     /// At most this many images per class.
     pub limit_per_class: Option<usize>,
     /// A random sample of this many images.
@@ -96,6 +101,7 @@ impl Default for RunSpec {
             backend: BackendConfig::default(),
             model: None,
             concurrency: 1,
+            hosts: Vec::new(),
             limit_per_class: None,
             sample: None,
             seed: 0,

@@ -9,7 +9,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::{Inheritance, Prepared, RunSpec, SetupError};
 use crate::backend::{Backend, BackendKind, ModelInfo};
 use crate::domain::result::ItemResult;
-use crate::engine::{self, RunEvent, RunHandle, RunPlan};
+use crate::engine::{self, RunEvent, RunHandle, RunPlan, Server};
 use crate::paths;
 use crate::session::{
     AnswerCache, BackendInfo, DatasetInfo, Journal, ParentLink, Session, SessionMeta,
@@ -31,23 +31,16 @@ pub struct Started {
     pub corrections: Option<super::CarriedCorrections>,
 }
 
-/// Checks the server and the model (reachable, present, vision-capable).
-pub async fn connect(
-    spec: &RunSpec,
-    prepared: &Prepared,
-) -> Result<(Backend, ModelInfo), SetupError> {
-    let backend = Backend::new(spec.backend.clone())?;
-    let info = backend.preflight(&prepared.model).await?;
-    Ok((backend, info))
-}
-
 /// Creates (or on resume reopens) the session and spawns the engine on the current runtime.
 pub fn start(
     spec: &RunSpec,
     prepared: &Prepared,
-    backend: Backend,
+    servers: Vec<Server>,
     info: ModelInfo,
 ) -> Result<Started, SetupError> {
+    let Some(backend) = servers.first().map(|s| s.backend.clone()) else {
+        return Err(SetupError::Servers("no model server to ask".to_owned()));
+    };
     let mut session = match &spec.resume {
         Some(dir) => Session::open(dir)?,
         None => create(spec, prepared, &backend, &info)?,
@@ -117,6 +110,7 @@ pub fn start(
             .digest
             .clone()
             .unwrap_or_else(|| prepared.model.clone()),
+        model_digest: info.digest.clone(),
         backend_kind: backend.kind(),
         options: prepared.template.options.clone(),
         output: prepared.template.output,
@@ -125,11 +119,10 @@ pub fn start(
         logprobs: info.logprobs,
         max_side: spec.max_side,
         allow_webp: backend.kind() == BackendKind::Ollama,
-        concurrency: spec.concurrency.max(1),
         until_ci: spec.until_ci,
         cache,
     };
-    let (handle, events) = engine::spawn(plan, backend, journal, session.dir.clone());
+    let (handle, events) = engine::spawn(plan, servers, journal, session.dir.clone());
     Ok(Started {
         session_dir: session.dir,
         handle,

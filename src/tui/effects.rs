@@ -473,17 +473,20 @@ pub(crate) fn start_run(
     prepared: Arc<Prepared>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let (backend, info) = match setup::connect(&spec, &prepared).await {
+        let (servers, info) = match setup::connect(&spec, &prepared).await {
             Ok(ok) => ok,
             Err(e) => return send(&tx, Msg::RunStarted(Err(e.to_string()))),
         };
-        let host = backend.host().to_owned();
+        let host = match servers.as_slice() {
+            [one] => one.backend.host().to_owned(),
+            several => format!("{} servers", several.len()),
+        };
         let model = if info.name.is_empty() {
             prepared.model.clone()
         } else {
             info.name.clone()
         };
-        let mut started = match setup::start(&spec, &prepared, backend, info) {
+        let mut started = match setup::start(&spec, &prepared, servers, info) {
             Ok(s) => s,
             Err(e) => return send(&tx, Msg::RunStarted(Err(e.to_string()))),
         };

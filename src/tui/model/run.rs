@@ -10,6 +10,7 @@ use crate::domain::compare::LiveAb;
 use crate::domain::corrections::{Corrections, Verdict};
 use crate::domain::result::ItemResult;
 use crate::domain::tally::Tally;
+use crate::engine::HostShare;
 use crate::setup::RunSpec;
 use crate::tui::msg::PreparedInfo;
 
@@ -227,6 +228,8 @@ pub struct RunState {
     pub carry_offer: Option<crate::setup::CarriedCorrections>,
     /// The session whose corrections the next run takes as its truth (offer accepted).
     pub carry_accepted: Option<std::path::PathBuf>,
+    /// Each server's share of a run over several servers (empty with one server).
+    pub hosts: Vec<HostShare>,
 }
 
 impl RunState {
@@ -238,6 +241,7 @@ impl RunState {
         self.axis = Axis::new(labels);
         self.in_flight.clear();
         self.recent.clear();
+        self.hosts.clear();
         self.timing = Timing::default();
         self.abort_error = None;
         self.stopped_early = None;

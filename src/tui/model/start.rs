@@ -6,7 +6,7 @@ use clap::ValueEnum;
 
 use crate::backend::BackendKind;
 use crate::session::SessionSummary;
-use crate::setup::RunSpec;
+use crate::setup::{HostChoice, RunSpec};
 use crate::tui::msg::{Choice, ModelChoice};
 
 /// A field of the start form, top to bottom.
@@ -229,7 +229,7 @@ impl StartForm {
             dataset: text(spec.dataset.as_deref().and_then(|p| p.to_str())),
             template: text(spec.template.as_deref()),
             backend,
-            host: spec.backend.host.clone().unwrap_or_default(),
+            host: host_field(spec),
             model: text(spec.model.as_deref()),
             concurrency: spec.concurrency.to_string(),
             limit_per_class: spec
@@ -354,10 +354,40 @@ impl StartForm {
         if let Ok(n) = self.number(Field::Sample) {
             spec.sample = n;
         }
-        spec.backend.host = opt(&self.host);
+        // Several servers are typed space-separated, each `URL` or `URL#N`; a bad `#N` keeps
+        // the text as one host, which the connection then names.
+        let typed: Vec<String> = self.host.split_whitespace().map(str::to_owned).collect();
+        match HostChoice::of(&typed) {
+            Ok(choice) => {
+                spec.backend.host = choice.first;
+                if let Some(slots) = choice.slots {
+                    spec.concurrency = slots;
+                }
+                spec.hosts = choice.several;
+            }
+            Err(_) => {
+                spec.backend.host = opt(&self.host);
+                spec.hosts.clear();
+            }
+        }
         spec.backend.kind =
             BackendKind::from_str(self.backend.input.trim(), true).unwrap_or(BackendKind::Ollama);
     }
+}
+
+/// The host field's text: the server, or several space-separated as `URL#N`.
+fn host_field(spec: &RunSpec) -> String {
+    if spec.hosts.is_empty() {
+        return spec.backend.host.clone().unwrap_or_default();
+    }
+    spec.hosts
+        .iter()
+        .map(|h| match h.slots {
+            Some(n) => format!("{}#{n}", h.url),
+            None => h.url.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The protocol's name as the `--backend` flag spells it.

@@ -271,6 +271,7 @@ pub(super) fn event(model: &mut Model, event: RunEvent) -> Vec<Effect> {
         }
         RunEvent::Paused | RunEvent::Resumed => {}
         RunEvent::Warning(w) => model.notify(Level::Warn, w),
+        RunEvent::Hosts(shares) => run.hosts = shares,
         RunEvent::Aborted { error } => {
             run.abort_error = Some(one_line(&error.message));
             model.notify(Level::Error, error.message);

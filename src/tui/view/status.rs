@@ -1,5 +1,6 @@
 //! The status line: `done/total`, accuracy with its 95% interval (`79% ± 4`), images/s, ETA, tokens/s, errors, unparsed, phase,
-//! backend and model, and a hint of the keys. Reads counters only; O(1) per frame.
+//! backend and model, each server's share of a run over several, and a hint of the keys.
+//! Reads counters only; O(servers) per frame.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,6 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
+use crate::domain::sanitize::sanitize;
+use crate::engine::HostShare;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{Model, RunPhase};
 
@@ -125,6 +128,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
             },
         ),
         (BACKEND, fit(&backend, 48), theme.muted),
+        (4, host_shares(&run.hosts), theme.text),
         (
             4,
             run.spec
@@ -168,6 +172,34 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
         spans.push(Span::styled(text, style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.text), area);
+}
+
+/// `gpu1:11434 62% 1.9/s · gpu2:11434 38% 1.2/s 2 err out`: each server's share of the
+/// answers, its rate, its errors and whether it is out of rotation; nothing with one server.
+fn host_shares(hosts: &[HostShare]) -> String {
+    hosts
+        .iter()
+        .map(|h| {
+            let name = h
+                .url
+                .split_once("://")
+                .map_or(h.url.as_str(), |(_, rest)| rest);
+            let mut text = format!(
+                "{} {:.0}% {:.1}/s",
+                fit(&sanitize(name), 24),
+                h.share_of(hosts) * 100.0,
+                h.per_second
+            );
+            if h.errors > 0 {
+                text.push_str(&format!(" {} err", h.errors));
+            }
+            if !h.in_rotation {
+                text.push_str(" out");
+            }
+            text
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `3 corrections on, 1 doubtful left out`, `3 corrections off`, or nothing.
