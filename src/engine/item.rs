@@ -238,7 +238,7 @@ async fn ask_server(ctx: &mut ItemContext, mut result: ItemResult, asked: Asked)
             Err(e) if ctx.pool.is_several() && e.is_server_failure() => {
                 ctx.pool.record_error(host);
                 if ctx.pool.take_out(host) == TakenOut::Last {
-                    return settle_failure(ctx, result, e, permit, started).await;
+                    return every_server_failed(ctx, permit, &e);
                 }
                 take_out_noticed(ctx, &permit, &e);
                 permit = match ask_elsewhere(ctx, permit, &result, e.to_item_error()).await {
@@ -274,6 +274,17 @@ async fn settle_failure(
     let written = ctx.journal.queue(result.clone());
     drop(permit);
     report(ctx, result, written).await
+}
+
+/// The last server in rotation failed too: the run stops (a resume asks the rest), like a
+/// single server that cannot be reached.
+fn every_server_failed(ctx: &ItemContext, permit: HostPermit, error: &BackendError) -> Outcome {
+    ctx.pool.close();
+    drop(permit);
+    Outcome::Fatal(ItemError::new(
+        error.kind(),
+        format!("every model server failed; the last one in rotation: {error}"),
+    ))
 }
 
 /// Tells the user (and the log) that the server behind `permit` left the rotation, the first

@@ -118,8 +118,12 @@ pub struct TemplateInfo {
 pub struct BackendInfo {
     /// The protocol: `"ollama"` or `"openai"` on disk.
     pub kind: BackendKind,
-    /// Base URL of the server.
+    /// Base URL of the server (the first one, when the run went over several).
     pub host: String,
+    /// Every server of a run over several, as `URL#N` (N requests at once on it), without
+    /// credentials; absent for a run over one server.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
     /// Model name as requested.
     pub model: String,
     /// Model digest, when the server reports one.
@@ -198,6 +202,7 @@ pub(crate) mod tests {
             backend: BackendInfo {
                 kind: BackendKind::Ollama,
                 host: "http://127.0.0.1:11434".into(),
+                hosts: Vec::new(),
                 model: "llava:7b".into(),
                 model_digest: None,
                 api_key_env: Some("OPENAI_API_KEY".into()),

@@ -158,6 +158,7 @@ pub fn import_results(spec: &ImportSpec) -> Result<Imported, SetupError> {
         backend: BackendInfo {
             kind: BackendKind::Ollama,
             host: String::new(),
+            hosts: Vec::new(),
             model,
             model_digest: None,
             api_key_env: None,

@@ -153,6 +153,11 @@ impl RunSpec {
             },
             model: Some(backend.model.clone()),
             concurrency: backend.concurrency,
+            hosts: backend
+                .hosts
+                .iter()
+                .filter_map(|h| HostSlots::parse(h).ok())
+                .collect(),
             limit_per_class: meta.dataset.limit_per_class,
             sample: meta.dataset.sample,
             seed: meta.dataset.seed,

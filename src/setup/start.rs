@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{Inheritance, Prepared, RunSpec, SetupError};
-use crate::backend::{Backend, BackendKind, ModelInfo};
+use crate::backend::{BackendKind, ModelInfo};
 use crate::domain::result::ItemResult;
 use crate::engine::{self, RunEvent, RunHandle, RunPlan, Server};
 use crate::paths;
@@ -43,7 +43,7 @@ pub fn start(
     };
     let mut session = match &spec.resume {
         Some(dir) => Session::open(dir)?,
-        None => create(spec, prepared, &backend, &info)?,
+        None => create(spec, prepared, &servers, &info)?,
     };
     let corrections = match &spec.resume {
         Some(_) => None,
@@ -144,9 +144,12 @@ fn keep(journal: &mut Journal, inheritance: &Inheritance) -> Result<Vec<ItemResu
 fn create(
     spec: &RunSpec,
     prepared: &Prepared,
-    backend: &Backend,
+    servers: &[Server],
     info: &ModelInfo,
 ) -> Result<Session, SetupError> {
+    let Some(backend) = servers.first().map(|s| &s.backend) else {
+        return Err(SetupError::Servers("no model server to ask".to_owned()));
+    };
     let dir = match &spec.out {
         Some(dir) => dir.clone(),
         None => default_session_dir(&paths::sessions_dir()?, &prepared.template.name),
@@ -182,6 +185,7 @@ fn create(
         backend: BackendInfo {
             kind: backend.kind(),
             host: public_url(backend.host()),
+            hosts: servers_of(servers),
             model: prepared.model.clone(),
             model_digest: info.digest.clone(),
             api_key_env: (backend.kind() == BackendKind::Openai)
@@ -273,6 +277,17 @@ pub(super) fn check_resumable(dir: &Path, prepared: &Prepared) -> Result<(), Set
         dir.display(),
         differences.join("; "),
     )))
+}
+
+/// The servers of a run over several, as `URL#N` without credentials, so a resume uses them.
+fn servers_of(servers: &[Server]) -> Vec<String> {
+    if servers.len() < 2 {
+        return Vec::new();
+    }
+    servers
+        .iter()
+        .map(|s| format!("{}#{}", public_url(s.backend.host()), s.slots))
+        .collect()
 }
 
 /// The URL without user name, password or query, which may carry credentials.

@@ -118,6 +118,9 @@ pub struct FakeConfig {
     /// Count chat requests without keeping them (their bodies, URLs and headers: a benchmark of a million requests
     /// would otherwise hold every image it was sent).
     pub forget_requests: bool,
+    /// After this many chat requests the server is broken: every request (chat, tags, show)
+    /// gets HTTP 500, as a server whose GPU fell over.
+    pub down_after_chats: Option<usize>,
 }
 
 impl Default for FakeConfig {
@@ -143,6 +146,7 @@ impl Default for FakeConfig {
             lmstudio: false,
             prompt_answers: Vec::new(),
             forget_requests: false,
+            down_after_chats: None,
         }
     }
 }
@@ -258,6 +262,13 @@ impl FakeServer {
             .collect()
     }
 
+    /// Goes away: no new connection is accepted (answers already streaming finish).
+    pub fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
     /// Number of chat requests received.
     pub fn chat_count(&self) -> usize {
         self.state.chats.load(Ordering::SeqCst)
@@ -346,6 +357,17 @@ async fn gatekeeper(
         && let Ok(mut seen) = st.seen.lock()
     {
         seen.push((uri.clone(), auth.clone()));
+    }
+    if st
+        .config
+        .down_after_chats
+        .is_some_and(|n| st.chats.load(Ordering::SeqCst) >= n)
+    {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            axum::Json(json!({"error": "CUDA error: an illegal memory access was encountered"})),
+        )
+            .into_response();
     }
     if let Some(want) = &st.config.require_query
         && req.uri().query() != Some(want.as_str())
