@@ -745,3 +745,56 @@ fn thumbnail_grid_at_80x24() {
     tmux.wait_for("t list");
     quit_and_check_restored(&mut tmux, &env);
 }
+
+/// One run over two servers in a real terminal: the status line shows each server's share,
+/// rate and errors; the one that fails mid-run leaves the rotation with a warning on screen
+/// and the other finishes every image.
+#[test]
+fn two_servers_share_the_run_and_the_status_line_shows_each() {
+    require_tmux();
+    let env = Env::new(3);
+    let steady = FakeServer::start_in_thread(FakeConfig {
+        answers: model_answers(&env),
+        default_answer: UNPARSEABLE.to_owned(),
+        token_delay: Duration::from_millis(2),
+        ..FakeConfig::default()
+    });
+    let failing = FakeServer::start_in_thread(FakeConfig {
+        answers: model_answers(&env),
+        default_answer: UNPARSEABLE.to_owned(),
+        token_delay: Duration::from_millis(2),
+        down_after_chats: Some(4),
+        ..FakeConfig::default()
+    });
+    let flags = format!(
+        "--image-protocol halfblocks --theme dark --concurrency 2 --host '{}'",
+        failing.url
+    );
+    let mut tmux = Tmux::start(
+        160,
+        48,
+        env.dir.path(),
+        &env.script_with(&steady.url, &flags),
+    );
+    tmux.wait_for("0/30");
+    tmux.keys(&["r"]);
+    let name = |url: &str| url.trim_start_matches("http://").to_owned();
+    let screen = tmux.wait_until("the run to finish with both servers listed", |s| {
+        let status = s.lines().last().unwrap_or_default();
+        s.contains("30/30")
+            && status.contains("finished")
+            && status.contains(&name(&steady.url))
+            && status.contains(&name(&failing.url))
+    });
+    let status = screen.lines().last().unwrap_or_default();
+    assert!(
+        status.contains("err 0") && status.contains(" err out"),
+        "no item failed; the failed server is out of rotation: {status}"
+    );
+    for row in MATRIX {
+        let label = &row[..row.find(' ').unwrap_or_default()];
+        assert_eq!(matrix_row(&screen, label), row, "matrix:\n{screen}");
+    }
+    assert_eq!(steady.chat_count() + failing.chat_count(), 30);
+    quit_and_check_restored(&mut tmux, &env);
+}
