@@ -536,4 +536,42 @@ mod tests {
         assert_eq!(args.run.dataset, None);
         assert_eq!(args.run.model.as_deref(), Some("flag-model"));
     }
+
+    #[test]
+    fn several_hosts_make_a_multi_server_spec_and_one_host_may_set_its_slots() {
+        let one = flags(&["--host", "http://a:1#3", "--concurrency", "2"])
+            .run
+            .into_spec();
+        let one = one.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(one.backend.host.as_deref(), Some("http://a:1"));
+        assert_eq!((one.concurrency, one.hosts.len()), (3, 0));
+        let several = flags(&[
+            "--host",
+            "http://a:1#3",
+            "--host",
+            "http://b:2",
+            "--concurrency",
+            "2",
+        ])
+        .run
+        .into_spec()
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(several.backend.host.as_deref(), Some("http://a:1"));
+        assert_eq!(several.concurrency, 2, "the default of a host without #N");
+        assert_eq!(
+            several.hosts,
+            [
+                HostSlots {
+                    url: "http://a:1".into(),
+                    slots: Some(3)
+                },
+                HostSlots {
+                    url: "http://b:2".into(),
+                    slots: None
+                },
+            ]
+        );
+        let bad = flags(&["--host", "http://a:1#0"]).run.into_spec();
+        assert!(bad.is_err_and(|e| e.contains("slot count")));
+    }
 }

@@ -187,6 +187,7 @@ mod tests {
     fn every_shared_flag_is_a_key() {
         let text = r#"
 host = "http://gpu:11434"
+hosts = ["http://gpu2:11434#2"]
 backend = "openai"
 api-key-env = "MY_KEY"
 model = "qwen2.5vl"
@@ -211,10 +212,7 @@ until-ci = 0.05
 "#;
         let args = parse_ok(text);
         let run = &args.run;
-        assert_eq!(
-            run.server.host.first().map(String::as_str),
-            Some("http://gpu:11434")
-        );
+        assert_eq!(run.server.host, ["http://gpu:11434", "http://gpu2:11434#2"]);
         assert_eq!(
             run.server.backend,
             Some(crate::backend::BackendKind::Openai)
@@ -295,5 +293,21 @@ until-ci = 0.05
             e.contains("config cfg/config.toml") && e.contains("cannot be used with"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn hosts_is_the_repeated_host_flag_as_a_list() {
+        let args = parse_ok("hosts = [\"http://gpu1:11434#4\", \"http://gpu2:11434\"]\n");
+        assert_eq!(
+            args.run.server.host,
+            ["http://gpu1:11434#4", "http://gpu2:11434"]
+        );
+        let error = parse_err("\nhosts = \"http://gpu1:11434\"\n");
+        assert!(
+            error.contains("line 2") && error.contains("must be a list of server URLs"),
+            "{error}"
+        );
+        let error = parse_err("hosts = [4]\n");
+        assert!(error.contains("a URL in quotes"), "{error}");
     }
 }
