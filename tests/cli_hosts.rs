@@ -415,3 +415,40 @@ fn hosts_in_the_config_file_spread_the_run() {
     );
     assert_eq!(json_of(&output)["hosts"].as_array().map(Vec::len), Some(2));
 }
+
+#[test]
+fn a_server_that_answers_again_rejoins_the_rotation() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], 14);
+    // A alone would take 140 x 60 ms = 8.4 s; B breaks after 2 answers and works again 1 s
+    // later, so the first check (5 s after it left) brings it back for the rest of the run.
+    let a = server(&images, 1, 60);
+    let b = FakeServer::start_in_thread(FakeConfig {
+        answers: correct_answers(&images),
+        slots: 1,
+        latency: Duration::from_millis(60),
+        down_after_chats: Some(2),
+        recover_after: Some(Duration::from_secs(1)),
+        ..FakeConfig::default()
+    });
+    let out = lab.path("s");
+    let output = run_over(&lab, &[a.url.clone(), b.url.clone()], &dataset, &out, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains(&format!("{} taken out of rotation", b.url)),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{} answers again: back in rotation", b.url)),
+        "{err}"
+    );
+    assert_complete_and_correct(&out, &images);
+    assert!(
+        b.chat_count() > 2,
+        "B answered again after it rejoined: {}",
+        b.chat_count()
+    );
+    let report = json_of(&output);
+    assert_eq!(host_entry(&report, &b.url)["in_rotation"], true, "{report}");
+}

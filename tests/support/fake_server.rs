@@ -121,6 +121,8 @@ pub struct FakeConfig {
     /// After this many chat requests the server is broken: every request (chat, tags, show)
     /// gets HTTP 500, as a server whose GPU fell over.
     pub down_after_chats: Option<usize>,
+    /// With `down_after_chats`: the server works again this long after it broke (a restart).
+    pub recover_after: Option<Duration>,
 }
 
 impl Default for FakeConfig {
@@ -147,6 +149,7 @@ impl Default for FakeConfig {
             prompt_answers: Vec::new(),
             forget_requests: false,
             down_after_chats: None,
+            recover_after: None,
         }
     }
 }
@@ -168,6 +171,8 @@ pub struct FakeState {
     pub seen: Mutex<Vec<(String, Vec<String>)>>,
     /// Bytes sent by endless streams so far.
     pub endless_bytes: AtomicUsize,
+    /// When the server broke (`down_after_chats`), if it did.
+    down_since: Mutex<Option<std::time::Instant>>,
     in_flight: AtomicUsize,
     slots: Arc<Semaphore>,
 }
@@ -314,6 +319,7 @@ fn new_state(config: FakeConfig) -> Arc<FakeState> {
         max_in_flight: AtomicUsize::new(0),
         seen: Mutex::new(Vec::new()),
         endless_bytes: AtomicUsize::new(0),
+        down_since: Mutex::new(None),
         in_flight: AtomicUsize::new(0),
     })
 }
@@ -358,11 +364,7 @@ async fn gatekeeper(
     {
         seen.push((uri.clone(), auth.clone()));
     }
-    if st
-        .config
-        .down_after_chats
-        .is_some_and(|n| st.chats.load(Ordering::SeqCst) >= n)
-    {
+    if is_down(&st) {
         return (
             StatusCode::INTERNAL_SERVER_ERROR,
             axum::Json(json!({"error": "CUDA error: an illegal memory access was encountered"})),
@@ -396,6 +398,26 @@ async fn gatekeeper(
         }
     }
     next.run(req).await
+}
+
+/// True while the server is broken: from its `down_after_chats`-th chat request until
+/// `recover_after` (if any) has passed.
+fn is_down(st: &FakeState) -> bool {
+    let Some(n) = st.config.down_after_chats else {
+        return false;
+    };
+    let Ok(mut since) = st.down_since.lock() else {
+        return false;
+    };
+    match (*since, st.config.recover_after) {
+        (Some(broke), Some(recovery)) => broke.elapsed() < recovery,
+        (Some(_), None) => true,
+        (None, _) if st.chats.load(Ordering::SeqCst) >= n => {
+            *since = Some(std::time::Instant::now());
+            true
+        }
+        (None, _) => false,
+    }
 }
 
 /// LiteLLM's `/model/info`: per model, whether it supports vision.
