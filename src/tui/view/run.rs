@@ -111,9 +111,10 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> ImageSlots
     if !l.image.is_empty() {
         slots.preview = selected::render(frame, l.image, model);
     }
-    // A linked run's A/B line takes the live pane's first row (the pane keeps at least 3).
+    // A linked run's A/B line takes the live pane's first row (the pane keeps at least 3);
+    // not while the truth is unknown (nothing is right or wrong yet).
     let mut live_area = l.live;
-    if model.run.ab.is_some() && live_area.height >= 4 {
+    if model.run.ab.is_some() && !proposals && live_area.height >= 4 {
         let [line, rest] =
             Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(live_area);
         ab::render(frame, line, model);
