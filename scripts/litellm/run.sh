@@ -36,28 +36,33 @@ for line in sys.stdin:
         print(m["executable"])')
 
 # Two stand-in servers (the project's fake server, answering each digit correctly); each
-# serves until its stdin closes, then prints how many chat requests it answered.
+# serves until its stdin (a fifo held open here) closes, then prints how many chat requests
+# it answered. Nothing else may inherit the fifos' write ends (hence the `3>&- 4>&-`).
 start_server() {
-    local name=$1 fd=$2
-    mkfifo "$work/$name.in"
+    mkfifo "$work/$1.in"
     SQUINT_BENCH_ROLE=server SQUINT_BENCH_DATASET=$DATASET SQUINT_BENCH_LATENCY_MS=20 \
-        "$bench" <"$work/$name.in" >"$work/$name.out" 2>"$work/$name.err" &
+        "$bench" <"$work/$1.in" >"$work/$1.out" 2>"$work/$1.err" 3>&- 4>&- &
     pids+=($!)
-    eval "exec $fd>\"$work/$name.in\""
+}
+server_url() {
     for _ in $(seq 100); do
-        [ -s "$work/$name.out" ] && break
+        [ -s "$work/$1.out" ] && break
         sleep 0.1
     done
-    head -n1 "$work/$name.out"
+    head -n1 "$work/$1.out"
 }
-url_a=$(start_server a 3)
-url_b=$(start_server b 4)
+start_server a
+exec 3>"$work/a.in"
+start_server b
+exec 4>"$work/b.in"
+url_a=$(server_url a)
+url_b=$(server_url b)
 echo "stand-in servers: $url_a $url_b"
 
 SQUINT_LITELLM_SERVER_A="$url_a/v1" SQUINT_LITELLM_SERVER_B="$url_b/v1" \
     LITELLM_LOCAL_MODEL_COST_MAP=True \
     "$LITELLM" --config scripts/litellm/config.yaml --host 127.0.0.1 --port "$PORT" \
-    >"$work/litellm.log" 2>&1 &
+    >"$work/litellm.log" 2>&1 3>&- 4>&- &
 pids+=($!)
 echo "waiting for the LiteLLM proxy on port $PORT..."
 for _ in $(seq 120); do
@@ -74,14 +79,17 @@ images=$(find "$DATASET" -type f \( -name '*.png' -o -name '*.jpg' \) | wc -l)
 set +e
 SQUINT_DATA_DIR="$work/data" SQUINT_CONFIG_DIR="$work/config" OPENAI_API_KEY=$LITELLM_MASTER_KEY \
     target/release/squint run --backend openai --host "http://127.0.0.1:$PORT/v1" --model llava \
-    --dataset "$DATASET" --concurrency 4 --no-cache --out "$work/session" >"$work/report.txt"
+    --dataset "$DATASET" --concurrency 4 --no-cache --out "$work/session" >"$work/report.txt" 3>&- 4>&-
 status=$?
 set -e
 cat "$work/report.txt"
 
 # Stop the servers and read their counts.
 exec 3>&- 4>&-
-sleep 1
+for _ in $(seq 50); do
+    grep -q '^chats ' "$work/a.out" && grep -q '^chats ' "$work/b.out" && break
+    sleep 0.1
+done
 chats_a=$(sed -n 's/^chats //p' "$work/a.out")
 chats_b=$(sed -n 's/^chats //p' "$work/b.out")
 answered=$(grep -c '"error":null' "$work/session/results.jsonl" || true)
