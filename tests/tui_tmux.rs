@@ -570,7 +570,7 @@ fn accepting_the_models_label_in_the_drill_down_reaches_the_exported_labels() {
     tmux.keys(&["a"]);
     tmux.wait_for("true label 5 → 3");
     // Esc dismisses the notice, Esc leaves the list, T counts the correction. One at a
-    // time: two escapes in one read can arrive as a single Alt-Esc.
+    // time: crossterm 0.29 reads two escapes that come in one read as a single Esc.
     tmux.keys(&["Escape"]);
     tmux.wait_until("the notice dismissed", |s| !s.contains("true label 5 → 3"));
     tmux.keys(&["Escape"]);

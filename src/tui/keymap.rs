@@ -141,6 +141,15 @@ impl Keymap {
         }
     }
 
+    /// Whether `key` is bound to any action in `context` or globally, leaving aside the
+    /// image view's "every key goes back" rule.
+    pub fn binds(&self, context: Context, key: &KeyEvent) -> bool {
+        let combo = KeyCombo::new(key.code, key.modifiers);
+        self.first(context, combo)
+            .or_else(|| self.first(Context::Global, combo))
+            .is_some()
+    }
+
     /// Whether `key` is bound to `action` in `context` (ignoring the global fallback). The
     /// start screen's path input asks `matches(Start, key, Complete)` before `action()`,
     /// because Tab is both `complete` and `next_field` there.

@@ -59,6 +59,11 @@ mod tests {
             ]
         );
         assert_eq!(events(b"\x1b"), vec![key(KeyCode::Esc, none)]);
+        // A fast Esc Esc comes out as one Alt-Esc; the workbench takes it as two Escapes.
+        assert_eq!(
+            events(b"\x1b\x1b"),
+            vec![key(KeyCode::Esc, KeyModifiers::ALT)]
+        );
         assert_eq!(events(b""), vec![]);
     }
 }

@@ -3,7 +3,7 @@
 //! screen. Deterministic:
 //! the same keys always give the same state. Never does IO or reads the clock.
 
-use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{DrillFilter, Level, Model, Overlay, Screen};
@@ -18,6 +18,13 @@ use super::{
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
+    }
+    if let Some(esc) = two_escapes(model, &key) {
+        let mut effects = self::key(model, esc);
+        if !model.quitting {
+            effects.extend(self::key(model, esc));
+        }
+        return effects;
     }
     model.dirty = true;
     let context = context(model);
@@ -70,6 +77,20 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Some(action) => act(model, action),
         None => Vec::new(),
     }
+}
+
+/// The plain Esc that an unbound Alt-Esc stands for, pressed twice: a fast Esc Esc read in one
+/// go reaches the workbench as one Alt-Esc where the start-up type-ahead decodes it, and a
+/// person meant two Escapes. (Crossterm's own reader makes one plain Esc of it, which cannot
+/// be told from a single press.) `None` for any other key, or where alt-esc is bound.
+fn two_escapes(model: &Model, key: &KeyEvent) -> Option<KeyEvent> {
+    let alt_esc = key.code == KeyCode::Esc && key.modifiers == KeyModifiers::ALT;
+    if !alt_esc || model.keymap.binds(context(model), key) {
+        return None;
+    }
+    let mut esc = *key;
+    esc.modifiers = KeyModifiers::NONE;
+    Some(esc)
 }
 
 /// The keymap context of the current screen and overlay.

@@ -1434,3 +1434,38 @@ fn drawn(m: &Model) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[test]
+fn a_fast_esc_esc_read_as_one_alt_esc_is_two_escapes_unless_alt_esc_is_bound() {
+    let alt_esc = || mods(KeyCode::Esc, KeyModifiers::ALT);
+    let image_over_a_cell = || {
+        let (mut m, _) = fixtures::running(120, 40, 5, 20, 100, 0, 50);
+        update(&mut m, code(KeyCode::Enter));
+        update(&mut m, key('o'));
+        assert_eq!(
+            (m.overlay, m.screen),
+            (Some(Overlay::FullImage), Screen::Drill)
+        );
+        m
+    };
+    // Esc Esc: the image closes, then the list goes back to the matrix.
+    let mut m = image_over_a_cell();
+    update(&mut m, alt_esc());
+    assert_eq!((m.overlay, m.screen), (None, Screen::Run));
+    // In one piece on the matrix: the second Esc has nothing to leave.
+    update(&mut m, alt_esc());
+    assert_eq!((m.overlay, m.screen), (None, Screen::Run));
+    // A keymap that binds alt-esc gets exactly one press of it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("keymap.toml"),
+        "[image]\nback = [\"esc\", \"alt-esc\"]\n",
+    )
+    .expect("keymap written");
+    let (keymap, warnings) = crate::tui::keymap::Keymap::load(Some(dir.path()));
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let mut m = image_over_a_cell();
+    m.keymap = keymap;
+    update(&mut m, alt_esc());
+    assert_eq!((m.overlay, m.screen), (None, Screen::Drill));
+}
