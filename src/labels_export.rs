@@ -102,12 +102,13 @@ fn write_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Lab
 pub fn export_labels(req: &LabelsRequest) -> Result<LabelsOutcome, LabelsError> {
     let session = Session::open(&req.session)?;
     let results = session.read_results()?.results;
-    let corrections = if req.with_corrections {
-        Some(read_corrections(&req.session)?.corrections())
-    } else {
-        None
-    };
-    let set = label_rows(&results, corrections.as_ref(), req.include_unreviewed);
+    let corrections = read_corrections(&req.session)?.corrections();
+    let set = label_rows(
+        &results,
+        &corrections,
+        req.with_corrections,
+        req.include_unreviewed,
+    );
     let root = session.meta.dataset.root();
     let mut outcome = LabelsOutcome {
         corrected: set

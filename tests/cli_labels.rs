@@ -292,3 +292,108 @@ fn reports_with_and_without_corrections() {
         "{md}"
     );
 }
+
+#[test]
+fn an_unlabeled_sessions_reviews_export_with_the_models_proposals_marked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let data = root.join("scans");
+    // (image, the model's label): truth unknown for all three.
+    let items = [
+        ("a.png", Some("cat")),
+        ("b.png", Some("dog")),
+        ("c.png", None),
+    ];
+    std::fs::create_dir_all(&data).unwrap();
+    for (image, _) in items {
+        std::fs::write(data.join(image), format!("pixels of {image}")).unwrap();
+    }
+    let session = root.join("session");
+    std::fs::create_dir_all(&session).unwrap();
+    let meta = json!({
+        "squint_version": "0.1.0", "id": "session",
+        "dataset": {"path": data, "layout": "unlabeled", "total": 3, "labels": ["cat", "dog"], "seed": 0},
+        "template": {"name": "t", "source": "bundled:t", "text": "prompt = \"x\"\n", "hash": "h"},
+        "backend": {"kind": "ollama", "host": "http://127.0.0.1:11434", "model": "llava",
+                    "logprobs": false, "concurrency": 1, "timeout_s": 120, "retries": 3},
+        "started_at": "2026-11-29T10:00:00Z", "status": "finished"
+    });
+    std::fs::write(session.join("session.json"), meta.to_string()).unwrap();
+    let lines: String = items
+        .iter()
+        .map(|(image, label)| {
+            let parse = if label.is_some() { "exact" } else { "unparsed" };
+            let line = json!({
+                "image": image, "sha256": "00", "truth": "", "answer": label.unwrap_or("hmm"),
+                "label": label, "parse": parse, "confidence": null, "latency_ms": 5,
+                "attempts": 1, "error": null,
+            });
+            format!("{line}\n")
+        })
+        .collect();
+    std::fs::write(session.join("results.jsonl"), lines).unwrap();
+    // A person reviewed a.png: it is a dog.
+    let review = CorrectionEntry::correct("a.png", "", &Verdict::Label("dog".into()), "t".into());
+    append_correction(&session, &review).unwrap();
+    let run = |format: &str, out: &Path, extra: &[&str]| {
+        let (session, out) = (s(&session), s(out));
+        let mut args = vec!["labels", &session, "--format", format, "-o", &out];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_squint"))
+            .args(&args)
+            .env("SQUINT_DATA_DIR", root.join("data-dir"))
+            .env("SQUINT_CONFIG_DIR", root.join("config-dir"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    // What has been reviewed, and nothing else.
+    let csv = root.join("reviewed.csv");
+    ok(&run("csv", &csv, &[]));
+    let rows: Vec<String> = std::fs::read_to_string(&csv)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1], format!("{},dog,person", s(&data.join("a.png"))));
+    // With the model's proposals for the rest, marked; an unparsed answer proposes nothing.
+    let jsonl = root.join("all.jsonl");
+    let said = ok(&run("jsonl", &jsonl, &["--include-unreviewed"]));
+    let got: Vec<Value> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(String, &str, &str)> = got
+        .iter()
+        .map(|v| {
+            let path = v["path"].as_str().unwrap();
+            let name = Path::new(path)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (
+                name,
+                v["label"].as_str().unwrap(),
+                v["source"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a.png".to_owned(), "dog", "person"),
+            ("b.png".to_owned(), "dog", "model")
+        ]
+    );
+    assert!(said.contains("2 labels written"), "{said}");
+    let csv = root.join("all.csv");
+    ok(&run("csv", &csv, &["--include-unreviewed"]));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.starts_with("path,label,source\n") && text.contains(",dog,model"),
+        "{text}"
+    );
+}

@@ -58,18 +58,23 @@ pub struct LabelSet {
     pub unlabelled: usize,
 }
 
-/// The labels of `results`; with `corrections`, a correction replaces the truth and a doubtful
-/// image is left out. An image with no truth (an unlabelled folder) gets the model's parsed
+/// The labels of `results`. With `with_corrections`, a correction replaces the truth and a
+/// doubtful image is left out. An image with no truth (an unlabelled folder) takes its review
+/// (a correction, always: it is the only label a person gave it), else the model's parsed
 /// label only when `include_unreviewed`.
 pub fn label_rows(
     results: &[ItemResult],
-    corrections: Option<&Corrections>,
+    corrections: &Corrections,
+    with_corrections: bool,
     include_unreviewed: bool,
 ) -> LabelSet {
-    let by_image = corrections.map(Corrections::by_image).unwrap_or_default();
+    let by_image = corrections.by_image();
     let mut set = LabelSet::default();
     for r in results {
-        let row = match by_image.get(r.image.as_str()) {
+        let verdict = by_image
+            .get(r.image.as_str())
+            .filter(|_| with_corrections || r.truth.is_empty());
+        let row = match verdict {
             Some(Verdict::Doubtful) => {
                 set.doubtful += 1;
                 continue;
@@ -219,10 +224,30 @@ mod tests {
             CorrectionEntry::correct("b/2.png", "3", &Verdict::Label("5".into()), "t".into()),
             CorrectionEntry::correct("c/5.png", "2", &Verdict::Doubtful, "t".into()),
         ]);
-        let plain = label_rows(&results, None, false);
+        let plain = label_rows(&results, &c, false, false);
         assert_eq!(plain.rows.len(), 3);
         assert_eq!((plain.doubtful, plain.unlabelled), (0, 2));
-        let fixed = label_rows(&results, Some(&c), true);
+        // A review of an unlabelled image counts without --with-corrections.
+        let mut reviewed = c.clone();
+        reviewed.push(CorrectionEntry::correct(
+            "u/4.png",
+            "",
+            &Verdict::Label("9".into()),
+            "t".into(),
+        ));
+        let only_reviewed = label_rows(&results, &reviewed, false, false);
+        assert_eq!(only_reviewed.rows.len(), 4);
+        assert!(
+            only_reviewed
+                .rows
+                .iter()
+                .any(|r| r.image == "u/4.png" && r.label == "9" && r.source == LabelSource::Person)
+        );
+        assert_eq!(
+            only_reviewed.unlabelled, 1,
+            "u/3.png: not reviewed, not asked for"
+        );
+        let fixed = label_rows(&results, &c, true, true);
         let got: Vec<(&str, &str, &str)> = fixed
             .rows
             .iter()
