@@ -686,3 +686,72 @@ async fn search_jumps_incrementally_by_file_name_and_answer_with_n_and_shift_n()
     .await;
     assert_eq!(app.quit().await, 0);
 }
+
+/// The review queue of an unlabeled folder: least confident first (no logprobs here: the
+/// unparsed answer, then by parse step and name), Enter/a accepts, a class key relabels, d
+/// marks doubtful, s skips, the title counts; the reviewed labels become the truth, so the
+/// matrix appears for the reviewed part, and they are corrections in the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_queue_orders_proposals_and_records_decisions() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (flat, answers) = unlabeled_scans(scratch.path());
+    let server = FakeServer::start(FakeConfig {
+        answers,
+        ..FakeConfig::default()
+    })
+    .await;
+    let app = App::start(spec(&server, Some(&flat), 1), 120, 40).await;
+    app.wait_for("ready").await;
+    app.press("r");
+    app.wait_for_status("· finished").await;
+    app.press("R");
+    let queue = app.wait_for("Review · reviewed 0 of 10, 0 accepted").await;
+    assert!(
+        queue.contains("scan01.png · o:"),
+        "the unparsed answer first: {queue}"
+    );
+    // Nothing to accept on an unparsed answer: it stays; its class key labels it.
+    app.press("enter");
+    app.wait_for("no label from the model to accept").await;
+    app.press("7");
+    let next = app.wait_for("reviewed 1 of 10, 0 accepted").await;
+    assert!(next.contains("scan00.png · o:"), "then by name: {next}");
+    app.press("a");
+    let next = app.wait_for("reviewed 2 of 10, 1 accepted").await;
+    assert!(next.contains("scan02.png · o:"), "{next}");
+    app.press("d");
+    let next = app.wait_for("reviewed 3 of 10, 1 accepted").await;
+    assert!(next.contains("scan03.png · o:"), "{next}");
+    app.press("s");
+    let next = app.wait_for("scan04.png · o:").await;
+    assert!(next.contains("reviewed 3 of 10, 1 accepted"), "{next}");
+    // Back on the run screen: the matrix of the reviewed part (scan01 is a 7 the model could
+    // not read, scan00 a 3 it read right; scan02 doubtful, left out).
+    app.press("esc");
+    app.press("esc");
+    let run = app
+        .wait_until("the run screen", |s| {
+            !s.contains("Review ·") && s.contains("Confusion matrix")
+        })
+        .await;
+    let status = app
+        .wait_for_status("3 corrections on, 1 doubtful left out")
+        .await;
+    assert!(status.contains("acc 50%"), "{run}\n{status}");
+    let session = &app.sessions()[0];
+    let log = squint::session::read_corrections(session).unwrap();
+    let got: Vec<(String, String, Option<String>, bool)> = log
+        .entries
+        .iter()
+        .map(|e| (e.image.clone(), e.old.clone(), e.new.clone(), e.doubtful))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("scan01.png".into(), String::new(), Some("7".into()), false),
+            ("scan00.png".into(), String::new(), Some("3".into()), false),
+            ("scan02.png".into(), String::new(), None, true),
+        ]
+    );
+    assert_eq!(app.quit().await, 0);
+}

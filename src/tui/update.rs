@@ -13,6 +13,7 @@ mod mouse;
 mod probe;
 mod prompt;
 mod prompt_view;
+mod review;
 mod run;
 mod search;
 mod start;

@@ -41,6 +41,8 @@ pub enum Context {
     PromptView,
     /// The prompt-prior probe's overlay.
     Probe,
+    /// The review queue: the model's proposals for an unlabeled folder, one image at a time.
+    Review,
 }
 
 /// What a key asks the TUI to do. The TOML key is the variant's name in snake case
@@ -231,6 +233,12 @@ pub enum Action {
     /// Mark the image doubtful (neither label trusted).
     #[strum(message = "mark doubtful (left out of metrics with corrections on)")]
     Doubtful,
+    /// Open the review queue of the model's proposals (truth unknown).
+    #[strum(message = "review the model's proposals, least confident first")]
+    Review,
+    /// Leave this proposal unreviewed and go to the next.
+    #[strum(message = "skip: the next proposal, this one stays unreviewed")]
+    Skip,
     /// Undo the last correction.
     #[strum(message = "undo the last correction")]
     UndoCorrection,
@@ -287,6 +295,7 @@ impl Context {
                 Compare,
                 Export,
                 ToggleCorrections,
+                Review,
                 Back,
             ],
             Context::Drill => &[
@@ -350,6 +359,19 @@ impl Context {
             Context::Picker => &[Down, Up, Select, Close],
             Context::PromptView => &[Down, Up, EditPrompt, Close],
             Context::Probe => &[Down, Up, Close],
+            Context::Review => &[
+                Next,
+                Prev,
+                FullImage,
+                AcceptLabel,
+                Relabel,
+                Doubtful,
+                Skip,
+                UndoCorrection,
+                ScrollAnswerDown,
+                ScrollAnswerUp,
+                Back,
+            ],
         }
     }
 }

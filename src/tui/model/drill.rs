@@ -24,6 +24,9 @@ pub enum DrillSort {
     FileName,
     /// By answer text.
     Answer,
+    /// The review queue's order: unparsed answers, then least confident first (logprobs),
+    /// then by parse step (the loosest first), then by file name.
+    LeastConfident,
 }
 
 impl DrillSort {
@@ -34,7 +37,7 @@ impl DrillSort {
             DrillSort::Confidence => DrillSort::Latency,
             DrillSort::Latency => DrillSort::FileName,
             DrillSort::FileName => DrillSort::Answer,
-            DrillSort::Answer => DrillSort::Suspicious,
+            DrillSort::Answer | DrillSort::LeastConfident => DrillSort::Suspicious,
         }
     }
 
@@ -46,6 +49,7 @@ impl DrillSort {
             DrillSort::Latency => "slowest first",
             DrillSort::FileName => "by name",
             DrillSort::Answer => "by answer",
+            DrillSort::LeastConfident => "least confident first",
         }
     }
 
@@ -58,6 +62,7 @@ impl DrillSort {
             DrillSort::Latency => b.latency_ms.cmp(&a.latency_ms).then_with(by_name),
             DrillSort::FileName => by_name(),
             DrillSort::Answer => a.answer.cmp(&b.answer).then_with(by_name),
+            DrillSort::LeastConfident => least_confident(a, b).then_with(by_name),
         }
     }
 }
@@ -96,6 +101,8 @@ pub enum DrillFilter {
         /// The images.
         images: std::sync::Arc<std::collections::BTreeSet<String>>,
     },
+    /// The review queue (`R`): the model's proposals for images whose truth is unknown.
+    Review,
 }
 
 impl DrillFilter {
@@ -123,6 +130,8 @@ impl DrillFilter {
             DrillFilter::Predicted(p) => predicted() == Some(p.as_str()),
             DrillFilter::Errors => r.is_error(),
             DrillFilter::Flipped { images, .. } => images.contains(&r.image),
+            // By the recorded truth: a reviewed image stays in the queue.
+            DrillFilter::Review => r.truth.is_empty() && !r.is_error(),
         }
     }
 
@@ -137,6 +146,7 @@ impl DrillFilter {
             DrillFilter::Errors => "failed requests".to_owned(),
             DrillFilter::Flipped { fixed: true, .. } => "fixed by B (A wrong)".to_owned(),
             DrillFilter::Flipped { fixed: false, .. } => "broken by B (A right)".to_owned(),
+            DrillFilter::Review => "review".to_owned(),
         }
     }
 }
@@ -260,6 +270,32 @@ fn order(a: &ItemResult, b: &ItemResult) -> Ordering {
         .then_with(|| a.image.cmp(&b.image))
 }
 
+/// The review order: unparsed answers first; then a known confidence (logprobs), lowest
+/// first; then by parse step, the loosest match first.
+fn least_confident(a: &ItemResult, b: &ItemResult) -> Ordering {
+    use crate::domain::parse::ParseStep;
+    let conf = |r: &ItemResult| r.confidence.filter(|c| c.is_finite());
+    let rank = |r: &ItemResult| match r.parse {
+        None | Some(ParseStep::Unparsed) => 0,
+        Some(ParseStep::WholeWord) => 1,
+        Some(ParseStep::Alias) => 2,
+        Some(ParseStep::Normalized) => 3,
+        Some(ParseStep::Imported) => 4,
+        Some(ParseStep::Exact) => 5,
+        Some(ParseStep::Constrained) => 6,
+    };
+    let unparsed = |r: &ItemResult| rank(r) == 0;
+    unparsed(b)
+        .cmp(&unparsed(a))
+        .then_with(|| match (conf(a), conf(b)) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        })
+        .then_with(|| rank(a).cmp(&rank(b)))
+}
+
 /// Most confident first; unknown (or not finite) confidence last.
 fn by_confidence(a: &ItemResult, b: &ItemResult) -> Ordering {
     let conf = |r: &ItemResult| r.confidence.filter(|c| c.is_finite());
@@ -299,6 +335,57 @@ mod tests {
             error: None,
             error_kind: None,
         }
+    }
+
+    #[test]
+    fn the_review_queue_is_least_confident_first() {
+        use crate::domain::parse::ParseStep;
+        let step = |mut r: ItemResult, step: ParseStep| {
+            r.parse = Some(step);
+            r
+        };
+        let results: Vec<Option<ItemResult>> = vec![
+            Some(step(
+                result("sure.png", "", Some("a"), Some(0.99)),
+                ParseStep::Exact,
+            )),
+            Some(step(
+                result("loose.png", "", Some("a"), None),
+                ParseStep::WholeWord,
+            )),
+            Some(step(
+                result("plain.png", "", Some("a"), None),
+                ParseStep::Exact,
+            )),
+            Some(step(
+                result("none.png", "", None, None),
+                ParseStep::Unparsed,
+            )),
+            Some(step(
+                result("unsure.png", "", Some("b"), Some(0.41)),
+                ParseStep::Exact,
+            )),
+            Some(result("known.png", "a", Some("a"), Some(0.1))),
+        ];
+        let mut queue = DrillState::open(DrillFilter::Review, &results, MatrixCursor::default());
+        queue.sort = DrillSort::LeastConfident;
+        queue.sort_entries(&results);
+        let names: Vec<&str> = queue
+            .entries
+            .iter()
+            .map(|&i| results[i].as_ref().unwrap().image.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "none.png",
+                "unsure.png",
+                "sure.png",
+                "loose.png",
+                "plain.png"
+            ],
+            "unparsed, then by confidence, then by parse step; known truths are not proposals"
+        );
     }
 
     #[test]

@@ -284,6 +284,27 @@ impl RunState {
         }
     }
 
+    /// The review queue's progress: (reviewed, in the queue, accepted as proposed). Reviewed
+    /// means a person's label or doubtful. O(queue).
+    pub fn review_progress(&self, queue: &super::DrillState) -> (usize, usize, usize) {
+        let (mut reviewed, mut accepted) = (0, 0);
+        for r in queue
+            .entries
+            .iter()
+            .filter_map(|&i| self.results.get(i).and_then(Option::as_ref))
+        {
+            match self.corrections.verdict(&r.image) {
+                Some(Verdict::Label(l)) => {
+                    reviewed += 1;
+                    accepted += usize::from(r.label.as_deref() == Some(l.as_str()));
+                }
+                Some(Verdict::Doubtful) => reviewed += 1,
+                None => {}
+            }
+        }
+        (reviewed, queue.entries.len(), accepted)
+    }
+
     /// True while the screen has proposals but no image with a known truth was answered (an
     /// unlabeled folder no one has reviewed yet): no confusion matrix can be drawn.
     pub fn truth_unknown(&self) -> bool {

@@ -30,7 +30,7 @@ fn classes(model: &Model) -> Vec<String> {
 }
 
 /// Asks the runtime to record `verdict` for the selected image.
-fn correct(model: &mut Model, verdict: Verdict) -> Vec<Effect> {
+pub(super) fn correct(model: &mut Model, verdict: Verdict) -> Vec<Effect> {
     let Some(dir) = model.run.session_dir.clone() else {
         model.notify(Level::Warn, "no session on screen to record corrections in");
         return Vec::new();
@@ -119,6 +119,10 @@ pub(super) fn picker_key(model: &mut Model, key: &KeyEvent, action: Option<Actio
                 .map(|l| (*l).clone());
             model.overlay = None;
             return match chosen {
+                Some(label) if super::review::active(model) => {
+                    let effects = correct(model, Verdict::Label(label));
+                    super::review::decided(model, effects)
+                }
                 Some(label) => correct(model, Verdict::Label(label)),
                 None => Vec::new(),
             };
@@ -160,6 +164,11 @@ pub(super) fn saved(model: &mut Model, result: Result<CorrectionEntry, String>) 
     model.run.corrections.push(entry);
     if model.run.corrections_on {
         model.run.recount();
+    }
+    if super::review::active(model) {
+        // The queue's title counts the decisions; a notice per image would pile up.
+        model.dirty = true;
+        return Vec::new();
     }
     let n = model.run.corrections.len();
     let state = if model.run.corrections_on {

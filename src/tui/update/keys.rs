@@ -10,8 +10,8 @@ use crate::tui::model::{DrillFilter, Level, Model, Overlay, Screen};
 use crate::tui::msg::Effect;
 
 use super::{
-    carry, compare, corrections, drill, export, live, probe, prompt, prompt_view, run, search,
-    start, text_field, versions,
+    carry, compare, corrections, drill, export, live, probe, prompt, prompt_view, review, run,
+    search, start, text_field, versions,
 };
 
 /// Handles one key press.
@@ -73,6 +73,12 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if search::editing(model) {
         return search::key(model, &key);
     }
+    if action.is_none()
+        && context == Context::Review
+        && let Some(effects) = review::class_key(model, &key)
+    {
+        return effects;
+    }
     match action {
         Some(action) => act(model, action),
         None => Vec::new(),
@@ -110,6 +116,7 @@ pub(super) fn context(model: &Model) -> Context {
         (None, Screen::Start) => Context::Start,
         (None, Screen::Browse) => Context::Browse,
         (None, Screen::Run) => Context::Matrix,
+        (None, Screen::Drill) if review::active(model) => Context::Review,
         (None, Screen::Drill) => Context::Drill,
     }
 }
@@ -242,6 +249,16 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Drill, Action::ScrollAnswerDown) => drill::scroll_answer(model, 1),
         (Screen::Drill, Action::ScrollAnswerUp) => drill::scroll_answer(model, -1),
         (Screen::Drill, Action::Back) => drill::close(model),
+        (Screen::Drill, Action::AcceptLabel) if review::active(model) => {
+            let effects = corrections::accept(model);
+            review::decided(model, effects)
+        }
+        (Screen::Drill, Action::Doubtful) if review::active(model) => {
+            let effects = corrections::doubtful(model);
+            review::decided(model, effects)
+        }
+        (Screen::Drill, Action::Skip) => review::skip(model),
+        (Screen::Run, Action::Review) => review::open(model),
         (Screen::Drill, Action::AcceptLabel) => corrections::accept(model),
         (Screen::Drill, Action::Relabel) => corrections::open_picker(model),
         (Screen::Drill, Action::Doubtful) => corrections::doubtful(model),

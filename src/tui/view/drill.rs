@@ -132,12 +132,28 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Ima
 
 fn list(frame: &mut Frame, area: Rect, model: &Model, drill: &DrillState) {
     let theme = &model.theme;
-    let title = hint::join([
-        Some(format!(" {}", drill.filter.title())),
-        Some(format!("{}/{}", drill.selected + 1, drill.entries.len())),
-        hint::hint(model, Context::Drill, Action::Sort, drill.sort.name()),
-        hint::hint(model, Context::Drill, Action::Back, "back"),
-    ]) + " ";
+    let title = if drill.filter == DrillFilter::Review {
+        // The review queue: progress, then how to decide.
+        let (reviewed, total, accepted) = model.run.review_progress(drill);
+        hint::join([
+            Some(format!(
+                " Review · reviewed {} of {}, {} accepted",
+                thousands(reviewed),
+                thousands(total),
+                thousands(accepted)
+            )),
+            hint::hint(model, Context::Review, Action::AcceptLabel, "accept"),
+            hint::hint(model, Context::Review, Action::Skip, "skip"),
+            hint::hint(model, Context::Review, Action::Back, "back"),
+        ]) + " "
+    } else {
+        hint::join([
+            Some(format!(" {}", drill.filter.title())),
+            Some(format!("{}/{}", drill.selected + 1, drill.entries.len())),
+            hint::hint(model, Context::Drill, Action::Sort, drill.sort.name()),
+            hint::hint(model, Context::Drill, Action::Back, "back"),
+        ]) + " "
+    };
     let inner = pane(frame, area, &title, theme, true);
     let inner = search_line(frame, inner, model, &drill.search);
     let rows = inner.height as usize;
@@ -312,4 +328,17 @@ pub(super) fn search_line(
     let text = fit(&format!("{}{hint}", one_line(&label)), line.width as usize);
     frame.render_widget(Paragraph::new(Line::styled(text, style)), line);
     list
+}
+
+/// `2,000`: thousands separated.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -83,6 +83,7 @@ fn group_title(context: Context) -> &'static str {
         Context::Picker => "Relabel picker",
         Context::PromptView => "Prompt (read-only)",
         Context::Probe => "Prompt prior probe",
+        Context::Review => "Review queue",
     }
 }
 
