@@ -352,7 +352,10 @@ impl RunState {
             }
         }
         if !result.is_error() {
-            self.axis.ensure(&result.truth);
+            // An unknown truth (an unlabeled folder) is no row of the matrix.
+            if !result.truth.is_empty() {
+                self.axis.ensure(&result.truth);
+            }
             if let Some(label) = &result.label {
                 self.axis.ensure(label);
             }
