@@ -725,6 +725,13 @@ async fn the_review_queue_orders_proposals_and_records_decisions() {
     app.press("s");
     let next = app.wait_for("scan04.png · o:").await;
     assert!(next.contains("reviewed 3 of 10, 1 accepted"), "{next}");
+    // The help shows the queue's own keys.
+    app.press("?");
+    let help = app.wait_for("Review queue").await;
+    assert!(help.contains("skip: the next proposal"), "{help}");
+    app.press("esc");
+    app.wait_until("the help closed", |s| !s.contains("Review queue"))
+        .await;
     // Back on the run screen: the matrix of the reviewed part (scan01 is a 7 the model could
     // not read, scan00 a 3 it read right; scan02 doubtful, left out).
     app.press("esc");

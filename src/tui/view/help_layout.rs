@@ -169,7 +169,18 @@ fn pour(rows: &[Row], height: usize, max: usize) -> Option<Vec<Vec<Row>>> {
 
 /// The help overlay's layout for the model's screen inside `area`.
 pub(super) fn layout(model: &Model, area: Rect) -> HelpLayout {
-    let context = key_context(model.screen);
+    let context = match key_context(model.screen) {
+        // The review queue is a drill-down list with keys of its own.
+        Context::Drill
+            if model
+                .drill
+                .as_ref()
+                .is_some_and(|d| d.filter == crate::tui::model::DrillFilter::Review) =>
+        {
+            Context::Review
+        }
+        context => context,
+    };
     let entries = model.keymap.help(context);
     let footer = format!(
         "images: {} · theme: {}",
