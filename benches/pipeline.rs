@@ -53,6 +53,8 @@ struct Sizes {
     rounds: usize,
     /// The stand-in server's least latency in the throughput figures.
     min_latency_ms: u64,
+    /// Servers one run is spread over, in the multi-host throughput figures.
+    host_counts: &'static [usize],
     /// The scan, the domain hot paths and the workbench figures too.
     everything: bool,
 }
@@ -63,6 +65,7 @@ const FULL: Sizes = Sizes {
     slot_counts: &[1, 4, 16, 64, 256],
     rounds: 8,
     min_latency_ms: 50,
+    host_counts: &[2, 4],
     everything: true,
 };
 
@@ -72,6 +75,7 @@ const SHORT: Sizes = Sizes {
     slot_counts: &[1, 4, 16],
     rounds: 4,
     min_latency_ms: 100,
+    host_counts: &[2],
     everything: false,
 };
 
@@ -254,7 +258,38 @@ fn pipeline(
     concurrency: usize,
     cache: bool,
 ) -> Run {
+    pipeline_over(
+        runtime,
+        dataset,
+        &[host.to_owned()],
+        out,
+        concurrency,
+        cache,
+    )
+}
+
+/// [`pipeline`] over several servers (`--host` given once per server), `concurrency` each.
+fn pipeline_over(
+    runtime: &tokio::runtime::Runtime,
+    dataset: &Path,
+    hosts: &[String],
+    out: PathBuf,
+    concurrency: usize,
+    cache: bool,
+) -> Run {
+    let host = &hosts[0];
     let spec = RunSpec {
+        hosts: if hosts.len() > 1 {
+            hosts
+                .iter()
+                .map(|url| setup::HostSlots {
+                    url: url.clone(),
+                    slots: None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         dataset: Some(dataset.to_path_buf()),
         model: Some(MODEL.into()),
         concurrency,
@@ -396,6 +431,7 @@ fn run_all(sizes: &Sizes, short: bool) {
     );
     cpu_against_bare(&runtime, sizes, tmp.path(), &data_dir, &mut gate);
     throughput(&runtime, sizes, tmp.path(), &mut gate);
+    throughput_hosts(&runtime, sizes, tmp.path(), &mut gate);
     if sizes.everything {
         scan_benchmark(tmp.path());
         micro_benchmarks();
@@ -543,6 +579,44 @@ fn throughput(runtime: &tokio::runtime::Runtime, sizes: &Sizes, tmp: &Path, gate
             "img/s",
             "(the stand-in can deliver it)",
             Some(bare_rate / ideal),
+        );
+    }
+}
+
+/// Throughput of one run spread over 2 and 4 servers, 8 slots each (`--host` per server,
+/// `--concurrency 8`), 50 ms latency: ideal 320 and 640 images/s.
+fn throughput_hosts(runtime: &tokio::runtime::Runtime, sizes: &Sizes, tmp: &Path, gate: &mut Gate) {
+    let (slots, latency_ms) = (8usize, sizes.min_latency_ms);
+    for &count in sizes.host_counts {
+        let n = count * slots * sizes.rounds;
+        let dataset = tmp.join(format!("hosts{count}"));
+        make_dataset(&dataset, n);
+        let servers: Vec<(Child, String)> = (0..count)
+            .map(|_| spawn_server(latency_ms, slots))
+            .collect();
+        let urls: Vec<String> = servers.iter().map(|(_, url)| url.clone()).collect();
+        let ideal = (count * slots) as f64 * 1000.0 / latency_ms as f64;
+        let mut rate: f64 = 0.0;
+        let mut tries = 0;
+        while tries < 2 && rate < 0.95 * ideal {
+            let out = tmp.join(format!("hosts_out{count}_{tries}"));
+            let run = pipeline_over(runtime, &dataset, &urls, out, slots, false);
+            assert_eq!(run.finished, n);
+            rate = rate.max(n as f64 / run.wall.as_secs_f64());
+            tries += 1;
+        }
+        for (server, _) in servers {
+            stop(server);
+        }
+        let name = format!("throughput_{count}_hosts_{slots}_slots");
+        let verdict = gate.check(&name, rate / ideal, 0.95, Better::Higher);
+        row_with(
+            &name,
+            rate,
+            "img/s",
+            &format!("ideal {ideal:.0} ({latency_ms} ms), >= 0.95 (higher)"),
+            Some(rate / ideal),
+            verdict,
         );
     }
 }
