@@ -169,6 +169,11 @@ fn reencode_png(
     {
         img = img.resize(side, side, image::imageops::FilterType::Triangle);
     }
+    png_payload(&img)
+}
+
+/// `img` encoded as a PNG payload.
+fn png_payload(img: &image::DynamicImage) -> Result<ImagePayload, ImageError> {
     let mut out = Vec::new();
     img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
         .map_err(|e| ImageError::Encode {

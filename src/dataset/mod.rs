@@ -194,6 +194,25 @@ pub(crate) fn rel_string(path: &Path) -> String {
     parts.join("/")
 }
 
+/// Test items: `n` of each class, named `<class>/000.png`, `<class>/001.png`..., class by
+/// class in the order given.
+#[cfg(test)]
+fn items_per_class(per_class: &[(&str, usize)]) -> Vec<DatasetItem> {
+    per_class
+        .iter()
+        .flat_map(|(label, n)| {
+            (0..*n).map(move |i| {
+                let rel = format!("{label}/{i:03}.png");
+                DatasetItem {
+                    path: PathBuf::from(&rel),
+                    rel,
+                    truth: (*label).to_owned(),
+                }
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

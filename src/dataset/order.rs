@@ -73,23 +73,7 @@ fn slot_cmp((k, n): (usize, usize), (j, m): (usize, usize)) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
-
-    fn items(per_class: &[(&str, usize)]) -> Vec<DatasetItem> {
-        per_class
-            .iter()
-            .flat_map(|(label, n)| {
-                (0..*n).map(move |i| {
-                    let rel = format!("{label}/{i:03}.png");
-                    DatasetItem {
-                        path: PathBuf::from(&rel),
-                        rel,
-                        truth: (*label).to_owned(),
-                    }
-                })
-            })
-            .collect()
-    }
+    use crate::dataset::items_per_class as items;
 
     /// Every prefix holds each class within one item of its share.
     fn assert_proportional(ordered: &[DatasetItem], per_class: &[(&str, usize)]) {

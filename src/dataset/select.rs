@@ -64,23 +64,7 @@ pub fn select(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
-
-    fn items(per_class: &[(&str, usize)]) -> Vec<DatasetItem> {
-        per_class
-            .iter()
-            .flat_map(|(label, n)| {
-                (0..*n).map(move |i| {
-                    let rel = format!("{label}/{i:03}.png");
-                    DatasetItem {
-                        path: PathBuf::from(&rel),
-                        rel,
-                        truth: (*label).to_owned(),
-                    }
-                })
-            })
-            .collect()
-    }
+    use crate::dataset::items_per_class as items;
 
     fn counts(selected: &[DatasetItem]) -> Vec<(String, usize)> {
         let mut map: BTreeMap<String, usize> = BTreeMap::new();

@@ -253,27 +253,9 @@ pub fn check_verdict(verdict: &Verdict, classes: &[String]) -> Result<(), Correc
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::parse::ParseStep;
 
     fn result(image: &str, truth: &str, label: &str) -> ItemResult {
-        ItemResult {
-            image: image.into(),
-            sha256: String::new(),
-            truth: truth.into(),
-            answer: label.into(),
-            label: Some(label.into()),
-            parse: Some(ParseStep::Exact),
-            confidence: None,
-            latency_ms: 1,
-            eval_count: None,
-            prompt_eval_count: None,
-            eval_duration_ns: None,
-            total_duration_ns: None,
-            attempts: 1,
-            cached: false,
-            error: None,
-            error_kind: None,
-        }
+        ItemResult::answered(image, truth, label)
     }
 
     fn t(n: u32) -> String {

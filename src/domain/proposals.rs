@@ -75,10 +75,6 @@ mod tests {
 
     fn result(truth: &str, label: Option<&str>, confidence: Option<f64>) -> ItemResult {
         ItemResult {
-            image: "x.png".into(),
-            sha256: String::new(),
-            truth: truth.into(),
-            answer: String::new(),
             label: label.map(Into::into),
             parse: Some(if label.is_some() {
                 ParseStep::Exact
@@ -86,15 +82,7 @@ mod tests {
                 ParseStep::Unparsed
             }),
             confidence,
-            latency_ms: 1,
-            eval_count: None,
-            prompt_eval_count: None,
-            eval_duration_ns: None,
-            total_duration_ns: None,
-            attempts: 1,
-            cached: false,
-            error: None,
-            error_kind: None,
+            ..ItemResult::blank("x.png", truth)
         }
     }
 

@@ -136,6 +136,42 @@ impl std::fmt::Display for ItemError {
 }
 
 #[cfg(test)]
+impl ItemResult {
+    /// A test result for `image` of true `truth`: no answer, label or error; one attempt of
+    /// 1 ms, not cached. A test sets the fields it checks with `..ItemResult::blank(..)`.
+    pub(crate) fn blank(image: &str, truth: &str) -> ItemResult {
+        ItemResult {
+            image: image.into(),
+            sha256: String::new(),
+            truth: truth.into(),
+            answer: String::new(),
+            label: None,
+            parse: None,
+            confidence: None,
+            latency_ms: 1,
+            eval_count: None,
+            prompt_eval_count: None,
+            eval_duration_ns: None,
+            total_duration_ns: None,
+            attempts: 1,
+            cached: false,
+            error: None,
+            error_kind: None,
+        }
+    }
+
+    /// `blank`, answered exactly `label`.
+    pub(crate) fn answered(image: &str, truth: &str, label: &str) -> ItemResult {
+        ItemResult {
+            answer: label.into(),
+            label: Some(label.into()),
+            parse: Some(ParseStep::Exact),
+            ..ItemResult::blank(image, truth)
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -125,22 +125,11 @@ mod tests {
 
     fn result(truth: &str, label: Option<&str>, error: bool) -> ItemResult {
         ItemResult {
-            image: "x.png".into(),
-            sha256: String::new(),
-            truth: truth.into(),
-            answer: String::new(),
             label: label.map(str::to_owned),
             parse: (!error).then_some(ParseStep::Exact),
-            confidence: None,
             latency_ms: 0,
-            eval_count: None,
-            prompt_eval_count: None,
-            eval_duration_ns: None,
-            total_duration_ns: None,
-            attempts: 1,
-            cached: false,
             error: error.then(|| "timeout".to_owned()),
-            error_kind: None,
+            ..ItemResult::blank("x.png", truth)
         }
     }
 

@@ -95,22 +95,10 @@ mod tests {
 
     fn result(truth: &str, label: Option<&str>, error: Option<&str>) -> ItemResult {
         ItemResult {
-            image: format!("{truth}/x.png"),
-            sha256: String::new(),
-            truth: truth.into(),
-            answer: String::new(),
             label: label.map(Into::into),
             parse: error.is_none().then_some(ParseStep::WholeWord),
-            confidence: None,
-            latency_ms: 1,
-            eval_count: None,
-            prompt_eval_count: None,
-            eval_duration_ns: None,
-            total_duration_ns: None,
-            attempts: 1,
-            cached: false,
             error: error.map(Into::into),
-            error_kind: None,
+            ..ItemResult::blank(&format!("{truth}/x.png"), truth)
         }
     }
 

@@ -1,10 +1,7 @@
 //! Content-free images for the prompt-prior probe, made in memory: blank white, blank black,
 //! mid-grey and uniform noise (seeded, so a probe is repeatable). Never reads or writes files.
 
-use std::io::Cursor;
-
-use bytes::Bytes;
-use image::{ImageFormat, Rgb, RgbImage};
+use image::{DynamicImage, Rgb, RgbImage};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -27,15 +24,7 @@ pub fn blank_png(
             RgbImage::from_fn(width, height, |_, _| Rgb(rng.random::<[u8; 3]>()))
         }
     };
-    let mut out = Vec::new();
-    img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-        .map_err(|e| ImageError::Encode {
-            reason: e.to_string(),
-        })?;
-    Ok(ImagePayload {
-        bytes: Bytes::from(out),
-        mime: "image/png",
-    })
+    super::png_payload(&DynamicImage::ImageRgb8(img))
 }
 
 #[cfg(test)]

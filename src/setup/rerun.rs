@@ -157,22 +157,10 @@ mod tests {
 
     fn result(rel: &str, label: Option<&str>) -> ItemResult {
         ItemResult {
-            image: rel.into(),
-            sha256: String::new(),
-            truth: rel.split('/').next().unwrap_or_default().into(),
-            answer: String::new(),
             label: label.map(str::to_owned),
             parse: Some(ParseStep::Exact),
-            confidence: None,
             latency_ms: 0,
-            eval_count: None,
-            prompt_eval_count: None,
-            eval_duration_ns: None,
-            total_duration_ns: None,
-            attempts: 1,
-            cached: false,
-            error: None,
-            error_kind: None,
+            ..ItemResult::blank(rel, rel.split('/').next().unwrap_or_default())
         }
     }
 

@@ -6,9 +6,6 @@ use crate::domain::parse::ParseStep;
 pub(super) fn r(image: &str, truth: &str, label: Option<&str>) -> ItemResult {
     let failed = label == Some("!");
     ItemResult {
-        image: image.into(),
-        sha256: String::new(),
-        truth: truth.into(),
         answer: label.unwrap_or("no idea").into(),
         label: label.filter(|_| !failed).map(str::to_owned),
         parse: (!failed).then_some(if label.is_some() {
@@ -16,16 +13,8 @@ pub(super) fn r(image: &str, truth: &str, label: Option<&str>) -> ItemResult {
         } else {
             ParseStep::Unparsed
         }),
-        confidence: None,
-        latency_ms: 1,
-        eval_count: None,
-        prompt_eval_count: None,
-        eval_duration_ns: None,
-        total_duration_ns: None,
-        attempts: 1,
-        cached: false,
         error: failed.then(|| "HTTP 500".to_owned()),
-        error_kind: None,
+        ..ItemResult::blank(image, truth)
     }
 }
 

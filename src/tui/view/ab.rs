@@ -122,28 +122,10 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::domain::parse::ParseStep;
     use crate::domain::result::ItemResult;
 
     fn result(image: &str, truth: &str, label: &str) -> ItemResult {
-        ItemResult {
-            image: image.into(),
-            sha256: String::new(),
-            truth: truth.into(),
-            answer: label.into(),
-            label: Some(label.into()),
-            parse: Some(ParseStep::Exact),
-            confidence: None,
-            latency_ms: 1,
-            eval_count: None,
-            prompt_eval_count: None,
-            eval_duration_ns: None,
-            total_duration_ns: None,
-            attempts: 1,
-            cached: false,
-            error: None,
-            error_kind: None,
-        }
+        ItemResult::answered(image, truth, label)
     }
 
     fn text(line: &Line) -> String {
