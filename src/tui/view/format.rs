@@ -50,6 +50,25 @@ pub(super) fn left(s: &str, width: usize) -> String {
     format!("{s}{}", " ".repeat(width.saturating_sub(s.width())))
 }
 
+/// The last `width` columns of `s`, starting with `…` when cut (streams
+/// show their newest text; a file name its distinguishing end).
+pub(super) fn tail(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_owned();
+    }
+    let mut used = 0;
+    let mut start = s.len();
+    for (i, c) in s.char_indices().rev() {
+        let cw = c.width().unwrap_or(0);
+        if used + cw + 1 > width {
+            break;
+        }
+        used += cw;
+        start = i;
+    }
+    format!("…{}", &s[start..])
+}
+
 /// `1h02m`, `3m05s`, `12.3s` or `450ms`.
 pub fn duration(d: Duration) -> String {
     let secs = d.as_secs();

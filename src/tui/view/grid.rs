@@ -1,13 +1,14 @@
 //! The drill-down list as a grid of thumbnails (`t`): as many tiles as fit, each an image with
 //! its predicted label under it, the cursor's tile highlighted, and one strip below with the
-//! cursor's item (file, labels, confidence, the start of its answer). The geometry is shared
+//! cursor's item (file, labels, confidence, its answer over the rows the tiles leave). The geometry is shared
 //! with `update` (a row up or down is `cols` items) and the mouse's hit test. Never decodes an
 //! image: it reports thumbnail slots, the runtime draws them from the preview worker's cache.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use crate::domain::result::ItemResult;
 use crate::domain::sanitize::one_line;
@@ -15,10 +16,11 @@ use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{DrillState, Model, scroll_offset};
 
 use super::drill::{list_rows, search_line};
-use super::format::{fit, left};
+use super::format::{fit, left, tail};
 use super::{ImageSlot, hint, pane, status};
 
-/// Rows of the strip that shows the cursor's item (border included).
+/// Rows of the strip that shows the cursor's item (border included), at the least: rows the
+/// tiles leave over go to it, for more of the answer.
 const INFO_ROWS: u16 = 4;
 /// Thumbnail heights in rows, for short and tall grids (twice as many columns wide, which is
 /// about square in a terminal's cells).
@@ -59,13 +61,13 @@ pub(super) struct GridLayout {
 impl GridLayout {
     /// The grid of `drill` on a screen of `area`.
     pub(super) fn of(area: Rect, drill: &DrillState) -> GridLayout {
-        let [pane, info, status] = Layout::vertical([
+        let [mut pane, mut info, status] = Layout::vertical([
             Constraint::Fill(1),
             Constraint::Length(INFO_ROWS),
             Constraint::Length(1),
         ])
         .areas(area);
-        let cells = list_rows(pane, &drill.search);
+        let mut cells = list_rows(pane, &drill.search);
         let mut image_h = if cells.height >= LARGE_FROM_ROWS {
             LARGE_IMAGE_ROWS
         } else {
@@ -82,6 +84,14 @@ impl GridLayout {
         // A screen too wide even for the tallest thumbnails leaves columns empty.
         let cols = cols.min((MAX_TILES / rows.max(1)).max(1));
         let tile_h = image_h + 1;
+        // Rows below the last row of tiles go to the strip under the grid.
+        if rows > 0 {
+            let spare = cells.height.saturating_sub(rows as u16 * tile_h);
+            pane.height -= spare;
+            cells.height -= spare;
+            info.y -= spare;
+            info.height += spare;
+        }
         // Spare columns widen the labels, not the images.
         let tile_w = (cells.width / cols as u16).max(image_w);
         let len = drill.entries.len();
@@ -225,7 +235,9 @@ fn tile_label(model: &Model, r: &ItemResult, width: u16, selected: bool) -> Line
     } else {
         theme.text
     };
-    let text = format!("{pred} {}", file_name(&r.image));
+    // The end of a file name tells images of one class apart (`3_img_10096.png`).
+    let room = usize::from(width).saturating_sub(pred.width() + 1);
+    let text = format!("{pred} {}", tail(&file_name(&r.image), room));
     Line::styled(left(&text, usize::from(width)), style)
 }
 
@@ -243,7 +255,8 @@ fn file_name(image: &str) -> String {
     one_line(image.rsplit('/').next().unwrap_or(image))
 }
 
-/// The strip under the grid: the cursor's file, labels, confidence, then its answer's start.
+/// The strip under the grid: the cursor's file, labels, confidence, then its answer wrapped
+/// over the strip's other rows.
 fn info(frame: &mut Frame, area: Rect, model: &Model, r: &ItemResult) {
     let theme = &model.theme;
     let title = hint::join([
@@ -273,7 +286,13 @@ fn info(frame: &mut Frame, area: Rect, model: &Model, r: &ItemResult) {
         Some(e) => Line::styled(format!("error: {}", one_line(e)), theme.error),
         None => Line::styled(one_line(&r.answer), theme.text),
     };
-    frame.render_widget(Paragraph::new(vec![head, answer]), inner);
+    let [head_row, answer_rows] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(head), head_row);
+    frame.render_widget(
+        Paragraph::new(answer).wrap(Wrap { trim: false }),
+        answer_rows,
+    );
 }
 
 #[cfg(test)]
@@ -313,6 +332,33 @@ mod tests {
         assert_eq!((g.cols, g.rows, g.image_w, g.image_h), (6, 2, 12, 6));
         let g = GridLayout::of(Rect::new(0, 0, 160, 48), &drill(100, 0));
         assert_eq!((g.cols, g.rows, g.image_w, g.image_h), (9, 4, 16, 8));
+    }
+
+    #[test]
+    fn rows_the_tiles_leave_go_to_the_strip_below() {
+        for (w, h, strip) in [(80, 24, 7), (160, 48, 9), (120, 40, 10)] {
+            let g = GridLayout::of(Rect::new(0, 0, w, h), &drill(100, 0));
+            assert_eq!(g.cells.height, g.rows as u16 * g.tile_h, "{w}x{h}: {g:?}");
+            assert_eq!(g.info.height, strip, "{w}x{h}: {g:?}");
+            assert_eq!(g.pane.bottom(), g.info.y);
+            assert_eq!(g.info.bottom(), g.status.y);
+            assert_eq!(g.status.bottom(), h);
+        }
+    }
+
+    #[test]
+    fn a_cut_label_keeps_the_file_names_end() {
+        let model = crate::tui::fixtures::model(80, 24);
+        let r = ItemResult::answered("3/3_img_10096.jpg", "3", "8");
+        let text = |width| tile_label(&model, &r, width, false).to_string();
+        assert_eq!(text(12), "8 …10096.jpg");
+        assert_eq!(text(20), "8 3_img_10096.jpg   ");
+        let failed = ItemResult {
+            error: Some("timeout".into()),
+            ..ItemResult::blank("3/3_img_10096.jpg", "3")
+        };
+        let line = tile_label(&model, &failed, 12, false).to_string();
+        assert_eq!(line, "failed ….jpg");
     }
 
     #[test]

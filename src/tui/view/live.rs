@@ -16,7 +16,7 @@ use crate::domain::sanitize::one_line;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{InFlight, Model, scroll_offset};
 
-use super::format::{duration, fit, left, step_name};
+use super::format::{duration, fit, left, step_name, tail};
 use super::{ImageSlot, hint, pane};
 
 /// Thumbnails need at least this many rows of in-flight items (two items at 3 rows each).
@@ -226,24 +226,6 @@ fn idle_text(model: &Model) -> String {
         RunPhase::Viewing => ("past session (read-only)", Action::Run, "re-runs it"),
     };
     hint::phase(model, what, action, next)
-}
-
-/// The last `width` columns of `s` (streams show their newest text).
-fn tail(s: &str, width: usize) -> String {
-    if s.width() <= width {
-        return s.to_owned();
-    }
-    let mut used = 0;
-    let mut start = s.len();
-    for (i, c) in s.char_indices().rev() {
-        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + cw + 1 > width {
-            break;
-        }
-        used += cw;
-        start = i;
-    }
-    format!("…{}", &s[start..])
 }
 
 fn finished_lines(model: &Model, w: usize, rows: usize) -> Vec<Line<'_>> {
