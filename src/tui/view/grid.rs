@@ -235,9 +235,17 @@ fn tile_label(model: &Model, r: &ItemResult, width: u16, selected: bool) -> Line
     } else {
         theme.text
     };
-    // The end of a file name tells images of one class apart (`3_img_10096.png`).
+    // The end of a file name tells images of one class apart (`3_img_10096.png`): when the
+    // name does not fit, its extension goes first, then its start.
     let room = usize::from(width).saturating_sub(pred.width() + 1);
-    let text = format!("{pred} {}", tail(&file_name(&r.image), room));
+    let name = file_name(&r.image);
+    let name = if name.width() <= room {
+        name
+    } else {
+        let stem = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
+        tail(stem, room)
+    };
+    let text = format!("{pred} {name}");
     Line::styled(left(&text, usize::from(width)), style)
 }
 
@@ -351,14 +359,16 @@ mod tests {
         let model = crate::tui::fixtures::model(80, 24);
         let r = ItemResult::answered("3/3_img_10096.jpg", "3", "8");
         let text = |width| tile_label(&model, &r, width, false).to_string();
-        assert_eq!(text(12), "8 …10096.jpg");
+        assert_eq!(text(13), "8 3_img_10096");
+        assert_eq!(text(12), "8 …img_10096");
+        assert_eq!(text(10), "8 …g_10096");
         assert_eq!(text(20), "8 3_img_10096.jpg   ");
         let failed = ItemResult {
             error: Some("timeout".into()),
             ..ItemResult::blank("3/3_img_10096.jpg", "3")
         };
         let line = tile_label(&model, &failed, 12, false).to_string();
-        assert_eq!(line, "failed ….jpg");
+        assert_eq!(line, "failed …0096");
     }
 
     #[test]
