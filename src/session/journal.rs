@@ -174,22 +174,13 @@ pub(crate) mod tests {
     /// A result for `image` predicted as `label` (truth "1").
     pub(crate) fn item(image: &str, label: &str) -> ItemResult {
         ItemResult {
-            image: image.into(),
             sha256: "00".repeat(32),
-            truth: "1".into(),
             answer: format!("It is {label}.\nSure."),
             label: Some(label.into()),
             parse: Some(ParseStep::WholeWord),
-            confidence: None,
             latency_ms: 12,
             eval_count: Some(3),
-            prompt_eval_count: None,
-            eval_duration_ns: None,
-            total_duration_ns: None,
-            attempts: 1,
-            cached: false,
-            error: None,
-            error_kind: None,
+            ..ItemResult::blank(image, "1")
         }
     }
 

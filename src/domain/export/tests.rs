@@ -55,22 +55,14 @@ fn item(
     step: ParseStep,
 ) -> ItemResult {
     ItemResult {
-        image: image.into(),
         sha256: "00".repeat(32),
-        truth: truth.into(),
         answer: answer.into(),
         label: label.map(Into::into),
         parse: Some(step),
-        confidence: None,
         latency_ms: 1200,
         eval_count: Some(3),
         prompt_eval_count: Some(600),
-        eval_duration_ns: None,
-        total_duration_ns: None,
-        attempts: 1,
-        cached: false,
-        error: None,
-        error_kind: None,
+        ..ItemResult::blank(image, truth)
     }
 }
 
