@@ -242,7 +242,9 @@ fn tile_label(model: &Model, r: &ItemResult, width: u16, selected: bool) -> Line
     let name = if name.width() <= room {
         name
     } else {
-        let stem = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
+        let stem = name
+            .rsplit_once('.')
+            .map_or(name.as_str(), |(stem, _)| stem);
         tail(stem, room)
     };
     let text = format!("{pred} {name}");
