@@ -28,8 +28,10 @@ pub struct LabelProposals {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Proposals {
     /// Per proposed label (`(unparsed)` for answers no label was read from), sorted.
+    #[serde(rename = "labels")]
     pub by_label: BTreeMap<String, LabelProposals>,
     /// Per parse step name (`exact`, `whole_word`, `unparsed`...).
+    #[serde(rename = "parse_steps")]
     pub by_step: BTreeMap<&'static str, u64>,
     /// Answered truth-unknown images.
     pub total: u64,

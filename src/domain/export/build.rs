@@ -14,6 +14,7 @@ use super::facts::{ReadNotes, RunFacts};
 use crate::domain::lint::bias_lint;
 use crate::domain::metrics::{ClassScores, Metrics, wilson_interval};
 use crate::domain::parse::UNPARSED;
+use crate::domain::proposals::Proposals;
 use crate::domain::result::ItemResult;
 use crate::domain::template::{OutputMode, Template};
 
@@ -69,6 +70,11 @@ pub(crate) struct SessionReport {
     /// The label corrections applied (`--with-corrections`), when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) corrections: Option<CorrectionsPart>,
+    /// The model's proposals for images whose truth is unknown (an unlabeled folder not yet
+    /// reviewed): `{labels: {label: {count, mean_confidence}}, parse_steps, total}`, as
+    /// `squint run --json` gives them; absent when every image has a truth.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) proposals: Option<Proposals>,
     /// The tally the figures come from (for the text renderers).
     #[serde(skip)]
     pub(crate) metrics: Metrics,
@@ -275,6 +281,7 @@ impl SessionReport {
             ..ReportCounts::default()
         };
         let mut parsing = Parsing::default();
+        let mut proposals = Proposals::default();
         for r in results {
             if let Some(error) = &r.error {
                 counts.errors += 1;
@@ -284,7 +291,9 @@ impl SessionReport {
                     .or_default() += 1;
                 continue;
             }
-            metrics.record(&r.truth, r.label.as_deref());
+            if !proposals.record(r) {
+                metrics.record(&r.truth, r.label.as_deref());
+            }
             if let Some(step) = r.parse {
                 *parsing.steps.entry(step.name().to_owned()).or_default() += 1;
             }
@@ -293,7 +302,10 @@ impl SessionReport {
         counts.correct = metrics.correct();
         counts.unparsed = metrics.unparsed();
         parsing.errors = counts.errors;
-        parsing.unparsed_rate = ratio(counts.unparsed, counts.answered);
+        parsing.unparsed_rate = ratio(
+            counts.unparsed + proposals.unparsed(),
+            counts.answered + proposals.total,
+        );
 
         let template = Template::from_toml(&facts.template_text, &facts.template_name).ok();
         let lint = lint_findings(template.as_ref(), &facts.labels);
@@ -369,12 +381,30 @@ impl SessionReport {
             notes,
             compare: None,
             corrections: None,
+            proposals: (proposals.total > 0).then_some(proposals),
             metrics,
         }
     }
 }
 
 impl SessionReport {
+    /// Answers a label was read from or not: the scored ones and the truth-unknown proposals.
+    pub(crate) fn answers(&self) -> u64 {
+        self.counts.answered + self.proposals.as_ref().map_or(0, |p| p.total)
+    }
+
+    /// Answers no label could be read from, scored or proposed.
+    pub(crate) fn unparsed_answers(&self) -> u64 {
+        self.counts.unparsed + self.proposals.as_ref().map_or(0, Proposals::unparsed)
+    }
+
+    /// The model's proposals when no image has a truth (nothing can be scored).
+    pub(crate) fn only_proposals(&self) -> Option<&Proposals> {
+        self.proposals
+            .as_ref()
+            .filter(|_| self.counts.answered == 0)
+    }
+
     /// Marks the report as made with label corrections (`relabelled` images relabelled by a
     /// person, `doubtful` ones left out) and says so in its notes; `skipped_lines` unreadable
     /// lines of `corrections.jsonl` are said too.

@@ -10,8 +10,9 @@ use super::comparison::comparison_html;
 use super::escape::{html, html_line};
 use super::heatmap::heatmap_svg;
 use super::run_table::run_rows;
-use super::text::percent;
+use super::text::{percent, proposal_rows};
 use crate::domain::metrics::ClassScores;
+use crate::domain::proposals::Proposals;
 
 /// Thumbnails for the example images, ready to embed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,10 +71,19 @@ pub(crate) fn html_report(r: &SessionReport, digits: usize, thumbs: &Thumbnails)
         let _ = writeln!(out, "<p class=\"note\">{}</p>", html_line(note));
     }
     run_section(&mut out, r);
-    results_section(&mut out, r, digits);
-    parsing_section(&mut out, r);
-    bias_section(&mut out, r);
-    pairs_section(&mut out, r, thumbs);
+    match r.only_proposals() {
+        // Truth unknown: no accuracy, matrix, shares or confused pairs can be made.
+        Some(p) => {
+            proposals_section(&mut out, p);
+            parsing_section(&mut out, r);
+        }
+        None => {
+            results_section(&mut out, r, digits);
+            parsing_section(&mut out, r);
+            bias_section(&mut out, r);
+            pairs_section(&mut out, r, thumbs);
+        }
+    }
     if !r.warnings.is_empty() {
         out.push_str("<h2>Warnings</h2>\n<ul>\n");
         for w in &r.warnings {
@@ -148,9 +158,30 @@ fn score_row(out: &mut String, heading: &str, s: &ClassScores, digits: usize) {
     );
 }
 
+fn proposals_section(out: &mut String, p: &Proposals) {
+    let _ = writeln!(
+        out,
+        "<h2>Proposals</h2>\n<p>The truth is unknown (an unlabeled folder, not yet reviewed): the model's proposals for {} images. No accuracy or confusion matrix until a person reviews them (<kbd>R</kbd> in the workbench).</p>\n<table>\n<tr><th>label</th><th class=\"n\">images</th><th class=\"n\">share</th><th class=\"n\">mean confidence</th></tr>",
+        p.total
+    );
+    for (label, l) in proposal_rows(p) {
+        let confidence = l
+            .mean_confidence
+            .map_or("–".to_owned(), |c| format!("{c:.2}"));
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{confidence}</td></tr>",
+            html_line(label),
+            l.count,
+            percent(l.count, p.total)
+        );
+    }
+    out.push_str("</table>\n");
+}
+
 fn parsing_section(out: &mut String, r: &SessionReport) {
     let p = &r.parsing;
-    let answered = r.counts.answered;
+    let answered = r.answers();
     out.push_str("<h2>Parsing</h2>\n<table>\n<tr><th>step</th><th class=\"n\">answers</th><th class=\"n\">share</th></tr>\n");
     for (step, n) in &p.steps {
         let _ = writeln!(
@@ -160,11 +191,11 @@ fn parsing_section(out: &mut String, r: &SessionReport) {
             percent(*n, answered)
         );
     }
+    let unparsed = r.unparsed_answers();
     let _ = writeln!(
         out,
-        "</table>\n<p>Unparsed rate: {:.1}% ({} of {answered} answers).</p>",
-        p.unparsed_rate * 100.0,
-        r.counts.unparsed
+        "</table>\n<p>Unparsed rate: {} ({unparsed} of {answered} answers).</p>",
+        percent(unparsed, answered)
     );
     if p.errors == 0 {
         out.push_str("<p>Failed requests: none.</p>\n");

@@ -7,7 +7,8 @@ use super::build::SessionReport;
 use super::comparison::comparison_markdown;
 use super::escape::{md, md_code_block};
 use super::run_table::run_rows;
-use super::text::percent;
+use super::text::{percent, proposal_rows};
+use crate::domain::proposals::Proposals;
 use crate::domain::report::{classification_report, confusion_text};
 
 /// The whole Markdown report; `digits` decimals in the scikit-learn table, as `squint run`.
@@ -18,10 +19,19 @@ pub(crate) fn markdown(r: &SessionReport, digits: usize) -> String {
         let _ = writeln!(out, "> {}\n", md(note));
     }
     run_section(&mut out, r);
-    results_section(&mut out, r, digits);
-    parsing_section(&mut out, r);
-    bias_section(&mut out, r);
-    pairs_section(&mut out, r);
+    match r.only_proposals() {
+        // Truth unknown: no accuracy, matrix, shares or confused pairs can be made.
+        Some(p) => {
+            proposals_section(&mut out, p);
+            parsing_section(&mut out, r);
+        }
+        None => {
+            results_section(&mut out, r, digits);
+            parsing_section(&mut out, r);
+            bias_section(&mut out, r);
+            pairs_section(&mut out, r);
+        }
+    }
     if !r.warnings.is_empty() {
         out.push_str("## Warnings\n\n");
         for w in &r.warnings {
@@ -84,18 +94,40 @@ fn results_section(out: &mut String, r: &SessionReport, digits: usize) {
     out.push('\n');
 }
 
+fn proposals_section(out: &mut String, p: &Proposals) {
+    let _ = writeln!(
+        out,
+        "## Proposals\n\nThe truth is unknown (an unlabeled folder, not yet reviewed): the model's proposals for {} images. No accuracy or confusion matrix until a person reviews them (`R` in the workbench).\n",
+        p.total
+    );
+    out.push_str("| label | images | share | mean confidence |\n| --- | ---: | ---: | ---: |\n");
+    for (label, l) in proposal_rows(p) {
+        let confidence = l
+            .mean_confidence
+            .map_or("–".to_owned(), |c| format!("{c:.2}"));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {confidence} |",
+            md(label),
+            l.count,
+            percent(l.count, p.total)
+        );
+    }
+    out.push('\n');
+}
+
 fn parsing_section(out: &mut String, r: &SessionReport) {
     let p = &r.parsing;
-    let answered = r.counts.answered;
+    let answered = r.answers();
     out.push_str("## Parsing\n\n| step | answers | share |\n| --- | ---: | ---: |\n");
     for (step, n) in &p.steps {
         let _ = writeln!(out, "| {} | {n} | {} |", md(step), percent(*n, answered));
     }
+    let unparsed = r.unparsed_answers();
     let _ = writeln!(
         out,
-        "\nUnparsed rate: {:.1}% ({} of {answered} answers).\n",
-        p.unparsed_rate * 100.0,
-        r.counts.unparsed
+        "\nUnparsed rate: {} ({unparsed} of {answered} answers).\n",
+        percent(unparsed, answered)
     );
     if p.errors == 0 {
         out.push_str("Failed requests: none.\n\n");

@@ -350,3 +350,33 @@ fn csv_cells_that_would_run_as_formulas_are_inert_and_numbers_untouched() {
         ]
     );
 }
+
+#[test]
+fn a_truth_unknown_session_reports_proposals_not_a_perfect_score() {
+    let results = vec![
+        item("a.png", "", "cat", Some("cat"), ParseStep::Exact),
+        item("b.png", "", "a cat", Some("cat"), ParseStep::WholeWord),
+        item("c.png", "", "no idea", None, ParseStep::Unparsed),
+    ];
+    let read = ReadNotes {
+        torn_tail: false,
+        bad_lines: vec![],
+    };
+    let r = SessionReport::build(&facts(), &results, &read);
+    let md = markdown(&r, 2);
+    assert!(md.contains("## Proposals"), "{md}");
+    assert!(md.contains("| cat | 2 | 66.7% | – |"), "{md}");
+    assert!(md.contains("Unparsed rate: 33.3% (1 of 3 answers)"), "{md}");
+    for absent in ["every answer was right", "## Results", "## Bias"] {
+        assert!(!md.contains(absent), "{absent}: {md}");
+    }
+    let html = html_report(&r, 2, &Thumbnails::default());
+    assert!(html.contains("<h2>Proposals</h2>") && !html.contains("every answer was right"));
+    let json: serde_json::Value = serde_json::from_str(&json_report(&r)).expect("json");
+    assert_eq!(json["proposals"]["total"], 3);
+    assert_eq!(json["proposals"]["labels"]["cat"]["count"], 2);
+    assert_eq!(json["accuracy"], serde_json::Value::Null);
+    // A labelled session has no proposals key.
+    let labelled: serde_json::Value = serde_json::from_str(&json_report(&report())).expect("json");
+    assert!(labelled.get("proposals").is_none());
+}
