@@ -39,6 +39,15 @@ pub(crate) fn backend_line(backend: &str, host: &str) -> String {
     }
 }
 
+/// The proposals of a truth-unknown session, most proposed label first (then by name).
+pub(crate) fn proposal_rows(
+    p: &crate::domain::proposals::Proposals,
+) -> Vec<(&String, &crate::domain::proposals::LabelProposals)> {
+    let mut rows: Vec<_> = p.by_label.iter().collect();
+    rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,13 +64,4 @@ mod tests {
         assert_eq!(options_line(&serde_json::Value::Null), "server defaults");
         assert_eq!(options_line(&serde_json::json!({})), "server defaults");
     }
-}
-
-/// The proposals of a truth-unknown session, most proposed label first (then by name).
-pub(crate) fn proposal_rows(
-    p: &crate::domain::proposals::Proposals,
-) -> Vec<(&String, &crate::domain::proposals::LabelProposals)> {
-    let mut rows: Vec<_> = p.by_label.iter().collect();
-    rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
-    rows
 }
