@@ -119,6 +119,17 @@ pub struct Notice {
     pub at: Option<Instant>,
 }
 
+impl Notice {
+    /// Whether it is still up at `now` (errors stay until dismissed; an unknown time keeps it).
+    pub fn is_up(&self, now: Option<Instant>) -> bool {
+        self.level == Level::Error
+            || match (self.at, now) {
+                (Some(at), Some(now)) => now.saturating_duration_since(at).as_secs() < NOTICE_SECS,
+                _ => true,
+            }
+    }
+}
+
 /// The preview the view should show: which image was asked for and whether it is ready.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PreviewState {
@@ -191,6 +202,10 @@ pub struct Model {
 
 /// How many notices are kept at once.
 pub const MAX_NOTICES: usize = 4;
+/// How long info and warning notices stay up.
+pub const NOTICE_SECS: u64 = 8;
+/// The smallest terminal (columns, rows) that shows notices.
+const NOTICE_MIN_SIZE: (u16, u16) = (10, 4);
 
 impl Model {
     /// A fresh model on the start screen.
@@ -224,6 +239,22 @@ impl Model {
             exit_code: 0,
             dirty: true,
         }
+    }
+
+    /// The notices on screen: errors until dismissed, the others for [`NOTICE_SECS`] as of the
+    /// last tick; none in a terminal too small to show them. The view draws exactly these and
+    /// Esc dismisses notices only when there are some, so a notice no longer drawn never eats
+    /// a key.
+    pub fn visible_notices(&self) -> impl Iterator<Item = &Notice> {
+        let (w, h) = self.size;
+        let fits = w >= NOTICE_MIN_SIZE.0 && h >= NOTICE_MIN_SIZE.1;
+        let now = self.now;
+        self.notices.iter().filter(move |n| fits && n.is_up(now))
+    }
+
+    /// Whether any notice is on screen (see [`Model::visible_notices`]).
+    pub fn notices_shown(&self) -> bool {
+        self.visible_notices().next().is_some()
     }
 
     /// Posts a notice (the text is sanitised to one line); drops the oldest beyond the limit.

@@ -122,6 +122,9 @@ where
                 urgent = !matches!(input, Some(Input::Terminal(Event::Mouse(_))));
                 match input {
                     Some(Input::Terminal(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                        // The clock first: a notice that expired while the loop waited is off
+                        // the screen, so this key is not spent dismissing it.
+                        dispatch(&mut model, &mut io, Msg::Ticked(Instant::now()));
                         dispatch(&mut model, &mut io, Msg::KeyPressed(key));
                     }
                     Some(Input::Terminal(Event::Paste(text))) => {

@@ -41,8 +41,7 @@ pub fn key_context(screen: crate::tui::model::Screen) -> crate::tui::keymap::Con
     }
 }
 
-/// How long info and warning notices stay up.
-pub const NOTICE_SECS: u64 = 8;
+pub use crate::tui::model::NOTICE_SECS;
 
 /// The first effects: with a dataset (its own `template.toml`, or one given) or a session to
 /// resume, open on the run screen and prepare, so `r` starts; otherwise the start screen with
@@ -166,11 +165,7 @@ fn tick(model: &mut Model, now: std::time::Instant) {
         n.at = Some(now); // posted before the clock was known: expire from now
     }
     let before = model.notices.len();
-    model.notices.retain(|n| {
-        n.level == Level::Error
-            || n.at
-                .is_none_or(|at| now.saturating_duration_since(at).as_secs() < NOTICE_SECS)
-    });
+    model.notices.retain(|n| n.is_up(Some(now)));
     if model.notices.len() != before {
         model.dirty = true;
     }

@@ -163,7 +163,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             model.help_scroll = 0;
             Vec::new()
         }
-        (_, Action::Back) if !model.notices.is_empty() => {
+        (_, Action::Back) if model.notices_shown() => {
             model.notices.clear();
             Vec::new()
         }
@@ -208,7 +208,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         // ─── Run ───
         (Screen::Run, Action::Up) if model.live.focused => live::move_selection(model, -1),
         (Screen::Run, Action::Down) if model.live.focused => live::move_selection(model, 1),
-        (Screen::Run, Action::Back) if model.live.focused && model.notices.is_empty() => {
+        (Screen::Run, Action::Back) if model.live.focused && !model.notices_shown() => {
             live::toggle_focus(model)
         }
         (Screen::Run, Action::Up) => drill::move_cursor(model, -1, 0),

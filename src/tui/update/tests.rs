@@ -1469,3 +1469,57 @@ fn a_fast_esc_esc_read_as_one_alt_esc_is_two_escapes_unless_alt_esc_is_bound() {
     update(&mut m, alt_esc());
     assert_eq!((m.overlay, m.screen), (None, Screen::Drill));
 }
+
+#[test]
+fn esc_dismisses_only_a_notice_that_is_on_screen() {
+    // The drawing and the key agree: Esc is spent on a notice only while one is drawn.
+    let shown = |m: &Model| drawn(m).contains("info: moved on");
+    let mut m = drilled_session();
+    let t0 = std::time::Instant::now();
+    update(&mut m, Msg::Ticked(t0));
+    m.notices.clear();
+    let drill_again = |m: &mut Model| {
+        m.matrix.cursor = MatrixCursor { row: 1, col: 2 };
+        update(m, code(KeyCode::Enter));
+        assert_eq!(m.screen, Screen::Drill);
+    };
+
+    // On screen: the first Esc dismisses it, the list stays.
+    m.notify(Level::Info, "moved on");
+    assert!(shown(&m));
+    update(&mut m, code(KeyCode::Esc));
+    assert_eq!((m.screen, m.notices.len()), (Screen::Drill, 0));
+
+    // Expired (the clock passed it, though no tick has cleared it yet): not drawn, and Esc
+    // leaves the list at once.
+    m.notify(Level::Info, "moved on");
+    m.now = Some(t0 + Duration::from_secs(NOTICE_SECS));
+    assert!(!shown(&m));
+    update(&mut m, code(KeyCode::Esc));
+    assert_eq!(m.screen, Screen::Run);
+
+    // Hidden (a terminal too small for notices): Esc does what it does on the screen.
+    drill_again(&mut m);
+    m.notify(Level::Error, "moved on");
+    update(
+        &mut m,
+        Msg::Resized {
+            width: 40,
+            height: 3,
+        },
+    );
+    assert!(!m.notices_shown());
+    update(&mut m, code(KeyCode::Esc));
+    assert_eq!(m.screen, Screen::Run);
+    // The error waits for a terminal that shows it; then Esc dismisses it.
+    update(
+        &mut m,
+        Msg::Resized {
+            width: 120,
+            height: 40,
+        },
+    );
+    assert!(m.notices_shown());
+    update(&mut m, code(KeyCode::Esc));
+    assert!(m.notices.is_empty());
+}

@@ -15,15 +15,14 @@ use super::{centered, hint, pane};
 
 /// Draws the notices stacked above the status line; returns the area they cover.
 pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Rect> {
-    if model.notices.is_empty() || area.height < 4 || area.width < 10 {
+    if !model.notices_shown() || area.height < 4 || area.width < 10 {
         return None;
     }
     let theme = &model.theme;
     let w = area.width.min(64);
     let inner_w = w.saturating_sub(2).max(1) as usize;
     let lines: Vec<Line> = model
-        .notices
-        .iter()
+        .visible_notices()
         .map(|n| {
             let (tag, style) = match n.level {
                 Level::Info => ("info", theme.accent),
@@ -46,7 +45,9 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Rec
     };
     let dismiss = hint::hint(model, key_context(model.screen), Action::Back, "dismisses");
     let title = match dismiss {
-        Some(hint) if model.notices.iter().any(|n| n.level == Level::Error) => format!(" {hint} "),
+        Some(hint) if model.visible_notices().any(|n| n.level == Level::Error) => {
+            format!(" {hint} ")
+        }
         _ => " notice ".to_owned(),
     };
     let inner = pane(frame, rect, &title, theme, false);
