@@ -536,6 +536,9 @@ async fn a_linked_run_streams_against_its_parent() {
     assert_eq!(row("0"), ["0", "+1", "-1", "·", "·", "·"], "{last}");
     assert_eq!(row("1"), ["1", "·", "+1", "-1", "·", "·"], "{last}");
     assert_eq!(row("2"), ["2", "+1", "·", "-1", "·", "·"], "{last}");
+    // The margins are deltas too: column 0 predicted twice more, column 2 twice less, and the
+    // corner is B's count minus A's (the same 12 images on both sides: no change).
+    assert_eq!(row("Σ"), ["Σ", "+2", "·", "-2", "·", "·"], "{last}");
     // m cycles: the run's own matrix, the pairs, the delta again.
     app.press("m");
     let full = app.wait_for("Confusion matrix · true").await;

@@ -160,6 +160,13 @@ impl LiveAb {
         b.true_count(truth) as i64 - a.true_count(truth) as i64
     }
 
+    /// B's counted images minus A's: the delta matrix's corner (differs from 0 only where a
+    /// request failed in one of them).
+    pub fn delta_total(&self) -> i64 {
+        let (a, b) = (self.pairing.metrics_a(), self.pairing.metrics_b());
+        b.total() as i64 - a.total() as i64
+    }
+
     /// How much more often B predicted `predicted` than A did.
     pub fn delta_predicted(&self, predicted: &str) -> i64 {
         let (a, b) = (self.pairing.metrics_a(), self.pairing.metrics_b());

@@ -323,7 +323,7 @@ fn draw_grid(buf: &mut Buffer, inner: Rect, g: &Geometry, model: &Model) {
         }
         if g.total_w > 0 {
             let n = match delta {
-                Some(ab) => ab.asked().to_string(),
+                Some(ab) => signed(ab.delta_total()),
                 None => run.tally.metrics.total().to_string(),
             };
             put(buf, total_x, y, &right(&n, g.total_w as usize), theme.muted);

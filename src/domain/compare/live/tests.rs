@@ -54,6 +54,11 @@ fn the_figures_move_answer_by_answer() {
     // d1 broken: now unparsed.
     ab.record(&r("d1", "dog", None));
     assert_eq!((ab.asked(), ab.fixed(), ab.broken()), (2, 1, 1));
+    assert_eq!(
+        ab.delta_total(),
+        0,
+        "the same images on both sides: no change in the corner"
+    );
     assert_eq!(ab.asked_accuracy().delta(), Some(0.0));
     assert_eq!(ab.whole_accuracy().b, Some(3.0 / 5.0));
     assert_eq!(ab.delta("dog", "(unparsed)"), 1);
@@ -64,6 +69,7 @@ fn the_figures_move_answer_by_answer() {
     assert_eq!(ab.fixed(), 2);
     assert_eq!(ab.whole_accuracy().b, Some(4.0 / 6.0));
     assert_eq!(ab.delta_true("dog"), 1, "A had no answer for d4");
+    assert_eq!(ab.delta_total(), 1, "one more counted image in B");
 
     // A new image (no parent result): asked, in B's whole figure, not paired.
     ab.record(&r("new", "cat", Some("cat")));
