@@ -17,7 +17,9 @@ use crate::tui::model::{Model, RunPhase};
 use super::format::{duration, fit, pct_ci};
 use super::hint;
 
-/// The priority of the backend segment (`model @ host`, shortened to the model first).
+/// The priority of the backend segment (`model @ host`, shortened to the model first) and of
+/// the per-server shares of a run over several servers. On a tie the later segment gives way
+/// first, so the shares shorten, then go, before `model @ N servers` shortens to the model.
 const BACKEND: u8 = 2;
 
 /// The phase in a word or two; `ready` says which key runs.
@@ -69,7 +71,8 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
         (m, "") => m.to_owned(),
         (m, h) => format!("{m} @ {h}"),
     };
-    let short_backend = fit(&run.model, 32);
+    let backend_text = fit(&backend, 48);
+    let shares_text = host_shares(&run.hosts, false);
     // (priority: higher stays longer, text, style)
     let mut segments: Vec<(u8, String, Style)> = vec![
         (
@@ -127,8 +130,8 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
                 theme.muted
             },
         ),
-        (BACKEND, fit(&backend, 48), theme.muted),
-        (4, host_shares(&run.hosts), theme.text),
+        (BACKEND, backend_text.clone(), theme.muted),
+        (BACKEND, shares_text.clone(), theme.text),
         (
             4,
             run.spec
@@ -142,27 +145,33 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if let Some(help) = hint::hint(model, Context::Global, Action::Help, "help") {
         segments.push((1, help, theme.muted));
     }
+    // The shorter form each segment takes before it goes.
+    let shorter = |text: &str| -> Option<String> {
+        if text == backend_text {
+            Some(fit(&run.model, 32))
+        } else if text == shares_text {
+            Some(host_shares(&run.hosts, true))
+        } else {
+            None
+        }
+    };
     segments.retain(|s| !s.1.is_empty());
     let width = |segs: &[(u8, String, Style)]| -> usize {
         segs.iter().map(|s| s.1.width()).sum::<usize>() + 3 * segs.len().saturating_sub(1) + 1
     };
-    segments.retain(|s| !s.1.is_empty());
     while width(&segments) > area.width as usize && segments.len() > 1 {
         let lowest = segments
             .iter()
             .enumerate()
             .min_by_key(|(i, s)| (s.0, usize::MAX - i))
             .map(|(i, _)| i);
-        match lowest {
-            // The backend gives up its host before the model goes.
-            Some(i) if segments[i].0 == BACKEND && segments[i].1 != short_backend => {
-                segments[i].1.clone_from(&short_backend);
-            }
-            Some(i) => {
+        let Some(i) = lowest else { break };
+        match shorter(&segments[i].1).filter(|s| !s.is_empty() && *s != segments[i].1) {
+            Some(short) => segments[i].1 = short,
+            None => {
                 segments.remove(i);
             }
-            None => break,
-        };
+        }
     }
     let mut spans = vec![Span::raw(" ")];
     for (i, (_, text, style)) in segments.into_iter().enumerate() {
@@ -174,9 +183,13 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.text), area);
 }
 
-/// `gpu1:11434 62% 1.9/s · gpu2:11434 38% 1.2/s 2 err out`: each server's share of the
-/// answers, its rate, its errors and whether it is out of rotation; nothing with one server.
-fn host_shares(hosts: &[HostShare]) -> String {
+/// `gpu1:11434 62% 1.9/s 2 err out, gpu2:11434 38% 1.2/s`: each server's share of the answers,
+/// its rate, its errors and whether it is out of rotation; nothing with one server. `brief`
+/// keeps the share and `out` only, with shorter names (`gpu1:11434 62% out, gpu2:11434 38%`).
+fn host_shares(hosts: &[HostShare], brief: bool) -> String {
+    if hosts.len() < 2 {
+        return String::new();
+    }
     hosts
         .iter()
         .map(|h| {
@@ -184,13 +197,17 @@ fn host_shares(hosts: &[HostShare]) -> String {
                 .url
                 .split_once("://")
                 .map_or(h.url.as_str(), |(_, rest)| rest);
-            let mut text = format!(
-                "{} {:.0}% {:.1}/s",
-                fit(&sanitize(name), 24),
-                h.share_of(hosts) * 100.0,
-                h.per_second
-            );
-            if h.errors > 0 {
+            let share = h.share_of(hosts) * 100.0;
+            let mut text = if brief {
+                format!("{} {share:.0}%", fit(&sanitize(name), 14))
+            } else {
+                format!(
+                    "{} {share:.0}% {:.1}/s",
+                    fit(&sanitize(name), 24),
+                    h.per_second
+                )
+            };
+            if h.errors > 0 && !brief {
                 text.push_str(&format!(" {} err", h.errors));
             }
             if !h.in_rotation {
@@ -224,5 +241,72 @@ fn phase_style(model: &Model) -> Style {
         RunPhase::Paused | RunPhase::Finished { interrupted: true } => t.warn,
         RunPhase::Finished { interrupted: false } => t.ok,
         _ => t.accent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::tui::fixtures;
+
+    fn share(url: &str, answered: u64, errors: u64, in_rotation: bool) -> HostShare {
+        HostShare {
+            url: url.to_owned(),
+            slots: 2,
+            answered,
+            errors,
+            in_rotation,
+            per_second: 1.5,
+        }
+    }
+
+    /// The status line of a run over two servers, `width` columns wide.
+    fn status_line(width: u16) -> String {
+        let (mut m, _) = fixtures::running(width, 24, 5, 20, 60, 0, 30);
+        m.run.model = "llava:13b".to_owned();
+        m.run.host = "2 servers".to_owned();
+        m.run.hosts = vec![
+            share("http://gpu-one.lab:11434", 40, 0, true),
+            share("http://gpu-two.lab:11434", 20, 3, false),
+        ];
+        let mut terminal = Terminal::new(TestBackend::new(width, 1)).unwrap();
+        terminal
+            .draw(|frame| render(frame, frame.area(), &m))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..width).map(|x| buffer[(x, 0)].symbol()).collect()
+    }
+
+    #[test]
+    fn wide_shows_every_server_with_rate_and_errors() {
+        let line = status_line(200);
+        assert!(line.contains("llava:13b @ 2 servers"), "{line}");
+        assert!(
+            line.contains("gpu-one.lab:11434 67% 1.5/s, gpu-two.lab:11434 33% 1.5/s 3 err out"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn narrow_shortens_the_shares_then_drops_them_before_the_server_count() {
+        let mid = status_line(170);
+        assert!(mid.contains("llava:13b @ 2 servers"), "{mid}");
+        assert!(
+            mid.contains("gpu-one.lab:1… 67%, gpu-two.lab:1… 33% out") && !mid.contains("/s,"),
+            "the shares shorten first: {mid}"
+        );
+        let narrow = status_line(120);
+        assert!(narrow.contains("llava:13b @ 2 servers"), "{narrow}");
+        assert!(!narrow.contains("gpu-"), "the shares go first: {narrow}");
+        let tight = status_line(80);
+        assert!(
+            tight.starts_with(" 60/100 · acc")
+                && tight.contains("running")
+                && !tight.contains("gpu-"),
+            "{tight}"
+        );
     }
 }
