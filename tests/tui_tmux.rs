@@ -748,7 +748,8 @@ fn thumbnail_grid_at_80x24() {
 
 /// One run over two servers in a real terminal: the status line shows each server's share,
 /// rate and errors; the one that fails mid-run leaves the rotation with a warning on screen
-/// and the other finishes every image.
+/// and the other finishes every image. Wide enough for every server's full segment (narrower,
+/// the shares shorten first: see `view::status`).
 #[test]
 fn two_servers_share_the_run_and_the_status_line_shows_each() {
     require_tmux();
@@ -771,7 +772,7 @@ fn two_servers_share_the_run_and_the_status_line_shows_each() {
         failing.url
     );
     let mut tmux = Tmux::start(
-        160,
+        240,
         48,
         env.dir.path(),
         &env.script_with(&steady.url, &flags),
