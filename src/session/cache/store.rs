@@ -100,28 +100,7 @@ impl Store {
         &mut self,
         batch: &[([u8; 32], CachedAnswer, i64)],
     ) -> rusqlite::Result<()> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR REPLACE INTO answers
-                 (key, answer, eval_count, prompt_eval_count, eval_duration_ns, confidence, logprobs, stored_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            for (key, a, stored_at) in batch {
-                let logprobs = a.logprobs.as_ref().map(ToString::to_string);
-                stmt.execute(params![
-                    key.as_slice(),
-                    a.answer,
-                    a.eval_count.map(to_sql_u64),
-                    a.prompt_eval_count.map(to_sql_u64),
-                    a.eval_duration_ns.map(to_sql_u64),
-                    a.confidence,
-                    logprobs,
-                    stored_at,
-                ])?;
-            }
-        }
-        tx.commit()
+        self.insert(batch, OnConflict::Replace).map(|_| ())
     }
 
     /// Inserts answers converted from elsewhere, keeping any answer already stored.
@@ -129,17 +108,30 @@ impl Store {
         &mut self,
         batch: &[([u8; 32], CachedAnswer, i64)],
     ) -> rusqlite::Result<usize> {
+        self.insert(batch, OnConflict::Keep)
+    }
+
+    /// Inserts `batch` in one transaction; returns how many rows were written.
+    fn insert(
+        &mut self,
+        batch: &[([u8; 32], CachedAnswer, i64)],
+        on_conflict: OnConflict,
+    ) -> rusqlite::Result<usize> {
+        let verb = match on_conflict {
+            OnConflict::Replace => "INSERT OR REPLACE",
+            OnConflict::Keep => "INSERT OR IGNORE",
+        };
         let tx = self.conn.transaction()?;
-        let mut added = 0;
+        let mut written = 0;
         {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR IGNORE INTO answers
+            let mut stmt = tx.prepare_cached(&format!(
+                "{verb} INTO answers
                  (key, answer, eval_count, prompt_eval_count, eval_duration_ns, confidence, logprobs, stored_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))?;
             for (key, a, stored_at) in batch {
                 let logprobs = a.logprobs.as_ref().map(ToString::to_string);
-                added += stmt.execute(params![
+                written += stmt.execute(params![
                     key.as_slice(),
                     a.answer,
                     a.eval_count.map(to_sql_u64),
@@ -152,7 +144,7 @@ impl Store {
             }
         }
         tx.commit()?;
-        Ok(added)
+        Ok(written)
     }
 
     /// Entry count and the oldest and newest store times (Unix seconds).
@@ -202,4 +194,13 @@ fn to_sql_u64(v: u64) -> i64 {
 
 fn from_sql_u64(v: i64) -> u64 {
     u64::from_ne_bytes(v.to_ne_bytes())
+}
+
+/// What an insert does with a key the cache already holds.
+#[derive(Clone, Copy)]
+enum OnConflict {
+    /// The new answer replaces it (a fresh answer from the server).
+    Replace,
+    /// The stored answer stays (answers converted from an older cache).
+    Keep,
 }
