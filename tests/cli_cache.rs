@@ -193,3 +193,79 @@ fn a_cache_that_cannot_be_opened_costs_only_the_cache() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("delete that file"), "{}", stderr(&o));
 }
+
+/// With logprobs (the fake Ollama serves them), every answered line of results.jsonl carries
+/// each label's probability at the answer token, and a re-run answered from the cache carries
+/// the same ones.
+#[test]
+fn label_probabilities_are_written_and_survive_the_cache() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["1", "2", "3"], 1);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: correct_answers(&images),
+        ..FakeConfig::default()
+    });
+    let template = lab.path("constrained.toml");
+    std::fs::write(
+        &template,
+        "name = \"digits-json\"\nprompt = \"Which digit?\"\noutput = \"constrained\"\n[options]\ntemperature = 0.0\nseed = 42\n",
+    )
+    .unwrap();
+    let template = template.to_string_lossy().into_owned();
+    let probs_of = |out: &str| -> Vec<(String, Value, Value)> {
+        let mut lines: Vec<(String, Value, Value)> = results(std::path::Path::new(out))
+            .into_iter()
+            .map(|l| {
+                (
+                    l["truth"].as_str().unwrap().to_owned(),
+                    l["label_probs"].clone(),
+                    l["cached"].clone(),
+                )
+            })
+            .collect();
+        lines.sort_by(|a, b| a.0.cmp(&b.0));
+        lines
+    };
+    let first = lab.path("first").to_string_lossy().into_owned();
+    let mut args = run_args(&server.url, &dataset, &first);
+    args.extend(["--template", &template]);
+    let o = lab.run(&args);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let fresh = probs_of(&first);
+    // The fake server gives the answer 0.8 and the other labels (in the schema's order)
+    // 0.1, then 0.05.
+    let want = [
+        ("1", [0.8, 0.1, 0.05]),
+        ("2", [0.1, 0.8, 0.05]),
+        ("3", [0.1, 0.05, 0.8]),
+    ];
+    for ((truth, probs, cached), (want_truth, want_probs)) in fresh.iter().zip(want) {
+        assert_eq!((truth.as_str(), cached), (want_truth, &Value::Bool(false)));
+        for (label, p) in ["1", "2", "3"].iter().zip(want_probs) {
+            let got = probs[label].as_f64().unwrap_or(f64::NAN);
+            assert!(
+                (got - p).abs() < 1e-9,
+                "{truth}: {label} {got} != {p}: {probs}"
+            );
+        }
+    }
+
+    let second = lab.path("second").to_string_lossy().into_owned();
+    let mut args = run_args(&server.url, &dataset, &second);
+    args.extend(["--template", &template]);
+    let o = lab.run(&args);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(
+        server.chat_count(),
+        3,
+        "the re-run was answered from the cache"
+    );
+    let cached = probs_of(&second);
+    for ((truth, probs, was_cached), (_, fresh_probs, _)) in cached.iter().zip(&fresh) {
+        assert_eq!(was_cached, &Value::Bool(true), "{truth}");
+        assert_eq!(
+            probs, fresh_probs,
+            "{truth}: the cache gives the same probabilities"
+        );
+    }
+}

@@ -66,6 +66,7 @@ fn result(image: &str, label: &str) -> ItemResult {
         cached: false,
         error: None,
         error_kind: None,
+        label_probs: None,
     }
 }
 

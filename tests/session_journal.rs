@@ -38,6 +38,7 @@ fn item(i: usize) -> ItemResult {
         cached: false,
         error: None,
         error_kind: None,
+        label_probs: None,
     }
 }
 

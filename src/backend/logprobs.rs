@@ -1,10 +1,12 @@
-//! Turns per-token log-probabilities into a confidence for the chosen label.
+//! Turns per-token log-probabilities into a confidence for the chosen label and a probability
+//! per label.
 //! Pure. It reports a number only when one token carries the whole label; it never guesses by
 //! multiplying pieces of a multi-token label.
 
 use serde::Deserialize;
 
 use super::types::TokenLogprob;
+use crate::domain::label_probs::LabelProbs;
 
 /// A logprob entry as both protocols send it: `{"token","logprob","bytes","top_logprobs"}`.
 #[derive(Debug, Clone, Deserialize)]
@@ -99,22 +101,41 @@ pub fn label_distribution(logprobs: &[TokenLogprob], labels: &[String]) -> Optio
     seen.iter().any(|s| *s).then_some(probs)
 }
 
+/// [`label_distribution`] as `{label: probability}`, leaving out the labels at 0 (not among
+/// the server's alternatives), so a results line stays short.
+pub fn label_probabilities(logprobs: &[TokenLogprob], labels: &[String]) -> Option<LabelProbs> {
+    let probs = label_distribution(logprobs, labels)?;
+    Some(LabelProbs::new(labels.iter().cloned().zip(probs)))
+}
+
+/// The tokens up to and including the one carrying the answer: all that
+/// [`label_confidence`] and [`label_distribution`] read, so all an answer cache needs to keep
+/// to give the same numbers later, for any label set. Empty when there is no answer token.
+pub fn answer_logprobs(logprobs: &[TokenLogprob]) -> &[TokenLogprob] {
+    answer_index(logprobs).map_or(&[], |i| &logprobs[..=i])
+}
+
 /// The token carrying the start of the answer.
 fn answer_token(logprobs: &[TokenLogprob]) -> Option<&TokenLogprob> {
-    let first = logprobs.iter().find(|t| !t.token.trim().is_empty())?;
-    if !first.token.trim_start().starts_with('{') {
+    logprobs.get(answer_index(logprobs)?)
+}
+
+/// Where in `logprobs` the token carrying the start of the answer is.
+fn answer_index(logprobs: &[TokenLogprob]) -> Option<usize> {
+    let first = logprobs.iter().position(|t| !t.token.trim().is_empty())?;
+    if !logprobs[first].token.trim_start().starts_with('{') {
         return Some(first);
     }
     // JSON: find where the value of "label" starts in the concatenated text.
     let text: String = logprobs.iter().map(|t| t.token.as_str()).collect();
     let value_start = label_value_start(&text)?;
     let mut offset = 0;
-    for t in logprobs {
+    for (i, t) in logprobs.iter().enumerate() {
         let end = offset + t.token.len();
         // The token that contains the first character of the value; a token made only of the
         // value's opening quote is skipped.
         if end > value_start && !normalize(&t.token).is_empty() {
-            return Some(t);
+            return Some(i);
         }
         offset = end;
     }
@@ -281,6 +302,32 @@ mod tests {
         let prefixes: Vec<String> = ["1", "10"].map(String::from).to_vec();
         assert_eq!(label_distribution(&[answer], &prefixes), None);
         assert_eq!(label_distribution(&[], &labels), None);
+    }
+
+    #[test]
+    fn the_answer_prefix_gives_the_same_numbers_and_probabilities_leave_out_zeros() {
+        let labels: Vec<String> = ["1", "2", "3"].map(String::from).to_vec();
+        let mut tokens = toks(&[("{\"", -0.01), ("label", -0.01), ("\":\"", -0.01)]);
+        tokens.push(TokenLogprob {
+            token: "2".into(),
+            logprob: 0.7f64.ln(),
+            top: vec![("2".into(), 0.7f64.ln()), ("3".into(), 0.2f64.ln())],
+        });
+        tokens.extend(toks(&[("\"}", -0.01)]));
+        let kept = answer_logprobs(&tokens);
+        assert_eq!(kept.len(), 4);
+        assert_eq!(
+            label_distribution(kept, &labels),
+            label_distribution(&tokens, &labels)
+        );
+        assert_eq!(
+            label_confidence(kept, "2", &labels),
+            label_confidence(&tokens, "2", &labels)
+        );
+        let probs = label_probabilities(kept, &labels).unwrap();
+        assert_eq!(probs.iter().map(|(l, _)| l).collect::<Vec<_>>(), ["2", "3"]);
+        assert!((probs.get("2") - 0.7).abs() < 1e-9 && (probs.get("3") - 0.2).abs() < 1e-9);
+        assert!(answer_logprobs(&toks(&[(" ", -0.1)])).is_empty());
     }
 
     #[test]

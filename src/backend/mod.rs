@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use endpoint::{mask_url, redact_url};
 pub use error::{BackendError, parse_error_body};
 pub use host::{resolve_ollama_host, resolve_openai_base};
-pub use logprobs::{label_confidence, label_distribution};
+pub use logprobs::{answer_logprobs, label_confidence, label_distribution, label_probabilities};
 pub use retry::{MAX_RETRY_AFTER, RetryPolicy, backoff, jittered, parse_retry_after};
 pub use types::{
     Attempted, ClassifyRequest, Completion, ModelEntry, ModelInfo, TokenEvent, TokenLogprob,

@@ -200,6 +200,7 @@ mod tests {
             cached: false,
             error: None,
             error_kind: None,
+            label_probs: None,
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod corrections;
 pub mod export;
+pub mod label_probs;
 pub mod labels;
 pub(crate) mod lint;
 pub mod metrics;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::label_probs::LabelProbs;
 use super::parse::ParseStep;
 
 /// One finished item. Field names are a file-format contract (`results.jsonl`).
@@ -46,6 +47,13 @@ pub struct ItemResult {
     /// and in journals written before squint recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_kind: Option<ErrorKind>,
+    /// Each label's probability at the token carrying the answer, read from the server's
+    /// logprobs (`{label: probability}`; a label absent was not among the server's top
+    /// alternatives: below them, taken as 0). Absent when the server gave no logprobs, a label
+    /// takes more than one token, or the item failed; written by squint since the calibrated
+    /// view, so older files have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_probs: Option<LabelProbs>,
 }
 
 impl ItemResult {
@@ -157,6 +165,7 @@ impl ItemResult {
             cached: false,
             error: None,
             error_kind: None,
+            label_probs: None,
         }
     }
 
@@ -180,6 +189,7 @@ mod tests {
         let old = r#"{"image":"a.png","sha256":"","truth":"1","answer":"","label":null,"parse":null,"confidence":null,"latency_ms":5,"eval_count":null,"attempts":3,"error":"timed out"}"#;
         let mut r: ItemResult = serde_json::from_str(old).unwrap();
         assert_eq!(r.error_kind, None);
+        assert_eq!(r.label_probs, None);
         assert!(r.is_error());
         r.set_error(ItemError::new(ErrorKind::Timeout, "took too long"));
         let line = serde_json::to_string(&r).unwrap();
@@ -192,5 +202,9 @@ mod tests {
         r.error_kind = None;
         let line = serde_json::to_string(&r).unwrap();
         assert!(!line.contains("error_kind"), "{line}");
+        assert!(!line.contains("label_probs"), "{line}");
+        r.label_probs = Some(LabelProbs::new([("3".to_owned(), 0.8)]));
+        let line = serde_json::to_string(&r).unwrap();
+        assert!(line.contains(r#""label_probs":{"3":0.8}"#), "{line}");
     }
 }

@@ -12,8 +12,9 @@ use super::hosts::{HostPermit, HostPool, TakenOut};
 use super::journal_writer::JournalWriter;
 use super::turn::Turn;
 use super::{RunEvent, RunPlan};
-use crate::backend::{self, BackendError, ClassifyRequest, Completion, TokenEvent};
+use crate::backend::{self, BackendError, ClassifyRequest, Completion, TokenEvent, TokenLogprob};
 use crate::dataset::DatasetItem;
+use crate::domain::label_probs::LabelProbs;
 use crate::domain::parse::parse_answer;
 use crate::domain::result::{ErrorKind, ItemError, ItemResult};
 use crate::domain::template::OutputMode;
@@ -104,6 +105,7 @@ fn blank_result(item: &DatasetItem) -> ItemResult {
         cached: false,
         error: None,
         error_kind: None,
+        label_probs: None,
     }
 }
 
@@ -171,6 +173,7 @@ async fn answer_from_cache(
     result.prompt_eval_count = hit.prompt_eval_count;
     result.eval_duration_ns = hit.eval_duration_ns;
     result.confidence = hit.confidence;
+    result.label_probs = cached_label_probs(&ctx.plan, hit.logprobs);
     let result = answered(&ctx.plan, result, hit.answer, started, None);
     let written = ctx.journal.queue(result.clone());
     drop(permit);
@@ -401,6 +404,9 @@ fn answered(
     if let (Some(label), Some(completion)) = (parsed.label.as_deref(), completion) {
         result.confidence = backend::label_confidence(&completion.logprobs, label, &plan.labels);
     }
+    if let Some(completion) = completion {
+        result.label_probs = backend::label_probabilities(&completion.logprobs, &plan.labels);
+    }
     result.answer = answer;
     result.label = parsed.label;
     result.parse = Some(parsed.step);
@@ -482,9 +488,25 @@ fn store(plan: &RunPlan, key: Option<&str>, completion: &Completion, confidence:
         prompt_eval_count: completion.prompt_eval_count,
         eval_duration_ns: completion.eval_duration_ns,
         confidence,
-        logprobs: None,
+        logprobs: kept_logprobs(completion),
     };
     if let Err(e) = cache.put(key, &answer) {
         tracing::warn!("answer cache write failed: {e}");
     }
+}
+
+/// The logprobs a cached answer keeps: the tokens up to the answer's (see
+/// [`backend::answer_logprobs`]), so a cache hit gives the same label probabilities.
+fn kept_logprobs(completion: &Completion) -> Option<serde_json::Value> {
+    let kept = backend::answer_logprobs(&completion.logprobs);
+    (!kept.is_empty())
+        .then(|| serde_json::to_value(kept).ok())
+        .flatten()
+}
+
+/// The label probabilities of a cached answer: none when it kept no logprobs (or kept them in
+/// a shape written before squint stored the answer's tokens).
+fn cached_label_probs(plan: &RunPlan, logprobs: Option<serde_json::Value>) -> Option<LabelProbs> {
+    let tokens: Vec<TokenLogprob> = serde_json::from_value(logprobs?).ok()?;
+    backend::label_probabilities(&tokens, &plan.labels)
 }

@@ -42,7 +42,9 @@ pub struct CachedAnswer {
     pub eval_duration_ns: Option<u64>,
     /// Confidence from logprobs, when known.
     pub confidence: Option<f64>,
-    /// Raw logprobs, when requested.
+    /// The answer's logprobs up to the token carrying the label (a JSON list of
+    /// `backend::TokenLogprob`), when the server gave them; older rows may hold another shape,
+    /// read as none.
     pub logprobs: Option<serde_json::Value>,
 }
 

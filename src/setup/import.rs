@@ -279,6 +279,7 @@ impl Matched {
             cached: false,
             error: None,
             error_kind: None,
+            label_probs: None,
         };
         // A later row for the same image replaces the earlier one, as in a journal.
         match self.seen.get(&result.image) {

@@ -92,6 +92,7 @@ pub fn result(image: &str, truth: &str, label: Option<&str>) -> ItemResult {
         cached: false,
         error: None,
         error_kind: None,
+        label_probs: None,
     }
 }
 
