@@ -175,7 +175,7 @@ fn demo_answers(dataset: &Path) -> std::collections::HashMap<String, String> {
         .unwrap_or_default();
     let mut answers = std::collections::HashMap::new();
     for (i, item) in scanned.items.iter().enumerate() {
-        let Ok(bytes) = std::fs::read(&item.path) else {
+        let Ok(bytes) = std::fs::read(scanned.path(item)) else {
             continue;
         };
         let answer = match i % 11 {
@@ -185,7 +185,7 @@ fn demo_answers(dataset: &Path) -> std::collections::HashMap<String, String> {
                 item.truth, skew
             ),
             9 => format!("The image shows a **{}**.", item.truth),
-            _ => item.truth.clone(),
+            _ => item.truth.to_string(),
         };
         answers.insert(fake_server::sha256_hex(&bytes), answer);
     }
@@ -792,7 +792,7 @@ fn tui_images_benchmark() {
     let items = model.run.prepared.as_ref().expect("prepared").items.clone();
     let dir = tempfile::tempdir().expect("temp dir");
     for (i, item) in items.iter().enumerate() {
-        let path = dir.path().join(&item.rel);
+        let path = dir.path().join(&*item.rel);
         std::fs::create_dir_all(path.parent().expect("class folder")).expect("mkdir");
         image::GrayImage::from_fn(28, 28, |x, y| {
             image::Luma([((x * y + i as u32) % 256) as u8])
@@ -836,8 +836,8 @@ fn tui_images_benchmark() {
                 &mut model,
                 Msg::Run(RunEvent::ItemStarted {
                     index: j,
-                    image: items[j].rel.clone(),
-                    truth: items[j].truth.clone(),
+                    image: items[j].rel.to_string(),
+                    truth: items[j].truth.to_string(),
                 }),
             );
             let _ = update(

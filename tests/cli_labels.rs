@@ -197,7 +197,7 @@ fn corrections_round_trip_into_every_labels_format() {
     let got: Vec<(String, String)> = back
         .items
         .iter()
-        .map(|i| (i.rel.clone(), i.truth.clone()))
+        .map(|i| (i.rel.to_string(), i.truth.to_string()))
         .collect();
     assert_eq!(
         got,

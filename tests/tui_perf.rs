@@ -51,7 +51,7 @@ fn run_screen_frame_with_images_stays_fast_while_results_stream() {
     let items = model.run.prepared.as_ref().unwrap().items.clone();
     let dir = tempfile::tempdir().unwrap();
     for item in &items {
-        let path = dir.path().join(&item.rel);
+        let path = dir.path().join(&*item.rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         image::GrayImage::from_fn(28, 28, |x, y| image::Luma([(x * y % 256) as u8]))
             .save(&path)
@@ -88,8 +88,8 @@ fn run_screen_frame_with_images_stays_fast_while_results_stream() {
                 &mut model,
                 Msg::Run(RunEvent::ItemStarted {
                     index: j,
-                    image: items[j].rel.clone(),
-                    truth: items[j].truth.clone(),
+                    image: items[j].rel.to_string(),
+                    truth: items[j].truth.to_string(),
                 }),
             );
         }

@@ -561,7 +561,7 @@ fn draw_with_images(
 fn running_with_images(dir: &std::path::Path, w: u16, h: u16) -> Model {
     let (mut m, _) = fixtures::running(w, h, 10, 5, 20, 3, 30);
     for item in &m.run.prepared.as_ref().expect("prepared").items {
-        let path = dir.join(&item.rel);
+        let path = dir.join(&*item.rel);
         std::fs::create_dir_all(path.parent().expect("class folder")).expect("mkdir");
         let shade = item.rel.len() as u32 * 9;
         image::RgbImage::from_fn(28, 28, |x, y| {
@@ -809,7 +809,7 @@ fn grid_with_images(dir: &std::path::Path, w: u16, h: u16) -> Model {
         .iter()
         .enumerate()
     {
-        let path = dir.join(&item.rel);
+        let path = dir.join(&*item.rel);
         std::fs::create_dir_all(path.parent().expect("class folder")).expect("mkdir");
         let bar = (n % 24) as u32 + 2;
         image::GrayImage::from_fn(28, 28, |_, y| {

@@ -11,7 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::Deserialize;
 
 use super::warnings::Warnings;
-use super::{DatasetError, DatasetItem, SkipCounts, is_image_name, rel_string};
+use super::{DatasetError, DatasetItem, LabelPool, SkipCounts, is_image_name, rel_string};
 
 /// One row of a manifest, before the path is resolved.
 #[derive(Debug, PartialEq, Eq)]
@@ -143,6 +143,7 @@ fn resolve(manifest: &Path, root: PathBuf, rows: Vec<Row>) -> ManifestOutcome {
     let mut warnings = Warnings::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut items = Vec::with_capacity(rows.len());
+    let mut labels = LabelPool::default();
     for Row { line, path, label } in rows {
         if path.is_empty() {
             skipped.unreadable += 1;
@@ -195,12 +196,11 @@ fn resolve(manifest: &Path, root: PathBuf, rows: Vec<Row>) -> ManifestOutcome {
             warnings.push(|| format!("{name} line {line}: {path} repeats line {first}; skipped"));
             continue;
         }
-        seen.insert(rel.clone(), line);
         items.push(DatasetItem {
-            path: full,
-            rel,
-            truth: label,
+            rel: rel.clone().into_boxed_str(),
+            truth: labels.get(&label),
         });
+        seen.insert(rel, line);
     }
     ManifestOutcome {
         root,
@@ -279,8 +279,8 @@ mod tests {
         ];
         let out = resolve(Path::new("m.csv"), root.clone(), rows);
         assert_eq!(out.items.len(), 1);
-        assert_eq!(out.items[0].rel, "a.png");
-        assert_eq!(out.items[0].path, root.join("a.png"));
+        assert_eq!(&*out.items[0].rel, "a.png");
+        assert_eq!(out.items[0].path_in(&root), root.join("a.png"));
         assert_eq!(out.skipped.unreadable, 1);
         assert_eq!(out.skipped.no_label, 1);
         assert_eq!(out.skipped.not_image, 1);

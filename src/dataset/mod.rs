@@ -12,6 +12,7 @@ mod layout;
 mod manifest;
 mod order;
 pub mod raw_name;
+mod run_items;
 mod scan;
 mod select;
 mod walk;
@@ -20,14 +21,16 @@ mod warnings;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 pub use error::DatasetError;
 pub use layout::detect_layout;
 pub use order::{RunOrder, arrange};
+pub use run_items::RunItems;
 pub use scan::scan;
-pub use select::select;
+pub use select::{select, select_by};
 
 /// Where the labels of a dataset come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -55,16 +58,70 @@ impl fmt::Display for Layout {
     }
 }
 
-/// One labelled image of a dataset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One labelled image of a dataset. Compact (a million of them take about 64 MB): the path
+/// to open is not stored but made from the dataset root and `rel` ([`DatasetItem::path_in`]),
+/// and the label is shared by every item of its class.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatasetItem {
-    /// Path to open: the dataset root (as given) joined with the relative path, or absolute.
-    pub path: PathBuf,
-    /// Path relative to the dataset root with `/` separators: the item's key in sessions. Names
-    /// that are not UTF-8 are in [`raw_name`]'s lossless escaped form.
-    pub rel: String,
+    /// Path relative to the dataset root with `/` separators (or absolute, for a manifest row
+    /// outside its folder): the item's key in sessions. Names that are not UTF-8 are in
+    /// [`raw_name`]'s lossless escaped form.
+    pub rel: Box<str>,
     /// The ground-truth label; empty when unknown (the `unlabeled` layout).
-    pub truth: String,
+    pub truth: Arc<str>,
+}
+
+impl DatasetItem {
+    /// An item with its own copies of `rel` and `truth` (tests and one-off items; a scan
+    /// shares each label through a [`LabelPool`]).
+    pub fn new(rel: &str, truth: &str) -> DatasetItem {
+        DatasetItem {
+            rel: rel.into(),
+            truth: truth.into(),
+        }
+    }
+
+    /// The path to open: `root` (the dataset root as given) joined with `rel`, decoded back
+    /// to the exact bytes of a name that is not UTF-8; an absolute `rel` stands alone.
+    pub fn path_in(&self, root: &Path) -> PathBuf {
+        if !self.rel.contains('\\') {
+            return root.join(&*self.rel);
+        }
+        root.join(raw_path(&self.rel))
+    }
+}
+
+/// The path an escaped `rel` stands for (see [`raw_name`]).
+#[cfg(unix)]
+fn raw_path(rel: &str) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    PathBuf::from(std::ffi::OsString::from_vec(raw_name::decode(rel)))
+}
+
+/// The path an escaped `rel` stands for (see [`raw_name`]); names that were not UTF-8 cannot
+/// be rebuilt from bytes here, so they keep the text form.
+#[cfg(not(unix))]
+fn raw_path(rel: &str) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(&raw_name::decode(rel)).into_owned())
+}
+
+/// One shared copy of each label while items are made (a dataset has few labels and many
+/// items).
+#[derive(Debug, Default)]
+pub(crate) struct LabelPool {
+    labels: Vec<Arc<str>>,
+}
+
+impl LabelPool {
+    /// The shared copy of `label`.
+    pub(crate) fn get(&mut self, label: &str) -> Arc<str> {
+        if let Some(known) = self.labels.iter().rev().find(|l| ***l == *label) {
+            return known.clone();
+        }
+        let new: Arc<str> = label.into();
+        self.labels.push(new.clone());
+        new
+    }
 }
 
 /// How many entries a scan left out, and why.
@@ -122,8 +179,8 @@ pub struct Dataset {
     pub manifest: Option<PathBuf>,
     /// The layout used (detected or forced).
     pub layout: Layout,
-    /// The labelled images, sorted by `rel`.
-    pub items: Vec<DatasetItem>,
+    /// The labelled images, sorted by `rel`: the one list a run's items share.
+    pub items: Arc<[DatasetItem]>,
     /// What was left out.
     pub skipped: SkipCounts,
     /// Human-readable notes on the first few problems (missing files, loops, duplicates).
@@ -131,6 +188,20 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The path to open for `item` (one of this dataset's items).
+    pub fn path(&self, item: &DatasetItem) -> PathBuf {
+        item.path_in(&self.root)
+    }
+
+    /// Every item, in `rel` order (what a run over the whole dataset in file order asks).
+    pub fn all_items(&self) -> RunItems {
+        RunItems::new(
+            &self.root,
+            self.items.clone(),
+            (0..self.items.len() as u32).collect(),
+        )
+    }
+
     /// The sorted, unique ground-truth labels.
     pub fn classes(&self) -> Vec<String> {
         self.class_counts()
@@ -144,7 +215,7 @@ impl Dataset {
     pub fn class_counts(&self) -> Vec<(String, usize)> {
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for item in self.items.iter().filter(|i| !i.truth.is_empty()) {
-            *counts.entry(item.truth.as_str()).or_default() += 1;
+            *counts.entry(&item.truth).or_default() += 1;
         }
         counts
             .into_iter()
@@ -201,14 +272,7 @@ fn items_per_class(per_class: &[(&str, usize)]) -> Vec<DatasetItem> {
     per_class
         .iter()
         .flat_map(|(label, n)| {
-            (0..*n).map(move |i| {
-                let rel = format!("{label}/{i:03}.png");
-                DatasetItem {
-                    path: PathBuf::from(&rel),
-                    rel,
-                    truth: (*label).to_owned(),
-                }
-            })
+            (0..*n).map(move |i| DatasetItem::new(&format!("{label}/{i:03}.png"), label))
         })
         .collect()
 }
@@ -264,11 +328,7 @@ mod tests {
 
     #[test]
     fn class_counts_and_summary() {
-        let item = |rel: &str, truth: &str| DatasetItem {
-            path: PathBuf::from(rel),
-            rel: rel.to_owned(),
-            truth: truth.to_owned(),
-        };
+        let item = DatasetItem::new;
         let ds = Dataset {
             root: PathBuf::from("."),
             manifest: None,
@@ -277,7 +337,8 @@ mod tests {
                 item("b/1.png", "b"),
                 item("a/1.png", "a"),
                 item("b/2.png", "b"),
-            ],
+            ]
+            .into(),
             skipped: SkipCounts {
                 not_image: 3,
                 hidden: 1,

@@ -34,37 +34,40 @@ impl RunOrder {
     }
 }
 
-/// Puts `items` (as [`super::select`] returns them, sorted by path) into `order`. The
-/// interleaved order shuffles each class with a `ChaCha8Rng` seeded from `seed` (classes in
-/// label order, one generator), then merges the classes by each item's position in its class:
-/// the k-th of n items of a class goes at fraction (k + ½) / n of the run, ties in label order.
-pub fn arrange(items: Vec<DatasetItem>, order: RunOrder, seed: u64) -> Vec<DatasetItem> {
+/// Puts `selected` (positions in `items`, as [`super::select`] returns them, in `rel` order)
+/// into `order`. The interleaved order shuffles each class with a `ChaCha8Rng` seeded from
+/// `seed` (classes in label order, one generator), then merges the classes by each item's
+/// position in its class: the k-th of n items of a class goes at fraction (k + ½) / n of the
+/// run, ties in label order.
+pub fn arrange(items: &[DatasetItem], selected: Vec<u32>, order: RunOrder, seed: u64) -> Vec<u32> {
     if order == RunOrder::Dataset {
-        return items;
+        return selected;
     }
-    let mut by_class: BTreeMap<String, Vec<DatasetItem>> = BTreeMap::new();
-    for item in items {
-        by_class.entry(item.truth.clone()).or_default().push(item);
+    let mut by_class: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for at in selected {
+        let truth = &items[at as usize].truth;
+        by_class.entry(truth).or_default().push(at);
     }
     // A seed of its own stream, so the order never correlates with the `--sample` draw.
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(1);
-    let mut keyed: Vec<(usize, usize, usize, DatasetItem)> = Vec::new();
+    // (k, n, class, position): 16 bytes an item.
+    let mut keyed: Vec<(u32, u32, u32, u32)> = Vec::new();
     for (class, (_, mut pool)) in by_class.into_iter().enumerate() {
         pool.shuffle(&mut rng);
-        let n = pool.len();
+        let n = pool.len() as u32;
         keyed.extend(
             pool.into_iter()
                 .enumerate()
-                .map(|(k, item)| (k, n, class, item)),
+                .map(|(k, at)| (k as u32, n, class as u32, at)),
         );
     }
     keyed.sort_by(|a, b| slot_cmp((a.0, a.1), (b.0, b.1)).then(a.2.cmp(&b.2)));
-    keyed.into_iter().map(|(_, _, _, item)| item).collect()
+    keyed.into_iter().map(|(_, _, _, at)| at).collect()
 }
 
 /// Compares (2k + 1) / 2n exactly: k-th of n against j-th of m.
-fn slot_cmp((k, n): (usize, usize), (j, m): (usize, usize)) -> Ordering {
+fn slot_cmp((k, n): (u32, u32), (j, m): (u32, u32)) -> Ordering {
     let left = (2 * k as u128 + 1) * m as u128;
     let right = (2 * j as u128 + 1) * n as u128;
     left.cmp(&right)
@@ -75,12 +78,21 @@ mod tests {
     use super::*;
     use crate::dataset::items_per_class as items;
 
+    /// All of `data` (in `rel` order) arranged, as items.
+    fn arranged(data: &[DatasetItem], order: RunOrder, seed: u64) -> Vec<DatasetItem> {
+        let all = (0..data.len() as u32).collect();
+        arrange(data, all, order, seed)
+            .into_iter()
+            .map(|i| data[i as usize].clone())
+            .collect()
+    }
+
     /// Every prefix holds each class within one item of its share.
     fn assert_proportional(ordered: &[DatasetItem], per_class: &[(&str, usize)]) {
         let total: usize = per_class.iter().map(|c| c.1).sum();
         let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, item) in ordered.iter().enumerate() {
-            *seen.entry(item.truth.as_str()).or_default() += 1;
+            *seen.entry(&*item.truth).or_default() += 1;
             let prefix = (i + 1) as f64;
             for (label, n) in per_class {
                 let want = prefix * *n as f64 / total as f64;
@@ -97,7 +109,7 @@ mod tests {
     fn every_prefix_is_proportional() {
         let uneven = [("a", 50), ("b", 30), ("c", 15), ("d", 5)];
         for per_class in [&[("0", 50), ("1", 50), ("2", 50)][..], &uneven[..]] {
-            let ordered = arrange(items(per_class), RunOrder::Interleaved, 7);
+            let ordered = arranged(&items(per_class), RunOrder::Interleaved, 7);
             assert_eq!(ordered.len(), per_class.iter().map(|c| c.1).sum::<usize>());
             assert_proportional(&ordered, per_class);
         }
@@ -106,13 +118,13 @@ mod tests {
     #[test]
     fn shuffled_within_classes_and_repeatable() {
         let data = items(&[("a", 40), ("b", 40)]);
-        let first = arrange(data.clone(), RunOrder::Interleaved, 3);
-        assert_eq!(first, arrange(data.clone(), RunOrder::Interleaved, 3));
-        assert_ne!(first, arrange(data.clone(), RunOrder::Interleaved, 4));
+        let first = arranged(&data, RunOrder::Interleaved, 3);
+        assert_eq!(first, arranged(&data, RunOrder::Interleaved, 3));
+        assert_ne!(first, arranged(&data, RunOrder::Interleaved, 4));
         let a_order: Vec<&str> = first
             .iter()
-            .filter(|i| i.truth == "a")
-            .map(|i| i.rel.as_str())
+            .filter(|i| &*i.truth == "a")
+            .map(|i| &*i.rel)
             .collect();
         assert!(
             a_order.windows(2).any(|w| w[0] > w[1]),
@@ -126,7 +138,7 @@ mod tests {
     #[test]
     fn dataset_order_is_kept() {
         let data = items(&[("a", 3), ("b", 2)]);
-        assert_eq!(arrange(data.clone(), RunOrder::Dataset, 9), data);
-        assert_eq!(arrange(Vec::new(), RunOrder::Interleaved, 9), Vec::new());
+        assert_eq!(arranged(&data, RunOrder::Dataset, 9), data);
+        assert_eq!(arranged(&[], RunOrder::Interleaved, 9), Vec::new());
     }
 }

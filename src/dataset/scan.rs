@@ -21,7 +21,7 @@ pub fn scan(path: &Path, layout: Option<Layout>) -> Result<Dataset, DatasetError
         Some(layout) => (layout, None),
         None => detect_layout_why(path)?,
     };
-    let mut dataset = match layout {
+    let (root, manifest, mut items, skipped, mut warnings) = match layout {
         Layout::Manifest => {
             let manifest = if meta.is_dir() {
                 single_manifest(path)?
@@ -32,14 +32,13 @@ pub fn scan(path: &Path, layout: Option<Layout>) -> Result<Dataset, DatasetError
                 return Err(DatasetError::NotAManifest { path: manifest });
             }
             let out = read_manifest(&manifest)?;
-            Dataset {
-                root: out.root,
-                manifest: Some(manifest),
-                layout,
-                items: out.items,
-                skipped: out.skipped,
-                warnings: out.warnings,
-            }
+            (
+                out.root,
+                Some(manifest),
+                out.items,
+                out.skipped,
+                out.warnings,
+            )
         }
         Layout::Folders | Layout::Prefix | Layout::Unlabeled => {
             if !meta.is_dir() {
@@ -51,19 +50,18 @@ pub fn scan(path: &Path, layout: Option<Layout>) -> Result<Dataset, DatasetError
             // Fail early and clearly when the root itself cannot be listed.
             fs::read_dir(path).map_err(|e| DatasetError::from_io(path, e))?;
             let out = walk(path, layout);
-            Dataset {
-                root: path.to_path_buf(),
-                manifest: None,
-                layout,
-                items: out.items,
-                skipped: out.skipped,
-                warnings: out.warnings,
-            }
+            (
+                path.to_path_buf(),
+                None,
+                out.items,
+                out.skipped,
+                out.warnings,
+            )
         }
     };
-    if dataset.items.is_empty() {
-        let mut skipped = dataset.skipped.summary();
-        if let Some(first) = dataset.warnings.first() {
+    if items.is_empty() {
+        let mut skipped = skipped.summary();
+        if let Some(first) = warnings.first() {
             skipped = format!("{skipped}; first problem: {first}");
         }
         return Err(DatasetError::NoImages {
@@ -74,9 +72,16 @@ pub fn scan(path: &Path, layout: Option<Layout>) -> Result<Dataset, DatasetError
     }
     // `rel` is unique (a walk lists each file once; a manifest's duplicates are skipped), so
     // an unstable sort gives the same order, without a stable sort's buffer of half the items.
-    dataset.items.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
-    dataset.warnings.splice(0..0, reason);
-    Ok(dataset)
+    items.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+    warnings.splice(0..0, reason);
+    Ok(Dataset {
+        root,
+        manifest,
+        layout,
+        items: items.into(),
+        skipped,
+        warnings,
+    })
 }
 
 /// The one manifest at the top of a folder, for `--layout manifest` on a folder.
@@ -120,7 +125,7 @@ mod tests {
             touch(root, rel);
         }
         let ds = scan(root, None).expect("scan");
-        let rels: Vec<&str> = ds.items.iter().map(|i| i.rel.as_str()).collect();
+        let rels: Vec<&str> = ds.items.iter().map(|i| &*i.rel).collect();
         assert_eq!(rels, ["a/1.png", "b/1.png", "b/2.png"]);
         assert_eq!(ds.layout, Layout::Folders);
 

@@ -7,7 +7,9 @@ use std::path::Path;
 use walkdir::WalkDir;
 
 use super::warnings::Warnings;
-use super::{DatasetItem, Layout, SkipCounts, is_hidden_name, is_image_name, rel_string};
+use super::{
+    DatasetItem, LabelPool, Layout, SkipCounts, is_hidden_name, is_image_name, rel_string,
+};
 
 /// What a walk found.
 #[derive(Debug, Default)]
@@ -32,6 +34,7 @@ pub(crate) fn walk(root: &Path, layout: Layout) -> WalkOutcome {
     let mut skipped = SkipCounts::default();
     let mut warnings = Warnings::default();
     let mut items = Vec::new();
+    let mut labels = LabelPool::default();
     let mut hidden = 0u64;
     let mut class_folders = Vec::new();
     let entries = WalkDir::new(root)
@@ -87,16 +90,13 @@ pub(crate) fn walk(root: &Path, layout: Layout) -> WalkOutcome {
             skipped.non_utf8 += 1;
         }
         items.push(DatasetItem {
-            path: entry.path().to_path_buf(),
-            rel: rel_string(rel_path),
-            truth,
+            rel: rel_string(rel_path).into_boxed_str(),
+            truth: labels.get(&truth),
         });
     }
     skipped.hidden = hidden;
-    let with_images: std::collections::HashSet<&str> = items
-        .iter()
-        .map(|i: &DatasetItem| i.truth.as_str())
-        .collect();
+    let with_images: std::collections::HashSet<&str> =
+        items.iter().map(|i: &DatasetItem| &*i.truth).collect();
     for class in class_folders
         .iter()
         .filter(|c| !with_images.contains(c.as_str()))
@@ -165,11 +165,7 @@ mod tests {
         }
         let mut folders = walk(root, Layout::Folders);
         folders.items.sort_by(|a, b| a.rel.cmp(&b.rel));
-        let got: Vec<(&str, &str)> = folders
-            .items
-            .iter()
-            .map(|i| (i.rel.as_str(), i.truth.as_str()))
-            .collect();
+        let got: Vec<(&str, &str)> = folders.items.iter().map(|i| (&*i.rel, &*i.truth)).collect();
         assert_eq!(
             got,
             [
@@ -183,7 +179,7 @@ mod tests {
         assert!(folders.warnings.is_empty(), "{:?}", folders.warnings);
 
         let prefix = walk(root, Layout::Prefix);
-        let mut got: Vec<&str> = prefix.items.iter().map(|i| i.truth.as_str()).collect();
+        let mut got: Vec<&str> = prefix.items.iter().map(|i| &*i.truth).collect();
         got.sort_unstable();
         assert_eq!(got, ["b", "top"]);
         assert_eq!(prefix.skipped.no_label, 2);

@@ -134,7 +134,7 @@ impl<'a> Driver<'a> {
         });
         let mut pending = Vec::new();
         for (index, item) in self.plan.items.iter().enumerate() {
-            match self.plan.done.get(&item.rel) {
+            match self.plan.done.get(&*item.rel) {
                 Some(result) => self.send(RunEvent::ItemFinished {
                     index,
                     result: result.clone(),

@@ -89,9 +89,9 @@ pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
 /// The result record of `item` before anything is known about its answer.
 fn blank_result(item: &DatasetItem) -> ItemResult {
     ItemResult {
-        image: item.rel.clone(),
+        image: item.rel.to_string(),
         sha256: String::new(),
-        truth: item.truth.clone(),
+        truth: item.truth.to_string(),
         answer: String::new(),
         label: None,
         parse: None,
@@ -112,7 +112,7 @@ fn blank_result(item: &DatasetItem) -> ItemResult {
 /// Reads the image and its digest and prepares what is sent, on the blocking pool.
 async fn read_image(plan: &RunPlan, item: &DatasetItem) -> Result<Prepared, ItemError> {
     let (max_side, allow_webp) = (plan.max_side, plan.allow_webp);
-    let path = item.path.clone();
+    let path = plan.items.path(item);
     let prepared = tokio::task::spawn_blocking(move || {
         let (bytes, sha256) = imaging::read_with_digest(&path)?;
         let payload = imaging::prepare(bytes, max_side, allow_webp)?;
@@ -384,8 +384,8 @@ fn completed(
 fn announce(ctx: &ItemContext, item: &DatasetItem) {
     let _ = ctx.tx.send(RunEvent::ItemStarted {
         index: ctx.index,
-        image: item.rel.clone(),
-        truth: item.truth.clone(),
+        image: item.rel.to_string(),
+        truth: item.truth.to_string(),
     });
 }
 

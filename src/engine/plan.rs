@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::backend::BackendKind;
-use crate::dataset::DatasetItem;
+use crate::dataset::{DatasetItem, RunItems};
 use crate::domain::parse::LabelSet;
 use crate::domain::result::ItemResult;
 use crate::domain::template::{GenOptions, OutputMode};
@@ -12,8 +12,9 @@ use crate::session::AnswerCache;
 
 /// The fixed inputs of one run.
 pub struct RunPlan {
-    /// Items in run order.
-    pub items: Vec<DatasetItem>,
+    /// Items in run order: the dataset's one list, shared (never copied) with setup and the
+    /// workbench.
+    pub items: RunItems,
     /// Results already in the session's journal, by item `rel` path (resume).
     pub done: HashMap<String, ItemResult>,
     /// Rendered system prompt.

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{Prepared, RunSpec, SetupError};
-use crate::dataset::DatasetItem;
+use crate::dataset::RunItems;
 use crate::domain::corrections::{CorrectionEntry, Corrections, Verdict, check_verdict};
 use crate::paths;
 use crate::session::{CORRECTIONS_FILE, Session, append_correction, now_rfc3339, read_corrections};
@@ -56,7 +56,7 @@ impl CarriedCorrections {
 /// the same dataset (offered). `None` on resume (a session keeps its own) or when none apply.
 pub(super) fn find(
     spec: &RunSpec,
-    items: &[DatasetItem],
+    items: &RunItems,
     labels: &[String],
     dataset_path: &Path,
 ) -> Result<Option<CarriedCorrections>, SetupError> {
@@ -82,16 +82,13 @@ pub(super) fn find(
 /// The corrections of the session in `from` for `items`, checked against `labels`.
 fn load(
     from: &Path,
-    items: &[DatasetItem],
+    items: &RunItems,
     labels: &[String],
     applied: bool,
 ) -> Result<CarriedCorrections, SetupError> {
     Session::open(from)?;
     let corrections = read_corrections(from)?.corrections();
-    let truth: HashMap<&str, &str> = items
-        .iter()
-        .map(|i| (i.rel.as_str(), i.truth.as_str()))
-        .collect();
+    let truth: HashMap<&str, &str> = items.iter().map(|i| (&*i.rel, &*i.truth)).collect();
     let mut carried = CarriedCorrections {
         from: from.to_path_buf(),
         entries: Vec::new(),

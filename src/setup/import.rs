@@ -4,7 +4,7 @@
 //! not in the dataset are skipped and listed. Blocking file IO; never talks to a server.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{RunSpec, SetupError, template_source};
 use crate::backend::BackendKind;
@@ -87,7 +87,7 @@ pub fn import_results(spec: &ImportSpec) -> Result<Imported, SetupError> {
     let mut matched = Matched::default();
     for row in &rows {
         match index.find(&row.image_name) {
-            Some(item) => matched.add(item, row, &labels),
+            Some(item) => matched.add(item, &dataset.path(item), row, &labels),
             None => matched.skipped.push((row.line, row.image_name.clone())),
         }
     }
@@ -209,7 +209,7 @@ impl<'a> ItemIndex<'a> {
                 .or_insert(Some(item));
         }
         ItemIndex {
-            by_rel: items.iter().map(|i| (i.rel.as_str(), i)).collect(),
+            by_rel: items.iter().map(|i| (&*i.rel, i)).collect(),
             by_name,
         }
     }
@@ -238,7 +238,7 @@ struct Matched {
 }
 
 impl Matched {
-    fn add(&mut self, item: &DatasetItem, row: &ResultRow, labels: &[String]) {
+    fn add(&mut self, item: &DatasetItem, path: &Path, row: &ResultRow, labels: &[String]) {
         let label = labels
             .iter()
             .find(|l| **l == row.predicted)
@@ -255,13 +255,13 @@ impl Matched {
         if !row.actual.eq_ignore_ascii_case(&item.truth) {
             self.truth_differs += 1;
         }
-        let sha256 = read_with_digest(&item.path)
+        let sha256 = read_with_digest(path)
             .map(|(_, digest)| digest)
             .unwrap_or_default();
         let result = ItemResult {
-            image: item.rel.clone(),
+            image: item.rel.to_string(),
             sha256,
-            truth: item.truth.clone(),
+            truth: item.truth.to_string(),
             answer: row.answer.clone().unwrap_or_else(|| row.predicted.clone()),
             parse: Some(if label.is_some() {
                 ParseStep::Imported

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::backend::{BackendConfig, BackendKind};
-use crate::dataset::{self, Dataset, DatasetItem, Layout, RunOrder};
+use crate::dataset::{self, Dataset, Layout, RunItems, RunOrder};
 use crate::domain::lint::bias_lint;
 use crate::domain::scope::RerunScope;
 use crate::domain::template::{RenderedPrompt, Template};
@@ -174,8 +174,9 @@ impl RunSpec {
 pub struct Prepared {
     /// The whole scanned dataset.
     pub dataset: Dataset,
-    /// The items this run classifies (after `--limit-per-class` / `--sample`), in asking order.
-    pub items: Vec<DatasetItem>,
+    /// The items this run classifies (after `--limit-per-class` / `--sample`), in asking order:
+    /// positions in the dataset's list, which they share.
+    pub items: RunItems,
     /// The prompt template.
     pub template: Template,
     /// Where the template came from: a path, `bundled:NAME`, `modelfile:PATH` or `session`.
@@ -213,7 +214,8 @@ pub fn prepare(spec: &RunSpec) -> Result<Prepared, SetupError> {
         return Err(SetupError::EmptyDataset { path: dataset_path });
     }
     let selected = dataset::select(&dataset.items, spec.limit_per_class, spec.sample, spec.seed);
-    let items = dataset::arrange(selected, spec.order, spec.seed);
+    let order = dataset::arrange(&dataset.items, selected, spec.order, spec.seed);
+    let items = RunItems::new(&dataset.root, dataset.items.clone(), order);
     let (template, template_source) = template_source::resolve(spec, Some(&dataset))?;
     let classes = dataset.classes();
     let labels = template.resolve_labels(&classes)?;

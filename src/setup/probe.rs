@@ -71,8 +71,8 @@ pub fn prepare_probe(spec: &RunSpec, n: usize) -> Result<ProbePlan, SetupError> 
         .collect();
     let size = dataset
         .as_ref()
-        .and_then(|d| d.items.first())
-        .and_then(|item| image::image_dimensions(&item.path).ok())
+        .and_then(|d| d.items.first().map(|item| d.path(item)))
+        .and_then(|path| image::image_dimensions(path).ok())
         .unwrap_or((DEFAULT_SIDE, DEFAULT_SIDE));
     Ok(ProbePlan {
         model: choose_model(spec, &template)?,

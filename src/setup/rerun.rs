@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::SetupError;
-use crate::dataset::{self, DatasetItem};
+use crate::dataset::{self, RunItems};
 use crate::domain::result::ItemResult;
 use crate::domain::scope::RerunScope;
 use crate::session::Session;
@@ -73,7 +73,7 @@ fn list(names: &[String]) -> String {
 pub(super) fn inherit(
     parent: &Path,
     scope: &RerunScope,
-    items: &[DatasetItem],
+    items: &RunItems,
     labels: &[String],
     seed: u64,
 ) -> Result<Inheritance, SetupError> {
@@ -87,7 +87,7 @@ pub(super) fn inherit(
 pub(super) fn split(
     parent: &Path,
     scope: &RerunScope,
-    items: &[DatasetItem],
+    items: &RunItems,
     labels: &[String],
     seed: u64,
     parent_results: Vec<ItemResult>,
@@ -102,13 +102,15 @@ pub(super) fn split(
         _ => None,
     };
     let sampled: HashSet<String> = match scope {
-        RerunScope::Sample(n) => dataset::select(items, Some(*n), None, seed)
-            .into_iter()
-            .map(|i| i.rel)
-            .collect(),
+        RerunScope::Sample(n) => {
+            dataset::select_by(items.len(), |i| &items[i], Some(*n), None, seed)
+                .into_iter()
+                .map(|i| items[i as usize].rel.to_string())
+                .collect()
+        }
         _ => HashSet::new(),
     };
-    let present: HashSet<&str> = items.iter().map(|i| i.rel.as_str()).collect();
+    let present: HashSet<&str> = items.iter().map(|i| &*i.rel).collect();
     let mut by_image: HashMap<String, ItemResult> = HashMap::new();
     let mut vanished = Vec::new();
     for r in parent_results {
@@ -126,12 +128,12 @@ pub(super) fn split(
         ..Inheritance::default()
     };
     for item in items {
-        match by_image.remove(&item.rel) {
+        match by_image.remove(&*item.rel) {
             None => {
-                out.new.push(item.rel.clone());
+                out.new.push(item.rel.to_string());
                 out.asked += 1;
             }
-            Some(r) if scope.asks(&r, cell.as_ref()) || sampled.contains(&item.rel) => {
+            Some(r) if scope.asks(&r, cell.as_ref()) || sampled.contains(&*item.rel) => {
                 out.asked += 1;
                 out.replaced.push(r);
             }
@@ -144,15 +146,15 @@ pub(super) fn split(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::DatasetItem;
     use crate::domain::parse::ParseStep;
 
     fn item(rel: &str) -> DatasetItem {
-        let truth = rel.split('/').next().unwrap_or_default();
-        DatasetItem {
-            path: PathBuf::from(rel),
-            rel: rel.into(),
-            truth: truth.into(),
-        }
+        DatasetItem::new(rel, rel.split('/').next().unwrap_or_default())
+    }
+
+    fn run_items(items: Vec<DatasetItem>) -> RunItems {
+        RunItems::from_items(Path::new("."), items)
     }
 
     fn result(rel: &str, label: Option<&str>) -> ItemResult {
@@ -184,7 +186,7 @@ mod tests {
 
     #[test]
     fn wrong_keeps_the_right_ones_and_reports_dataset_changes() {
-        let items: Vec<_> = ["a/1", "a/2", "b/1", "b/2", "b/3"].map(item).to_vec();
+        let items = run_items(["a/1", "a/2", "b/1", "b/2", "b/3"].map(item).to_vec());
         let got = split(
             Path::new("p"),
             &RerunScope::Wrong,
@@ -210,7 +212,7 @@ mod tests {
 
     #[test]
     fn cell_all_and_sample() {
-        let items: Vec<_> = ["a/1", "a/2", "b/1", "b/2"].map(item).to_vec();
+        let items = run_items(["a/1", "a/2", "b/1", "b/2"].map(item).to_vec());
         let cell = RerunScope::cell("a", "b");
         let got = split(Path::new("p"), &cell, &items, &labels(), 0, parent()).unwrap();
         assert_eq!(images(&got.kept), ["a/1", "b/1", "b/2"]);
@@ -245,7 +247,7 @@ mod tests {
 
     #[test]
     fn a_cell_of_unknown_labels_is_refused() {
-        let items = vec![item("a/1")];
+        let items = run_items(vec![item("a/1")]);
         let err = split(
             Path::new("p"),
             &RerunScope::cell("a", "z"),

@@ -71,11 +71,7 @@ pub fn start(
         merged_warnings(&session.meta.warnings, &prepared.warnings, &info.warnings);
     session.save_meta()?;
 
-    let wanted: HashMap<&str, ()> = prepared
-        .items
-        .iter()
-        .map(|i| (i.rel.as_str(), ()))
-        .collect();
+    let wanted: HashMap<&str, ()> = prepared.items.iter().map(|i| (&*i.rel, ())).collect();
     let done: HashMap<String, ItemResult> = done
         .into_iter()
         .filter(|r| wanted.contains_key(r.image.as_str()))

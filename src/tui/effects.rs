@@ -18,7 +18,7 @@ use crate::session::{Session, SessionStatus, list_sessions};
 use crate::setup::{self, Prepared, RunSpec};
 use crate::tui::model::SavedPrompt;
 use crate::tui::msg::{
-    Choice, Choices, ItemRef, LoadedSession, ModelChoice, Msg, PreparedInfo, StartedInfo,
+    Choice, Choices, LoadedSession, ModelChoice, Msg, PreparedInfo, StartedInfo,
 };
 
 /// At most this many completion candidates are offered.
@@ -395,7 +395,7 @@ fn journaled(dir: &Path, p: &Prepared) -> Vec<(usize, ItemResult)> {
         .items
         .iter()
         .enumerate()
-        .map(|(i, item)| (item.rel.as_str(), i))
+        .map(|(i, item)| (&*item.rel, i))
         .collect();
     results
         .into_iter()
@@ -445,15 +445,7 @@ pub(crate) fn summarize(p: &Prepared) -> PreparedInfo {
         }),
         dataset_root: p.dataset.root.clone(),
         class_counts: p.dataset.class_counts(),
-        items: p
-            .items
-            .iter()
-            .map(|it| ItemRef {
-                path: it.path.clone(),
-                rel: it.rel.clone(),
-                truth: it.truth.clone(),
-            })
-            .collect(),
+        items: p.items.clone(),
         labels: p.labels.clone(),
         template: p.template.name.clone(),
         model: p.model.clone(),

@@ -14,17 +14,6 @@ use crate::engine::events::RunEvent;
 use crate::session::SessionSummary;
 use crate::setup::RunSpec;
 
-/// A labelled image as the workbench shows it (a dataset item or a plan item).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemRef {
-    /// Full path to open the image.
-    pub path: PathBuf,
-    /// Path relative to the dataset root, for display.
-    pub rel: String,
-    /// The true label.
-    pub truth: String,
-}
-
 /// What the model needs from a prepared run (the dataset scanned, the template rendered).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PreparedInfo {
@@ -32,8 +21,9 @@ pub struct PreparedInfo {
     pub dataset_root: PathBuf,
     /// Every class of the dataset with its number of images, sorted by label.
     pub class_counts: Vec<(String, usize)>,
-    /// The items selected for the run, in plan order.
-    pub items: Vec<ItemRef>,
+    /// The items selected for the run, in plan order (the dataset's list, shared with the
+    /// run: a path to open is `items.path(item)`).
+    pub items: crate::dataset::RunItems,
     /// The labels the answers are parsed into, in report order.
     pub labels: Vec<String>,
     /// Template name.

@@ -5,16 +5,17 @@
 //! each include this file with `#[path]`, and it reaches squint only through `squint::`.
 #![allow(dead_code, unreachable_pub)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use squint::dataset::{DatasetItem, RunItems};
 use squint::domain::parse::ParseStep;
 use squint::domain::result::{ErrorKind, ItemError, ItemResult};
 use squint::engine::events::RunEvent;
 use squint::setup::RunSpec;
 use squint::tui::keymap::Keymap;
 use squint::tui::model::Model;
-use squint::tui::msg::{ItemRef, Msg, PreparedInfo, StartedInfo};
+use squint::tui::msg::{Msg, PreparedInfo, StartedInfo};
 use squint::tui::theme::Theme;
 use squint::tui::update::update;
 
@@ -39,13 +40,12 @@ pub fn labels(n: usize) -> Vec<String> {
 pub fn prepared(labels: &[String], per_class: usize) -> PreparedInfo {
     let items = (0..per_class)
         .flat_map(|k| {
-            labels.iter().map(move |l| ItemRef {
-                path: PathBuf::from(format!("/data/{l}/img_{k:04}.png")),
-                rel: format!("{l}/img_{k:04}.png"),
-                truth: l.clone(),
-            })
+            labels
+                .iter()
+                .map(move |l| DatasetItem::new(&format!("{l}/img_{k:04}.png"), l))
         })
         .collect();
+    let items = RunItems::from_items(Path::new("/data"), items);
     PreparedInfo {
         dataset_root: PathBuf::from("/data"),
         class_counts: labels.iter().map(|l| (l.clone(), per_class)).collect(),
@@ -152,7 +152,7 @@ pub fn running(
         }),
     );
     for (i, item) in items.iter().enumerate().take(done) {
-        let t = labels.iter().position(|l| *l == item.truth).unwrap_or(0);
+        let t = labels.iter().position(|l| **l == *item.truth).unwrap_or(0);
         let mut r = result(&item.rel, &item.truth, None);
         match predict(i, t, labels.len()) {
             None => {
@@ -183,8 +183,8 @@ pub fn running(
             &mut m,
             Msg::Run(RunEvent::ItemStarted {
                 index: i,
-                image: item.rel.clone(),
-                truth: item.truth.clone(),
+                image: item.rel.to_string(),
+                truth: item.truth.to_string(),
             }),
         );
         update(

@@ -52,7 +52,7 @@ fn is_hit(model: &Model, search: &ListSearch, pos: usize) -> bool {
             .order
             .get(pos)
             .and_then(|&i| model.run.prepared.as_ref()?.items.get(i))
-            .is_some_and(|item| search.hit([item.rel.as_str()])),
+            .is_some_and(|item| search.hit([&*item.rel])),
     }
 }
 

@@ -329,8 +329,7 @@ pub(super) fn preview_browsed(model: &mut Model) -> Vec<Effect> {
                 .run
                 .prepared
                 .as_ref()
-                .and_then(|p| p.items.get(i))
-                .map(|it| it.path.clone())
+                .and_then(|p| p.items.get(i).map(|it| p.items.path(it)))
         });
     match path {
         Some(path) => super::request_preview(model, path),

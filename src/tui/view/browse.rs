@@ -39,7 +39,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Ima
         .order
         .get(b.selected)
         .and_then(|&i| info.items.get(i))
-        .map(|it| it.truth.as_str());
+        .map(|it| &*it.truth);
     // Classes.
     let title = format!(
         " {} classes · {} images ",

@@ -64,7 +64,7 @@ fn finished_model() -> Model {
         let label = match i {
             0 | 3 => Some("2"),
             5 => None,
-            _ => Some(item.truth.as_str()),
+            _ => Some(&*item.truth),
         };
         let result = fixtures::result(&item.rel, &item.truth, label);
         update(
