@@ -1,6 +1,7 @@
 //! Pure domain logic: answer parsing, metrics, reports, templates, linting, sanitising.
 //! Nothing here does IO, spawns tasks or knows about terminals or HTTP.
 
+pub mod calibration;
 pub mod compare;
 pub mod corrections;
 pub mod export;

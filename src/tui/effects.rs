@@ -222,6 +222,7 @@ fn load_session(dir: &Path) -> Result<Box<LoadedSession>, String> {
         labels: meta.dataset.labels.clone(),
         dataset_root,
         template: meta.template.name.clone(),
+        template_text: meta.template.text.clone(),
         model: meta.backend.model.clone(),
         host: meta.backend.host.clone(),
         results: log.results,

@@ -3,6 +3,7 @@
 //! Only `update` mutates a `Model`; views only read it. No IO, no channels, no clocks here:
 //! time comes in through `Msg::Ticked`.
 
+mod calibration;
 mod compare;
 mod drill;
 mod matrix;
@@ -16,6 +17,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Instant;
 
+pub use calibration::{CalibratedView, PRIORS_KEPT, PriorEstimate, PriorKey};
 pub use compare::CompareState;
 pub use drill::{DrillFilter, DrillSort, DrillState, DrillView};
 pub use matrix::{Axis, MatrixCursor, MatrixMode, MatrixView, PAIRS_THRESHOLD, scroll_offset};
@@ -176,6 +178,9 @@ pub struct Model {
     pub probe: Option<ProbeState>,
     /// How many probes were started (the next one's id).
     pub probes_started: u64,
+    /// The content-free priors the probe estimated, the latest first (one per model and
+    /// prompt): what the calibrated view (`K`) divides by.
+    pub priors: Vec<PriorEstimate>,
     /// Scroll offset of the help overlay.
     pub help_scroll: u16,
     /// The format selected in the export menu (an index into `ExportFormat::ALL`).
@@ -227,6 +232,7 @@ impl Model {
             compare: CompareState::default(),
             probe: None,
             probes_started: 0,
+            priors: Vec::new(),
             help_scroll: 0,
             export_selected: 0,
             picker: PickerState::default(),

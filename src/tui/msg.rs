@@ -96,6 +96,8 @@ pub struct LoadedSession {
     pub dataset_root: PathBuf,
     /// Template name.
     pub template: String,
+    /// The template's text as the session stores it.
+    pub template_text: String,
     /// Model name.
     pub model: String,
     /// Server address.

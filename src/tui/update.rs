@@ -2,6 +2,7 @@
 //! Pure and synchronous: no IO, no tokio, no terminal, no clock reads. The runtime executes the
 //! returned effects and feeds their results back as messages.
 
+mod calibration;
 mod carry;
 mod compare;
 mod corrections;

@@ -245,6 +245,9 @@ pub enum Action {
     /// Show the matrix, metrics and lists with or without the label corrections.
     #[strum(message = "metrics with / without label corrections")]
     ToggleCorrections,
+    /// Show the matrix, metrics and lists with the labels calibrated by the prompt's prior.
+    #[strum(message = "calibrated view: labels divided by the prompt's prior (P), raw beside")]
+    ToggleCalibration,
 }
 
 impl Action {
@@ -295,6 +298,7 @@ impl Context {
                 Compare,
                 Export,
                 ToggleCorrections,
+                ToggleCalibration,
                 Review,
                 Back,
             ],

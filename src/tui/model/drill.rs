@@ -114,11 +114,22 @@ impl DrillFilter {
     /// True when `r`, taken to have the true label `truth` (its correction's, say), belongs
     /// in the list.
     pub fn matches_with_truth(&self, r: &ItemResult, truth_of_r: &str) -> bool {
+        self.matches_shown(r, truth_of_r, r.label.as_deref())
+    }
+
+    /// True when `r`, taken to have the true label `truth_of_r` (its correction's, say) and
+    /// the predicted label `label_of_r` (its calibrated one, say), belongs in the list.
+    pub fn matches_shown(
+        &self,
+        r: &ItemResult,
+        truth_of_r: &str,
+        label_of_r: Option<&str>,
+    ) -> bool {
         let predicted = || -> Option<&str> {
             if r.is_error() {
                 None
             } else {
-                Some(r.label.as_deref().unwrap_or(UNPARSED))
+                Some(label_of_r.unwrap_or(UNPARSED))
             }
         };
         match self {
@@ -177,18 +188,24 @@ pub struct DrillState {
 impl DrillState {
     /// Builds the list for `filter` from `results` (one pass plus a sort).
     pub fn open(filter: DrillFilter, results: &[Option<ItemResult>], cursor: MatrixCursor) -> Self {
-        Self::open_with(filter, results, cursor, |r| {
-            Some(std::borrow::Cow::Borrowed(&r.truth))
-        })
+        Self::open_with(
+            filter,
+            results,
+            cursor,
+            |r| Some(std::borrow::Cow::Borrowed(&r.truth)),
+            |r| r.label.as_deref(),
+        )
     }
 
     /// Like [`DrillState::open`], with each result's true label given by `truth_of` (`None`
-    /// leaves the result out: a doubtful image while corrections are on).
+    /// leaves the result out: a doubtful image while corrections are on) and its predicted
+    /// label by `label_of` (`None`: unparsed; the calibrated one in the calibrated view).
     pub fn open_with<'r>(
         filter: DrillFilter,
         results: &'r [Option<ItemResult>],
         cursor: MatrixCursor,
         truth_of: impl Fn(&'r ItemResult) -> Option<std::borrow::Cow<'r, str>>,
+        label_of: impl Fn(&'r ItemResult) -> Option<&'r str>,
     ) -> Self {
         let entries: Vec<usize> = results
             .iter()
@@ -196,7 +213,7 @@ impl DrillState {
             .filter_map(|(i, r)| {
                 let r = r.as_ref()?;
                 let truth = truth_of(r)?;
-                filter.matches_with_truth(r, &truth).then_some(i)
+                filter.matches_shown(r, &truth, label_of(r)).then_some(i)
             })
             .collect();
         let mut drill = DrillState {

@@ -33,4 +33,7 @@ pub struct ProbeState {
     pub outcome: ProbeOutcome,
     /// Lines scrolled down.
     pub scroll: u16,
+    /// The model and prompt of the run probed, when one is prepared: its content-free
+    /// estimate calibrates that run only.
+    pub key: Option<super::PriorKey>,
 }

@@ -14,6 +14,7 @@ use crate::engine::HostShare;
 use crate::setup::RunSpec;
 use crate::tui::msg::PreparedInfo;
 
+use super::calibration::{CalibratedView, PriorKey};
 use super::matrix::Axis;
 
 /// How many finished items the live stream remembers.
@@ -230,6 +231,12 @@ pub struct RunState {
     pub carry_accepted: Option<std::path::PathBuf>,
     /// Each server's share of a run over several servers (empty with one server).
     pub hosts: Vec<HostShare>,
+    /// The calibrated view (`K`) while it is on: the matrix, metrics and lists follow the
+    /// calibrated labels.
+    pub calibrated: Option<CalibratedView>,
+    /// The model and prompt of the run prepared or the session viewed: which content-free
+    /// estimate may calibrate it.
+    pub prompt_key: Option<PriorKey>,
 }
 
 impl RunState {
@@ -250,25 +257,66 @@ impl RunState {
         self.corrections = Corrections::default();
         self.corrections_on = false;
         self.doubtful_left_out = 0;
+        self.calibrated = None;
     }
 
-    /// Counts `result` in the tally: as it is, or with its correction when corrections are on
-    /// (a doubtful image is left out and counted apart).
+    /// Counts `result` in the tally as the screen shows it: its truth corrected when
+    /// corrections are on (a doubtful image is left out and counted apart), its label
+    /// calibrated when the calibrated view is on (then also with its own label in the raw
+    /// tally beside it). Corrections change the truth, calibration the prediction.
     fn count(&mut self, result: &ItemResult) {
-        if !self.corrections_on {
+        let relabel = match &mut self.calibrated {
+            Some(view) => {
+                let label = view.prior.relabel(result).map(str::to_owned);
+                if label.is_some() {
+                    view.calibrated += 1;
+                } else {
+                    view.kept += 1;
+                }
+                label
+            }
+            None => None,
+        };
+        let truth = match self
+            .corrections_on
+            .then(|| self.corrections.verdict(&result.image))
+        {
+            Some(Some(Verdict::Doubtful)) => {
+                self.doubtful_left_out += 1;
+                return;
+            }
+            Some(Some(Verdict::Label(label))) => Some(label),
+            _ => None,
+        };
+        if truth.is_none() && relabel.is_none() {
             self.tally.record(result);
+            if let Some(view) = &mut self.calibrated {
+                view.raw.record(result);
+            }
             return;
         }
-        match self.corrections.verdict(&result.image) {
-            None => self.tally.record(result),
-            Some(Verdict::Doubtful) => self.doubtful_left_out += 1,
-            Some(Verdict::Label(label)) => {
-                self.axis.ensure(&label);
-                let mut fixed = result.clone();
-                fixed.truth = label;
-                self.tally.record(&fixed);
-            }
+        let mut shown = result.clone();
+        if let Some(truth) = truth {
+            self.axis.ensure(&truth);
+            shown.truth = truth;
         }
+        if let Some(view) = &mut self.calibrated {
+            view.raw.record(&shown);
+        }
+        if let Some(label) = relabel {
+            self.axis.ensure(&label);
+            shown.label = Some(label);
+        }
+        self.tally.record(&shown);
+    }
+
+    /// The label the matrix shows for `result`: the calibrated one while the calibrated view
+    /// is on and it has label probabilities, else its own (`None`: unparsed or failed).
+    pub fn shown_label<'a>(&'a self, result: &'a ItemResult) -> Option<&'a str> {
+        self.calibrated
+            .as_ref()
+            .and_then(|view| view.prior.relabel(result))
+            .or(result.label.as_deref())
     }
 
     /// The true label the matrix shows for `result`: its correction's when corrections are on;
@@ -321,6 +369,9 @@ impl RunState {
         let labels = self.axis.rows.clone();
         self.tally = Tally::new(&labels, self.total as u64);
         self.doubtful_left_out = 0;
+        if let Some(view) = &mut self.calibrated {
+            view.clear(&labels, self.total as u64);
+        }
         let results = std::mem::take(&mut self.results);
         for r in results.iter().flatten() {
             self.count(r);

@@ -50,9 +50,13 @@ fn open_filter(model: &Model) -> Option<DrillFilter> {
 /// Opens the list for `filter` (the error list when it is `Errors`).
 pub(super) fn open(model: &mut Model, filter: DrillFilter) -> Vec<Effect> {
     let run = &model.run;
-    let mut drill = DrillState::open_with(filter, &run.results, model.matrix.cursor, |r| {
-        run.shown_truth(r)
-    });
+    let mut drill = DrillState::open_with(
+        filter,
+        &run.results,
+        model.matrix.cursor,
+        |r| run.shown_truth(r),
+        |r| run.shown_label(r),
+    );
     // The order and the grid the last list was left with.
     if drill.sort != model.drill_view.sort {
         drill.sort = model.drill_view.sort;

@@ -10,8 +10,8 @@ use crate::tui::model::{DrillFilter, Level, Model, Overlay, Screen};
 use crate::tui::msg::Effect;
 
 use super::{
-    carry, compare, corrections, drill, export, live, probe, prompt, prompt_view, review, run,
-    search, start, text_field, versions,
+    calibration, carry, compare, corrections, drill, export, live, probe, prompt, prompt_view,
+    review, run, search, start, text_field, versions,
 };
 
 /// Handles one key press.
@@ -230,6 +230,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Run, Action::RetryFailed) => run::retry_failed(model),
         (Screen::Run, Action::Export) => export::open_menu(model),
         (Screen::Run, Action::ToggleCorrections) => corrections::toggle(model),
+        (Screen::Run, Action::ToggleCalibration) => calibration::toggle(model),
         // Back to the start screen to pick another dataset, template or model (not mid-run).
         (Screen::Run, Action::Back) if !model.run.phase.is_active() => {
             model.screen = Screen::Start;

@@ -2,9 +2,13 @@
 //! code with the run's template, model and server (an effect, off the UI thread), follows its
 //! reports into the overlay, scrolls it, and stops it when the overlay closes. Pure.
 
+use std::sync::Arc;
+
+use crate::domain::calibration::Prior;
+use crate::domain::probe::ProbeReport;
 use crate::domain::sanitize::one_line;
 use crate::tui::keymap::Action;
-use crate::tui::model::{Model, Overlay, ProbeOutcome, ProbeState};
+use crate::tui::model::{Model, Overlay, PRIORS_KEPT, PriorEstimate, ProbeOutcome, ProbeState};
 use crate::tui::msg::{Effect, ProbeUpdate};
 
 /// Images of each kind (white, black, grey, noise), as `squint probe`'s default `--n`.
@@ -36,6 +40,7 @@ pub(super) fn open(model: &mut Model) -> Vec<Effect> {
         report: None,
         outcome: ProbeOutcome::Running,
         scroll: 0,
+        key: model.run.prompt_key.clone(),
     });
     vec![Effect::Probe {
         id,
@@ -94,11 +99,35 @@ pub(super) fn progressed(model: &mut Model, id: u64, update: ProbeUpdate) -> Vec
         }
         ProbeUpdate::Answered(report) => probe.report = Some(report),
         ProbeUpdate::Finished(report) => {
+            let estimate = estimate(probe, &report);
             probe.report = Some(report);
             probe.outcome = ProbeOutcome::Done;
+            if let Some(estimate) = estimate {
+                keep(model, estimate);
+            }
         }
         ProbeUpdate::Failed(why) => probe.outcome = ProbeOutcome::Failed(why),
     }
     model.dirty = true;
     Vec::new()
+}
+
+/// The content-free estimate of a finished probe: `None` when the server gave no logprobs or
+/// no run was prepared (nothing it could calibrate).
+fn estimate(probe: &ProbeState, report: &ProbeReport) -> Option<PriorEstimate> {
+    let content_free = report.content_free.clone()?;
+    let prior = Prior::new(&content_free)?;
+    Some(PriorEstimate {
+        key: probe.key.clone()?,
+        prompt: probe.prompt.clone(),
+        content_free,
+        prior: Arc::new(prior),
+    })
+}
+
+/// Keeps `estimate` first, replacing an older one of the same model and prompt.
+fn keep(model: &mut Model, estimate: PriorEstimate) {
+    model.priors.retain(|p| p.key != estimate.key);
+    model.priors.insert(0, estimate);
+    model.priors.truncate(PRIORS_KEPT);
 }

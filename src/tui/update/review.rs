@@ -37,6 +37,7 @@ pub(super) fn open(model: &mut Model) -> Vec<Effect> {
         &run.results,
         model.matrix.cursor,
         |r| Some(std::borrow::Cow::Borrowed(&r.truth)),
+        |r| r.label.as_deref(),
     );
     if queue.entries.is_empty() {
         model.notify(

@@ -5,7 +5,9 @@ use crate::domain::compare::LiveAb;
 use crate::domain::sanitize::one_line;
 use crate::engine::events::RunEvent;
 use crate::setup::RunSpec;
-use crate::tui::model::{InFlight, Level, MatrixMode, Model, PAIRS_THRESHOLD, RunPhase, Screen};
+use crate::tui::model::{
+    InFlight, Level, MatrixMode, Model, PAIRS_THRESHOLD, PriorKey, RunPhase, Screen,
+};
 use crate::tui::msg::{Effect, LoadedSession, PreparedInfo, StartedInfo};
 
 /// The effects that (re)prepare the run from the current spec (the command line's, then the
@@ -151,6 +153,7 @@ pub(super) fn prepared(
                 }
                 None => {}
             }
+            model.run.prompt_key = Some(PriorKey::of(&info));
             model.run.prepared = Some(info);
             model.browse = Default::default();
             if model.run.carry_offer.is_none() && std::mem::take(&mut model.run.auto_start) {
@@ -327,6 +330,11 @@ pub(super) fn session_loaded(
     run.phase = RunPhase::Viewing;
     run.ab = None;
     run.prepared = None;
+    run.prompt_key = Some(PriorKey::new(
+        &session.model,
+        &session.template_text,
+        &session.labels,
+    ));
     run.session_dir = Some(session.dir);
     run.dataset_root = session.dataset_root;
     run.host = session.host;

@@ -604,6 +604,7 @@ fn past_session(finished: bool) -> Box<crate::tui::msg::LoadedSession> {
         labels: fixtures::labels(2),
         dataset_root: PathBuf::from("/data/old-digits"),
         template: "mine".into(),
+        template_text: String::new(),
         model: "llava:13b".into(),
         host: "http://old-host:11434".into(),
         results: vec![fixtures::result("0/a.png", "0", Some("0"))],

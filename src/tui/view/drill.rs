@@ -175,8 +175,14 @@ fn list(frame: &mut Frame, area: Rect, model: &Model, drill: &DrillState) {
         })
         .map(|(pos, r)| {
             let conf = r.confidence.map(|c| format!(" {c:.2}")).unwrap_or_default();
-            let pred = match (&r.error, &r.label) {
+            let shown = model.run.shown_label(r);
+            let pred = match (&r.error, shown) {
                 (Some(_), _) => "failed".to_owned(),
+                (None, Some(l)) if shown != r.label.as_deref() => format!(
+                    "{} (raw {})",
+                    one_line(l),
+                    r.label.as_deref().map_or("(unparsed)".to_owned(), one_line)
+                ),
                 (None, Some(l)) => one_line(l),
                 (None, None) => "(unparsed)".to_owned(),
             };
@@ -195,7 +201,7 @@ fn list(frame: &mut Frame, area: Rect, model: &Model, drill: &DrillState) {
                 theme.selection
             } else if r.is_error() {
                 theme.error
-            } else if r.is_correct() {
+            } else if shown == Some(r.truth.as_str()) {
                 theme.ok
             } else {
                 theme.text
@@ -252,6 +258,13 @@ fn detail(
             .as_deref()
             .map_or_else(|| "(unparsed)".to_owned(), one_line);
         head.extend(field("parsed", parsed));
+        if let Some(calibrated) = model
+            .run
+            .shown_label(r)
+            .filter(|l| Some(*l) != r.label.as_deref())
+        {
+            head.extend(field("calibrated", one_line(calibrated)));
+        }
         head.extend(field(
             "step",
             r.parse.map(step_name).unwrap_or("–").to_owned(),

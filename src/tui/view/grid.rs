@@ -225,12 +225,12 @@ pub(super) fn render(
 /// name; coloured as the list colours the item, reversed under the cursor.
 fn tile_label(model: &Model, r: &ItemResult, width: u16, selected: bool) -> Line<'static> {
     let theme = &model.theme;
-    let pred = predicted(r);
+    let pred = predicted(model, r);
     let style = if selected {
         theme.selection
     } else if r.is_error() {
         theme.error
-    } else if r.is_correct() {
+    } else if model.run.shown_label(r) == Some(r.truth.as_str()) {
         theme.ok
     } else {
         theme.text
@@ -251,9 +251,9 @@ fn tile_label(model: &Model, r: &ItemResult, width: u16, selected: bool) -> Line
     Line::styled(left(&text, usize::from(width)), style)
 }
 
-/// The predicted label as lists show it.
-fn predicted(r: &ItemResult) -> String {
-    match (&r.error, &r.label) {
+/// The predicted label as lists show it (the calibrated one in the calibrated view).
+fn predicted(model: &Model, r: &ItemResult) -> String {
+    match (&r.error, model.run.shown_label(r)) {
         (Some(_), _) => "failed".to_owned(),
         (None, Some(l)) => one_line(l),
         (None, None) => "(unparsed)".to_owned(),
@@ -288,7 +288,7 @@ fn info(frame: &mut Frame, area: Rect, model: &Model, r: &ItemResult) {
     let head = Line::from(vec![
         Span::styled(one_line(&r.image), theme.text),
         Span::styled(format!("  true {}", one_line(&r.truth)), theme.muted),
-        Span::styled(format!("  → {}", predicted(r)), theme.text),
+        Span::styled(format!("  → {}", predicted(model, r)), theme.text),
         Span::styled(format!("  confidence {conf}"), theme.muted),
         Span::styled(corrected, theme.warn),
     ]);

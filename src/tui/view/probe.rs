@@ -98,6 +98,31 @@ fn lines(probe: &ProbeState, theme: &Theme) -> Vec<(String, ratatui::style::Styl
         for line in sanitize(&probe_text(report)).lines() {
             out.push((line.to_owned(), theme.text));
         }
+        if probe.outcome == ProbeOutcome::Done {
+            out.push(calibration_note(probe, report, theme));
+        }
     }
     out
+}
+
+/// What the finished probe means for the calibrated view (`K` on the matrix).
+fn calibration_note(
+    probe: &ProbeState,
+    report: &crate::domain::probe::ProbeReport,
+    theme: &Theme,
+) -> (String, ratatui::style::Style) {
+    match (&report.content_free, &probe.key) {
+        (Some(_), Some(_)) => (
+            "K on the matrix: the run calibrated by this content-free estimate".to_owned(),
+            theme.ok,
+        ),
+        (Some(_), None) => (
+            "no run on screen: prepare or open one, then probe again to calibrate it".to_owned(),
+            theme.muted,
+        ),
+        (None, _) => (
+            "no logprobs from the server: no content-free estimate, no calibrated view (--logprobs for OpenAI-compatible servers)".to_owned(),
+            theme.muted,
+        ),
+    }
 }

@@ -52,13 +52,12 @@ impl Columns {
 
 /// Draws the classes pane.
 pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let inner = pane(
-        frame,
-        area,
-        " Classes · predicted vs true share · scores ",
-        &model.theme,
-        false,
-    );
+    let title = if model.run.calibrated.is_some() {
+        " Classes · calibrated · predicted vs true share · scores "
+    } else {
+        " Classes · predicted vs true share · scores "
+    };
+    let inner = pane(frame, area, title, &model.theme, false);
     if inner.width < 4 || inner.height == 0 {
         return;
     }
@@ -208,14 +207,72 @@ fn draw_summary(buf: &mut Buffer, area: Rect, model: &Model) {
             score(s.f1)
         )
     };
-    let lines = [
-        (accuracy_line(acc, ci, metrics.total(), w), theme.ok),
-        (line("macro", metrics.macro_avg()), theme.text),
-        (line("weighted", metrics.weighted_avg()), theme.text),
-    ];
+    let lines = match &model.run.calibrated {
+        Some(view) => {
+            let raw = &view.raw.metrics;
+            [
+                (
+                    format!(
+                        "raw → calibrated ({} of {} calibrated)",
+                        view.calibrated,
+                        view.calibrated + view.kept
+                    ),
+                    theme.warn,
+                ),
+                (
+                    side_by_side("accuracy", view.raw.accuracy(), acc, Percent),
+                    theme.ok,
+                ),
+                (
+                    side_by_side(
+                        "macro-F1",
+                        (raw.total() > 0).then(|| raw.macro_avg().f1),
+                        (metrics.total() > 0).then(|| metrics.macro_avg().f1),
+                        Fraction,
+                    ),
+                    theme.text,
+                ),
+            ]
+        }
+        None => [
+            (accuracy_line(acc, ci, metrics.total(), w), theme.ok),
+            (line("macro", metrics.macro_avg()), theme.text),
+            (line("weighted", metrics.weighted_avg()), theme.text),
+        ],
+    };
     for (i, (text, style)) in lines.iter().enumerate().take(area.height as usize) {
         buf.set_stringn(area.x, area.y + i as u16, left(text, w), w, *style);
     }
+}
+
+/// How a side-by-side figure is written.
+#[derive(Clone, Copy)]
+enum Figure {
+    /// `79.2%`, the difference in points (`+3.8`).
+    Percent,
+    /// `0.781`, the difference as a fraction (`+0.041`).
+    Fraction,
+}
+use Figure::{Fraction, Percent};
+
+/// `accuracy  79.2% → 83.0%  +3.8`: the raw figure, the calibrated one and the difference.
+fn side_by_side(name: &str, raw: Option<f64>, calibrated: Option<f64>, figure: Figure) -> String {
+    let one = |v: Option<f64>| match (v, figure) {
+        (None, _) => "–".to_owned(),
+        (Some(v), Percent) => format!("{:.1}%", v * 100.0),
+        (Some(v), Fraction) => format!("{v:.3}"),
+    };
+    let delta = match (raw, calibrated, figure) {
+        (Some(r), Some(c), Percent) => format!("  {:+.1}", (c - r) * 100.0),
+        (Some(r), Some(c), Fraction) => format!("  {:+.3}", c - r),
+        _ => String::new(),
+    };
+    format!(
+        "{} {} → {}{delta}",
+        left(name, 9),
+        one(raw),
+        one(calibrated)
+    )
 }
 
 /// `accuracy  79% ± 4`, then the interval's ends and the answers it rests on when they fit.
@@ -250,6 +307,22 @@ mod tests {
         assert_eq!(at(32), "accuracy  79% ± 4  95%: 75–83%");
         assert_eq!(at(20), "accuracy  79% ± 4");
         assert_eq!(accuracy_line(None, None, 0, 60), "accuracy  –");
+    }
+
+    #[test]
+    fn raw_and_calibrated_side_by_side() {
+        assert_eq!(
+            side_by_side("accuracy", Some(0.792), Some(0.83), Percent),
+            "accuracy  79.2% → 83.0%  +3.8"
+        );
+        assert_eq!(
+            side_by_side("macro-F1", Some(0.8), Some(0.75), Fraction),
+            "macro-F1  0.800 → 0.750  -0.050"
+        );
+        assert_eq!(
+            side_by_side("accuracy", None, None, Percent),
+            "accuracy  – → –"
+        );
     }
 
     #[test]

@@ -120,6 +120,16 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) {
             },
         ),
         (9, phase_name(model), phase_style(model)),
+        // The accuracy beside it is the calibrated one.
+        (
+            8,
+            if run.calibrated.is_some() {
+                "calibrated".to_owned()
+            } else {
+                String::new()
+            },
+            theme.warn,
+        ),
         // Above err/unp: with corrections on, the accuracy means something else.
         (
             8,

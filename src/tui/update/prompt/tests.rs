@@ -255,6 +255,7 @@ fn v_shows_the_prompt_of_a_past_session_read_only() {
         labels: fixtures::labels(2),
         dataset_root: PathBuf::from("/data"),
         template: "mine".into(),
+        template_text: String::new(),
         model: "llava".into(),
         host: "http://h:11434".into(),
         results: vec![fixtures::result("0/a.png", "0", Some("0"))],
