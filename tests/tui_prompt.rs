@@ -626,3 +626,121 @@ async fn the_probe_refuses_a_model_without_vision_as_a_run_does() {
     assert_eq!(server.chat_count(), 0);
     assert_eq!(app.quit().await, 0);
 }
+
+/// The calibrated view end to end: a run whose answers carry label probabilities, `K` before
+/// any estimate (it says to press P), `P` (the probe's content-free estimate), `K` (matrix,
+/// metrics and lists follow the calibrated labels, raw and calibrated side by side), `K`
+/// again (raw). Hand-computed: the prior is 1 0.3, 2 0.1, 3 0.6 (the model says "3" to blank
+/// images); raw 4 of 6 right (accuracy 66.7%, macro-F1 0.667), calibrated 5 of 6 (83.3%,
+/// macro-F1 (1 + 0.8 + 0.667) / 3 = 0.822).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn k_shows_the_run_calibrated_by_the_probes_prior() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["1", "2", "3"], 2);
+    let of = |truth: &str, k: usize| {
+        let path = &images.iter().filter(|(_, t)| t == truth).nth(k).unwrap().0;
+        sha_of(path)
+    };
+    let p = |pairs: &[(&str, f64)]| -> Vec<(String, f64)> {
+        pairs.iter().map(|(l, p)| ((*l).to_owned(), *p)).collect()
+    };
+    // (image, answer, the answer token's probabilities); scores are p / prior.
+    let items = [
+        // 0.4/0.3 = 1.33 beats 0.5/0.6 = 0.83: fixed to "1".
+        (of("1", 0), "3", p(&[("3", 0.5), ("1", 0.4), ("2", 0.1)])),
+        (of("1", 1), "1", p(&[("1", 0.7), ("3", 0.2), ("2", 0.1)])),
+        // 0.3/0.1 = 3 beats 0.5/0.6: fixed to "2".
+        (of("2", 0), "3", p(&[("3", 0.5), ("2", 0.3), ("1", 0.2)])),
+        (of("2", 1), "2", p(&[("2", 0.9), ("3", 0.05), ("1", 0.05)])),
+        // 0.7/0.6 = 1.17 beats 0.2/0.3 and 0.1/0.1: stays "3".
+        (of("3", 0), "3", p(&[("3", 0.7), ("1", 0.2), ("2", 0.1)])),
+        // 0.25/0.1 = 2.5 beats 0.4/0.6: broken to "2".
+        (of("3", 1), "3", p(&[("3", 0.4), ("1", 0.35), ("2", 0.25)])),
+    ];
+    let mut answers = std::collections::HashMap::new();
+    let mut answer_probs = std::collections::HashMap::new();
+    for (sha, answer, probs) in items {
+        answers.insert(sha.clone(), answer.to_owned());
+        answer_probs.insert(sha, probs);
+    }
+    // Every blank and noise image: "3" at 0.6, "1" 0.3, "2" 0.1.
+    answer_probs.insert("3".to_owned(), p(&[("3", 0.6), ("1", 0.3), ("2", 0.1)]));
+    let server = FakeServer::start(FakeConfig {
+        answers,
+        answer_probs,
+        default_answer: "3".to_owned(),
+        ..FakeConfig::default()
+    })
+    .await;
+    let template = lab.path("digits-123.toml");
+    std::fs::write(
+        &template,
+        "name = \"digits-123\"\nprompt = \"Which digit?\"\n",
+    )
+    .unwrap();
+    let mut spec = spec(&server, &dataset);
+    spec.template = Some(template.to_string_lossy().into_owned());
+    let app = App::start(spec, 120, 40).await;
+    app.wait_for_status("· ready").await;
+    app.press("r");
+    app.wait_for_status("· finished ·").await;
+
+    // No estimate yet: K says what to do.
+    app.press("K");
+    let notice = app
+        .wait_for("no content-free estimate for this prompt yet: press P")
+        .await;
+    assert!(
+        notice.contains("logprobs (--logprobs for OpenAI-compatible"),
+        "{notice}"
+    );
+    app.press("esc");
+
+    app.press("P");
+    let probe = app.wait_for("done: 40/40 asked").await;
+    assert!(
+        probe.contains("K on the matrix: the run calibrated by this content-free estimate"),
+        "{probe}"
+    );
+    app.press("esc");
+    app.wait_until("the probe closed", |s| !s.contains("Prompt prior"))
+        .await;
+
+    app.press("K");
+    let on = app.wait_for("raw → calibrated").await;
+    for want in [
+        "calibrated view on: calibrated 6 of 6",
+        "raw → calibrated (6 of 6 calibrated)",
+        "accuracy  66.7% → 83.3%  +16.7",
+        "macro-F1  0.667 → 0.822  +0.156",
+        "Classes · calibrated",
+    ] {
+        assert!(on.contains(want), "{want:?} missing:\n{on}");
+    }
+    assert!(
+        support::app::status_line(&on).contains("calibrated"),
+        "{on}"
+    );
+    // Esc dismisses the notice first.
+    app.press("esc");
+    app.wait_until("the notice dismissed", |s| {
+        !s.contains("calibrated view on")
+    })
+    .await;
+    // The drill-down follows the calibrated labels: true 3 → predicted 2 holds the broken one.
+    // Row "3" is the third true label, column "2" the second predicted.
+    for key in ["j", "j", "l"] {
+        app.press(key);
+    }
+    app.press("enter");
+    let drill = app.wait_for("true 3 → predicted 2").await;
+    assert!(drill.contains("2 (raw 3)"), "{drill}");
+    assert!(drill.contains("parsed 3  calibrated 2"), "{drill}");
+    app.press("esc");
+    app.wait_for("Confusion matrix").await;
+
+    app.press("K");
+    let off = app.wait_for("calibrated view off").await;
+    assert!(!off.contains("raw → calibrated"), "{off}");
+    assert_eq!(app.quit().await, 0);
+}

@@ -123,6 +123,10 @@ pub struct FakeConfig {
     pub down_after_chats: Option<usize>,
     /// With `down_after_chats`: the server works again this long after it broke (a restart).
     pub recover_after: Option<Duration>,
+    /// The probabilities at the token carrying the answer, by image SHA-256, or else by the
+    /// answer's text: the answer token's own and its alternatives, in this order (instead of
+    /// 0.8 for the answer and the constrained labels' 0.1, 0.05, ...).
+    pub answer_probs: HashMap<String, Vec<(String, f64)>>,
 }
 
 impl Default for FakeConfig {
@@ -150,6 +154,7 @@ impl Default for FakeConfig {
             forget_requests: false,
             down_after_chats: None,
             recover_after: None,
+            answer_probs: HashMap::new(),
         }
     }
 }
@@ -540,6 +545,13 @@ impl FakeState {
         self.faults.lock().ok().and_then(|mut q| q.pop_front())
     }
 
+    /// The answer token's probabilities for `answer` to the image `sha`, when configured.
+    fn answer_probs(&self, answer: &str, sha: Option<&str>) -> Option<Vec<(String, f64)>> {
+        sha.and_then(|s| self.config.answer_probs.get(s))
+            .or_else(|| self.config.answer_probs.get(answer))
+            .cloned()
+    }
+
     fn answer_for(&self, req: &Value, sha: Option<&str>) -> String {
         let text = req.to_string();
         let by_prompt = self
@@ -609,8 +621,31 @@ fn answer_tokens(answer: &str, constrained: bool) -> (Vec<String>, usize) {
     (tokens, first)
 }
 
-/// A logprob entry in the shape both protocols use.
-fn logprob_entry(token: &str, is_answer: bool, alternatives: &[String], top_n: usize) -> Value {
+/// A logprob entry in the shape both protocols use; `probs` (see `FakeConfig::answer_probs`)
+/// replaces the answer token's made-up probabilities.
+fn logprob_entry(
+    token: &str,
+    is_answer: bool,
+    alternatives: &[String],
+    top_n: usize,
+    probs: Option<&[(String, f64)]>,
+) -> Value {
+    if let (true, Some(probs)) = (is_answer, probs) {
+        let own = probs
+            .iter()
+            .find(|(t, _)| t == token)
+            .map_or(-0.001, |(_, p)| p.ln());
+        let mut top = vec![json!({"token": token, "logprob": own, "bytes": token.as_bytes()})];
+        for (alt, p) in probs.iter().filter(|(t, _)| t != token) {
+            top.push(json!({"token": alt, "logprob": p.ln(), "bytes": alt.as_bytes()}));
+        }
+        top.truncate(top_n);
+        let mut entry = json!({"token": token, "logprob": own, "bytes": token.as_bytes()});
+        if top_n > 0 {
+            entry["top_logprobs"] = Value::Array(top);
+        }
+        return entry;
+    }
     let logprob = if is_answer { 0.8f64.ln() } else { -0.001 };
     let mut top = vec![json!({"token": token, "logprob": logprob, "bytes": token.as_bytes()})];
     if is_answer {
@@ -808,6 +843,7 @@ async fn ollama_chat(State(st): State<Arc<FakeState>>, body: Bytes) -> Response 
     } else {
         "I cannot see any image.".to_owned()
     };
+    let probs = st.answer_probs(&answer, image_sha.as_deref());
     let (mut tokens, answer_at) = answer_tokens(&answer, constrained);
     let limit = req["options"]["num_predict"]
         .as_i64()
@@ -848,8 +884,13 @@ async fn ollama_chat(State(st): State<Arc<FakeState>>, body: Bytes) -> Response 
             let mut chunk = json!({"model": model.name, "created_at": created(i),
                 "message": {"role": "assistant", "content": tok}, "done": false});
             if want_logprobs {
-                chunk["logprobs"] =
-                    json!([logprob_entry(tok, i == answer_at, &alternatives, top_n)]);
+                chunk["logprobs"] = json!([logprob_entry(
+                    tok,
+                    i == answer_at,
+                    &alternatives,
+                    top_n,
+                    probs.as_deref()
+                )]);
             }
             if tx.send(format!("{chunk}\n")).await.is_err() {
                 return;
@@ -1056,8 +1097,9 @@ async fn openai_chat(
     }
     tokio::time::sleep(st.config.latency).await;
     let constrained = req["response_format"]["type"] == "json_schema";
-    let (mut tokens, answer_at) =
-        answer_tokens(&st.answer_for(&req, image_sha.as_deref()), constrained);
+    let answer = st.answer_for(&req, image_sha.as_deref());
+    let probs = st.answer_probs(&answer, image_sha.as_deref());
+    let (mut tokens, answer_at) = answer_tokens(&answer, constrained);
     let limit = req["max_tokens"].as_u64().map(|n| n as usize);
     let truncated = limit.is_some_and(|n| tokens.len() > n);
     if let Some(n) = limit {
@@ -1098,7 +1140,7 @@ async fn openai_chat(
             }
             let mut choice = json!({"index": 0, "delta": {"content": tok}, "finish_reason": null});
             if want_logprobs {
-                choice["logprobs"] = json!({"content": [logprob_entry(tok, i == answer_at, &alternatives, top_n)], "refusal": null});
+                choice["logprobs"] = json!({"content": [logprob_entry(tok, i == answer_at, &alternatives, top_n, probs.as_deref())], "refusal": null});
             }
             if tx.send(sse(&chunk(json!([choice])))).await.is_err() {
                 return;

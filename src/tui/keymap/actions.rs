@@ -246,7 +246,7 @@ pub enum Action {
     #[strum(message = "metrics with / without label corrections")]
     ToggleCorrections,
     /// Show the matrix, metrics and lists with the labels calibrated by the prompt's prior.
-    #[strum(message = "calibrated view: labels divided by the prompt's prior (P), raw beside")]
+    #[strum(message = "calibrated view: labels divided by the prompt's prior (P first)")]
     ToggleCalibration,
 }
 

@@ -79,3 +79,193 @@ fn accuracies(model: &Model) -> (Option<f64>, Option<f64>) {
         None => (None, None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::domain::label_probs::LabelProbs;
+    use crate::domain::probe::ProbeReport;
+    use crate::engine::events::RunEvent;
+    use crate::tui::fixtures;
+    use crate::tui::msg::{Msg, ProbeUpdate};
+    use crate::tui::update::update;
+
+    fn press(m: &mut Model, code: KeyCode) {
+        update(m, Msg::KeyPressed(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    fn last_notice(m: &Model) -> String {
+        m.notices.back().map(|n| n.text.clone()).unwrap_or_default()
+    }
+
+    fn probs(pairs: &[(&str, f64)]) -> Option<LabelProbs> {
+        Some(LabelProbs::new(
+            pairs.iter().map(|(l, p)| ((*l).to_owned(), *p)),
+        ))
+    }
+
+    /// A run over labels 0, 1, 2: six results, the first five with label probabilities.
+    /// With the prior 0 0.3, 1 0.1, 2 0.6: item 0 (true 0, said 2) is fixed, item 2 (true 1,
+    /// said 2) is fixed, item 5 (true 2, said 2) is broken to 1; item 4 failed.
+    fn run(with_probs: bool) -> Model {
+        let (mut m, _) = fixtures::running(120, 40, 3, 2, 0, 0, 10);
+        let rows: [(&str, Option<&str>, &[(&str, f64)]); 6] = [
+            ("0", Some("2"), &[("2", 0.5), ("0", 0.4), ("1", 0.1)]),
+            ("0", Some("0"), &[("0", 0.7), ("2", 0.2), ("1", 0.1)]),
+            ("1", Some("2"), &[("2", 0.5), ("1", 0.3), ("0", 0.2)]),
+            ("1", Some("1"), &[("1", 0.9), ("2", 0.05), ("0", 0.05)]),
+            ("2", None, &[]),
+            ("2", Some("2"), &[("2", 0.4), ("0", 0.35), ("1", 0.25)]),
+        ];
+        for (i, (truth, label, p)) in rows.into_iter().enumerate() {
+            let mut r = fixtures::result(&format!("{truth}/{i}.png"), truth, label);
+            if label.is_none() {
+                r.set_error(crate::domain::result::ItemError::new(
+                    crate::domain::result::ErrorKind::Timeout,
+                    "took too long",
+                ));
+            } else if with_probs {
+                r.label_probs = probs(p);
+            }
+            update(
+                &mut m,
+                Msg::Run(RunEvent::ItemFinished {
+                    index: i,
+                    result: r,
+                    replayed: false,
+                }),
+            );
+        }
+        m
+    }
+
+    /// `P`, and the probe finishing with `content_free`; the overlay closed again.
+    fn probe(m: &mut Model, content_free: Option<&[(&str, f64)]>) {
+        press(m, KeyCode::Char('P'));
+        let id = m.probe.as_ref().map(|p| p.id).unwrap_or_default();
+        let report = ProbeReport {
+            labels: BTreeMap::new(),
+            per_image: BTreeMap::new(),
+            unparsed: 0,
+            answers: 40,
+            errors: 0,
+            content_free: content_free
+                .map(|c| c.iter().map(|(l, p)| ((*l).to_owned(), *p)).collect()),
+        };
+        update(
+            m,
+            Msg::ProbeProgressed {
+                id,
+                update: ProbeUpdate::Finished(report),
+            },
+        );
+        press(m, KeyCode::Esc);
+    }
+
+    const PRIOR: &[(&str, f64)] = &[("0", 0.3), ("1", 0.1), ("2", 0.6)];
+
+    #[test]
+    fn k_calibrates_with_the_probes_prior_and_k_again_returns_to_raw() {
+        let mut m = run(true);
+        press(&mut m, KeyCode::Char('K'));
+        assert!(m.run.calibrated.is_none());
+        assert!(
+            last_notice(&m).contains("press P to estimate the prompt's prior; needs a server that gives logprobs (--logprobs for OpenAI-compatible servers)"),
+            "{}",
+            last_notice(&m)
+        );
+        probe(&mut m, Some(PRIOR));
+        assert_eq!(m.run.tally.correct(), 3);
+        press(&mut m, KeyCode::Char('K'));
+        let view = m.run.calibrated.as_ref().expect("on");
+        assert_eq!((view.calibrated, view.kept), (5, 1));
+        assert_eq!(
+            view.summary(),
+            "calibrated 5 of 6; 1 without probabilities keep their label"
+        );
+        // Raw: 3 of 5 answered right; calibrated: 4 of 5.
+        assert_eq!(view.raw.correct(), 3);
+        assert_eq!(m.run.tally.correct(), 4);
+        assert!(
+            last_notice(&m).starts_with("calibrated view on: calibrated 5 of 6; 1 without probabilities keep their label · accuracy 60.0% → 80.0%"),
+            "{}",
+            last_notice(&m)
+        );
+        assert_eq!(m.run.tally.metrics.count("2", "1"), 1);
+        // The drill-down of true 2 → predicted 1 holds the broken item.
+        m.matrix.cursor = crate::tui::model::MatrixCursor { row: 3, col: 2 };
+        press(&mut m, KeyCode::Enter);
+        assert_eq!(m.drill.as_ref().map(|d| d.entries.clone()), Some(vec![5]));
+        press(&mut m, KeyCode::Esc);
+        press(&mut m, KeyCode::Esc);
+        press(&mut m, KeyCode::Char('K'));
+        assert!(m.run.calibrated.is_none());
+        assert_eq!(m.run.tally.correct(), 3);
+        assert_eq!(m.run.tally.metrics.count("2", "1"), 0);
+    }
+
+    #[test]
+    fn corrections_change_the_truth_and_calibration_the_prediction() {
+        let mut m = run(true);
+        probe(&mut m, Some(PRIOR));
+        press(&mut m, KeyCode::Char('K'));
+        // Item 5 (true 2, calibrated 1) relabelled to 1: right when both are on.
+        m.run
+            .corrections
+            .push(crate::domain::corrections::CorrectionEntry {
+                image: "2/5.png".into(),
+                old: "2".into(),
+                new: Some("1".into()),
+                doubtful: false,
+                undo: false,
+                time: String::new(),
+            });
+        press(&mut m, KeyCode::Char('T'));
+        assert!(m.run.corrections_on);
+        let view = m.run.calibrated.as_ref().expect("still on");
+        assert_eq!(
+            m.run.tally.correct(),
+            5,
+            "calibrated labels against corrected truth"
+        );
+        assert_eq!(view.raw.correct(), 2, "raw labels against corrected truth");
+        assert_eq!((view.calibrated, view.kept), (5, 1));
+    }
+
+    #[test]
+    fn k_explains_why_it_cannot_calibrate() {
+        // An estimate for another prompt never calibrates this run.
+        let mut m = run(true);
+        probe(&mut m, Some(PRIOR));
+        m.run.prompt_key = Some(crate::tui::model::PriorKey::new("llava", "other", &[]));
+        press(&mut m, KeyCode::Char('K'));
+        assert!(m.run.calibrated.is_none());
+        assert!(
+            last_notice(&m).contains("is for another prompt or model")
+                && last_notice(&m).contains("press P"),
+            "{}",
+            last_notice(&m)
+        );
+        // A server without logprobs: the probe has no estimate.
+        let mut m = run(true);
+        probe(&mut m, None);
+        press(&mut m, KeyCode::Char('K'));
+        assert!(m.run.calibrated.is_none());
+        assert!(last_notice(&m).contains("press P"), "{}", last_notice(&m));
+        // A run without label probabilities: nothing to calibrate.
+        let mut m = run(false);
+        probe(&mut m, Some(PRIOR));
+        press(&mut m, KeyCode::Char('K'));
+        assert!(m.run.calibrated.is_none());
+        assert!(
+            last_notice(&m)
+                .starts_with("nothing to calibrate: none of the 6 results has label probabilities"),
+            "{}",
+            last_notice(&m)
+        );
+    }
+}

@@ -210,25 +210,27 @@ fn draw_summary(buf: &mut Buffer, area: Rect, model: &Model) {
     let lines = match &model.run.calibrated {
         Some(view) => {
             let raw = &view.raw.metrics;
+            let (done, all) = (view.calibrated, view.calibrated + view.kept);
             [
                 (
-                    format!(
-                        "raw → calibrated ({} of {} calibrated)",
-                        view.calibrated,
-                        view.calibrated + view.kept
+                    fitting(
+                        format!("raw → calibrated ({done} of {all} calibrated)"),
+                        format!("raw → calibrated {done}/{all}"),
+                        w,
                     ),
                     theme.warn,
                 ),
                 (
-                    side_by_side("accuracy", view.raw.accuracy(), acc, Percent),
+                    side_by_side(["accuracy", "acc"], view.raw.accuracy(), acc, Percent, w),
                     theme.ok,
                 ),
                 (
                     side_by_side(
-                        "macro-F1",
+                        ["macro-F1", "mF1"],
                         (raw.total() > 0).then(|| raw.macro_avg().f1),
                         (metrics.total() > 0).then(|| metrics.macro_avg().f1),
                         Fraction,
+                        w,
                     ),
                     theme.text,
                 ),
@@ -255,24 +257,46 @@ enum Figure {
 }
 use Figure::{Fraction, Percent};
 
-/// `accuracy  79.2% → 83.0%  +3.8`: the raw figure, the calibrated one and the difference.
-fn side_by_side(name: &str, raw: Option<f64>, calibrated: Option<f64>, figure: Figure) -> String {
-    let one = |v: Option<f64>| match (v, figure) {
+/// `accuracy  79.2% → 83.0%  +3.8`: the raw figure, the calibrated one and the difference;
+/// `acc 79.2→83.0% +3.8` when that does not fit in `width`.
+fn side_by_side(
+    [name, short]: [&str; 2],
+    raw: Option<f64>,
+    calibrated: Option<f64>,
+    figure: Figure,
+    width: usize,
+) -> String {
+    let one = |v: Option<f64>, unit: bool| match (v, figure) {
         (None, _) => "–".to_owned(),
-        (Some(v), Percent) => format!("{:.1}%", v * 100.0),
+        (Some(v), Percent) => format!("{:.1}{}", v * 100.0, if unit { "%" } else { "" }),
         (Some(v), Fraction) => format!("{v:.3}"),
     };
     let delta = match (raw, calibrated, figure) {
-        (Some(r), Some(c), Percent) => format!("  {:+.1}", (c - r) * 100.0),
-        (Some(r), Some(c), Fraction) => format!("  {:+.3}", c - r),
+        (Some(r), Some(c), Percent) => format!("{:+.1}", (c - r) * 100.0),
+        (Some(r), Some(c), Fraction) => format!("{:+.3}", c - r),
         _ => String::new(),
     };
-    format!(
-        "{} {} → {}{delta}",
+    let full = format!(
+        "{} {} → {}  {delta}",
         left(name, 9),
-        one(raw),
-        one(calibrated)
+        one(raw, true),
+        one(calibrated, true)
+    );
+    let compact = format!(
+        "{short} {}→{} {delta}",
+        one(raw, false),
+        one(calibrated, true)
+    );
+    fitting(
+        full.trim_end().to_owned(),
+        compact.trim_end().to_owned(),
+        width,
     )
+}
+
+/// `full` when it fits in `width`, else `compact`.
+fn fitting(full: String, compact: String, width: usize) -> String {
+    if full.width() <= width { full } else { compact }
 }
 
 /// `accuracy  79% ± 4`, then the interval's ends and the answers it rests on when they fit.
@@ -311,16 +335,21 @@ mod tests {
 
     #[test]
     fn raw_and_calibrated_side_by_side() {
+        let acc = ["accuracy", "acc"];
         assert_eq!(
-            side_by_side("accuracy", Some(0.792), Some(0.83), Percent),
+            side_by_side(acc, Some(0.792), Some(0.83), Percent, 40),
             "accuracy  79.2% → 83.0%  +3.8"
         );
         assert_eq!(
-            side_by_side("macro-F1", Some(0.8), Some(0.75), Fraction),
+            side_by_side(acc, Some(0.792), Some(0.83), Percent, 24),
+            "acc 79.2→83.0% +3.8"
+        );
+        assert_eq!(
+            side_by_side(["macro-F1", "mF1"], Some(0.8), Some(0.75), Fraction, 40),
             "macro-F1  0.800 → 0.750  -0.050"
         );
         assert_eq!(
-            side_by_side("accuracy", None, None, Percent),
+            side_by_side(acc, None, None, Percent, 40),
             "accuracy  – → –"
         );
     }
