@@ -799,3 +799,75 @@ fn two_servers_share_the_run_and_the_status_line_shows_each() {
     assert_eq!(steady.chat_count() + failing.chat_count(), 30);
     quit_and_check_restored(&mut tmux, &env);
 }
+
+/// The calibrated view through the real binary, at 80x24 and 160x48: a run whose true 5s are
+/// answered "3" (5 close behind), `P` (the model says "3" to blank images: prior 3 0.6, 8 0.3,
+/// 5 0.1), `K` (both 5s calibrated back to 5: accuracy 90% → 100%, macro-F1 0.867 → 1.000),
+/// `K` again, quit with the terminal restored.
+#[test]
+fn k_calibrates_the_run_with_the_probes_prior_at_both_sizes() {
+    require_tmux();
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let env = Env::new(2);
+        let mut answers = HashMap::new();
+        let mut answer_probs = HashMap::new();
+        for (path, truth) in &env.images {
+            let sha = sha256_hex(&std::fs::read(path).expect("read image"));
+            let (answer, probs) = if truth == "5" {
+                ("3", vec![("3".to_owned(), 0.5), ("5".to_owned(), 0.4)])
+            } else {
+                (truth.as_str(), vec![(truth.clone(), 0.9)])
+            };
+            answers.insert(sha.clone(), answer.to_owned());
+            answer_probs.insert(sha, probs);
+        }
+        let prior = [("3", 0.6), ("8", 0.3), ("5", 0.1)];
+        answer_probs.insert(
+            "3".to_owned(),
+            prior.iter().map(|(l, p)| ((*l).to_owned(), *p)).collect(),
+        );
+        let server = FakeServer::start_in_thread(FakeConfig {
+            answers,
+            answer_probs,
+            default_answer: "3".to_owned(),
+            ..FakeConfig::default()
+        });
+        let mut tmux = Tmux::start(w, h, env.dir.path(), &env.script(&server.url));
+        tmux.wait_for("0/20");
+        tmux.keys(&["r"]);
+        tmux.wait_until("the run to finish", |s| {
+            s.contains("20/20") && s.contains("finished")
+        });
+        tmux.keys(&["P"]);
+        tmux.wait_for("done: 40/40 asked");
+        tmux.keys(&["Escape"]);
+        tmux.wait_until("the probe closed", |s| !s.contains("Prompt prior"));
+        tmux.keys(&["K"]);
+        let (accuracy, macro_f1) = if w >= 160 {
+            (
+                "accuracy  90.0% → 100.0%  +10.0",
+                "macro-F1  0.867 → 1.000  +0.133",
+            )
+        } else {
+            ("acc 90.0→100.0% +10.0", "mF1 0.867→1.000 +0.133")
+        };
+        let on = tmux.wait_for(accuracy);
+        assert!(on.contains(macro_f1), "{w}x{h}:\n{on}");
+        assert!(
+            on.contains("calibrated view on: calibrated 20 of 20"),
+            "{w}x{h}:\n{on}"
+        );
+        let status = on.lines().last().unwrap_or_default();
+        assert!(status.contains("calibrated"), "{w}x{h}: {status}");
+        // The true-5 row of the matrix: both on 5 now.
+        assert_eq!(
+            matrix_row(&on, "5"),
+            "5 · · · · · 2 · · · · · 2",
+            "{w}x{h}:\n{on}"
+        );
+        tmux.keys(&["K"]);
+        let off = tmux.wait_for("calibrated view off");
+        assert_eq!(matrix_row(&off, "5"), "5 · · · 2 · · · · · · · 2", "{off}");
+        quit_and_check_restored(&mut tmux, &env);
+    }
+}
