@@ -55,6 +55,11 @@ pub(crate) fn sessions_dir() -> Result<PathBuf, PathsError> {
     Ok(data_dir()?.join("sessions"))
 }
 
+/// Where the probe's content-free estimates live: `data_dir/priors`.
+pub(crate) fn priors_dir() -> Result<PathBuf, PathsError> {
+    Ok(data_dir()?.join("priors"))
+}
+
 /// Where saved prompt versions live: `data_dir/prompts`.
 pub(crate) fn prompts_dir() -> Result<PathBuf, PathsError> {
     Ok(data_dir()?.join("prompts"))

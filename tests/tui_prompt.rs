@@ -680,7 +680,7 @@ async fn k_shows_the_run_calibrated_by_the_probes_prior() {
     .unwrap();
     let mut spec = spec(&server, &dataset);
     spec.template = Some(template.to_string_lossy().into_owned());
-    let app = App::start(spec, 120, 40).await;
+    let app = App::start(spec.clone(), 120, 40).await;
     app.wait_for_status("· ready").await;
     app.press("r");
     app.wait_for_status("· finished ·").await;
@@ -721,6 +721,16 @@ async fn k_shows_the_run_calibrated_by_the_probes_prior() {
         support::app::status_line(&on).contains("calibrated"),
         "{on}"
     );
+    // The estimate was saved under the data folder, for the next workbench.
+    let priors = app.data.path().join("priors");
+    let saved = wait_for_file(&priors).await;
+    let saved_bytes = std::fs::read(&saved).unwrap();
+    let prior: serde_json::Value = serde_json::from_slice(&saved_bytes).unwrap();
+    assert_eq!(prior["model"], "llava:7b", "{prior}");
+    assert!(
+        (prior["content_free"]["3"].as_f64().unwrap() - 0.6).abs() < 1e-9,
+        "{prior}"
+    );
     // Esc dismisses the notice first.
     app.press("esc");
     app.wait_until("the notice dismissed", |s| {
@@ -743,4 +753,38 @@ async fn k_shows_the_run_calibrated_by_the_probes_prior() {
     let off = app.wait_for("calibrated view off").await;
     assert!(!off.contains("raw → calibrated"), "{off}");
     assert_eq!(app.quit().await, 0);
+
+    // Another workbench (its own data folder, holding the saved estimate): K calibrates the
+    // same model and prompt without a probe.
+    let data = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(data.path().join("priors")).unwrap();
+    let copy = data.path().join("priors").join(saved.file_name().unwrap());
+    std::fs::write(copy, &saved_bytes).unwrap();
+    let chats = server.chat_count();
+    let app = App::start_in(data, spec, 120, 40).await;
+    app.wait_for_status("· ready").await;
+    app.press("r");
+    app.wait_for_status("· finished ·").await;
+    app.press("K");
+    let on = app.wait_for("calibrated view on (the estimate saved").await;
+    assert!(on.contains("accuracy  66.7% → 83.3%  +16.7"), "{on}");
+    assert_eq!(server.chat_count(), chats + 6, "the run only: no probe");
+    assert_eq!(app.quit().await, 0);
+}
+
+/// Polls until `dir` holds a file; returns it.
+async fn wait_for_file(dir: &Path) -> PathBuf {
+    for _ in 0..200 {
+        let file = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.is_file());
+        if let Some(file) = file {
+            return file;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("nothing written in {}", dir.display());
 }

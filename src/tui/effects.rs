@@ -235,6 +235,28 @@ fn load_session(dir: &Path) -> Result<Box<LoadedSession>, String> {
     }))
 }
 
+/// Reads the content-free estimate saved for `key` off the UI thread.
+pub(crate) fn load_prior(tx: UnboundedSender<Reply>, key: crate::tui::model::PriorKey) {
+    tokio::task::spawn_blocking(move || {
+        let result = crate::paths::priors_dir()
+            .map_err(|e| e.to_string())
+            .and_then(|root| crate::session::load_prior(&root, &key.model, &key.prompt_digest));
+        send(&tx, Msg::PriorLoaded { key, result });
+    });
+}
+
+/// Saves a content-free estimate under the data folder off the UI thread, stamped with the
+/// time now.
+pub(crate) fn save_prior(tx: UnboundedSender<Reply>, mut prior: crate::session::SavedPrior) {
+    tokio::task::spawn_blocking(move || {
+        prior.time = crate::session::now_rfc3339();
+        let result = crate::paths::priors_dir()
+            .map_err(|e| e.to_string())
+            .and_then(|root| crate::session::save_prior(&root, &prior).map_err(|e| e.to_string()));
+        send(&tx, Msg::PriorSaved(result));
+    });
+}
+
 /// Appends a correction to the session's log off the UI thread, stamped with the time now.
 pub(crate) fn save_correction(
     tx: UnboundedSender<Reply>,

@@ -228,6 +228,15 @@ pub enum Msg {
     /// A correction (or an undo) was appended to the session's `corrections.jsonl` (with its
     /// time), or could not be (why).
     CorrectionSaved(Result<crate::domain::corrections::CorrectionEntry, String>),
+    /// The content-free estimate saved for `key` was read: none, or why it could not be.
+    PriorLoaded {
+        /// What it was looked up for.
+        key: crate::tui::model::PriorKey,
+        /// The saved estimate, if there is one.
+        result: Result<Option<crate::session::SavedPrior>, String>,
+    },
+    /// A content-free estimate was saved under the data folder (its file), or could not be.
+    PriorSaved(Result<PathBuf, String>),
     /// The system's image viewer could not be started (why).
     ViewerFailed(String),
 
@@ -384,6 +393,19 @@ pub enum Effect {
         dir: PathBuf,
         /// The line to append (its `time` is set when written).
         entry: crate::domain::corrections::CorrectionEntry,
+    },
+
+    // ─── Calibrated view ────────────────────────────────────────
+    /// Read the content-free estimate saved for `key` (the answer is `Msg::PriorLoaded`).
+    LoadPrior {
+        /// The model and prompt it must be for.
+        key: crate::tui::model::PriorKey,
+    },
+    /// Save a content-free estimate under the data folder, stamped with the time it is
+    /// written (the answer is `Msg::PriorSaved`).
+    SavePrior {
+        /// The estimate (its `time` is set when written).
+        prior: crate::session::SavedPrior,
     },
 
     // ─── Images ─────────────────────────────────────────────────

@@ -319,6 +319,8 @@ fn execute(io: &mut Io, effect: Effect) {
         Effect::ListVersions { dir, datasets } => effects::list_versions(tx, dir, datasets),
         Effect::CompareSessions { a, b } => effects::compare_sessions(tx, a, b),
         Effect::SaveCorrection { dir, entry } => effects::save_correction(tx, dir, entry),
+        Effect::LoadPrior { key } => effects::load_prior(tx, key),
+        Effect::SavePrior { prior } => effects::save_prior(tx, prior),
         Effect::Probe { id, spec, n } => {
             if let Some(old) = io.probe.replace(effects::probe(tx, id, *spec, n)) {
                 old.abort();

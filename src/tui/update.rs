@@ -124,6 +124,8 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::SessionLoaded(result) => run::session_loaded(model, result),
         Msg::ReportExported(result) => export::exported(model, result),
         Msg::CorrectionSaved(result) => corrections::saved(model, result),
+        Msg::PriorLoaded { key, result } => calibration::loaded(model, key, result),
+        Msg::PriorSaved(result) => calibration::saved(model, result),
         Msg::Prepared { generation, result } => run::prepared(model, generation, result),
         Msg::RunStarted(result) => run::started(model, result),
         Msg::StartRefused(why) => {

@@ -1,9 +1,14 @@
 //! `K` on the matrix: the calibrated view on or off. It calibrates the run on screen with the
-//! probe's content-free estimate for the same model and prompt (never another's), then
-//! recounts; without an estimate, or without label probabilities in the run, it says what to
-//! do instead. Pure: no IO.
+//! probe's content-free estimate for the same model and prompt (never another's): the one the
+//! probe made in this workbench, else the one saved under the data folder (read off the UI
+//! thread), then recounts; without an estimate, or without label probabilities in the run, it
+//! says what to do instead. Pure: no IO.
 
-use crate::tui::model::{CalibratedView, Level, Model};
+use std::sync::Arc;
+
+use crate::domain::calibration::Prior;
+use crate::session::SavedPrior;
+use crate::tui::model::{CalibratedView, Level, Model, PRIORS_KEPT, PriorEstimate, PriorKey};
 use crate::tui::msg::Effect;
 
 /// What to do for an estimate, said when there is none to use.
@@ -19,17 +24,6 @@ pub(super) fn toggle(model: &mut Model) -> Vec<Effect> {
     }
     let Some(key) = model.run.prompt_key.clone() else {
         model.notify(Level::Info, "no run on screen to calibrate");
-        return Vec::new();
-    };
-    let Some(estimate) = model.priors.iter().find(|p| p.key == key) else {
-        let text = match model.priors.first() {
-            Some(other) => format!(
-                "the content-free estimate at hand is for another prompt or model ({} · {}): {HOW}",
-                other.prompt, other.key.model
-            ),
-            None => format!("no content-free estimate for this prompt yet: {HOW}"),
-        };
-        model.notify(Level::Warn, text);
         return Vec::new();
     };
     let answered = model.run.results.iter().flatten().count();
@@ -51,7 +45,19 @@ pub(super) fn toggle(model: &mut Model) -> Vec<Effect> {
         );
         return Vec::new();
     }
-    let prior = estimate.prior.clone();
+    match model.priors.iter().find(|p| p.key == key) {
+        Some(estimate) => {
+            let prior = estimate.prior.clone();
+            turn_on(model, prior, "");
+            Vec::new()
+        }
+        // Perhaps an earlier probe of this model and prompt saved one.
+        None => vec![Effect::LoadPrior { key }],
+    }
+}
+
+/// Calibrates the run on screen with `prior` and says so (`how` names a saved estimate).
+fn turn_on(model: &mut Model, prior: Arc<Prior>, how: &str) {
     let run = &mut model.run;
     run.calibrated = Some(CalibratedView::new(prior, &run.axis.rows, run.total as u64));
     run.recount();
@@ -60,7 +66,7 @@ pub(super) fn toggle(model: &mut Model) -> Vec<Effect> {
     model.notify(
         Level::Info,
         format!(
-            "calibrated view on: {}{}",
+            "calibrated view on{how}: {}{}",
             text.unwrap_or_default(),
             match (raw, calibrated) {
                 (Some(raw), Some(cal)) =>
@@ -69,6 +75,67 @@ pub(super) fn toggle(model: &mut Model) -> Vec<Effect> {
             }
         ),
     );
+}
+
+/// The estimate saved for `key` was read (`K` asked for it).
+pub(super) fn loaded(
+    model: &mut Model,
+    key: PriorKey,
+    result: Result<Option<SavedPrior>, String>,
+) -> Vec<Effect> {
+    let saved = match result {
+        Ok(saved) => saved,
+        Err(why) => {
+            model.notify(Level::Warn, format!("{why}; or {HOW}"));
+            return Vec::new();
+        }
+    };
+    let estimate = saved.and_then(|s| {
+        let prior = Prior::new(&s.content_free)?;
+        Some(PriorEstimate {
+            key: key.clone(),
+            prompt: s.prompt,
+            content_free: s.content_free,
+            prior: Arc::new(prior),
+        })
+    });
+    let Some(estimate) = estimate else {
+        let text = match model.priors.first() {
+            Some(other) => format!(
+                "the content-free estimate at hand is for another prompt or model ({} · {}): {HOW}",
+                other.prompt, other.key.model
+            ),
+            None => format!("no content-free estimate for this prompt yet: {HOW}"),
+        };
+        model.notify(Level::Warn, text);
+        return Vec::new();
+    };
+    let prior = estimate.prior.clone();
+    keep(model, estimate);
+    // Only for the run it was asked for, and only once.
+    if model.run.prompt_key.as_ref() == Some(&key) && model.run.calibrated.is_none() {
+        turn_on(model, prior, " (the estimate saved by an earlier probe)");
+    }
+    Vec::new()
+}
+
+/// Keeps `estimate` first, replacing an older one of the same model and prompt.
+pub(super) fn keep(model: &mut Model, estimate: PriorEstimate) {
+    model.priors.retain(|p| p.key != estimate.key);
+    model.priors.insert(0, estimate);
+    model.priors.truncate(PRIORS_KEPT);
+}
+
+/// The estimate a probe made was saved (or not: it still works until the workbench closes).
+pub(super) fn saved(model: &mut Model, result: Result<std::path::PathBuf, String>) -> Vec<Effect> {
+    if let Err(why) = result {
+        model.notify(
+            Level::Warn,
+            format!(
+                "the content-free estimate was not saved ({why}); K uses it until squint closes"
+            ),
+        );
+    }
     Vec::new()
 }
 
@@ -94,8 +161,27 @@ mod tests {
     use crate::tui::msg::{Msg, ProbeUpdate};
     use crate::tui::update::update;
 
-    fn press(m: &mut Model, code: KeyCode) {
-        update(m, Msg::KeyPressed(KeyEvent::new(code, KeyModifiers::NONE)));
+    fn press(m: &mut Model, code: KeyCode) -> Vec<Effect> {
+        update(m, Msg::KeyPressed(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    /// `K`, when it asks for a saved estimate: the answer `saved`.
+    fn k_with_saved(m: &mut Model, saved: Result<Option<SavedPrior>, String>) {
+        let effects = press(m, KeyCode::Char('K'));
+        if let [Effect::LoadPrior { key }] = effects.as_slice() {
+            assert_eq!(
+                Some(key),
+                m.run.prompt_key.as_ref(),
+                "asked for this run's key"
+            );
+            update(
+                m,
+                Msg::PriorLoaded {
+                    key: key.clone(),
+                    result: saved,
+                },
+            );
+        }
     }
 
     fn last_notice(m: &Model) -> String {
@@ -156,13 +242,22 @@ mod tests {
             content_free: content_free
                 .map(|c| c.iter().map(|(l, p)| ((*l).to_owned(), *p)).collect()),
         };
-        update(
+        let effects = update(
             m,
             Msg::ProbeProgressed {
                 id,
                 update: ProbeUpdate::Finished(report),
             },
         );
+        // An estimate is saved for the next workbench (off the UI thread).
+        match (content_free, effects.as_slice()) {
+            (Some(_), [Effect::SavePrior { prior }]) => {
+                let key = m.run.prompt_key.as_ref();
+                assert_eq!(Some(&prior.prompt_digest), key.map(|k| &k.prompt_digest));
+            }
+            (None, []) => {}
+            (_, other) => panic!("unexpected effects {other:?}"),
+        }
         press(m, KeyCode::Esc);
     }
 
@@ -171,7 +266,7 @@ mod tests {
     #[test]
     fn k_calibrates_with_the_probes_prior_and_k_again_returns_to_raw() {
         let mut m = run(true);
-        press(&mut m, KeyCode::Char('K'));
+        k_with_saved(&mut m, Ok(None));
         assert!(m.run.calibrated.is_none());
         assert!(
             last_notice(&m).contains("press P to estimate the prompt's prior; needs a server that gives logprobs (--logprobs for OpenAI-compatible servers)"),
@@ -242,7 +337,7 @@ mod tests {
         let mut m = run(true);
         probe(&mut m, Some(PRIOR));
         m.run.prompt_key = Some(crate::tui::model::PriorKey::new("llava", "other", &[]));
-        press(&mut m, KeyCode::Char('K'));
+        k_with_saved(&mut m, Ok(None));
         assert!(m.run.calibrated.is_none());
         assert!(
             last_notice(&m).contains("is for another prompt or model")
@@ -253,7 +348,7 @@ mod tests {
         // A server without logprobs: the probe has no estimate.
         let mut m = run(true);
         probe(&mut m, None);
-        press(&mut m, KeyCode::Char('K'));
+        k_with_saved(&mut m, Ok(None));
         assert!(m.run.calibrated.is_none());
         assert!(last_notice(&m).contains("press P"), "{}", last_notice(&m));
         // A run without label probabilities: nothing to calibrate.
@@ -264,6 +359,44 @@ mod tests {
         assert!(
             last_notice(&m)
                 .starts_with("nothing to calibrate: none of the 6 results has label probabilities"),
+            "{}",
+            last_notice(&m)
+        );
+    }
+
+    #[test]
+    fn a_saved_estimate_calibrates_without_a_probe() {
+        let mut m = run(true);
+        let key = m.run.prompt_key.clone().expect("a prepared run has a key");
+        let saved = SavedPrior {
+            model: key.model.clone(),
+            prompt_digest: key.prompt_digest.clone(),
+            prompt: "digits".into(),
+            content_free: PRIOR.iter().map(|(l, p)| ((*l).to_owned(), *p)).collect(),
+            time: "2026-11-30T03:00:00Z".into(),
+        };
+        k_with_saved(&mut m, Ok(Some(saved)));
+        assert_eq!(m.run.tally.correct(), 4, "calibrated");
+        assert!(
+            last_notice(&m).starts_with(
+                "calibrated view on (the estimate saved by an earlier probe): calibrated 5 of 6"
+            ),
+            "{}",
+            last_notice(&m)
+        );
+        // Kept: off and on again needs no second read.
+        press(&mut m, KeyCode::Char('K'));
+        assert!(press(&mut m, KeyCode::Char('K')).is_empty());
+        assert!(m.run.calibrated.is_some());
+        // A file that cannot be used is said, with what to do.
+        let mut m = run(true);
+        k_with_saved(
+            &mut m,
+            Err("priors/x.json is not a saved content-free estimate".into()),
+        );
+        assert!(m.run.calibrated.is_none());
+        assert!(
+            last_notice(&m).contains("; or press P"),
             "{}",
             last_notice(&m)
         );

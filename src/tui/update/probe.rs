@@ -7,8 +7,9 @@ use std::sync::Arc;
 use crate::domain::calibration::Prior;
 use crate::domain::probe::ProbeReport;
 use crate::domain::sanitize::one_line;
+use crate::session::SavedPrior;
 use crate::tui::keymap::Action;
-use crate::tui::model::{Model, Overlay, PRIORS_KEPT, PriorEstimate, ProbeOutcome, ProbeState};
+use crate::tui::model::{Model, Overlay, PriorEstimate, ProbeOutcome, ProbeState};
 use crate::tui::msg::{Effect, ProbeUpdate};
 
 /// Images of each kind (white, black, grey, noise), as `squint probe`'s default `--n`.
@@ -103,7 +104,16 @@ pub(super) fn progressed(model: &mut Model, id: u64, update: ProbeUpdate) -> Vec
             probe.report = Some(report);
             probe.outcome = ProbeOutcome::Done;
             if let Some(estimate) = estimate {
-                keep(model, estimate);
+                let prior = SavedPrior {
+                    model: estimate.key.model.clone(),
+                    prompt_digest: estimate.key.prompt_digest.clone(),
+                    prompt: estimate.prompt.clone(),
+                    content_free: estimate.content_free.clone(),
+                    time: String::new(),
+                };
+                super::calibration::keep(model, estimate);
+                model.dirty = true;
+                return vec![Effect::SavePrior { prior }];
             }
         }
         ProbeUpdate::Failed(why) => probe.outcome = ProbeOutcome::Failed(why),
@@ -123,11 +133,4 @@ fn estimate(probe: &ProbeState, report: &ProbeReport) -> Option<PriorEstimate> {
         content_free,
         prior: Arc::new(prior),
     })
-}
-
-/// Keeps `estimate` first, replacing an older one of the same model and prompt.
-fn keep(model: &mut Model, estimate: PriorEstimate) {
-    model.priors.retain(|p| p.key != estimate.key);
-    model.priors.insert(0, estimate);
-    model.priors.truncate(PRIORS_KEPT);
 }
