@@ -1021,58 +1021,9 @@ fn grid_thumbnails_are_sharp_with_kitty_and_sixel() {
 /// status line says `calibrated`. Labels 0, 1, 2; prior 0 0.3, 1 0.1, 2 0.6.
 #[test]
 fn calibrated_view_at_both_sizes() {
-    use squint::domain::label_probs::LabelProbs;
-    use squint::domain::probe::ProbeReport;
-    use squint::tui::msg::ProbeUpdate;
-
-    type Row<'a> = (&'a str, Option<&'a str>, &'a [(&'a str, f64)]);
-    let rows: [Row; 6] = [
-        ("0", Some("2"), &[("2", 0.5), ("0", 0.4), ("1", 0.1)]),
-        ("0", Some("0"), &[("0", 0.7), ("2", 0.2), ("1", 0.1)]),
-        ("1", Some("2"), &[("2", 0.5), ("1", 0.3), ("0", 0.2)]),
-        ("1", Some("1"), &[("1", 0.9), ("2", 0.05), ("0", 0.05)]),
-        ("2", None, &[]),
-        ("2", Some("2"), &[("2", 0.4), ("0", 0.35), ("1", 0.25)]),
-    ];
     for (w, h) in [(80, 24), (160, 48)] {
-        let (mut m, t0) = fixtures::running(w, h, 3, 2, 0, 0, 10);
-        for (i, (truth, label, probs)) in rows.iter().enumerate() {
-            let mut r = fixtures::result(&format!("{truth}/img_{i:04}.png"), truth, *label);
-            r.label_probs = (!probs.is_empty())
-                .then(|| LabelProbs::new(probs.iter().map(|(l, p)| ((*l).to_owned(), *p))));
-            update(
-                &mut m,
-                Msg::Run(RunEvent::ItemFinished {
-                    index: i,
-                    result: r,
-                    replayed: false,
-                }),
-            );
-        }
-        update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
-        key(&mut m, KeyCode::Char('P'));
-        let id = m.probe.as_ref().map(|p| p.id).unwrap();
-        let report = ProbeReport {
-            labels: Default::default(),
-            per_image: Default::default(),
-            unparsed: 0,
-            answers: 40,
-            errors: 0,
-            content_free: Some(
-                [("0", 0.3), ("1", 0.1), ("2", 0.6)]
-                    .iter()
-                    .map(|(l, p)| ((*l).to_owned(), *p))
-                    .collect(),
-            ),
-        };
-        update(
-            &mut m,
-            Msg::ProbeProgressed {
-                id,
-                update: ProbeUpdate::Finished(report),
-            },
-        );
-        key(&mut m, KeyCode::Esc);
+        let (mut m, t0) = fixtures::calibration_run(w, h, true);
+        fixtures::probe_finished(&mut m, Some(fixtures::DEMO_PRIOR));
         key(&mut m, KeyCode::Char('K'));
         assert!(m.run.calibrated.is_some());
         update(&mut m, Msg::Ticked(t0 + Duration::from_secs(60)));

@@ -198,3 +198,72 @@ pub fn running(
     update(&mut m, Msg::Ticked(t0 + Duration::from_secs(secs)));
     (m, t0)
 }
+
+/// The content-free prior of the calibration demo: labels 0 0.3, 1 0.1, 2 0.6.
+pub const DEMO_PRIOR: &[(&str, f64)] = &[("0", 0.3), ("1", 0.1), ("2", 0.6)];
+
+/// A finished run over labels 0, 1, 2 for the calibrated view: six results, five answered with
+/// label probabilities (none when `with_probs` is false), one failed. With [`DEMO_PRIOR`]: item
+/// 0 (true 0, said 2) and item 2 (true 1, said 2) are fixed, item 5 (true 2, said 2) is broken
+/// to 1; raw 3 of 5 answered right, calibrated 4.
+pub fn calibration_run(width: u16, height: u16, with_probs: bool) -> (Model, Instant) {
+    type Row<'a> = (&'a str, Option<&'a str>, &'a [(&'a str, f64)]);
+    let (mut m, t0) = running(width, height, 3, 2, 0, 0, 10);
+    let rows: [Row; 6] = [
+        ("0", Some("2"), &[("2", 0.5), ("0", 0.4), ("1", 0.1)]),
+        ("0", Some("0"), &[("0", 0.7), ("2", 0.2), ("1", 0.1)]),
+        ("1", Some("2"), &[("2", 0.5), ("1", 0.3), ("0", 0.2)]),
+        ("1", Some("1"), &[("1", 0.9), ("2", 0.05), ("0", 0.05)]),
+        ("2", None, &[]),
+        ("2", Some("2"), &[("2", 0.4), ("0", 0.35), ("1", 0.25)]),
+    ];
+    for (i, (truth, label, probs)) in rows.into_iter().enumerate() {
+        let mut r = result(&format!("{truth}/img_{i:04}.png"), truth, label);
+        if label.is_none() {
+            r.set_error(ItemError::new(ErrorKind::Timeout, "took too long"));
+        } else if with_probs {
+            let pairs = probs.iter().map(|(l, p)| ((*l).to_owned(), *p));
+            r.label_probs = Some(squint::domain::label_probs::LabelProbs::new(pairs));
+        }
+        update(
+            &mut m,
+            Msg::Run(RunEvent::ItemFinished {
+                index: i,
+                result: r,
+                replayed: false,
+            }),
+        );
+    }
+    update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
+    (m, t0)
+}
+
+/// `P`, and the probe finishing with `content_free` (`None`: a server without logprobs); the
+/// overlay closed again. Returns the effects of the finish.
+pub fn probe_finished(
+    m: &mut Model,
+    content_free: Option<&[(&str, f64)]>,
+) -> Vec<squint::tui::msg::Effect> {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let key = |c| Msg::KeyPressed(KeyEvent::new(c, KeyModifiers::NONE));
+    update(m, key(KeyCode::Char('P')));
+    let id = m.probe.as_ref().map(|p| p.id).unwrap_or_default();
+    let report = squint::domain::probe::ProbeReport {
+        labels: Default::default(),
+        per_image: Default::default(),
+        unparsed: 0,
+        answers: 40,
+        errors: 0,
+        content_free: content_free.map(|c| c.iter().map(|(l, p)| ((*l).to_owned(), *p)).collect()),
+    };
+    let update_msg = squint::tui::msg::ProbeUpdate::Finished(report);
+    let effects = update(
+        m,
+        Msg::ProbeProgressed {
+            id,
+            update: update_msg,
+        },
+    );
+    update(m, key(KeyCode::Esc));
+    effects
+}

@@ -149,16 +149,11 @@ fn accuracies(model: &Model) -> (Option<f64>, Option<f64>) {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     use super::*;
-    use crate::domain::label_probs::LabelProbs;
-    use crate::domain::probe::ProbeReport;
-    use crate::engine::events::RunEvent;
     use crate::tui::fixtures;
-    use crate::tui::msg::{Msg, ProbeUpdate};
+    use crate::tui::msg::Msg;
     use crate::tui::update::update;
 
     fn press(m: &mut Model, code: KeyCode) -> Vec<Effect> {
@@ -188,68 +183,14 @@ mod tests {
         m.notices.back().map(|n| n.text.clone()).unwrap_or_default()
     }
 
-    fn probs(pairs: &[(&str, f64)]) -> Option<LabelProbs> {
-        Some(LabelProbs::new(
-            pairs.iter().map(|(l, p)| ((*l).to_owned(), *p)),
-        ))
-    }
-
-    /// A run over labels 0, 1, 2: six results, the first five with label probabilities.
-    /// With the prior 0 0.3, 1 0.1, 2 0.6: item 0 (true 0, said 2) is fixed, item 2 (true 1,
-    /// said 2) is fixed, item 5 (true 2, said 2) is broken to 1; item 4 failed.
     fn run(with_probs: bool) -> Model {
-        let (mut m, _) = fixtures::running(120, 40, 3, 2, 0, 0, 10);
-        let rows: [(&str, Option<&str>, &[(&str, f64)]); 6] = [
-            ("0", Some("2"), &[("2", 0.5), ("0", 0.4), ("1", 0.1)]),
-            ("0", Some("0"), &[("0", 0.7), ("2", 0.2), ("1", 0.1)]),
-            ("1", Some("2"), &[("2", 0.5), ("1", 0.3), ("0", 0.2)]),
-            ("1", Some("1"), &[("1", 0.9), ("2", 0.05), ("0", 0.05)]),
-            ("2", None, &[]),
-            ("2", Some("2"), &[("2", 0.4), ("0", 0.35), ("1", 0.25)]),
-        ];
-        for (i, (truth, label, p)) in rows.into_iter().enumerate() {
-            let mut r = fixtures::result(&format!("{truth}/{i}.png"), truth, label);
-            if label.is_none() {
-                r.set_error(crate::domain::result::ItemError::new(
-                    crate::domain::result::ErrorKind::Timeout,
-                    "took too long",
-                ));
-            } else if with_probs {
-                r.label_probs = probs(p);
-            }
-            update(
-                &mut m,
-                Msg::Run(RunEvent::ItemFinished {
-                    index: i,
-                    result: r,
-                    replayed: false,
-                }),
-            );
-        }
-        m
+        fixtures::calibration_run(120, 40, with_probs).0
     }
 
-    /// `P`, and the probe finishing with `content_free`; the overlay closed again.
+    /// `P` and the probe finishing with `content_free`: an estimate is saved for the next
+    /// workbench (off the UI thread).
     fn probe(m: &mut Model, content_free: Option<&[(&str, f64)]>) {
-        press(m, KeyCode::Char('P'));
-        let id = m.probe.as_ref().map(|p| p.id).unwrap_or_default();
-        let report = ProbeReport {
-            labels: BTreeMap::new(),
-            per_image: BTreeMap::new(),
-            unparsed: 0,
-            answers: 40,
-            errors: 0,
-            content_free: content_free
-                .map(|c| c.iter().map(|(l, p)| ((*l).to_owned(), *p)).collect()),
-        };
-        let effects = update(
-            m,
-            Msg::ProbeProgressed {
-                id,
-                update: ProbeUpdate::Finished(report),
-            },
-        );
-        // An estimate is saved for the next workbench (off the UI thread).
+        let effects = fixtures::probe_finished(m, content_free);
         match (content_free, effects.as_slice()) {
             (Some(_), [Effect::SavePrior { prior }]) => {
                 let key = m.run.prompt_key.as_ref();
@@ -258,10 +199,9 @@ mod tests {
             (None, []) => {}
             (_, other) => panic!("unexpected effects {other:?}"),
         }
-        press(m, KeyCode::Esc);
     }
 
-    const PRIOR: &[(&str, f64)] = &[("0", 0.3), ("1", 0.1), ("2", 0.6)];
+    const PRIOR: &[(&str, f64)] = fixtures::DEMO_PRIOR;
 
     #[test]
     fn k_calibrates_with_the_probes_prior_and_k_again_returns_to_raw() {
@@ -312,7 +252,7 @@ mod tests {
         m.run
             .corrections
             .push(crate::domain::corrections::CorrectionEntry {
-                image: "2/5.png".into(),
+                image: "2/img_0005.png".into(),
                 old: "2".into(),
                 new: Some("1".into()),
                 doubtful: false,
