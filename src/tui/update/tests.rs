@@ -1524,3 +1524,28 @@ fn esc_dismisses_only_a_notice_that_is_on_screen() {
     update(&mut m, code(KeyCode::Esc));
     assert!(m.notices.is_empty());
 }
+
+/// A past session opened read-only is keyed by its own model, template text and labels: `K`
+/// asks for the estimate saved for exactly those (and the probe on it would save one).
+#[test]
+fn k_on_a_past_session_asks_for_the_estimate_of_its_own_model_and_prompt() {
+    let mut m = fixtures::model(120, 40);
+    let mut session = past_session(true);
+    session.template_text = "name = \"mine\"\nprompt = \"x\"\n".into();
+    session.results[0].label_probs = Some(crate::domain::label_probs::LabelProbs::new([(
+        "0".to_owned(),
+        0.9,
+    )]));
+    let want = crate::tui::model::PriorKey::new(
+        "llava:13b",
+        "name = \"mine\"\nprompt = \"x\"\n",
+        &fixtures::labels(2),
+    );
+    update(&mut m, Msg::SessionLoaded(Ok(session)));
+    assert_eq!(m.run.prompt_key.as_ref(), Some(&want));
+    let effects = update(&mut m, key('K'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadPrior { key }] if *key == want),
+        "{effects:?}"
+    );
+}
