@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::comparison::ComparePart;
-use super::error_kind::error_kind;
+use super::error_kind::error_kind_name;
 use super::facts::{ReadNotes, RunFacts};
 use crate::domain::lint::bias_lint;
 use crate::domain::metrics::{ClassScores, Metrics, wilson_interval};
@@ -200,7 +200,8 @@ pub(crate) struct Parsing {
     pub(crate) unparsed_rate: f64,
     /// Failed requests.
     pub(crate) errors: u64,
-    /// Failed requests per kind (`timeout`, `unreachable`, `http`, ...).
+    /// Failed requests per kind: the `error_kind` names of `results.jsonl` (`timeout`,
+    /// `unreachable`, `server`, ...), `other` for an old result whose message reads as none.
     pub(crate) errors_by_kind: BTreeMap<String, u64>,
 }
 
@@ -283,11 +284,11 @@ impl SessionReport {
         let mut parsing = Parsing::default();
         let mut proposals = Proposals::default();
         for r in results {
-            if let Some(error) = &r.error {
+            if r.is_error() {
                 counts.errors += 1;
                 *parsing
                     .errors_by_kind
-                    .entry(error_kind(error).to_owned())
+                    .entry(error_kind_name(r).to_owned())
                     .or_default() += 1;
                 continue;
             }

@@ -144,6 +144,44 @@ fn figures_of_the_fixed_session() {
 }
 
 #[test]
+fn failed_items_are_grouped_by_their_recorded_kind_and_old_ones_by_their_text() {
+    use crate::domain::result::{ErrorKind, ItemError};
+    let mut results = results();
+    // Recorded kinds whose message text alone would group them elsewhere.
+    let mut recorded = |image: &str, kind: ErrorKind, message: &str| {
+        let mut r = item(image, "bird", "", None, ParseStep::Exact);
+        r.parse = None;
+        r.set_error(ItemError::new(kind, message));
+        results.push(r);
+    };
+    recorded(
+        "bird/4.jpg",
+        ErrorKind::Timeout,
+        "cannot read bird/4.jpg: timed out",
+    );
+    recorded(
+        "bird/5.jpg",
+        ErrorKind::Server,
+        "model 'x' not found on http://h: 500",
+    );
+    recorded(
+        "bird/6.jpg",
+        ErrorKind::Config,
+        "answered HTTP 400: bad URL",
+    );
+    let r = SessionReport::build(&facts(), &results, &ReadNotes::default());
+    let kinds: Vec<(&str, u64)> = r
+        .parsing
+        .errors_by_kind
+        .iter()
+        .map(|(k, n)| (k.as_str(), *n))
+        .collect();
+    // dog/4.jpg records no kind: its timeout message groups it, under the same name.
+    assert_eq!(kinds, [("config", 1), ("server", 1), ("timeout", 2)]);
+    assert_eq!(r.parsing.errors, 4);
+}
+
+#[test]
 fn csv_reads_back_with_the_original_columns_first() {
     let bytes = results_csv(&results()).unwrap_or_default();
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
