@@ -152,6 +152,76 @@ fn drill_down_on_a_wrong_cell() {
     insta::assert_snapshot!("drill", draw(&m).backend());
 }
 
+/// An unlabeled folder's run: ten images with no truth, answered (one unparsed), the clock at
+/// 20 s. The run screen shows proposals; `R` opens their review.
+fn unlabeled_finished(width: u16, height: u16) -> Model {
+    let mut m = fixtures::model(width, height);
+    let labels = fixtures::labels(10);
+    let items: Vec<squint::dataset::DatasetItem> = (0..10)
+        .map(|k| squint::dataset::DatasetItem::new(&format!("scan{k:02}.png"), ""))
+        .collect();
+    let mut info = fixtures::prepared(&labels, 0);
+    info.items = squint::dataset::RunItems::from_items(std::path::Path::new("/data"), items);
+    info.class_counts.clear();
+    info.to_ask = 10;
+    let t0 = std::time::Instant::now();
+    update(&mut m, Msg::Ticked(t0));
+    update(
+        &mut m,
+        Msg::Prepared {
+            generation: 0,
+            result: Ok(info),
+        },
+    );
+    m.screen = Screen::Run;
+    update(
+        &mut m,
+        Msg::RunStarted(Ok(squint::tui::msg::StartedInfo {
+            session_dir: std::path::PathBuf::from("/sessions/scans"),
+            host: "http://127.0.0.1:11434".to_owned(),
+            model: "llava".to_owned(),
+            corrections: None,
+        })),
+    );
+    update(
+        &mut m,
+        Msg::Run(RunEvent::Started {
+            total: 10,
+            already_done: 0,
+        }),
+    );
+    for k in 0..10 {
+        let label = (k != 1).then(|| labels[(k * 3) % 10].clone());
+        let result = fixtures::result(&format!("scan{k:02}.png"), "", label.as_deref());
+        update(
+            &mut m,
+            Msg::Run(RunEvent::ItemFinished {
+                index: k,
+                result,
+                replayed: false,
+            }),
+        );
+    }
+    update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
+    update(&mut m, Msg::Ticked(t0 + Duration::from_secs(20)));
+    m
+}
+
+/// An unknown truth is `?` in the review's list and answer pane, as in the run screen's lists,
+/// never blank.
+#[test]
+fn review_of_an_unlabeled_folder_shows_the_unknown_truth_as_a_question_mark() {
+    let mut m = unlabeled_finished(80, 24);
+    assert!(m.run.truth_unknown());
+    key(&mut m, KeyCode::Char('R'));
+    assert_eq!(m.screen, Screen::Drill);
+    let terminal = draw(&m);
+    let screen = screen_text(terminal.backend().buffer());
+    assert!(screen.contains("true ?"), "the answer pane: {screen}");
+    assert!(screen.contains("?→"), "the list: {screen}");
+    insta::assert_snapshot!("review_unlabeled_80x24", terminal.backend());
+}
+
 #[test]
 fn start_screen_with_run_size_and_checks_at_both_sizes() {
     for (w, h) in [(80, 24), (160, 48)] {

@@ -12,7 +12,7 @@ use crate::domain::sanitize::{one_line, sanitize};
 use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{DrillFilter, DrillState, ListSearch, Model, scroll_offset};
 
-use super::format::{duration, fit, left, step_name};
+use super::format::{duration, fit, left, step_name, truth_text};
 use super::{ImageSlot, hint, image_placeholder, pane, status};
 
 /// The areas of the drill-down screen (shared with the mouse's hit test).
@@ -189,7 +189,7 @@ fn list(frame: &mut Frame, area: Rect, model: &Model, drill: &DrillState) {
             // The labels get the width they need first (up to all but 8 columns); the
             // file name takes the rest.
             let tail = fit(
-                &format!("{}→{pred}{conf}", one_line(&r.truth)),
+                &format!("{}→{pred}{conf}", truth_text(&r.truth)),
                 w.saturating_sub(8).max(1),
             );
             let tail_w = unicode_width::UnicodeWidthStr::width(tail.as_str());
@@ -235,7 +235,7 @@ fn detail(
     };
     let mut head: Vec<Span> = Vec::new();
     head.extend(field("file", one_line(&r.image)));
-    head.extend(field("true", one_line(&r.truth)));
+    head.extend(field("true", truth_text(&r.truth)));
     match model.run.corrections.verdict(&r.image) {
         Some(crate::domain::corrections::Verdict::Label(label)) => {
             head.extend(field("corrected to", one_line(&label)));

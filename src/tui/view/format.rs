@@ -121,6 +121,16 @@ pub(super) fn score(x: f64) -> String {
     }
 }
 
+/// An image's truth as every view shows it: on one line, or `?` when it is unknown (an
+/// unlabeled folder's images, whose truth is empty).
+pub(super) fn truth_text(truth: &str) -> String {
+    if truth.is_empty() {
+        "?".to_owned()
+    } else {
+        crate::domain::sanitize::one_line(truth)
+    }
+}
+
 /// The parse step as written in results files (`whole_word`...).
 pub(super) fn step_name(step: ParseStep) -> &'static str {
     step.name()
@@ -171,6 +181,12 @@ mod tests {
         assert_eq!(pct(None), "–");
         assert_eq!(pct(Some(f64::NAN)), "–");
         assert_eq!(score(0.5), "0.50");
+    }
+
+    #[test]
+    fn an_unknown_truth_is_a_question_mark() {
+        assert_eq!(truth_text(""), "?");
+        assert_eq!(truth_text("cat\nkitten"), "cat⏎ kitten");
     }
 
     #[test]

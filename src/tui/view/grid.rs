@@ -16,7 +16,7 @@ use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{DrillState, Model, scroll_offset};
 
 use super::drill::{list_rows, search_line};
-use super::format::{fit, left, tail};
+use super::format::{fit, left, tail, truth_text};
 use super::{ImageSlot, hint, pane, status};
 
 /// Rows of the strip that shows the cursor's item (border included), at the least: rows the
@@ -287,7 +287,7 @@ fn info(frame: &mut Frame, area: Rect, model: &Model, r: &ItemResult) {
     };
     let head = Line::from(vec![
         Span::styled(one_line(&r.image), theme.text),
-        Span::styled(format!("  true {}", one_line(&r.truth)), theme.muted),
+        Span::styled(format!("  true {}", truth_text(&r.truth)), theme.muted),
         Span::styled(format!("  → {}", predicted(model, r)), theme.text),
         Span::styled(format!("  confidence {conf}"), theme.muted),
         Span::styled(corrected, theme.warn),

@@ -16,7 +16,7 @@ use crate::domain::sanitize::one_line;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{InFlight, Model, scroll_offset};
 
-use super::format::{duration, fit, left, step_name, tail};
+use super::format::{duration, fit, left, step_name, tail, truth_text};
 use super::{ImageSlot, hint, pane};
 
 /// Thumbnails need at least this many rows of in-flight items (two items at 3 rows each).
@@ -292,10 +292,10 @@ pub(super) fn finished_line<'a>(r: &ItemResult, w: usize, model: &'a Model) -> L
         .filter(|_| r.truth.is_empty())
         .map(|c| format!("{c:.2} "))
         .unwrap_or_default();
-    let truth = if r.truth.is_empty() { "?" } else { &r.truth };
+    let truth = truth_text(&r.truth);
     let rest = format!(
         "{} → {} {} {confidence}{}{}",
-        fit(truth, 10),
+        fit(&truth, 10),
         fit(&parsed, 12),
         step,
         duration(std::time::Duration::from_millis(r.latency_ms)),

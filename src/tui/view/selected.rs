@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::domain::sanitize::one_line;
 use crate::tui::model::Model;
 
-use super::format::{duration, fit, step_name};
+use super::format::{duration, fit, step_name, truth_text};
 use super::{ImageSlot, pane};
 
 /// Rows the image needs at least; below that only the text is shown.
@@ -61,7 +61,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Ima
     let step = r.parse.map(step_name).unwrap_or("–");
     let head = Line::from(vec![
         Span::styled("true ", theme.muted),
-        Span::styled(fit(&one_line(&r.truth), 16), theme.text),
+        Span::styled(fit(&truth_text(&r.truth), 16), theme.text),
         Span::styled(" → ", theme.muted),
         Span::styled(fit(&parsed, 16), verdict.1),
         Span::styled(format!(" ({step}) "), theme.muted),
