@@ -220,6 +220,14 @@ fn review_of_an_unlabeled_folder_shows_the_unknown_truth_as_a_question_mark() {
     assert!(screen.contains("true ?"), "the answer pane: {screen}");
     assert!(screen.contains("?→"), "the list: {screen}");
     insta::assert_snapshot!("review_unlabeled_80x24", terminal.backend());
+    // The run screen's latest finished item, shown large: a proposal, not "wrong".
+    let m = unlabeled_finished(160, 48);
+    let screen = screen_text(draw(&m).backend().buffer());
+    assert!(
+        screen.contains("true ? → 7 (whole_word) proposal"),
+        "{screen}"
+    );
+    assert!(!screen.contains("wrong"), "{screen}");
 }
 
 #[test]

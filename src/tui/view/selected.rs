@@ -50,6 +50,9 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Ima
         ("right", theme.ok)
     } else if r.is_unparsed() {
         ("unparsed", theme.warn)
+    } else if r.truth.is_empty() {
+        // Truth unknown: the model's label is a proposal, neither right nor wrong.
+        ("proposal", theme.text)
     } else {
         ("wrong", theme.warn)
     };
