@@ -117,7 +117,7 @@ fn in_flight_block<'a>(model: &'a Model, item: &InFlight, w: usize, rows: usize)
         format!(
             "{} [{}]",
             fit(&one_line(&item.image), w.saturating_sub(14).max(4)),
-            fit(&one_line(&item.truth), 10)
+            fit(&truth_text(&item.truth), 10)
         ),
         theme.muted,
     )];
@@ -194,7 +194,11 @@ fn in_flight_lines(model: &Model, w: usize, rows: usize) -> Vec<Line<'_>> {
         .values()
         .take(rows)
         .map(|item| {
-            let head = format!("… {} [{}] ", fit(&item.image, 24), fit(&item.truth, 10));
+            let head = format!(
+                "… {} [{}] ",
+                fit(&item.image, 24),
+                fit(&truth_text(&item.truth), 10)
+            );
             let mut spans = vec![Span::styled(head.clone(), theme.muted)];
             let mut used = head.width();
             if item.attempt > 1 {
