@@ -86,6 +86,8 @@ fn main() {
         Ok("server") => serve(),
         Ok("scan") => scan_child(),
         Ok("cached") => cached_rerun(),
+        // Only the CPU comparison with the bare client (`SQUINT_BENCH_ROLE=cpu cargo bench`).
+        Ok("cpu") => cpu_only(),
         // Only the workbench figures (`SQUINT_BENCH_ROLE=tui cargo bench`).
         Ok("tui") => {
             tui_render_benchmark();
@@ -99,6 +101,12 @@ fn main() {
             run_all(if short { &SHORT } else { &FULL }, short);
         }
     }
+}
+
+/// The runtime `squint run` drives its engine on (the same function), so the figures are the
+/// shipped binary's.
+fn headless_runtime() -> tokio::runtime::Runtime {
+    squint::cli::build_runtime(squint::cli::RuntimeFlavour::Headless).expect("runtime")
 }
 
 /// Process CPU time (user + system, every thread) in microseconds.
@@ -350,10 +358,7 @@ fn scan_child() {
 fn cached_rerun() {
     let dataset = PathBuf::from(std::env::var("SQUINT_BENCH_DATASET").expect("dataset folder"));
     let data_dir = PathBuf::from(std::env::var("SQUINT_DATA_DIR").expect("SQUINT_DATA_DIR"));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = headless_runtime();
     let (server, url) = spawn_server(0, 4);
     let out = tempfile::tempdir().expect("tempdir");
     let run = pipeline(&runtime, &dataset, &url, out.path().join("run"), 4, true);
@@ -372,6 +377,24 @@ fn cached_rerun() {
         cache_bytes as f64 / 1e6,
         peak_rss_kb() / 1024
     );
+}
+
+/// The CPU comparison alone, full size (or short with `SQUINT_BENCH_SHORT`), for measuring a
+/// change to the engine without the throughput and workbench figures.
+fn cpu_only() {
+    let sizes = if std::env::var_os("SQUINT_BENCH_SHORT").is_some() {
+        &SHORT
+    } else {
+        &FULL
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data_dir = tmp.path().join("data");
+    // SAFETY: set before the runtime (or any other thread) exists.
+    unsafe { std::env::set_var("SQUINT_DATA_DIR", &data_dir) };
+    let runtime = headless_runtime();
+    let mut gate = Gate::default();
+    cpu_against_bare(&runtime, sizes, tmp.path(), &data_dir, &mut gate);
+    gate.finish();
 }
 
 fn make_scan_tree(dir: &Path) {
@@ -416,10 +439,7 @@ fn run_all(sizes: &Sizes, short: bool) {
     let data_dir = tmp.path().join("data");
     // SAFETY: set before the runtime (or any other thread) exists.
     unsafe { std::env::set_var("SQUINT_DATA_DIR", &data_dir) };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = headless_runtime();
     let mut gate = Gate::default();
     println!(
         "squint benchmark{} (figures and ratio to target; lower ratio is better unless noted)\n",

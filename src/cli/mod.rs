@@ -168,15 +168,23 @@ pub fn main_with_args() -> i32 {
         Some(Command::Import(args)) => import_cmd::run(args),
         Some(Command::Labels(args)) => labels_cmd::run(args),
         Some(Command::Cache(command)) => cache_cmd::run(command),
-        Some(Command::Run { run, output }) => with_runtime(run_cmd::run(run, output)),
-        Some(Command::Models { server, json }) => with_runtime(models_cmd::run(server, json)),
+        Some(Command::Run { run, output }) => {
+            with_runtime(RuntimeFlavour::Headless, run_cmd::run(run, output))
+        }
+        Some(Command::Models { server, json }) => {
+            with_runtime(RuntimeFlavour::Headless, models_cmd::run(server, json))
+        }
         Some(Command::Config { action }) => config_cmd::run(action),
         Some(Command::Completions { shell }) => config_cmd::completions(shell),
         Some(Command::Man { dir }) => config_cmd::man(dir.as_deref()),
-        Some(Command::Compare { args }) => with_runtime(compare_cmd::run(args)),
-        Some(Command::Probe { args }) => with_runtime(probe_cmd::run(args)),
-        Some(Command::Tui { tui }) => with_runtime(tui_main(tui)),
-        None => with_runtime(tui_main(cli.tui)),
+        Some(Command::Compare { args }) => {
+            with_runtime(RuntimeFlavour::Headless, compare_cmd::run(args))
+        }
+        Some(Command::Probe { args }) => {
+            with_runtime(RuntimeFlavour::Headless, probe_cmd::run(args))
+        }
+        Some(Command::Tui { tui }) => with_runtime(RuntimeFlavour::Workbench, tui_main(tui)),
+        None => with_runtime(RuntimeFlavour::Workbench, tui_main(cli.tui)),
     }
 }
 
@@ -211,12 +219,30 @@ fn apply_config(cli: &mut Cli) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs `command` to completion on a multi-threaded tokio runtime.
-fn with_runtime(command: impl std::future::Future<Output = i32>) -> i32 {
-    match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+/// Which tokio runtime a command runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuntimeFlavour {
+    /// One thread drives every task (`squint run` and the other headless commands): the
+    /// engine's hand-offs stay on that thread, so an image costs no thread wake-ups there.
+    /// File reads, the journal and the cache still run on their own threads.
+    Headless,
+    /// Worker threads (the workbench): drawing a frame never delays the run's requests,
+    /// and the reverse.
+    Workbench,
+}
+
+/// Builds the runtime a command runs on; the benchmark uses it too, so it measures what ships.
+pub fn build_runtime(flavour: RuntimeFlavour) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = match flavour {
+        RuntimeFlavour::Headless => tokio::runtime::Builder::new_current_thread(),
+        RuntimeFlavour::Workbench => tokio::runtime::Builder::new_multi_thread(),
+    };
+    builder.enable_all().build()
+}
+
+/// Runs `command` to completion on the runtime `flavour`.
+fn with_runtime(flavour: RuntimeFlavour, command: impl std::future::Future<Output = i32>) -> i32 {
+    match build_runtime(flavour) {
         Ok(runtime) => runtime.block_on(command),
         Err(e) => {
             eprintln!("squint: cannot start the async runtime: {e}");
