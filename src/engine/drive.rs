@@ -1,27 +1,27 @@
-//! The engine loop: replays what the journal already holds, keeps up to the concurrency (plus
-//! a few read-ahead) item tasks going in plan order, honours pause, stop and `--until-ci`, and
-//! says how the run ended. Never journals or reports an item itself (the item tasks do).
+//! The engine loop: replays what the journal already holds, then takes the items in plan
+//! order as they are read ahead: a failed image or a cached answer goes to the journal at
+//! once, any other item gets a request slot and a task that asks a server. Honours pause, stop
+//! and `--until-ci`, and says how the run ended. Never reports an item finished itself (the
+//! journal writer does, once it is on disk) and never waits on a file.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use futures_util::FutureExt as _;
 use tokio::sync::{mpsc, watch};
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
-use super::hosts::HostPool;
+use super::hosts::{HostPermit, HostPool};
 use super::item::{self, Outcome};
-use super::journal_writer::JournalWriter;
-use super::turn::TurnQueue;
-use super::until::UntilCi;
+use super::journal_writer::{JournalWriter, writer_gone};
+use super::reader::ReadAhead;
+use super::until::{self, UntilCi};
 use super::{RunEvent, RunPlan};
-use crate::domain::result::{ErrorKind, ItemError};
+use crate::domain::result::{ErrorKind, ItemError, ItemResult};
 
 /// How long items that already have their answer may take to report after a fatal error.
 const SETTLE_AFTER_FATAL: Duration = Duration::from_secs(2);
-
-/// Most images read and checked ahead of a free request slot.
-const READ_AHEAD: usize = 4;
 
 /// How `drive` ended.
 pub(super) enum Ending {
@@ -46,49 +46,56 @@ enum Halt {
     Narrow(f64),
 }
 
-/// What a finished task means for the run.
-enum Settled {
-    /// Keep going.
-    Going,
-    /// Stop starting items, for this reason.
-    Halt(Halt),
-}
-
 /// Runs every item (or until `--until-ci` is reached); says how it ended.
 pub(super) async fn drive(
     plan: Arc<RunPlan>,
     pool: Arc<HostPool>,
     journal: JournalWriter,
+    faults: mpsc::UnboundedReceiver<ItemError>,
     tx: &mpsc::UnboundedSender<RunEvent>,
     paused: watch::Receiver<bool>,
     cancel: CancellationToken,
 ) -> Ending {
-    let mut run = Driver::new(plan, pool, journal, tx, paused, cancel);
+    let pending_plan = Arc::clone(&plan);
+    let mut run = Driver::new(plan, pool, journal, faults, tx, paused, cancel);
     let pending = run.replay_journaled();
-    let mut queue = pending.into_iter();
+    run.ahead = ReadAhead::new(pending_plan, pending, run.pool.total_slots());
     let halt = match run.already_narrow() {
         Some(half) => Halt::Narrow(half),
-        None => run.work_through(&mut queue).await,
+        None => run.work_through().await,
     };
-    let unfinished = queue.len() + run.tasks.len();
+    let unfinished = run.ahead.unfinished() + run.tasks.len();
     run.wind_down(halt == Halt::Fatal).await;
     run.ending(halt, unfinished)
 }
 
-/// The loop's state: the plan, the shared switches and the tasks in flight.
+/// The loop's state: the plan, the shared switches, the images read ahead and the requests
+/// in flight.
 struct Driver<'a> {
     plan: Arc<RunPlan>,
     journal: JournalWriter,
+    /// The journal writer's failed writes.
+    faults: mpsc::UnboundedReceiver<ItemError>,
     tx: &'a mpsc::UnboundedSender<RunEvent>,
     paused: watch::Receiver<bool>,
     cancel: CancellationToken,
     /// The servers and their request slots: bounds the requests in flight.
     pool: Arc<HostPool>,
-    /// Most tasks alive at once: the concurrency plus the read-ahead.
-    lookahead: usize,
+    /// The items still to ask, read ahead in plan order.
+    ahead: ReadAhead,
+    /// One task per request in flight.
     tasks: JoinSet<Outcome>,
-    turns: TurnQueue,
     until: Option<UntilCi>,
+}
+
+/// What the loop waited for.
+enum Change {
+    /// Nothing that needs handling here (a batch was read, a task ended well, a switch moved).
+    Nothing,
+    /// A request slot for the next item.
+    Slot(HostPermit),
+    /// The run must end.
+    Halt(Halt),
 }
 
 impl<'a> Driver<'a> {
@@ -96,27 +103,24 @@ impl<'a> Driver<'a> {
         plan: Arc<RunPlan>,
         pool: Arc<HostPool>,
         journal: JournalWriter,
+        faults: mpsc::UnboundedReceiver<ItemError>,
         tx: &'a mpsc::UnboundedSender<RunEvent>,
         paused: watch::Receiver<bool>,
         cancel: CancellationToken,
     ) -> Self {
-        let concurrency = pool.total_slots().max(1);
         let until = plan
             .until_ci
             .map(|width| UntilCi::new(width, plan.done.values()));
-        // Requests in flight are bounded by the pool's slots; a few more tasks (at most READ_AHEAD) read
-        // and check their images ahead, so a freed slot is refilled without waiting on disk,
-        // while the images held in memory stay close to the concurrency.
         Driver {
+            ahead: ReadAhead::new(Arc::clone(&plan), Vec::new(), 1),
             plan,
             journal,
+            faults,
             tx,
             paused,
             cancel,
             pool,
-            lookahead: concurrency + concurrency.min(READ_AHEAD),
             tasks: JoinSet::new(),
-            turns: TurnQueue::default(),
             until,
         }
     }
@@ -151,9 +155,12 @@ impl<'a> Driver<'a> {
         self.until.as_ref().and_then(UntilCi::reached)
     }
 
-    /// Starts the queued items as room frees up and settles finished tasks, until the queue
-    /// and the tasks are done or something halts the run.
-    async fn work_through(&mut self, queue: &mut impl Iterator<Item = usize>) -> Halt {
+    /// Takes the items read in plan order: an unreadable image is journaled as failed, a
+    /// cached answer is journaled at once (when a slot is free, so at `--concurrency 1` the
+    /// journal keeps the plan order), anything else is asked in a task of its own holding a
+    /// slot. Settles finished tasks meanwhile, until every item is done or something halts
+    /// the run.
+    async fn work_through(&mut self) -> Halt {
         loop {
             if let Some(halt) = self.wait_out_pause().await {
                 return halt;
@@ -161,17 +168,39 @@ impl<'a> Driver<'a> {
             if self.cancel.is_cancelled() {
                 return Halt::Cancelled;
             }
-            if self.tasks.len() < self.lookahead {
-                if let Some(index) = queue.next() {
-                    self.start_item(index);
+            self.ahead.fill();
+            let wants_slot = match self.ahead.front() {
+                Some(ready) if ready.image.is_err() => {
+                    if let Some(halt) = self.take_next(None) {
+                        return halt;
+                    }
                     continue;
                 }
-                if self.tasks.is_empty() {
+                Some(_) => match self.pool.acquire().now_or_never() {
+                    Some(Some(permit)) => {
+                        if let Some(halt) = self.take_next(Some(permit)) {
+                            return halt;
+                        }
+                        continue;
+                    }
+                    // The slots closed after a fatal answer: its task tells why.
+                    Some(None) if self.tasks.is_empty() => return Halt::Drained,
+                    Some(None) => false,
+                    None => true,
+                },
+                None if !self.ahead.is_reading() && self.tasks.is_empty() => {
                     return Halt::Drained;
                 }
-            }
-            if let Some(halt) = self.next_change().await {
-                return halt;
+                None => false,
+            };
+            match self.next_change(wants_slot).await {
+                Change::Nothing => {}
+                Change::Slot(permit) => {
+                    if let Some(halt) = self.take_next(Some(permit)) {
+                        return halt;
+                    }
+                }
+                Change::Halt(halt) => return halt,
             }
         }
     }
@@ -189,8 +218,9 @@ impl<'a> Driver<'a> {
                 changed = self.paused.changed() => if changed.is_err() {
                     return Some(Halt::Drained);
                 },
+                Some(error) = self.faults.recv() => return Some(self.abort(error)),
                 Some(joined) = self.tasks.join_next(), if !self.tasks.is_empty() => {
-                    if let Settled::Halt(halt) = self.settle(joined) {
+                    if let Some(halt) = self.settle(joined) {
                         return Some(halt);
                     }
                 }
@@ -200,60 +230,113 @@ impl<'a> Driver<'a> {
         None
     }
 
-    /// Spawns the task that classifies item `index`, in its turn.
-    fn start_item(&mut self, index: usize) {
+    /// Handles the next item read, with a request `permit` unless its image failed: journals
+    /// a failure or a cached answer, or starts the task that asks a server. A halt when the
+    /// run must end (`--until-ci` reached, the journal gone).
+    fn take_next(&mut self, permit: Option<HostPermit>) -> Option<Halt> {
+        if permit.is_some() && *self.paused.borrow() {
+            // Paused between the slot and now: the item waits for the resume.
+            return None;
+        }
+        let ready = self.ahead.pop()?;
+        let item = self.plan.item(ready.index)?;
+        let started = Instant::now();
+        let mut result = item::blank_result(item);
+        item::announce(self.tx, ready.index, item);
+        let prepared = match ready.image {
+            Ok(prepared) => prepared,
+            Err(error) => return self.journal_now(ready.index, item::fail(result, error, started)),
+        };
+        result.sha256 = prepared.sha256;
+        // Only a failed image comes without a slot, and it was journaled above.
+        let permit = permit?;
+        if let Some(hit) = ready.hit {
+            self.send(RunEvent::Token {
+                index: ready.index,
+                text: hit.answer.clone(),
+            });
+            let result = item::answer_from_cache(&self.plan, result, hit, started);
+            let halt = self.journal_now(ready.index, result);
+            drop(permit);
+            return halt;
+        }
         let ctx = item::ItemContext {
             plan: Arc::clone(&self.plan),
             journal: self.journal.clone(),
             tx: self.tx.clone(),
             pool: Arc::clone(&self.pool),
             paused: self.paused.clone(),
-            turn: self.turns.next_turn(),
-            index,
+            index: ready.index,
         };
-        self.tasks.spawn(item::process(ctx));
+        let asked = item::Asked {
+            payload: prepared.payload,
+            cache_key: ready.cache_key,
+            permit,
+            started,
+        };
+        self.tasks.spawn(item::ask(ctx, result, asked));
+        None
     }
 
-    /// Waits for a stop, a pause switch or a finished task; a halt when the run must end.
-    async fn next_change(&mut self) -> Option<Halt> {
+    /// Queues a result that needed no request for the journal and counts it.
+    fn journal_now(&mut self, index: usize, result: ItemResult) -> Option<Halt> {
+        let verdict = until::verdict(&result);
+        if !self.journal.queue(index, result) {
+            return Some(self.abort(writer_gone()));
+        }
+        self.count(verdict)
+    }
+
+    /// Counts a finished item toward `--until-ci`; a halt once it is reached.
+    fn count(&mut self, verdict: Option<bool>) -> Option<Halt> {
+        let until = self.until.as_mut()?;
+        until.record(verdict);
+        until.reached().map(Halt::Narrow)
+    }
+
+    /// Waits for a stop, a pause switch, a failed journal write, a finished task, a batch of
+    /// images read or (when `wants_slot`) a free request slot.
+    async fn next_change(&mut self, wants_slot: bool) -> Change {
+        let pool = Arc::clone(&self.pool);
         tokio::select! {
-            _ = self.cancel.cancelled() => Some(Halt::Cancelled),
-            changed = self.paused.changed() => changed.is_err().then_some(Halt::Drained),
-            Some(joined) = self.tasks.join_next() => match self.settle(joined) {
-                Settled::Halt(halt) => Some(halt),
-                Settled::Going => None,
+            _ = self.cancel.cancelled() => Change::Halt(Halt::Cancelled),
+            changed = self.paused.changed() => match changed {
+                Ok(()) => Change::Nothing,
+                Err(_) => Change::Halt(Halt::Drained),
+            },
+            Some(error) = self.faults.recv() => Change::Halt(self.abort(error)),
+            Some(joined) = self.tasks.join_next(), if !self.tasks.is_empty() => {
+                self.settle(joined).map_or(Change::Nothing, Change::Halt)
+            }
+            () = self.ahead.arrived(), if self.ahead.is_reading() => Change::Nothing,
+            permit = pool.acquire(), if wants_slot => match permit {
+                Some(permit) => Change::Slot(permit),
+                // The slots closed: the next turn of the loop waits for the tasks.
+                None => Change::Nothing,
             },
         }
     }
 
     /// Handles a finished task: counts it toward `--until-ci`, or cancels the run on a fatal
-    /// error.
-    fn settle(&mut self, joined: Result<Outcome, JoinError>) -> Settled {
+    /// error; a halt when the run must end.
+    fn settle(&mut self, joined: Result<Outcome, JoinError>) -> Option<Halt> {
         match joined {
-            Ok(Outcome::Done(verdict)) => match &mut self.until {
-                Some(until) => {
-                    until.record(verdict);
-                    until
-                        .reached()
-                        .map_or(Settled::Going, |half| Settled::Halt(Halt::Narrow(half)))
-                }
-                None => Settled::Going,
-            },
-            Ok(Outcome::Dropped) => Settled::Going,
-            Ok(Outcome::Fatal(error)) => self.abort(error),
-            Err(e) if e.is_cancelled() => Settled::Going,
-            Err(e) => self.abort(ItemError::new(
+            Ok(Outcome::Done(verdict)) => self.count(verdict),
+            Ok(Outcome::Dropped) => None,
+            Ok(Outcome::Fatal(error)) => Some(self.abort(error)),
+            Err(e) if e.is_cancelled() => None,
+            Err(e) => Some(self.abort(ItemError::new(
                 ErrorKind::Internal,
                 format!("internal error in a classification task: {e}"),
-            )),
+            ))),
         }
     }
 
     /// Cancels the run and tells the consumer why.
-    fn abort(&self, error: ItemError) -> Settled {
+    fn abort(&self, error: ItemError) -> Halt {
         self.cancel.cancel();
         self.send(RunEvent::Aborted { error });
-        Settled::Halt(Halt::Fatal)
+        Halt::Fatal
     }
 
     /// Ends the tasks still alive. After a fatal answer no request starts (the slots are

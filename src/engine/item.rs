@@ -1,7 +1,8 @@
-//! Classifies one item: read and prepare the image, consult the cache, wait for its turn and a
-//! request slot, stream the answer (or take the cached one), parse it, journal the result and
-//! report it. Never panics on bad input; a fatal server error is handed back to the engine
-//! without journaling, so a resume asks that item again.
+//! One item's answer: the task that asks a server for it (streaming, retries, failover to
+//! another server), and the result records the engine journals for an answer from the server,
+//! from the cache or a failure. Never panics on bad input; a fatal server error is handed back
+//! to the engine without journaling, so a resume asks that item again. Never reports an item
+//! finished itself (the journal writer does, once it is on disk).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,8 +10,7 @@ use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 
 use super::hosts::{HostPermit, HostPool, TakenOut};
-use super::journal_writer::JournalWriter;
-use super::turn::Turn;
+use super::journal_writer::{JournalWriter, writer_gone};
 use super::{RunEvent, RunPlan};
 use crate::backend::{self, BackendError, ClassifyRequest, Completion, TokenEvent, TokenLogprob};
 use crate::dataset::DatasetItem;
@@ -18,20 +18,21 @@ use crate::domain::label_probs::LabelProbs;
 use crate::domain::parse::parse_answer;
 use crate::domain::result::{ErrorKind, ItemError, ItemResult};
 use crate::domain::template::OutputMode;
-use crate::imaging::{self, ImagePayload};
-use crate::session::{CacheKey, CachedAnswer};
+use crate::imaging::ImagePayload;
+use crate::session::CachedAnswer;
 
 /// What a task hands back to the engine loop.
 pub(super) enum Outcome {
-    /// The item finished and was journaled: `Some(correct)` when answered, `None` when its
-    /// request failed.
+    /// The item's result was queued for the journal: `Some(correct)` when answered, `None`
+    /// when its request failed.
     Done(Option<bool>),
     /// The task ended without a result because the run is going away.
     Dropped,
-    /// The server or model became unusable; the run must stop.
+    /// The server or model became unusable (or the journal went away); the run must stop.
     Fatal(ItemError),
 }
 
+/// What an asking task shares with the run.
 pub(super) struct ItemContext {
     pub plan: Arc<RunPlan>,
     pub journal: JournalWriter,
@@ -40,54 +41,17 @@ pub(super) struct ItemContext {
     pub pool: Arc<HostPool>,
     /// True while the run is paused: no new request starts.
     pub paused: watch::Receiver<bool>,
-    /// This item's place in the asking order.
-    pub turn: Turn,
     pub index: usize,
 }
 
-struct Prepared {
-    payload: ImagePayload,
-    sha256: String,
-}
-
-pub(super) async fn process(mut ctx: ItemContext) -> Outcome {
-    let Some(item) = ctx.plan.item(ctx.index).cloned() else {
-        return Outcome::Dropped;
-    };
-    let mut result = blank_result(&item);
-    let started = Instant::now();
-    let prepared = match read_image(&ctx.plan, &item).await {
-        Ok(prepared) => prepared,
-        Err(error) => return fail_unasked(&mut ctx, &item, result, error, started).await,
-    };
-    result.sha256 = prepared.sha256.clone();
-    let cache_key = cache_key(&ctx.plan, &prepared.sha256);
-    let hit = lookup(&ctx.plan, cache_key.as_deref());
-    // Wait for this item's turn, then a free slot, and not while paused (a cached answer too,
-    // so the journal keeps the asking order); the latency counts from here.
-    ctx.turn.wait().await;
-    let Some(permit) = take_slot(&mut ctx).await else {
-        return Outcome::Dropped;
-    };
-    ctx.turn.pass();
-    let started = Instant::now();
-    announce(&ctx, &item);
-    match hit {
-        Some(hit) => answer_from_cache(&ctx, result, hit, permit, started).await,
-        None => {
-            let asked = Asked {
-                payload: prepared.payload,
-                cache_key,
-                permit,
-                started,
-            };
-            ask_server(&mut ctx, result, asked).await
-        }
-    }
+/// Asks a server about the item in `ctx` with the slot and image in `asked`, then queues its
+/// result for the journal.
+pub(super) async fn ask(mut ctx: ItemContext, result: ItemResult, asked: Asked) -> Outcome {
+    ask_server(&mut ctx, result, asked).await
 }
 
 /// The result record of `item` before anything is known about its answer.
-fn blank_result(item: &DatasetItem) -> ItemResult {
+pub(super) fn blank_result(item: &DatasetItem) -> ItemResult {
     ItemResult {
         image: item.rel.to_string(),
         sha256: String::new(),
@@ -109,39 +73,6 @@ fn blank_result(item: &DatasetItem) -> ItemResult {
     }
 }
 
-/// Reads the image and its digest and prepares what is sent, on the blocking pool.
-async fn read_image(plan: &RunPlan, item: &DatasetItem) -> Result<Prepared, ItemError> {
-    let (max_side, allow_webp) = (plan.max_side, plan.allow_webp);
-    let path = plan.items.path(item);
-    let prepared = tokio::task::spawn_blocking(move || {
-        let (bytes, sha256) = imaging::read_with_digest(&path)?;
-        let payload = imaging::prepare(bytes, max_side, allow_webp)?;
-        Ok::<_, imaging::ImageError>(Prepared { payload, sha256 })
-    })
-    .await;
-    match prepared {
-        Ok(Ok(prepared)) => Ok(prepared),
-        Ok(Err(e)) => Err(ItemError::new(ErrorKind::Image, e.to_string())),
-        Err(e) => Err(ItemError::new(
-            ErrorKind::Internal,
-            format!("image task failed: {e}"),
-        )),
-    }
-}
-
-/// An item that failed before it could be asked (its image): journaled in its turn.
-async fn fail_unasked(
-    ctx: &mut ItemContext,
-    item: &DatasetItem,
-    result: ItemResult,
-    error: ItemError,
-    started: Instant,
-) -> Outcome {
-    ctx.turn.wait().await;
-    announce(ctx, item);
-    finish(ctx, fail(result, error, started)).await
-}
-
 /// Waits for a free request slot while the run is not paused; `None` when the run is going
 /// away (the slots closed or the pause switch dropped).
 async fn take_slot(ctx: &mut ItemContext) -> Option<HostPermit> {
@@ -156,37 +87,29 @@ async fn take_slot(ctx: &mut ItemContext) -> Option<HostPermit> {
     }
 }
 
-/// Takes the cached answer as if the server had streamed it, then journals and reports it.
-async fn answer_from_cache(
-    ctx: &ItemContext,
+/// The result of an answer taken from the cache, as if the server had streamed it.
+pub(super) fn answer_from_cache(
+    plan: &RunPlan,
     mut result: ItemResult,
     hit: CachedAnswer,
-    permit: HostPermit,
     started: Instant,
-) -> Outcome {
-    let _ = ctx.tx.send(RunEvent::Token {
-        index: ctx.index,
-        text: hit.answer.clone(),
-    });
+) -> ItemResult {
     result.cached = true;
     result.eval_count = hit.eval_count;
     result.prompt_eval_count = hit.prompt_eval_count;
     result.eval_duration_ns = hit.eval_duration_ns;
     result.confidence = hit.confidence;
-    result.label_probs = cached_label_probs(&ctx.plan, hit.logprobs);
-    let result = answered(&ctx.plan, result, hit.answer, started, None);
-    let written = ctx.journal.queue(result.clone());
-    drop(permit);
-    report(ctx, result, written).await
+    result.label_probs = cached_label_probs(plan, hit.logprobs);
+    answered(plan, result, hit.answer, started, None)
 }
 
 /// What asking the server needs: the image, where its answer is cached, the slot it holds and
 /// when its latency started.
-struct Asked {
-    payload: ImagePayload,
-    cache_key: Option<String>,
-    permit: HostPermit,
-    started: Instant,
+pub(super) struct Asked {
+    pub payload: ImagePayload,
+    pub cache_key: Option<String>,
+    pub permit: HostPermit,
+    pub started: Instant,
 }
 
 /// Streams the server's answer (with retries), then settles it. With several servers, one
@@ -225,18 +148,13 @@ async fn ask_server(ctx: &mut ItemContext, mut result: ItemResult, asked: Asked)
             Ok(completion) => {
                 ctx.pool.record_answer(host);
                 let result = completed(&ctx.plan, result, &completion, started);
+                let confidence = result.confidence;
                 // Queued while the slot is held, so the journal keeps the asking order; then
-                // the server is done with this item: free its slot before the cache and
-                // journal writes.
-                let written = ctx.journal.queue(result.clone());
+                // the server is done with this item: free its slot before the cache write.
+                let outcome = journal(ctx, result);
                 drop(permit);
-                store(
-                    &ctx.plan,
-                    cache_key.as_deref(),
-                    &completion,
-                    result.confidence,
-                );
-                return report(ctx, result, written).await;
+                store(&ctx.plan, cache_key.as_deref(), &completion, confidence);
+                return outcome;
             }
             Err(e) if ctx.pool.is_several() && e.is_server_failure() => {
                 ctx.pool.record_error(host);
@@ -251,7 +169,7 @@ async fn ask_server(ctx: &mut ItemContext, mut result: ItemResult, asked: Asked)
             }
             Err(e) => {
                 ctx.pool.record_error(host);
-                return settle_failure(ctx, result, e, permit, started).await;
+                return settle_failure(ctx, result, e, permit, started);
             }
         }
     }
@@ -259,7 +177,7 @@ async fn ask_server(ctx: &mut ItemContext, mut result: ItemResult, asked: Asked)
 
 /// A failed request that is the item's last word: a fatal error stops the run, any other is
 /// journaled as the item's failure.
-async fn settle_failure(
+fn settle_failure(
     ctx: &ItemContext,
     result: ItemResult,
     error: BackendError,
@@ -274,9 +192,9 @@ async fn settle_failure(
         return Outcome::Fatal(error.to_item_error());
     }
     let result = fail(result, error.to_item_error(), started);
-    let written = ctx.journal.queue(result.clone());
+    let outcome = journal(ctx, result);
     drop(permit);
-    report(ctx, result, written).await
+    outcome
 }
 
 /// The last server in rotation failed too: the run stops (a resume asks the rest), like a
@@ -381,9 +299,10 @@ fn completed(
     )
 }
 
-fn announce(ctx: &ItemContext, item: &DatasetItem) {
-    let _ = ctx.tx.send(RunEvent::ItemStarted {
-        index: ctx.index,
+/// Tells the consumer that plan item `index` is being asked (or answered from the cache).
+pub(super) fn announce(tx: &mpsc::UnboundedSender<RunEvent>, index: usize, item: &DatasetItem) {
+    let _ = tx.send(RunEvent::ItemStarted {
+        index,
         image: item.rel.to_string(),
         truth: item.truth.to_string(),
     });
@@ -414,7 +333,8 @@ fn answered(
     result
 }
 
-fn fail(mut result: ItemResult, error: ItemError, started: Instant) -> ItemResult {
+/// The result of an item that failed with `error`.
+pub(super) fn fail(mut result: ItemResult, error: ItemError, started: Instant) -> ItemResult {
     result.set_error(error);
     result.latency_ms = elapsed_ms(started);
     result
@@ -424,57 +344,14 @@ fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Journals a result that needed no request slot and reports it.
-async fn finish(ctx: &ItemContext, result: ItemResult) -> Outcome {
-    let written = ctx.journal.queue(result.clone());
-    report(ctx, result, written).await
-}
-
-/// Waits for `result` to be on disk, then reports it finished.
-async fn report(
-    ctx: &ItemContext,
-    result: ItemResult,
-    written: impl Future<Output = Result<(), ItemError>>,
-) -> Outcome {
-    if let Err(error) = written.await {
-        return Outcome::Fatal(error);
-    }
+/// Queues `result` for the journal (the writer reports it once it is on disk).
+fn journal(ctx: &ItemContext, result: ItemResult) -> Outcome {
     let verdict = super::until::verdict(&result);
-    let _ = ctx.tx.send(RunEvent::ItemFinished {
-        index: ctx.index,
-        result,
-        replayed: false,
-    });
-    if ctx.pool.is_several() {
-        let _ = ctx.tx.send(RunEvent::Hosts(ctx.pool.shares()));
+    if ctx.journal.queue(ctx.index, result) {
+        Outcome::Done(verdict)
+    } else {
+        Outcome::Fatal(writer_gone())
     }
-    Outcome::Done(verdict)
-}
-
-fn cache_key(plan: &RunPlan, sha256: &str) -> Option<String> {
-    plan.cache.as_ref()?;
-    let key = CacheKey {
-        backend: plan.backend_kind,
-        model: plan.model_key.clone(),
-        system: plan.system.clone(),
-        prompt: plan.prompt.clone(),
-        options_json: serde_json::to_string(&plan.options).unwrap_or_default(),
-        output: plan.output,
-        constrained_labels: if plan.output == OutputMode::Constrained {
-            plan.labels.clone()
-        } else {
-            Vec::new()
-        },
-        image_sha256: sha256.to_string(),
-        max_side: plan.max_side,
-    };
-    Some(key.digest())
-}
-
-/// A lookup is a few microseconds on the cache's shared connection: done in place, without a
-/// hop to the blocking pool.
-fn lookup(plan: &RunPlan, key: Option<&str>) -> Option<CachedAnswer> {
-    plan.cache.as_ref()?.get(key?)
 }
 
 /// Hands the answer to the cache's writer thread; never waits for the disk.

@@ -8,7 +8,7 @@ mod hosts;
 mod item;
 mod journal_writer;
 mod plan;
-mod turn;
+mod reader;
 mod until;
 
 use std::path::PathBuf;
@@ -52,7 +52,8 @@ impl RunHandle {
 }
 
 /// Spawns the run on the current tokio runtime. The engine owns the session's life: one
-/// writer thread appends results to `journal`, and when the run is over the engine records its
+/// writer thread appends results to `journal` (and reports each item finished once it is
+/// written), and when the run is over the engine records its
 /// end in `session_dir`'s `session.json`, releases the journal (and the session's lock), then
 /// sends `RunEvent::Finished`, always the last event.
 pub fn spawn(
@@ -69,14 +70,15 @@ pub fn spawn(
         cancel: cancel.clone(),
     };
     tokio::spawn(async move {
-        let (writer, written) = JournalWriter::spawn(journal);
         let plan = Arc::new(plan);
         let pool = hosts::HostPool::new(servers);
         let several = pool.is_several();
+        let (writer, written) = JournalWriter::spawn(journal, tx.clone(), Arc::clone(&pool));
         let ending = drive(
             Arc::clone(&plan),
             Arc::clone(&pool),
             writer,
+            written.faults,
             &tx,
             paused_rx,
             cancel,
@@ -87,8 +89,9 @@ pub fn spawn(
         }
         // The answers handed to the cache are committed before anyone hears the run is over.
         flush_cache(&plan).await;
-        // Every task is over and the writer's last sender is gone: the journal comes back.
-        let journal = written.await;
+        // Every task is over and the writer's last sender is gone: the journal comes back
+        // once every result queued is written and reported.
+        let journal = written.journal.await;
         let status = session_status(&ending);
         record_end_of_run(session_dir, status, &tx).await;
         // The session's lock goes with the journal, before anyone hears the run is over.

@@ -139,6 +139,38 @@ impl AnswerCache {
         }
     }
 
+    /// The answers stored under `keys` (each a [`CacheKey::digest`]), in order, looked up in
+    /// one read transaction. A missing entry or a malformed key is `None` at its place; a
+    /// database error makes every one `None` (misses), with a warning.
+    pub fn get_many(&self, keys: &[&str]) -> Vec<Option<CachedAnswer>> {
+        let parsed: Vec<Option<[u8; 32]>> = keys.iter().map(|k| key_bytes(k)).collect();
+        let valid: Vec<[u8; 32]> = parsed.iter().flatten().copied().collect();
+        let mut found = if valid.is_empty() {
+            Vec::new()
+        } else {
+            let mut store = self
+                .inner
+                .reader
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            match store.get_many(&valid) {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::warn!(
+                        "answer cache {}: lookup failed: {e}",
+                        self.inner.path.display()
+                    );
+                    vec![None; valid.len()]
+                }
+            }
+        }
+        .into_iter();
+        parsed
+            .iter()
+            .map(|key| key.and_then(|_| found.next().flatten()))
+            .collect()
+    }
+
     /// Hands `answer` to the writer under `key` (a [`CacheKey::digest`]); returns at once.
     /// It is committed with the next batch, replacing any older answer.
     pub fn put(&self, key: &str, answer: &CachedAnswer) -> Result<(), SessionError> {

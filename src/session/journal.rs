@@ -1,7 +1,8 @@
 //! `results.jsonl`: the append-only journal of finished items, one `ItemResult` per line.
 //!
-//! Writing: each line goes out in a single `write_all` of the whole line plus `\n`, straight to
-//! the `File` (no buffer kept between calls), so `kill -9` loses at most the items in flight.
+//! Writing: whole lines (one result, or a batch of them) go out in a single `write_all`,
+//! straight to the `File` (no buffer kept between calls), so `kill -9` loses at most the items
+//! not yet written.
 //! Reading: a torn last line is ignored, garbage lines are skipped and reported, never fatal.
 //! Opening for appending cuts a torn last line (one without its final `\n`, left by `kill -9`
 //! or a full disk) off first, so it never ends up in the middle of the file, and reports how
@@ -122,17 +123,28 @@ impl Journal {
 
     /// Appends `r` as one JSON line, in a single write, and flushes it.
     pub fn append(&mut self, r: &ItemResult) -> Result<(), SessionError> {
-        let json = serde_json::to_vec(r).map_err(|source| SessionError::Encode {
-            what: "a result",
-            source,
-        })?;
-        let mut line = Vec::with_capacity(json.len() + 2);
+        self.append_all(std::iter::once(r))
+    }
+
+    /// Appends each result as one JSON line, all of them in a single write, and flushes it.
+    /// A failed write may leave part of the lines; the next write starts on a fresh line and
+    /// a reader skips the torn one.
+    pub fn append_all<'a>(
+        &mut self,
+        results: impl IntoIterator<Item = &'a ItemResult>,
+    ) -> Result<(), SessionError> {
+        let mut lines = Vec::with_capacity(512);
         if self.needs_newline {
-            line.push(b'\n');
+            lines.push(b'\n');
         }
-        line.extend_from_slice(&json);
-        line.push(b'\n');
-        let written = self.file.write_all(&line).and_then(|()| self.file.flush());
+        for r in results {
+            serde_json::to_writer(&mut lines, r).map_err(|source| SessionError::Encode {
+                what: "a result",
+                source,
+            })?;
+            lines.push(b'\n');
+        }
+        let written = self.file.write_all(&lines).and_then(|()| self.file.flush());
         // After a failed write the file may end mid-line; repair before the next one.
         self.needs_newline = written.is_err();
         written.map_err(|e| SessionError::io("append to", &self.path, e))

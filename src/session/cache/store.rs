@@ -32,6 +32,23 @@ CREATE TABLE IF NOT EXISTS answers (
 CREATE INDEX IF NOT EXISTS answers_stored_at ON answers (stored_at);
 ";
 
+const SELECT_ANSWER: &str =
+    "SELECT answer, eval_count, prompt_eval_count, eval_duration_ns, confidence, logprobs
+     FROM answers WHERE key = ?1";
+
+/// A row of [`SELECT_ANSWER`] as an answer.
+fn answer_of_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CachedAnswer> {
+    let logprobs: Option<String> = r.get(5)?;
+    Ok(CachedAnswer {
+        answer: r.get(0)?,
+        eval_count: r.get::<_, Option<i64>>(1)?.map(from_sql_u64),
+        prompt_eval_count: r.get::<_, Option<i64>>(2)?.map(from_sql_u64),
+        eval_duration_ns: r.get::<_, Option<i64>>(3)?.map(from_sql_u64),
+        confidence: r.get(4)?,
+        logprobs: logprobs.and_then(|text| serde_json::from_str(&text).ok()),
+    })
+}
+
 /// One connection to the cache database.
 pub(super) struct Store {
     conn: Connection,
@@ -77,22 +94,26 @@ impl Store {
 
     /// The answer stored under `key`, if any.
     pub(super) fn get(&self, key: &[u8; 32]) -> rusqlite::Result<Option<CachedAnswer>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT answer, eval_count, prompt_eval_count, eval_duration_ns, confidence, logprobs
-             FROM answers WHERE key = ?1",
-        )?;
-        stmt.query_row([key.as_slice()], |r| {
-            let logprobs: Option<String> = r.get(5)?;
-            Ok(CachedAnswer {
-                answer: r.get(0)?,
-                eval_count: r.get::<_, Option<i64>>(1)?.map(from_sql_u64),
-                prompt_eval_count: r.get::<_, Option<i64>>(2)?.map(from_sql_u64),
-                eval_duration_ns: r.get::<_, Option<i64>>(3)?.map(from_sql_u64),
-                confidence: r.get(4)?,
-                logprobs: logprobs.and_then(|text| serde_json::from_str(&text).ok()),
-            })
-        })
-        .optional()
+        let mut stmt = self.conn.prepare_cached(SELECT_ANSWER)?;
+        stmt.query_row([key.as_slice()], answer_of_row).optional()
+    }
+
+    /// The answers stored under `keys`, in order, read in one transaction: one read lock of
+    /// the log for the whole batch instead of one per key.
+    pub(super) fn get_many(
+        &mut self,
+        keys: &[[u8; 32]],
+    ) -> rusqlite::Result<Vec<Option<CachedAnswer>>> {
+        let tx = self.conn.transaction()?;
+        let mut found = Vec::with_capacity(keys.len());
+        {
+            let mut stmt = tx.prepare_cached(SELECT_ANSWER)?;
+            for key in keys {
+                found.push(stmt.query_row([key.as_slice()], answer_of_row).optional()?);
+            }
+        }
+        tx.commit()?;
+        Ok(found)
     }
 
     /// Stores every `(key, answer, stored_at)` in one transaction, replacing older answers.

@@ -225,3 +225,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_batch_lookup_answers_each_key_in_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = open(dir.path());
+    let other = "2c08d13cc4e598a7ceef292963271ae6d752c269470a0dc7765a5d5c9629f4f8";
+    let missing = "00".repeat(32);
+    let mut second = answer();
+    second.answer = "7".into();
+    cache.put(KEY, &answer()).unwrap();
+    cache.put(other, &second).unwrap();
+    cache.flush();
+    assert_eq!(cache.get_many(&[]), Vec::<Option<CachedAnswer>>::new());
+    assert_eq!(
+        cache.get_many(&[other, "not a digest", &missing, KEY, other]),
+        vec![
+            Some(second.clone()),
+            None,
+            None,
+            Some(answer()),
+            Some(second)
+        ]
+    );
+    assert_eq!(cache.get_many(&["not a digest"]), vec![None]);
+}
