@@ -56,10 +56,22 @@ pub(super) async fn drive(
     paused: watch::Receiver<bool>,
     cancel: CancellationToken,
 ) -> Ending {
-    let pending_plan = Arc::clone(&plan);
-    let mut run = Driver::new(plan, pool, journal, faults, tx, paused, cancel);
-    let pending = run.replay_journaled();
-    run.ahead = ReadAhead::new(pending_plan, pending, run.pool.total_slots());
+    let pending = replay_journaled(&plan, tx);
+    let ahead = ReadAhead::new(Arc::clone(&plan), pending, pool.total_slots());
+    let mut run = Driver {
+        until: plan
+            .until_ci
+            .map(|width| UntilCi::new(width, plan.done.values())),
+        plan,
+        journal,
+        faults,
+        tx,
+        paused,
+        cancel,
+        pool,
+        ahead,
+        tasks: JoinSet::new(),
+    };
     let halt = match run.already_narrow() {
         Some(half) => Halt::Narrow(half),
         None => run.work_through().await,
@@ -98,56 +110,33 @@ enum Change {
     Halt(Halt),
 }
 
-impl<'a> Driver<'a> {
-    fn new(
-        plan: Arc<RunPlan>,
-        pool: Arc<HostPool>,
-        journal: JournalWriter,
-        faults: mpsc::UnboundedReceiver<ItemError>,
-        tx: &'a mpsc::UnboundedSender<RunEvent>,
-        paused: watch::Receiver<bool>,
-        cancel: CancellationToken,
-    ) -> Self {
-        let until = plan
-            .until_ci
-            .map(|width| UntilCi::new(width, plan.done.values()));
-        Driver {
-            ahead: ReadAhead::new(Arc::clone(&plan), Vec::new(), 1),
-            plan,
-            journal,
-            faults,
-            tx,
-            paused,
-            cancel,
-            pool,
-            tasks: JoinSet::new(),
-            until,
-        }
-    }
-
-    fn send(&self, event: RunEvent) {
-        // A consumer that went away is not an error: the journal still records everything.
-        let _ = self.tx.send(event);
-    }
-
-    /// Announces the run and replays the journaled results; returns the items still to ask.
-    fn replay_journaled(&self) -> Vec<usize> {
-        self.send(RunEvent::Started {
-            total: self.plan.items.len(),
-            already_done: self.plan.done.len(),
-        });
-        let mut pending = Vec::new();
-        for (index, item) in self.plan.items.iter().enumerate() {
-            match self.plan.done.get(&*item.rel) {
-                Some(result) => self.send(RunEvent::ItemFinished {
+/// Announces the run and replays the journaled results; returns the items still to ask.
+fn replay_journaled(plan: &RunPlan, tx: &mpsc::UnboundedSender<RunEvent>) -> Vec<usize> {
+    // A consumer that went away is not an error: the journal still records everything.
+    let _ = tx.send(RunEvent::Started {
+        total: plan.items.len(),
+        already_done: plan.done.len(),
+    });
+    let mut pending = Vec::new();
+    for (index, item) in plan.items.iter().enumerate() {
+        match plan.done.get(&*item.rel) {
+            Some(result) => {
+                let _ = tx.send(RunEvent::ItemFinished {
                     index,
                     result: result.clone(),
                     replayed: true,
-                }),
-                None => pending.push(index),
+                });
             }
+            None => pending.push(index),
         }
-        pending
+    }
+    pending
+}
+
+impl Driver<'_> {
+    fn send(&self, event: RunEvent) {
+        // A consumer that went away is not an error: the journal still records everything.
+        let _ = self.tx.send(event);
     }
 
     /// The half width a resumed session already reached (`--until-ci`), if narrow enough.

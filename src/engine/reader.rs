@@ -174,19 +174,24 @@ fn read_batch(plan: &RunPlan, indices: &[usize]) -> Vec<Ready> {
         .map(|_| serde_json::to_string(&plan.options).unwrap_or_default());
     let mut batch: Vec<Ready> = indices
         .iter()
-        .filter_map(|&index| {
-            let item = plan.item(index)?;
-            let image = prepare(plan, &plan.items.path(item));
+        .map(|&index| {
+            let image = match plan.item(index) {
+                Some(item) => prepare(plan, &plan.items.path(item)),
+                None => Err(ItemError::new(
+                    ErrorKind::Internal,
+                    format!("no item {index} in the plan"),
+                )),
+            };
             let cache_key = match (&image, &options_json) {
                 (Ok(prepared), Some(options)) => Some(cache_key(plan, options, &prepared.sha256)),
                 _ => None,
             };
-            Some(Ready {
+            Ready {
                 index,
                 image,
                 cache_key,
                 hit: None,
-            })
+            }
         })
         .collect();
     if let Some(cache) = &plan.cache {
