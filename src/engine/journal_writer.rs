@@ -3,7 +3,7 @@
 //! is queued within [`WINDOW`] (or until the run's last result is queued), appends it in one
 //! write, and only then reports each of those items finished, in the order they were queued
 //! ("finished" always means "on disk"). A write that fails is handed to the engine, which
-//! stops the run; its items are not reported.
+//! stops the run; of its items, only those written whole before it failed are reported.
 //! Never reorders, drops or rewrites a result; hands the journal back when the run is over.
 
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -131,9 +131,12 @@ fn write_until_closed(
         closing.gather();
         let mut batch = vec![first];
         batch.extend(rx.try_iter());
-        if let Err(e) = journal.append_all(batch.iter().map(|(_, result)| result)) {
-            let _ = faults.send(write_error(&e));
-            continue;
+        let failed = journal
+            .append_all(batch.iter().map(|(_, result)| result))
+            .err();
+        if let Some(failed) = &failed {
+            // Those written whole before the failure are journaled: they are reported.
+            batch.truncate(failed.written);
         }
         for (index, result) in batch {
             // A consumer that went away is not an error: the journal holds everything.
@@ -145,6 +148,9 @@ fn write_until_closed(
         }
         if pool.is_several() {
             let _ = events.send(RunEvent::Hosts(pool.shares()));
+        }
+        if let Some(failed) = failed {
+            let _ = faults.send(write_error(&failed.error));
         }
     }
 }

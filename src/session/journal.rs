@@ -124,31 +124,61 @@ impl Journal {
     /// Appends `r` as one JSON line, in a single write, and flushes it.
     pub fn append(&mut self, r: &ItemResult) -> Result<(), SessionError> {
         self.append_all(std::iter::once(r))
+            .map_err(|failed| failed.error)
     }
 
-    /// Appends each result as one JSON line, all of them in a single write, and flushes it.
-    /// A failed write may leave part of the lines; the next write starts on a fresh line and
-    /// a reader skips the torn one.
+    /// Appends each result as one JSON line, all of them in a single write. A write that
+    /// fails part way (the disk full) says how many results went to the file whole; the rest
+    /// may leave a torn line, and the next write starts on a fresh line.
     pub fn append_all<'a>(
         &mut self,
         results: impl IntoIterator<Item = &'a ItemResult>,
-    ) -> Result<(), SessionError> {
+    ) -> Result<(), PartlyWritten> {
         let mut lines = Vec::with_capacity(512);
         if self.needs_newline {
             lines.push(b'\n');
         }
+        // Where each result's line ends in `lines`.
+        let mut ends = Vec::new();
         for r in results {
-            serde_json::to_writer(&mut lines, r).map_err(|source| SessionError::Encode {
-                what: "a result",
-                source,
+            serde_json::to_writer(&mut lines, r).map_err(|source| PartlyWritten {
+                written: 0,
+                error: SessionError::Encode {
+                    what: "a result",
+                    source,
+                },
             })?;
             lines.push(b'\n');
+            ends.push(lines.len());
         }
-        let written = self.file.write_all(&lines).and_then(|()| self.file.flush());
+        let mut done = 0;
+        let written = loop {
+            if done == lines.len() {
+                break self.file.flush();
+            }
+            match self.file.write(&lines[done..]) {
+                Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
         // After a failed write the file may end mid-line; repair before the next one.
         self.needs_newline = written.is_err();
-        written.map_err(|e| SessionError::io("append to", &self.path, e))
+        written.map_err(|e| PartlyWritten {
+            written: ends.iter().take_while(|&&end| end <= done).count(),
+            error: SessionError::io("append to", &self.path, e),
+        })
     }
+}
+
+/// A batch of results that did not all reach the journal.
+#[derive(Debug)]
+pub struct PartlyWritten {
+    /// How many of the batch's results (its first ones) are in the file whole.
+    pub written: usize,
+    /// Why the rest are not.
+    pub error: SessionError,
 }
 
 /// Cuts everything after the last '\n' (a torn last line) and returns how many bytes went.

@@ -45,7 +45,7 @@ pub use compare::{CompareError, SessionComparison, compare_sessions};
 pub use corrections::{CORRECTIONS_FILE, CorrectionsLog, append_correction, read_corrections};
 pub use error::SessionError;
 pub use folder::{META_FILE, RESULTS_FILE, Session, default_session_dir, record_end, session_id};
-pub use journal::{Journal, ResultsLog, parse_results, read_results};
+pub use journal::{Journal, PartlyWritten, ResultsLog, parse_results, read_results};
 pub use list::{SUMMARY_COLUMNS, SessionSummary, list_sessions, summarize};
 pub use lock::{LOCK_FILE, SessionLock};
 #[cfg(test)]
