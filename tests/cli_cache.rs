@@ -97,6 +97,58 @@ fn runs_share_one_database_and_stats_and_prune_manage_it() {
     assert!(stderr(&o).contains("--older-than"), "{}", stderr(&o));
 }
 
+/// With no cache yet, `stats` and `prune` say so and create nothing: no database, no cache
+/// folder, no log; an empty cache folder left behind counts as no cache too.
+#[test]
+fn without_a_cache_stats_and_prune_say_so_and_create_nothing() {
+    let lab = Lab::new();
+    let data = lab.path("data");
+    let cache = data.join("cache");
+    let entries = |dir: &std::path::Path| -> Vec<String> {
+        match std::fs::read_dir(dir) {
+            Ok(list) => list
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    };
+    let o = lab.run(&["cache", "stats"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("no answer cache yet at "), "{text}");
+    assert!(text.contains(&cache.display().to_string()), "{text}");
+    let s = stats(&lab);
+    assert_eq!(s["answers"], 0, "{s}");
+    assert_eq!(s["bytes"], 0, "{s}");
+    assert!(s["oldest"].is_null() && s["newest"].is_null(), "{s}");
+    let o = lab.run(&["cache", "prune"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(stdout(&o).contains("nothing to prune"), "{}", stdout(&o));
+    let o = lab.run(&["cache", "prune", "--older-than", "30d"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(
+        !data.exists(),
+        "the data dir was created: {:?}",
+        entries(&data)
+    );
+
+    std::fs::create_dir_all(&cache).unwrap();
+    let o = lab.run(&["cache", "stats"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains("no answer cache yet at "),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        entries(&data),
+        ["cache"],
+        "nothing besides the empty folder"
+    );
+    assert!(entries(&cache).is_empty(), "{:?}", entries(&cache));
+}
+
 #[test]
 fn the_old_per_file_cache_is_converted_on_first_use() {
     let lab = Lab::new();

@@ -1,7 +1,9 @@
 //! `squint cache stats [--json]` and `squint cache prune [--older-than D]`: what the answer
 //! cache holds and how to shrink it. Opens the cache like a run does (an old per-file cache is
-//! converted first). Never touches sessions.
+//! converted first). Never touches sessions, and never creates a cache (or a log) where there
+//! is none yet: an absent or empty cache folder is said to be so.
 
+use std::path::Path;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -38,10 +40,18 @@ fn parse_age(text: &str) -> Result<Duration, String> {
 
 /// Runs the command (blocking file IO) and returns the exit code.
 pub(super) fn run(command: CacheCommand) -> i32 {
-    let cache = match crate::paths::cache_dir()
-        .map_err(|e| e.to_string())
-        .and_then(|dir| AnswerCache::open(&dir).map_err(|e| e.to_string()))
-    {
+    let dir = match crate::paths::cache_dir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            err_line(&format!("squint: {e}"));
+            return EXIT_USAGE;
+        }
+    };
+    if !has_cache(&dir) {
+        return no_cache_yet(&command, &dir);
+    }
+    let _log = crate::logging::init(crate::logging::CLI_LOG_FILE);
+    let cache = match AnswerCache::open(&dir).map_err(|e| e.to_string()) {
         Ok((cache, note)) => {
             if let Some(note) = note {
                 err_line(&format!("squint: {note}"));
@@ -91,6 +101,44 @@ pub(super) fn run(command: CacheCommand) -> i32 {
             }
         }
     }
+}
+
+/// False when the cache folder `dir` is absent or empty: no run has stored an answer yet (a
+/// folder that cannot be listed counts as a cache, so opening it says what is wrong).
+fn has_cache(dir: &Path) -> bool {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => entries.next().is_some(),
+        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+    }
+}
+
+/// What `command` says when there is no cache in `dir` yet: nothing held, nothing to prune.
+fn no_cache_yet(command: &CacheCommand, dir: &Path) -> i32 {
+    let text = match command {
+        CacheCommand::Stats { json: true } => {
+            let empty = CacheStats {
+                path: dir.to_path_buf(),
+                answers: 0,
+                bytes: 0,
+                oldest: None,
+                newest: None,
+            };
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&empty).unwrap_or_default()
+            )
+        }
+        CacheCommand::Stats { json: false } => format!(
+            "no answer cache yet at {}: a run stores its answers there\n",
+            dir.display()
+        ),
+        CacheCommand::Prune(_) => format!(
+            "no answer cache yet at {}: nothing to prune\n",
+            dir.display()
+        ),
+    };
+    out(&text);
+    EXIT_OK
 }
 
 fn describe(stats: &CacheStats) -> String {

@@ -156,9 +156,10 @@ pub fn main_with_args() -> i32 {
         out::err_line(&format!("squint: {message}"));
         return EXIT_USAGE;
     }
-    // The workbench installs its own log file; the headless commands log to theirs.
+    // The workbench installs its own log file; the headless commands log to theirs (`cache`
+    // once it found a cache: with none it creates nothing).
     let _log = match cli.command {
-        Some(Command::Tui { .. }) | None => None,
+        Some(Command::Tui { .. } | Command::Cache(_)) | None => None,
         Some(_) => crate::logging::init(crate::logging::CLI_LOG_FILE),
     };
     match cli.command {
