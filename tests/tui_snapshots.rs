@@ -152,18 +152,29 @@ fn drill_down_on_a_wrong_cell() {
     insta::assert_snapshot!("drill", draw(&m).backend());
 }
 
-/// An unlabeled folder's run: ten images with no truth, answered (one unparsed), the clock at
-/// 20 s. The run screen shows proposals; `R` opens their review.
-fn unlabeled_finished(width: u16, height: u16) -> Model {
+/// A finished run of exactly `results` (labels `0`..`9`), the clock at 20 s; an image with an
+/// empty truth is unlabeled (with only such images, the run screen shows proposals).
+fn finished_with(
+    width: u16,
+    height: u16,
+    results: Vec<squint::domain::result::ItemResult>,
+) -> Model {
     let mut m = fixtures::model(width, height);
     let labels = fixtures::labels(10);
-    let items: Vec<squint::dataset::DatasetItem> = (0..10)
-        .map(|k| squint::dataset::DatasetItem::new(&format!("scan{k:02}.png"), ""))
+    let items: Vec<squint::dataset::DatasetItem> = results
+        .iter()
+        .map(|r| squint::dataset::DatasetItem::new(&r.image, &r.truth))
         .collect();
     let mut info = fixtures::prepared(&labels, 0);
     info.items = squint::dataset::RunItems::from_items(std::path::Path::new("/data"), items);
     info.class_counts.clear();
-    info.to_ask = 10;
+    for r in results.iter().filter(|r| !r.truth.is_empty()) {
+        match info.class_counts.iter_mut().find(|(l, _)| *l == r.truth) {
+            Some((_, n)) => *n += 1,
+            None => info.class_counts.push((r.truth.clone(), 1)),
+        }
+    }
+    info.to_ask = results.len();
     let t0 = std::time::Instant::now();
     update(&mut m, Msg::Ticked(t0));
     update(
@@ -186,17 +197,15 @@ fn unlabeled_finished(width: u16, height: u16) -> Model {
     update(
         &mut m,
         Msg::Run(RunEvent::Started {
-            total: 10,
+            total: results.len(),
             already_done: 0,
         }),
     );
-    for k in 0..10 {
-        let label = (k != 1).then(|| labels[(k * 3) % 10].clone());
-        let result = fixtures::result(&format!("scan{k:02}.png"), "", label.as_deref());
+    for (index, result) in results.into_iter().enumerate() {
         update(
             &mut m,
             Msg::Run(RunEvent::ItemFinished {
-                index: k,
+                index,
                 result,
                 replayed: false,
             }),
@@ -205,6 +214,18 @@ fn unlabeled_finished(width: u16, height: u16) -> Model {
     update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
     update(&mut m, Msg::Ticked(t0 + Duration::from_secs(20)));
     m
+}
+
+/// An unlabeled folder's run: ten images with no truth, answered (one unparsed).
+fn unlabeled_finished(width: u16, height: u16) -> Model {
+    let labels = fixtures::labels(10);
+    let results = (0..10)
+        .map(|k| {
+            let label = (k != 1).then(|| labels[(k * 3) % 10].clone());
+            fixtures::result(&format!("scan{k:02}.png"), "", label.as_deref())
+        })
+        .collect();
+    finished_with(width, height, results)
 }
 
 /// An unknown truth is `?` in the review's list and answer pane, as in the run screen's lists,
@@ -228,6 +249,50 @@ fn review_of_an_unlabeled_folder_shows_the_unknown_truth_as_a_question_mark() {
         "{screen}"
     );
     assert!(!screen.contains("wrong"), "{screen}");
+}
+
+/// Imported results (`squint import`: no attempt, not cached) have no latency: `–` in the live
+/// list, the latest finished item and the drill-down's answer pane, never `0ms`; a cached
+/// answer keeps its own.
+#[test]
+fn imported_results_show_an_unknown_latency() {
+    let imported = |image: &str, truth: &str, label: &str| {
+        let mut r = fixtures::result(image, truth, Some(label));
+        r.parse = Some(squint::domain::parse::ParseStep::Imported);
+        r.answer = label.to_owned();
+        (r.attempts, r.latency_ms, r.eval_count, r.prompt_eval_count) = (0, 0, None, None);
+        r
+    };
+    let mut cached = fixtures::result("1/c.png", "1", Some("1"));
+    (cached.attempts, cached.cached, cached.latency_ms) = (0, true, 2);
+    let results = vec![
+        imported("1/a.png", "1", "1"),
+        imported("2/b.png", "2", "3"),
+        cached,
+        imported("3/d.png", "3", "3"),
+    ];
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut m = finished_with(w, h, results.clone());
+        let screen = screen_text(draw(&m).backend().buffer());
+        assert!(!screen.contains("imported 0ms"), "{w}x{h}: {screen}");
+        assert!(
+            screen.contains("imported –"),
+            "{w}x{h}: the live list: {screen}"
+        );
+        assert!(screen.contains("2ms cached"), "{w}x{h}: {screen}");
+        if w == 160 {
+            assert!(
+                screen.contains("right · –"),
+                "the latest finished: {screen}"
+            );
+        }
+        m.matrix.cursor = MatrixCursor { row: 2, col: 0 }; // every image of true 1
+        key(&mut m, KeyCode::Enter);
+        assert_eq!(m.screen, Screen::Drill);
+        let screen = screen_text(draw(&m).backend().buffer());
+        assert!(screen.contains("latency –"), "{w}x{h}: {screen}");
+        assert!(!screen.contains("latency 0ms"), "{w}x{h}: {screen}");
+    }
 }
 
 #[test]

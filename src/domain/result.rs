@@ -23,7 +23,8 @@ pub struct ItemResult {
     pub parse: Option<ParseStep>,
     /// Confidence of the parsed label from logprobs, when known.
     pub confidence: Option<f64>,
-    /// Wall-clock time of the request, including retries.
+    /// Wall-clock time of the request, including retries; 0 where squint measured none (an
+    /// imported result: see [`ItemResult::latency`]).
     pub latency_ms: u64,
     /// Generated tokens as the server counted them.
     pub eval_count: Option<u64>,
@@ -76,6 +77,15 @@ impl ItemResult {
     /// True when the parsed label equals the truth.
     pub fn is_correct(&self) -> bool {
         self.label.as_deref() == Some(self.truth.as_str())
+    }
+
+    /// The time squint took for this item (the request with its retries, the cache lookup, or
+    /// the failure), or `None` when it measured none: a result that was neither asked (no
+    /// attempt), answered from the cache nor failed here came from another tool's file
+    /// (`squint import`), whose `latency_ms` of 0 means unknown.
+    pub fn latency(&self) -> Option<std::time::Duration> {
+        let measured = self.attempts > 0 || self.cached || self.is_error();
+        measured.then(|| std::time::Duration::from_millis(self.latency_ms))
     }
 }
 
@@ -183,6 +193,38 @@ impl ItemResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_result_squint_never_asked_cached_or_failed_has_no_latency() {
+        use std::time::Duration;
+        let asked = ItemResult {
+            latency_ms: 850,
+            ..ItemResult::answered("a.png", "1", "1")
+        };
+        assert_eq!(asked.latency(), Some(Duration::from_millis(850)));
+        let cached = ItemResult {
+            attempts: 0,
+            cached: true,
+            latency_ms: 0,
+            ..asked.clone()
+        };
+        assert_eq!(cached.latency(), Some(Duration::ZERO));
+        let mut unreadable = ItemResult {
+            attempts: 0,
+            latency_ms: 3,
+            ..ItemResult::blank("b.png", "1")
+        };
+        unreadable.set_error(ItemError::new(ErrorKind::Image, "not a readable image (x)"));
+        assert_eq!(unreadable.latency(), Some(Duration::from_millis(3)));
+        // What `squint import` writes: parse `imported`, no attempt, not cached, latency 0.
+        let imported = ItemResult {
+            attempts: 0,
+            latency_ms: 0,
+            parse: Some(ParseStep::Imported),
+            ..asked
+        };
+        assert_eq!(imported.latency(), None);
+    }
 
     #[test]
     fn the_error_kind_is_written_with_the_error_and_old_lines_still_read() {

@@ -48,7 +48,9 @@ pub(crate) fn results_csv(results: &[ItemResult]) -> Result<Vec<u8>, csv::Error>
             text_cell(&r.answer),
             r.parse.map(|s| s.name().to_owned()).unwrap_or_default(),
             r.confidence.map(|c| c.to_string()).unwrap_or_default(),
-            r.latency_ms.to_string(),
+            r.latency()
+                .map(|d| d.as_millis().to_string())
+                .unwrap_or_default(),
             number(r.eval_count),
             r.attempts.to_string(),
             text_cell(r.error.as_deref().unwrap_or_default()),
@@ -110,5 +112,37 @@ mod tests {
         // to start a cell, and what follows is still checked.
         assert_eq!(text_cell("\t=1+1"), "    =1+1");
         assert_eq!(text_cell("\r=1+1"), "'=1+1");
+    }
+
+    #[test]
+    fn an_imported_result_has_no_latency_and_a_cached_one_its_own() {
+        use crate::domain::parse::ParseStep;
+        let imported = ItemResult {
+            attempts: 0,
+            latency_ms: 0,
+            parse: Some(ParseStep::Imported),
+            ..ItemResult::answered("a.png", "1", "1")
+        };
+        let cached = ItemResult {
+            image: "b.png".into(),
+            attempts: 0,
+            cached: true,
+            latency_ms: 0,
+            ..ItemResult::answered("b.png", "1", "1")
+        };
+        let bytes = results_csv(&[imported, cached]).unwrap_or_default();
+        let text = String::from_utf8(bytes).unwrap_or_default();
+        let latency_at = CSV_COLUMNS.iter().position(|c| *c == "latency_ms");
+        let cells: Vec<String> = text
+            .lines()
+            .skip(1)
+            .map(|l| {
+                l.split(',')
+                    .nth(latency_at.unwrap_or(0))
+                    .unwrap_or("?")
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(cells, ["", "0"], "{text}");
     }
 }

@@ -59,7 +59,8 @@ impl DrillSort {
         match self {
             DrillSort::Suspicious => order(a, b),
             DrillSort::Confidence => by_confidence(a, b).then_with(by_name),
-            DrillSort::Latency => b.latency_ms.cmp(&a.latency_ms).then_with(by_name),
+            // Slowest first; an unknown latency (an imported result) after every measured one.
+            DrillSort::Latency => b.latency().cmp(&a.latency()).then_with(by_name),
             DrillSort::FileName => by_name(),
             DrillSort::Answer => a.answer.cmp(&b.answer).then_with(by_name),
             DrillSort::LeastConfident => least_confident(a, b).then_with(by_name),

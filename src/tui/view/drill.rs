@@ -12,7 +12,7 @@ use crate::domain::sanitize::{one_line, sanitize};
 use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{DrillFilter, DrillState, ListSearch, Model, scroll_offset};
 
-use super::format::{duration, fit, left, step_name, truth_text};
+use super::format::{fit, latency, left, step_name, truth_text};
 use super::{ImageSlot, hint, image_placeholder, pane, status};
 
 /// The areas of the drill-down screen (shared with the mouse's hit test).
@@ -276,10 +276,7 @@ fn detail(
         r.confidence
             .map_or_else(|| "–".to_owned(), |c| format!("{c:.3}")),
     ));
-    second.extend(field(
-        "latency",
-        duration(std::time::Duration::from_millis(r.latency_ms)),
-    ));
+    second.extend(field("latency", latency(r)));
     let tokens = match (r.prompt_eval_count, r.eval_count) {
         (Some(p), Some(e)) => format!("{p}+{e}"),
         (None, Some(e)) => e.to_string(),

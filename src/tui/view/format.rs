@@ -83,6 +83,11 @@ pub fn duration(d: Duration) -> String {
     }
 }
 
+/// An item's latency as [`duration`], or `–` where squint measured none (an imported result).
+pub(super) fn latency(r: &crate::domain::result::ItemResult) -> String {
+    r.latency().map_or_else(|| "–".to_owned(), duration)
+}
+
 /// `87.5%` (one decimal), or `–` for `None`/NaN.
 pub(super) fn pct(x: Option<f64>) -> String {
     match x {

@@ -16,7 +16,7 @@ use crate::domain::sanitize::one_line;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{InFlight, Model, scroll_offset};
 
-use super::format::{duration, fit, left, step_name, tail, truth_text};
+use super::format::{fit, latency, left, step_name, tail, truth_text};
 use super::{ImageSlot, hint, pane};
 
 /// Thumbnails need at least this many rows of in-flight items (two items at 3 rows each).
@@ -302,7 +302,7 @@ pub(super) fn finished_line<'a>(r: &ItemResult, w: usize, model: &'a Model) -> L
         fit(&truth, 10),
         fit(&parsed, 12),
         step,
-        duration(std::time::Duration::from_millis(r.latency_ms)),
+        latency(r),
         if r.cached { " cached" } else { "" }
     );
     spans.push(Span::styled(fit(&rest, w.saturating_sub(25)), style));

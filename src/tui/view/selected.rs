@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::domain::sanitize::one_line;
 use crate::tui::model::Model;
 
-use super::format::{duration, fit, step_name, truth_text};
+use super::format::{fit, latency, step_name, truth_text};
 use super::{ImageSlot, pane};
 
 /// Rows the image needs at least; below that only the text is shown.
@@ -69,13 +69,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Ima
         Span::styled(fit(&parsed, 16), verdict.1),
         Span::styled(format!(" ({step}) "), theme.muted),
         Span::styled(verdict.0, verdict.1),
-        Span::styled(
-            format!(
-                " · {}",
-                duration(std::time::Duration::from_millis(r.latency_ms))
-            ),
-            theme.muted,
-        ),
+        Span::styled(format!(" · {}", latency(r)), theme.muted),
     ]);
     let body = match &r.error {
         Some(e) => Line::styled(one_line(e), theme.error),
