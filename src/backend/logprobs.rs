@@ -3,6 +3,8 @@
 //! Pure. It reports a number only when one token carries the whole label; it never guesses by
 //! multiplying pieces of a multi-token label.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 use super::types::TokenLogprob;
@@ -60,7 +62,7 @@ pub fn label_confidence(logprobs: &[TokenLogprob], label: &str, labels: &[String
     let ambiguous = labels
         .iter()
         .map(|l| normalize(l))
-        .any(|l| l != wanted && l.starts_with(&wanted));
+        .any(|l| l != wanted && l.starts_with(wanted.as_ref()));
     if ambiguous || !token.logprob.is_finite() {
         return None;
     }
@@ -73,12 +75,12 @@ pub fn label_confidence(logprobs: &[TokenLogprob], label: &str, labels: &[String
 /// token would not tell them apart). Used for the probe's content-free prior.
 pub fn label_distribution(logprobs: &[TokenLogprob], labels: &[String]) -> Option<Vec<f64>> {
     let token = answer_token(logprobs)?;
-    let wanted: Vec<String> = labels.iter().map(|l| normalize(l)).collect();
+    let wanted: Vec<Cow<'_, str>> = labels.iter().map(|l| normalize(l)).collect();
     let ambiguous = wanted.iter().enumerate().any(|(i, a)| {
         wanted
             .iter()
             .enumerate()
-            .any(|(j, b)| i != j && b.starts_with(a.as_str()))
+            .any(|(j, b)| i != j && b.starts_with(a.as_ref()))
     });
     if ambiguous {
         return None;
@@ -105,7 +107,9 @@ pub fn label_distribution(logprobs: &[TokenLogprob], labels: &[String]) -> Optio
 /// the server's alternatives), so a results line stays short.
 pub fn label_probabilities(logprobs: &[TokenLogprob], labels: &[String]) -> Option<LabelProbs> {
     let probs = label_distribution(logprobs, labels)?;
-    Some(LabelProbs::new(labels.iter().cloned().zip(probs)))
+    // Only the labels listed are copied (most are 0).
+    let listed = labels.iter().zip(probs).filter(|(_, p)| *p > 0.0);
+    Some(LabelProbs::new(listed.map(|(l, p)| (l.clone(), p))))
 }
 
 /// The tokens up to and including the one carrying the answer: all that
@@ -158,8 +162,17 @@ fn label_value_start(text: &str) -> Option<usize> {
     Some(key + colon + 1 + quote + 1)
 }
 
-fn normalize(s: &str) -> String {
-    s.trim().trim_matches(['"', '\'']).trim().to_lowercase()
+/// Trimmed, quotes stripped, lowercase; allocates only when there is something to lowercase
+/// (digit labels never do: this runs for every label of every answer).
+fn normalize(s: &str) -> Cow<'_, str> {
+    let s = s.trim().trim_matches(['"', '\'']).trim();
+    if s.chars()
+        .any(|c| !c.is_lowercase() && c.to_lowercase().ne(std::iter::once(c)))
+    {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 #[cfg(test)]
@@ -328,6 +341,15 @@ mod tests {
         assert_eq!(probs.iter().map(|(l, _)| l).collect::<Vec<_>>(), ["2", "3"]);
         assert!((probs.get("2") - 0.7).abs() < 1e-9 && (probs.get("3") - 0.2).abs() < 1e-9);
         assert!(answer_logprobs(&toks(&[(" ", -0.1)])).is_empty());
+    }
+
+    #[test]
+    fn normalize_lowercases_only_when_there_is_something_to_lowercase() {
+        assert!(matches!(normalize(" '3' "), Cow::Borrowed("3")));
+        assert!(matches!(normalize("\"dog\""), Cow::Borrowed("dog")));
+        assert_eq!(normalize(" \"Dog\" "), "dog");
+        assert_eq!(normalize("ÄRGER"), "ärger");
+        assert_eq!(normalize("ǅ"), "ǆ");
     }
 
     #[test]

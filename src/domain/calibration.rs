@@ -59,14 +59,15 @@ impl Prior {
     /// The calibrated label for an answer with `probs`: the best calibrated probability (the
     /// first by label name on a tie). `None` when there is nothing to calibrate.
     pub fn best(&self, probs: &LabelProbs) -> Option<&str> {
-        let calibrated = self.calibrated(probs)?;
-        let mut best = 0;
-        for (i, p) in calibrated.iter().enumerate() {
-            if *p > calibrated[best] {
-                best = i;
+        // Renormalising changes no order: the best score is the best calibrated probability.
+        let mut best: Option<(usize, f64)> = None;
+        for (i, (label, divisor)) in self.labels.iter().zip(&self.divisors).enumerate() {
+            let score = probs.get(label) / divisor;
+            if score > 0.0 && best.is_none_or(|(_, top)| score > top) {
+                best = Some((i, score));
             }
         }
-        Some(self.labels[best].as_str())
+        best.map(|(i, _)| self.labels[i].as_str())
     }
 
     /// The label `result` has in the calibrated view: the calibrated one when it was answered
@@ -161,6 +162,25 @@ mod tests {
                         prop_assert!(c.iter().all(|x| (0.0..=1.0).contains(x)));
                     }
                     None => prop_assert!(p.iter().all(|x| *x == 0.0)),
+                }
+            }
+
+            /// The best label is the one with the highest calibrated probability.
+            #[test]
+            fn the_best_label_has_the_highest_calibrated_probability(
+                p in distribution(),
+                cf in distribution(),
+            ) {
+                let labels = ["a", "b", "c", "d"];
+                let prior = prior(&labels.iter().copied().zip(cf).collect::<Vec<_>>());
+                let answer = probs(&labels.iter().copied().zip(p).collect::<Vec<_>>());
+                match (prior.best(&answer), prior.calibrated(&answer)) {
+                    (Some(best), Some(c)) => {
+                        let i = prior.labels().iter().position(|l| l == best).unwrap();
+                        prop_assert!(c.iter().all(|x| *x <= c[i] + 1e-12), "{best} {c:?}");
+                    }
+                    (None, None) => {}
+                    (best, c) => prop_assert!(false, "{best:?} but {c:?}"),
                 }
             }
 
