@@ -159,22 +159,49 @@ fn finished_with(
     height: u16,
     results: Vec<squint::domain::result::ItemResult>,
 ) -> Model {
+    let items: Vec<(String, String)> = results
+        .iter()
+        .map(|r| (r.image.clone(), r.truth.clone()))
+        .collect();
+    let (mut m, t0) = started_with(width, height, &items);
+    for (index, result) in results.into_iter().enumerate() {
+        update(
+            &mut m,
+            Msg::Run(RunEvent::ItemFinished {
+                index,
+                result,
+                replayed: false,
+            }),
+        );
+    }
+    update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
+    update(&mut m, Msg::Ticked(t0 + Duration::from_secs(20)));
+    m
+}
+
+/// A started run over `items` (image, truth; labels `0`..`9`) with nothing finished yet.
+fn started_with(
+    width: u16,
+    height: u16,
+    items: &[(String, String)],
+) -> (Model, std::time::Instant) {
     let mut m = fixtures::model(width, height);
     let labels = fixtures::labels(10);
-    let items: Vec<squint::dataset::DatasetItem> = results
+    let dataset_items: Vec<squint::dataset::DatasetItem> = items
         .iter()
-        .map(|r| squint::dataset::DatasetItem::new(&r.image, &r.truth))
+        .map(|(image, truth)| squint::dataset::DatasetItem::new(image, truth))
         .collect();
     let mut info = fixtures::prepared(&labels, 0);
-    info.items = squint::dataset::RunItems::from_items(std::path::Path::new("/data"), items);
+    info.items =
+        squint::dataset::RunItems::from_items(std::path::Path::new("/data"), dataset_items);
     info.class_counts.clear();
-    for r in results.iter().filter(|r| !r.truth.is_empty()) {
-        match info.class_counts.iter_mut().find(|(l, _)| *l == r.truth) {
+    for (_, truth) in items.iter().filter(|(_, t)| !t.is_empty()) {
+        match info.class_counts.iter_mut().find(|(l, _)| l == truth) {
             Some((_, n)) => *n += 1,
-            None => info.class_counts.push((r.truth.clone(), 1)),
+            None => info.class_counts.push((truth.clone(), 1)),
         }
     }
-    info.to_ask = results.len();
+    info.to_ask = items.len();
     let t0 = std::time::Instant::now();
     update(&mut m, Msg::Ticked(t0));
     update(
@@ -197,23 +224,11 @@ fn finished_with(
     update(
         &mut m,
         Msg::Run(RunEvent::Started {
-            total: results.len(),
+            total: items.len(),
             already_done: 0,
         }),
     );
-    for (index, result) in results.into_iter().enumerate() {
-        update(
-            &mut m,
-            Msg::Run(RunEvent::ItemFinished {
-                index,
-                result,
-                replayed: false,
-            }),
-        );
-    }
-    update(&mut m, Msg::Run(RunEvent::Finished { interrupted: false }));
-    update(&mut m, Msg::Ticked(t0 + Duration::from_secs(20)));
-    m
+    (m, t0)
 }
 
 /// An unlabeled folder's run: ten images with no truth, answered (one unparsed).
@@ -249,6 +264,21 @@ fn review_of_an_unlabeled_folder_shows_the_unknown_truth_as_a_question_mark() {
         "{screen}"
     );
     assert!(!screen.contains("wrong"), "{screen}");
+    // Items in flight, at both widths (one pane or two).
+    let flat = [("scan00.png".to_owned(), String::new())];
+    for (w, h) in [(80, 24), (160, 48)] {
+        let (mut m, _) = started_with(w, h, &flat);
+        update(
+            &mut m,
+            Msg::Run(RunEvent::ItemStarted {
+                index: 0,
+                image: "scan00.png".to_owned(),
+                truth: String::new(),
+            }),
+        );
+        let screen = screen_text(draw(&m).backend().buffer());
+        assert!(screen.contains("scan00.png [?]"), "{w}x{h}: {screen}");
+    }
 }
 
 /// Imported results (`squint import`: no attempt, not cached) have no latency: `–` in the live

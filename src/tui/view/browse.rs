@@ -10,7 +10,7 @@ use crate::domain::sanitize::one_line;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::model::{Model, scroll_offset};
 
-use super::format::{fit, left, right};
+use super::format::{fit, left, right, truth_text};
 use super::{ImageSlot, hint, image_placeholder, pane, status};
 
 /// The classes, images and preview panes and the status line (shared with the mouse's hit
@@ -103,7 +103,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model) -> Option<Ima
             } else {
                 theme.text
             };
-            let text = format!("{} {}", left(&one_line(&it.truth), 6), one_line(&it.rel));
+            let text = format!("{} {}", left(&truth_text(&it.truth), 6), one_line(&it.rel));
             Line::styled(fit(&text, inner.width as usize), style)
         })
         .collect();
