@@ -88,14 +88,21 @@ fn load(
 ) -> Result<CarriedCorrections, SetupError> {
     Session::open(from)?;
     let corrections = read_corrections(from)?.corrections();
-    let truth: HashMap<&str, &str> = items.iter().map(|i| (&*i.rel, &*i.truth)).collect();
+    let corrected = corrections.by_image();
+    // The truth of the corrected images only: a map of every item would cost a million
+    // entries on a million-image dataset for a handful of corrections.
+    let truth: HashMap<&str, &str> = items
+        .iter()
+        .filter(|i| corrected.contains_key(&*i.rel))
+        .map(|i| (&*i.rel, &*i.truth))
+        .collect();
     let mut carried = CarriedCorrections {
         from: from.to_path_buf(),
         entries: Vec::new(),
         applied,
         refused: 0,
     };
-    for (image, verdict) in corrections.by_image() {
+    for (image, verdict) in corrected {
         let Some(old) = truth.get(image) else {
             continue;
         };

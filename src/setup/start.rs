@@ -71,7 +71,13 @@ pub fn start(
         merged_warnings(&session.meta.warnings, &prepared.warnings, &info.warnings);
     session.save_meta()?;
 
-    let wanted: HashMap<&str, ()> = prepared.items.iter().map(|i| (&*i.rel, ())).collect();
+    // Built only when there are results to match (a fresh run has none, and a million items
+    // would cost a million entries).
+    let wanted: HashMap<&str, ()> = if done.is_empty() {
+        HashMap::new()
+    } else {
+        prepared.items.iter().map(|i| (&*i.rel, ())).collect()
+    };
     let done: HashMap<String, ItemResult> = done
         .into_iter()
         .filter(|r| wanted.contains_key(r.image.as_str()))
