@@ -13,6 +13,7 @@
 //! - server: runs the fake model server and prints its URL (and, when its stdin closes, the
 //!   number of chat requests it answered); `scripts/litellm/run.sh` uses it;
 //! - scan: scans a folder and prints its time and peak memory;
+//! - hosts: only the throughput over 2 and 4 servers, with the bare client beside it;
 //! - cached: one run over `SQUINT_BENCH_DATASET` with the answer cache in `$SQUINT_DATA_DIR`
 //!   (run it twice: the first fills the cache, the second is the cached re-run), printing CPU
 //!   per image, requests sent and the cache's size on disk (for figures too large for the
@@ -55,6 +56,10 @@ struct Sizes {
     min_latency_ms: u64,
     /// Servers one run is spread over, in the multi-host throughput figures.
     host_counts: &'static [usize],
+    /// The stand-in servers' latency in the multi-host figures: long enough that a stand-in's
+    /// own cost per request (a few ms on a loaded machine) leaves it able to deliver 95% of
+    /// the ideal, which the bare client beside it checks.
+    host_latency_ms: u64,
     /// The scan, the domain hot paths and the workbench figures too.
     everything: bool,
 }
@@ -66,6 +71,7 @@ const FULL: Sizes = Sizes {
     rounds: 8,
     min_latency_ms: 50,
     host_counts: &[2, 4],
+    host_latency_ms: 100,
     everything: true,
 };
 
@@ -76,6 +82,7 @@ const SHORT: Sizes = Sizes {
     rounds: 4,
     min_latency_ms: 100,
     host_counts: &[2],
+    host_latency_ms: 100,
     everything: false,
 };
 
@@ -88,6 +95,8 @@ fn main() {
         Ok("cached") => cached_rerun(),
         // Only the CPU comparison with the bare client (`SQUINT_BENCH_ROLE=cpu cargo bench`).
         Ok("cpu") => cpu_only(),
+        // Only the throughput over several servers (`SQUINT_BENCH_ROLE=hosts cargo bench`).
+        Ok("hosts") => hosts_only(),
         // Only the workbench figures (`SQUINT_BENCH_ROLE=tui cargo bench`).
         Ok("tui") => {
             tui_render_benchmark();
@@ -249,6 +258,9 @@ fn make_dataset(dir: &Path, n: usize) {
 struct Run {
     /// From the engine's start to its last event.
     wall: Duration,
+    /// From the engine's start to its last item's result (the session's closing writes after
+    /// it are not counted).
+    to_last_result: Duration,
     /// CPU time (µs, every thread) from the engine's start (session and cache open) to its end.
     cpu_us: f64,
     /// Items finished.
@@ -320,11 +332,13 @@ fn pipeline_over(
         let mut events = started.events;
         let mut metrics = squint::domain::metrics::Metrics::new();
         let (mut finished, mut cached) = (0, 0);
+        let mut to_last_result = Duration::ZERO;
         while let Some(event) = events.recv().await {
             if let squint::engine::RunEvent::Started { .. } = event {
                 t0 = Instant::now();
             }
             if let squint::engine::RunEvent::ItemFinished { result, .. } = event {
+                to_last_result = t0.elapsed();
                 finished += 1;
                 cached += usize::from(result.cached);
                 if result.error.is_none() {
@@ -334,6 +348,7 @@ fn pipeline_over(
         }
         Run {
             wall: t0.elapsed(),
+            to_last_result,
             cpu_us: cpu_us() - cpu0,
             finished,
             cached,
@@ -604,25 +619,35 @@ fn throughput(runtime: &tokio::runtime::Runtime, sizes: &Sizes, tmp: &Path, gate
 }
 
 /// Throughput of one run spread over 2 and 4 servers, 8 slots each (`--host` per server,
-/// `--concurrency 8`), 50 ms latency: ideal 320 and 640 images/s.
+/// `--concurrency 8`), 100 ms latency: ideal 160 and 320 images/s. The bare client then asks
+/// the same servers with as many requests in flight on each (8 workers per server taking the
+/// next image from one shared list), so a shortfall of both is the stand-in's or the machine's.
+/// As for one server, a figure under its target is measured once more and the better run
+/// counts, for squint and the bare client alike.
 fn throughput_hosts(runtime: &tokio::runtime::Runtime, sizes: &Sizes, tmp: &Path, gate: &mut Gate) {
-    let (slots, latency_ms) = (8usize, sizes.min_latency_ms);
+    let (slots, latency_ms) = (8usize, sizes.host_latency_ms);
     for &count in sizes.host_counts {
         let n = count * slots * sizes.rounds;
         let dataset = tmp.join(format!("hosts{count}"));
         make_dataset(&dataset, n);
+        let files = bare_client::image_files(&dataset);
         let servers: Vec<(Child, String)> = (0..count)
             .map(|_| spawn_server(latency_ms, slots))
             .collect();
         let urls: Vec<String> = servers.iter().map(|(_, url)| url.clone()).collect();
         let ideal = (count * slots) as f64 * 1000.0 / latency_ms as f64;
-        let mut rate: f64 = 0.0;
+        let (mut rate, mut to_last, mut bare_rate): (f64, f64, f64) = (0.0, 0.0, 0.0);
         let mut tries = 0;
-        while tries < 2 && rate < 0.95 * ideal {
+        while tries < 2 && (rate < 0.95 * ideal || bare_rate < 0.95 * ideal) {
             let out = tmp.join(format!("hosts_out{count}_{tries}"));
             let run = pipeline_over(runtime, &dataset, &urls, out, slots, false);
             assert_eq!(run.finished, n);
             rate = rate.max(n as f64 / run.wall.as_secs_f64());
+            to_last = to_last.max(n as f64 / run.to_last_result.as_secs_f64());
+            let t0 = Instant::now();
+            let answered = bare_client::concurrent_over(runtime, &urls, MODEL, &files, slots);
+            assert_eq!(answered, n);
+            bare_rate = bare_rate.max(n as f64 / t0.elapsed().as_secs_f64());
             tries += 1;
         }
         for (server, _) in servers {
@@ -638,7 +663,38 @@ fn throughput_hosts(runtime: &tokio::runtime::Runtime, sizes: &Sizes, tmp: &Path
             Some(rate / ideal),
             verdict,
         );
+        row(
+            "  same, to the last result",
+            to_last,
+            "img/s",
+            "(without closing the session)",
+            Some(to_last / ideal),
+        );
+        row(
+            &format!("  bare_client_{count}_hosts"),
+            bare_rate,
+            "img/s",
+            "(the stand-ins can deliver it)",
+            Some(bare_rate / ideal),
+        );
     }
+}
+
+/// Only the multi-host throughput (`SQUINT_BENCH_ROLE=hosts cargo bench`), `SQUINT_BENCH_RUNS`
+/// times (default 1), for figures taken apart from the rest of the benchmark.
+fn hosts_only() {
+    let runs: usize = std::env::var("SQUINT_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let runtime = headless_runtime();
+    let mut gate = Gate::default();
+    for run in 0..runs {
+        println!("run {}", run + 1);
+        throughput_hosts(&runtime, &FULL, &tmp.path().join(run.to_string()), &mut gate);
+    }
+    gate.finish();
 }
 
 /// Scanning 100k files (no image bytes read), in a child process for a clean peak.

@@ -99,12 +99,26 @@ pub(crate) fn concurrent(
     files: &[PathBuf],
     concurrency: usize,
 ) -> usize {
+    concurrent_over(runtime, &[url.to_owned()], model, files, concurrency)
+}
+
+/// `per_host` requests in flight on each of `urls` at once, every worker taking the next image
+/// from one shared list (so a faster server takes more): returns the answers.
+pub(crate) fn concurrent_over(
+    runtime: &tokio::runtime::Runtime,
+    urls: &[String],
+    model: &str,
+    files: &[PathBuf],
+    per_host: usize,
+) -> usize {
     let files = Arc::new(files.to_vec());
     let next = Arc::new(AtomicUsize::new(0));
     runtime.block_on(async {
         let client = client();
-        let workers: Vec<_> = (0..concurrency)
-            .map(|_| {
+        let workers: Vec<_> = urls
+            .iter()
+            .flat_map(|url| std::iter::repeat_n(url, per_host))
+            .map(|url| {
                 let (client, files, next) = (client.clone(), files.clone(), next.clone());
                 let (url, model) = (url.to_owned(), model.to_owned());
                 tokio::spawn(async move {
