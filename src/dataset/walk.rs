@@ -29,6 +29,16 @@ pub(crate) fn prefix_label(file_name: &str) -> Option<&str> {
     (!prefix.is_empty()).then_some(prefix)
 }
 
+/// The key of a walked file: its path below the root, which a walk builds from plain names
+/// joined with `/`, so a UTF-8 path without a backslash is its own key (what [`rel_string`]
+/// gives, without taking it apart and joining it again).
+fn walked_rel(rel_path: &Path) -> Box<str> {
+    match rel_path.to_str() {
+        Some(plain) if cfg!(unix) && !plain.contains('\\') => plain.into(),
+        _ => rel_string(rel_path).into_boxed_str(),
+    }
+}
+
 /// Walks `root` and labels images by top-level folder (`Folders`) or name prefix (otherwise).
 pub(crate) fn walk(root: &Path, layout: Layout) -> WalkOutcome {
     let mut skipped = SkipCounts::default();
@@ -90,7 +100,7 @@ pub(crate) fn walk(root: &Path, layout: Layout) -> WalkOutcome {
             skipped.non_utf8 += 1;
         }
         items.push(DatasetItem {
-            rel: rel_string(rel_path).into_boxed_str(),
+            rel: walked_rel(rel_path),
             truth: labels.get(&truth),
         });
     }
