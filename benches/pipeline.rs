@@ -692,7 +692,12 @@ fn hosts_only() {
     let mut gate = Gate::default();
     for run in 0..runs {
         println!("run {}", run + 1);
-        throughput_hosts(&runtime, &FULL, &tmp.path().join(run.to_string()), &mut gate);
+        throughput_hosts(
+            &runtime,
+            &FULL,
+            &tmp.path().join(run.to_string()),
+            &mut gate,
+        );
     }
     gate.finish();
 }
