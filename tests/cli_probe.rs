@@ -153,3 +153,108 @@ fn probe_refuses_a_model_without_vision_like_a_run() {
         text(&o.stderr)
     );
 }
+
+/// An address where nothing listens (a port bound, then let go).
+fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// `squint probe` with the servers `hosts` given as `--host` flags, or (`in_config`) as the
+/// config file's `hosts = [...]`.
+fn probe_hosts(hosts: &[&str], in_config: bool) -> Output {
+    let data = tempfile::tempdir().expect("tempdir");
+    let config = data.path().join("config");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_squint"));
+    cmd.args(["probe", "--template", "digits", "--model", "llava:7b"]);
+    cmd.args(["--n", "2", "--retries", "1", "--timeout", "10"]);
+    if in_config {
+        std::fs::create_dir_all(&config).unwrap();
+        let list = hosts
+            .iter()
+            .map(|h| format!("\"{h}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        std::fs::write(config.join("config.toml"), format!("hosts = [{list}]\n")).unwrap();
+    } else {
+        for host in hosts {
+            cmd.args(["--host", host]);
+        }
+    }
+    cmd.env("SQUINT_DATA_DIR", data.path())
+        .env("SQUINT_CONFIG_DIR", &config)
+        .env_remove("OLLAMA_HOST")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run squint")
+}
+
+#[test]
+fn with_several_servers_the_probe_asks_the_first_that_checks_out_and_names_it() {
+    let cfg = || FakeConfig {
+        default_answer: "3".into(),
+        ..FakeConfig::default()
+    };
+    let (a, b) = (
+        FakeServer::start_in_thread(cfg()),
+        FakeServer::start_in_thread(cfg()),
+    );
+    // Both up: the first in rotation order is asked, every request.
+    let o = probe_hosts(&[&a.url, &b.url], false);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!("probing llava:7b on {} with template", a.url)),
+        "{err}"
+    );
+    assert!(!err.contains("passed over"), "{err}");
+    assert_eq!((a.chat_count(), b.chat_count()), (8, 0));
+    assert!(text(&o.stdout).contains("3"), "{}", text(&o.stdout));
+
+    // The first down: said, and the next one is asked (flags or the config file alike).
+    let dead = dead_url();
+    for in_config in [false, true] {
+        let before = b.chat_count();
+        let o = probe_hosts(&[&dead, &b.url], in_config);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        assert!(
+            err.contains(&format!(
+                "warning: passed over: cannot reach the model server at {dead}"
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("probing llava:7b on {} with template", b.url)),
+            "{err}"
+        );
+        assert_eq!(b.chat_count() - before, 8, "config file: {in_config}");
+    }
+    assert_eq!(a.chat_count(), 8);
+
+    // The first without the model: passed over too, with the run's reason.
+    let c = FakeServer::start_in_thread(FakeConfig {
+        models: vec![support::fake_server::FakeModel::new("qwen:1b", true)],
+        ..FakeConfig::default()
+    });
+    let before = b.chat_count();
+    let o = probe_hosts(&[&c.url, &b.url], false);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("model 'llava:7b' not found"), "{err}");
+    assert_eq!((c.chat_count(), b.chat_count() - before), (0, 8));
+
+    // None checks out: the run's server exit code, each server named.
+    let other_dead = dead_url();
+    let o = probe_hosts(&[&dead, &other_dead], false);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("none of the 2 servers could be probed")
+            && err.contains(&dead)
+            && err.contains(&other_dead),
+        "{err}"
+    );
+}

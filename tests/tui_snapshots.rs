@@ -218,6 +218,7 @@ fn started_with(
             session_dir: std::path::PathBuf::from("/sessions/scans"),
             host: "http://127.0.0.1:11434".to_owned(),
             model: "llava".to_owned(),
+            model_digest: None,
             corrections: None,
         })),
     );

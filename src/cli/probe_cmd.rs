@@ -87,7 +87,10 @@ impl ProbeArgs {
             ..RunSpec::default()
         };
         spec.backend.kind = self.server.backend.unwrap_or(BackendKind::Ollama);
-        spec.backend.host = self.server.first_host()?;
+        // Several servers: the probe asks the first that checks out.
+        let hosts = setup::HostChoice::of(&self.server.host)?;
+        spec.backend.host = hosts.first;
+        spec.hosts = hosts.several;
         if let Some(var) = &self.server.api_key_env {
             spec.backend.api_key_env = var.clone();
         }
@@ -125,16 +128,24 @@ pub(super) async fn run(args: ProbeArgs) -> i32 {
     for warning in &plan.warnings {
         err_line(&format!("warning: {warning}"));
     }
-    let (backend, info) = match setup::connect_probe(&spec, &plan).await {
+    let setup::ProbeServer {
+        backend,
+        host,
+        info,
+        skipped,
+    } = match setup::connect_probe(&spec, &plan).await {
         Ok(connected) => connected,
         Err(e) => return fail(&e),
     };
+    for why in &skipped {
+        err_line(&format!("warning: passed over: {why}"));
+    }
     for warning in &info.warnings {
         err_line(&format!("warning: {warning}"));
     }
     let total = plan.total();
     err_line(&format!(
-        "probing {} with template {}: {total} content-free images ({} each of white, black, grey, noise; {}x{})",
+        "probing {} on {host} with template {}: {total} content-free images ({} each of white, black, grey, noise; {}x{})",
         plan.model, plan.template_source, plan.n, plan.size.0, plan.size.1
     ));
     let bar =

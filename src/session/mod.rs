@@ -51,6 +51,6 @@ pub use lock::{LOCK_FILE, SessionLock};
 #[cfg(test)]
 pub(crate) use meta::tests::sample_meta;
 pub use meta::{BackendInfo, DatasetInfo, ParentLink, SessionMeta, SessionStatus, TemplateInfo};
-pub use priors::{SavedPrior, load_prior, prior_path, save_prior};
+pub use priors::{ModelId, SavedPrior, load_prior, prior_path, save_prior};
 pub use prompts::{PromptVersion, list_versions, prompt_versions_dir, save_version};
 pub use version_runs::{VersionRuns, version_runs};

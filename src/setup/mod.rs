@@ -28,7 +28,7 @@ pub use carry::CarriedCorrections;
 pub use error::SetupError;
 pub use import::{ImportSpec, Imported, UNKNOWN_MODEL, import_results};
 pub use last_used::LastUsed;
-pub use probe::{ProbePlan, connect_probe, prepare_probe, run_probe};
+pub use probe::{ProbePlan, ProbeServer, connect_probe, prepare_probe, run_probe};
 pub use rerun::Inheritance;
 pub use servers::{HostChoice, HostSlots, connect};
 pub use start::{Started, start};

@@ -1,10 +1,14 @@
 //! The prompt-prior probe (`squint probe`): asks the model about content-free images made in
 //! memory (white, black, grey, noise; each N times) with a run's prompt, and tallies which
-//! labels it answers. Same template, model and server rules as a run; never writes a session,
-//! never uses the answer cache (the point is to ask), never prints.
+//! labels it answers. Same template, model and server rules as a run (with several servers,
+//! the first that checks out is asked); never writes a session, never uses the answer cache
+//! (the point is to ask), never prints.
 
+use super::start::public_url;
 use super::{RunSpec, SetupError, choose_model, template_source};
-use crate::backend::{self, Backend, BackendError, ClassifyRequest, TokenEvent};
+use crate::backend::{
+    self, Backend, BackendConfig, BackendError, ClassifyRequest, ModelInfo, TokenEvent,
+};
 use crate::dataset;
 use crate::domain::lint::bias_lint;
 use crate::domain::parse::{LabelSet, parse_answer};
@@ -149,12 +153,57 @@ pub async fn run_probe(
     Ok(tally)
 }
 
+/// The server a probe asks: the first configured one whose model checks out.
+pub struct ProbeServer {
+    /// The server.
+    pub backend: Backend,
+    /// Its address without credentials, for messages.
+    pub host: String,
+    /// The model as that server reported it.
+    pub info: ModelInfo,
+    /// Why each server before it was passed over (several servers only).
+    pub skipped: Vec<String>,
+}
+
 /// Checks the server and the model exactly as a run does (reachable, present, takes images).
-pub async fn connect_probe(
-    spec: &RunSpec,
-    plan: &ProbePlan,
-) -> Result<(Backend, crate::backend::ModelInfo), SetupError> {
-    let backend = Backend::new(spec.backend.clone())?;
-    let info = backend.preflight(&plan.model).await?;
-    Ok((backend, info))
+/// With several servers (`--host` more than once, or `hosts = [...]`) the probe needs only
+/// one: the first in the run's rotation order that checks out, the ones before it said in
+/// `skipped`; none checking out is an error naming each.
+pub async fn connect_probe(spec: &RunSpec, plan: &ProbePlan) -> Result<ProbeServer, SetupError> {
+    if spec.hosts.len() < 2 {
+        let backend = Backend::new(spec.backend.clone())?;
+        let info = backend.preflight(&plan.model).await?;
+        let host = public_url(backend.host());
+        return Ok(ProbeServer {
+            backend,
+            host,
+            info,
+            skipped: Vec::new(),
+        });
+    }
+    let mut skipped = Vec::new();
+    for server in &spec.hosts {
+        let config = BackendConfig {
+            host: Some(server.url.clone()),
+            ..spec.backend.clone()
+        };
+        let backend = Backend::new(config)?;
+        match backend.preflight(&plan.model).await {
+            Ok(info) => {
+                let host = public_url(backend.host());
+                return Ok(ProbeServer {
+                    backend,
+                    host,
+                    info,
+                    skipped,
+                });
+            }
+            Err(e) => skipped.push(e.to_string()),
+        }
+    }
+    Err(SetupError::Servers(format!(
+        "none of the {} servers could be probed: {}",
+        spec.hosts.len(),
+        skipped.join("; ")
+    )))
 }

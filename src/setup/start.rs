@@ -293,7 +293,7 @@ fn servers_of(servers: &[Server]) -> Vec<String> {
 }
 
 /// The URL without user name, password or query, which may carry credentials.
-fn public_url(raw: &str) -> String {
+pub(super) fn public_url(raw: &str) -> String {
     match reqwest::Url::parse(raw) {
         Ok(mut url) => {
             let _ = url.set_username("");

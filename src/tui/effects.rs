@@ -224,6 +224,7 @@ fn load_session(dir: &Path) -> Result<Box<LoadedSession>, String> {
         template: meta.template.name.clone(),
         template_text: meta.template.text.clone(),
         model: meta.backend.model.clone(),
+        model_digest: meta.backend.model_digest.clone(),
         host: meta.backend.host.clone(),
         results: log.results,
         total: meta.dataset.total,
@@ -240,7 +241,7 @@ pub(crate) fn load_prior(tx: UnboundedSender<Reply>, key: crate::tui::model::Pri
     tokio::task::spawn_blocking(move || {
         let result = crate::paths::priors_dir()
             .map_err(|e| e.to_string())
-            .and_then(|root| crate::session::load_prior(&root, &key.model, &key.prompt_digest));
+            .and_then(|root| crate::session::load_prior(&root, key.model_id(), &key.prompt_digest));
         send(&tx, Msg::PriorLoaded { key, result });
     });
 }
@@ -501,6 +502,7 @@ pub(crate) fn start_run(
         } else {
             info.name.clone()
         };
+        let model_digest = info.digest.clone();
         let mut started = match setup::start(&spec, &prepared, servers, info) {
             Ok(s) => s,
             Err(e) => return send(&tx, Msg::RunStarted(Err(e.to_string()))),
@@ -512,6 +514,7 @@ pub(crate) fn start_run(
                 session_dir: started.session_dir.clone(),
                 host,
                 model,
+                model_digest,
                 corrections: started.corrections.as_ref().map(|c| c.corrections()),
             })),
         });
@@ -547,7 +550,12 @@ pub(crate) fn probe(
                     );
                 }
             };
-        let (backend, info) = match setup::connect_probe(&spec, &plan).await {
+        let setup::ProbeServer {
+            backend,
+            host,
+            info,
+            skipped,
+        } = match setup::connect_probe(&spec, &plan).await {
             Ok(connected) => connected,
             Err(e) => return report(&tx, ProbeUpdate::Failed(e.to_string())),
         };
@@ -555,6 +563,9 @@ pub(crate) fn probe(
             &tx,
             ProbeUpdate::Connected {
                 model: plan.model.clone(),
+                digest: info.digest.clone(),
+                host,
+                skipped,
                 total: plan.total() as u64,
                 images: format!("{} each, {}x{}", plan.n, plan.size.0, plan.size.1),
             },

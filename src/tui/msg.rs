@@ -100,6 +100,8 @@ pub struct LoadedSession {
     pub template_text: String,
     /// Model name.
     pub model: String,
+    /// The model's content digest, when the server reported one.
+    pub model_digest: Option<String>,
     /// Server address.
     pub host: String,
     /// Every result of the session.
@@ -124,6 +126,8 @@ pub struct StartedInfo {
     pub host: String,
     /// Model name as the server confirmed it.
     pub model: String,
+    /// The model's content digest, when the server reports one.
+    pub model_digest: Option<String>,
     /// Label corrections carried into the new session, the truth of this run.
     pub corrections: Option<crate::domain::corrections::Corrections>,
 }
@@ -259,6 +263,12 @@ pub enum ProbeUpdate {
     Connected {
         /// The model asked.
         model: String,
+        /// Its content digest, when the server reports one.
+        digest: Option<String>,
+        /// The server asked (the first that checked out, when several are configured).
+        host: String,
+        /// Why each server before it was passed over.
+        skipped: Vec<String>,
         /// Requests in all.
         total: u64,
         /// Probe images of each kind and their size (`10 each, 28x28`).

@@ -141,6 +141,7 @@ pub fn running(
             session_dir: PathBuf::from("/sessions/demo"),
             host: "http://127.0.0.1:11434".to_owned(),
             model: "llava".to_owned(),
+            model_digest: None,
             corrections: None,
         })),
     );

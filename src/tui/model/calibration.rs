@@ -10,17 +10,23 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::calibration::Prior;
 use crate::domain::tally::Tally;
+use crate::session::ModelId;
 use crate::tui::msg::PreparedInfo;
 
 /// How many estimates the workbench keeps (one per model and prompt, the latest first).
 pub const PRIORS_KEPT: usize = 8;
 
-/// What a content-free estimate was measured for: the model and the prompt (the template's
-/// full text and the labels it is parsed into), digested.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a content-free estimate was measured for: the model (its content digest when the
+/// server reports one, else its name: two keys of the same name with different digests, or
+/// one with a digest and one without, differ) and the prompt (the template's full text and
+/// the labels it is parsed into), digested.
+#[derive(Debug, Clone)]
 pub struct PriorKey {
-    /// The model asked.
+    /// The model asked, by name (for messages; the key when there is no digest).
     pub model: String,
+    /// The model's content digest, once a server reported it (a run that has not started,
+    /// or a server that reports none, has no digest).
+    pub digest: Option<String>,
     /// SHA-256 over the template text and the labels.
     pub prompt_digest: String,
 }
@@ -36,7 +42,21 @@ impl PriorKey {
         }
         PriorKey {
             model: model.to_owned(),
+            digest: None,
             prompt_digest: hex::encode(h.finalize()),
+        }
+    }
+
+    /// The same key for the model whose content digest is `digest` (as the server reported it).
+    pub fn with_digest(self, digest: Option<String>) -> PriorKey {
+        PriorKey { digest, ..self }
+    }
+
+    /// The model, as the saved estimates are keyed.
+    pub fn model_id(&self) -> ModelId<'_> {
+        ModelId {
+            name: &self.model,
+            digest: self.digest.as_deref(),
         }
     }
 
@@ -45,6 +65,16 @@ impl PriorKey {
         PriorKey::new(&prepared.model, &prepared.template_text, &prepared.labels)
     }
 }
+
+impl PartialEq for PriorKey {
+    fn eq(&self, other: &PriorKey) -> bool {
+        self.digest.is_some() == other.digest.is_some()
+            && self.model_id().key() == other.model_id().key()
+            && self.prompt_digest == other.prompt_digest
+    }
+}
+
+impl Eq for PriorKey {}
 
 /// A content-free estimate the probe made.
 #[derive(Debug, Clone, PartialEq)]

@@ -23,6 +23,9 @@ pub struct ProbeState {
     pub prompt: String,
     /// The model asked, once the probe knows it.
     pub model: Option<String>,
+    /// The server asked, once the probe connected (the first that checked out, when several
+    /// are configured).
+    pub host: Option<String>,
     /// Requests the probe sends, once known.
     pub total: u64,
     /// Probe images of each kind and their size, once known (`10 each, 224x224`).

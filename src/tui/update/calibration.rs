@@ -86,7 +86,7 @@ pub(super) fn loaded(
     let saved = match result {
         Ok(saved) => saved,
         Err(why) => {
-            model.notify(Level::Warn, format!("{why}; or {HOW}"));
+            model.notify(Level::Warn, format!("{why}; {HOW}"));
             return Vec::new();
         }
     };
@@ -310,6 +310,7 @@ mod tests {
         let key = m.run.prompt_key.clone().expect("a prepared run has a key");
         let saved = SavedPrior {
             model: key.model.clone(),
+            model_digest: key.digest.clone(),
             prompt_digest: key.prompt_digest.clone(),
             prompt: "digits".into(),
             content_free: PRIOR.iter().map(|(l, p)| ((*l).to_owned(), *p)).collect(),
@@ -336,9 +337,112 @@ mod tests {
         );
         assert!(m.run.calibrated.is_none());
         assert!(
-            last_notice(&m).contains("; or press P"),
+            last_notice(&m).contains("estimate; press P"),
             "{}",
             last_notice(&m)
         );
+    }
+
+    /// `P` with the server reporting the model's `digest`, finishing with `PRIOR`; returns
+    /// the estimate it saves.
+    fn probe_on(m: &mut Model, digest: Option<&str>, skipped: &[&str]) -> SavedPrior {
+        press(m, KeyCode::Char('P'));
+        let id = m.probe.as_ref().map(|p| p.id).expect("a probe");
+        let connected = crate::tui::msg::ProbeUpdate::Connected {
+            model: "llava".into(),
+            digest: digest.map(str::to_owned),
+            host: "http://gpu2:11434".into(),
+            skipped: skipped.iter().map(|s| (*s).to_owned()).collect(),
+            total: 40,
+            images: "10 each, 28x28".into(),
+        };
+        update(
+            m,
+            Msg::ProbeProgressed {
+                id,
+                update: connected,
+            },
+        );
+        let probe = m.probe.as_ref().map(|p| (p.host.as_deref(), p.total));
+        assert_eq!(probe, Some((Some("http://gpu2:11434"), 40)));
+        let key = m.probe.as_ref().and_then(|p| p.key.clone());
+        assert_eq!(key.and_then(|k| k.digest), digest.map(str::to_owned));
+        let report = crate::domain::probe::ProbeReport {
+            labels: Default::default(),
+            per_image: Default::default(),
+            unparsed: 0,
+            answers: 40,
+            errors: 0,
+            content_free: Some(PRIOR.iter().map(|(l, p)| ((*l).to_owned(), *p)).collect()),
+        };
+        let finished = crate::tui::msg::ProbeUpdate::Finished(report);
+        let effects = update(
+            m,
+            Msg::ProbeProgressed {
+                id,
+                update: finished,
+            },
+        );
+        press(m, KeyCode::Esc);
+        match effects.as_slice() {
+            [Effect::SavePrior { prior }] => prior.clone(),
+            other => panic!("unexpected effects {other:?}"),
+        }
+    }
+
+    #[test]
+    fn estimates_follow_the_models_digest_not_its_name() {
+        const OLD: &str = "sha256:0123456789abcdef";
+        const NEW: &str = "sha256:fedcba9876543210";
+        let mut m = run(true);
+        // The server named the run's weights when the run started.
+        update(
+            &mut m,
+            Msg::RunStarted(Ok(crate::tui::msg::StartedInfo {
+                session_dir: "/s".into(),
+                host: "h".into(),
+                model: "llava".into(),
+                model_digest: Some(NEW.into()),
+                corrections: None,
+            })),
+        );
+        let key = m.run.prompt_key.clone().expect("a key");
+        assert_eq!(key.digest.as_deref(), Some(NEW));
+        // A probe of older weights under the same name saves and keeps its estimate under
+        // their digest, and never calibrates this run.
+        let saved = probe_on(&mut m, Some(OLD), &[]);
+        assert_eq!(
+            (saved.model.as_str(), saved.model_digest.as_deref()),
+            ("llava", Some(OLD))
+        );
+        k_with_saved(&mut m, Ok(None));
+        assert!(m.run.calibrated.is_none());
+        assert!(
+            last_notice(&m).contains("is for another prompt or model"),
+            "{}",
+            last_notice(&m)
+        );
+        // Nor does one of a server that reports no digest (keyed by the name only).
+        let saved = probe_on(&mut m, None, &[]);
+        assert_eq!(saved.model_digest, None);
+        k_with_saved(&mut m, Ok(None));
+        assert!(m.run.calibrated.is_none());
+        // A probe of these weights (on whichever server answered) calibrates it, and says
+        // which server it asked when it passed one over.
+        let saved = probe_on(
+            &mut m,
+            Some(NEW),
+            &["cannot reach the model server at http://gpu1:11434"],
+        );
+        assert_eq!(saved.model_digest.as_deref(), Some(NEW));
+        assert_eq!(
+            last_notice(&m),
+            "probing on http://gpu2:11434; passed over: cannot reach the model server at http://gpu1:11434"
+        );
+        assert!(
+            press(&mut m, KeyCode::Char('K')).is_empty(),
+            "the probe's own"
+        );
+        assert!(m.run.calibrated.is_some());
     }
 }

@@ -9,7 +9,7 @@ use crate::domain::probe::ProbeReport;
 use crate::domain::sanitize::one_line;
 use crate::session::SavedPrior;
 use crate::tui::keymap::Action;
-use crate::tui::model::{Model, Overlay, PriorEstimate, ProbeOutcome, ProbeState};
+use crate::tui::model::{Level, Model, Overlay, PriorEstimate, ProbeOutcome, ProbeState};
 use crate::tui::msg::{Effect, ProbeUpdate};
 
 /// Images of each kind (white, black, grey, noise), as `squint probe`'s default `--n`.
@@ -36,6 +36,7 @@ pub(super) fn open(model: &mut Model) -> Vec<Effect> {
         id,
         prompt: prompt_name(model),
         model: spec.model.clone(),
+        host: None,
         total: 0,
         images: None,
         report: None,
@@ -91,12 +92,23 @@ pub(super) fn progressed(model: &mut Model, id: u64, update: ProbeUpdate) -> Vec
     match update {
         ProbeUpdate::Connected {
             model: name,
+            digest,
+            host,
+            skipped,
             total,
             images,
         } => {
             probe.model = Some(name);
+            // The estimate is of the weights this server has.
+            probe.key = probe.key.take().map(|k| k.with_digest(digest));
+            let passed_over = (!skipped.is_empty())
+                .then(|| format!("probing on {host}; passed over: {}", skipped.join("; ")));
+            probe.host = Some(host);
             probe.total = total;
             probe.images = Some(images);
+            if let Some(text) = passed_over {
+                model.notify(Level::Warn, text);
+            }
         }
         ProbeUpdate::Answered(report) => probe.report = Some(report),
         ProbeUpdate::Finished(report) => {
@@ -106,6 +118,7 @@ pub(super) fn progressed(model: &mut Model, id: u64, update: ProbeUpdate) -> Vec
             if let Some(estimate) = estimate {
                 let prior = SavedPrior {
                     model: estimate.key.model.clone(),
+                    model_digest: estimate.key.digest.clone(),
                     prompt_digest: estimate.key.prompt_digest.clone(),
                     prompt: estimate.prompt.clone(),
                     content_free: estimate.content_free.clone(),

@@ -192,6 +192,12 @@ pub(super) fn started(model: &mut Model, result: Result<StartedInfo, String>) ->
             model.run.session_dir = Some(info.session_dir);
             model.run.host = info.host;
             model.run.model = info.model;
+            // The server now named the weights: estimates are looked up by their digest.
+            model.run.prompt_key = model
+                .run
+                .prompt_key
+                .take()
+                .map(|k| k.with_digest(info.model_digest));
             model.run.phase = RunPhase::Running;
             if let Some(corrections) = info.corrections {
                 model.run.corrections = corrections;
@@ -330,11 +336,10 @@ pub(super) fn session_loaded(
     run.phase = RunPhase::Viewing;
     run.ab = None;
     run.prepared = None;
-    run.prompt_key = Some(PriorKey::new(
-        &session.model,
-        &session.template_text,
-        &session.labels,
-    ));
+    run.prompt_key = Some(
+        PriorKey::new(&session.model, &session.template_text, &session.labels)
+            .with_digest(session.model_digest),
+    );
     run.session_dir = Some(session.dir);
     run.dataset_root = session.dataset_root;
     run.host = session.host;

@@ -92,6 +92,7 @@ fn a_whole_run_updates_counts_stream_and_phase() {
         session_dir: "/s".into(),
         host: "h".into(),
         model: "llava".into(),
+        model_digest: None,
         corrections: None,
     };
     update(&mut m, Msg::RunStarted(Ok(started)));
@@ -606,6 +607,7 @@ fn past_session(finished: bool) -> Box<crate::tui::msg::LoadedSession> {
         template: "mine".into(),
         template_text: String::new(),
         model: "llava:13b".into(),
+        model_digest: None,
         host: "http://old-host:11434".into(),
         results: vec![fixtures::result("0/a.png", "0", Some("0"))],
         total: 4,
@@ -1036,6 +1038,7 @@ fn rate_counts_only_asked_items_and_stopping_early_is_shown() {
         session_dir: "/s".into(),
         host: "h".into(),
         model: "llava".into(),
+        model_digest: None,
         corrections: None,
     };
     update(&mut m, Msg::RunStarted(Ok(started)));
@@ -1398,6 +1401,7 @@ fn an_earlier_sessions_corrections_are_offered_and_used_only_when_accepted() {
             session_dir: "/s".into(),
             host: "h".into(),
             model: "llava".into(),
+            model_digest: None,
             corrections: Some(carried),
         })),
     );

@@ -74,8 +74,12 @@ fn lines(probe: &ProbeState, theme: &Theme) -> Vec<(String, ratatui::style::Styl
         .model
         .as_deref()
         .map_or("the run's model".to_owned(), one_line);
+    let server = probe
+        .host
+        .as_deref()
+        .map_or(String::new(), |h| format!(" on {}", one_line(h)));
     let mut out = vec![(
-        format!("prompt {} · model {model}", probe.prompt),
+        format!("prompt {} · model {model}{server}", probe.prompt),
         theme.title,
     )];
     let images = probe.images.as_deref().unwrap_or("…");

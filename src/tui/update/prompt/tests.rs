@@ -50,6 +50,7 @@ fn finished_model() -> Model {
             session_dir: session(),
             host: "http://127.0.0.1:11434".into(),
             model: "llava".into(),
+            model_digest: None,
             corrections: None,
         })),
     );
@@ -257,6 +258,7 @@ fn v_shows_the_prompt_of_a_past_session_read_only() {
         template: "mine".into(),
         template_text: String::new(),
         model: "llava".into(),
+        model_digest: None,
         host: "http://h:11434".into(),
         results: vec![fixtures::result("0/a.png", "0", Some("0"))],
         total: 2,
