@@ -488,7 +488,6 @@ fn json_report_names_what_produced_it() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_write_failing_for_room_mid_run_exits_4_and_loses_nothing() {
-    use std::os::unix::process::CommandExt;
     const LIMIT: u64 = 4096;
 
     let lab = Lab::new();
@@ -501,20 +500,7 @@ fn a_write_failing_for_room_mid_run_exits_4_and_loses_nothing() {
     let out_s = out.to_string_lossy().into_owned();
     let extra = ["--json", "--no-cache", "--concurrency", "1"];
     let mut cmd = lab.cmd(&run_args(&server.url, &dataset, &out_s, &extra));
-    // SAFETY: between fork and exec the closure only makes two async-signal-safe calls.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            let limit = libc::rlimit {
-                rlim_cur: LIMIT,
-                rlim_max: LIMIT,
-            };
-            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    limit_file_size(&mut cmd, LIMIT);
     let o = cmd.output().expect("run squint");
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(4), "{err}");
@@ -566,4 +552,104 @@ fn a_write_failing_for_room_mid_run_exits_4_and_loses_nothing() {
         after.iter().all(|r| r["error"].is_null()),
         "no failure was journaled"
     );
+}
+
+/// Files the command writes may not grow past `limit` bytes (`RLIMIT_FSIZE`, with `SIGXFSZ`
+/// ignored so the crossing write is cut short and the next fails with EFBIG, as on a full disk).
+#[cfg(target_os = "linux")]
+fn limit_file_size(cmd: &mut std::process::Command, limit: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec the closure only makes two async-signal-safe calls.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The run's last result fails to be written (the journal writer writes the last batch after
+/// every request is over): the run still ends as a failed write does mid-run, exit 4, the
+/// session `interrupted`, never `finished` with a torn last line; a resume asks that image again.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_write_failing_for_room_on_the_last_result_exits_4_not_finished() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["0", "1", "2", "3"], 6);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: correct_answers(&images),
+        ..FakeConfig::default()
+    });
+    let full = lab.path("full");
+    let full_s = full.to_string_lossy().into_owned();
+    let extra = ["--no-cache", "--concurrency", "1"];
+    let o = lab.run(&run_args(&server.url, &dataset, &full_s, &extra));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A copy of that session with its last line taken off: resuming it asks one image, whose
+    // line is the only write that crosses the limit.
+    let journal = std::fs::read_to_string(full.join("results.jsonl")).expect("journal");
+    let last = journal
+        .trim_end_matches('\n')
+        .rfind('\n')
+        .expect("two lines or more")
+        + 1;
+    let cut = lab.path("cut");
+    std::fs::create_dir_all(&cut).expect("session copy");
+    for entry in std::fs::read_dir(&full).expect("session folder") {
+        let entry = entry.expect("entry");
+        if entry.file_type().expect("type").is_file() {
+            std::fs::copy(entry.path(), cut.join(entry.file_name())).expect("copy");
+        }
+    }
+    std::fs::write(cut.join("results.jsonl"), &journal[..last]).expect("cut journal");
+    let cut_s = cut.to_string_lossy().into_owned();
+    let resume = [
+        "run",
+        "--resume",
+        &cut_s,
+        "--host",
+        &server.url,
+        "--no-cache",
+    ];
+    let session_json = std::fs::metadata(cut.join("session.json"))
+        .expect("session.json")
+        .len();
+    let limit = last as u64 + 40;
+    assert!(
+        limit < journal.len() as u64,
+        "the last line must cross the limit"
+    );
+    assert!(
+        session_json < limit,
+        "session.json must fit under the limit"
+    );
+    let mut cmd = lab.cmd(&resume);
+    limit_file_size(&mut cmd, limit);
+    let o = cmd.output().expect("run squint");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("no room to write the session"), "{err}");
+    let session: Value = serde_json::from_str(
+        &std::fs::read_to_string(cut.join("session.json")).expect("session.json"),
+    )
+    .expect("session.json is JSON");
+    assert_eq!(session["status"], "interrupted", "{session}");
+
+    // With room again, the resume asks that image once more and the session is whole.
+    let o = lab.run(&resume);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut seen: Vec<String> = results(&cut)
+        .iter()
+        .filter_map(|r| r["image"].as_str().map(str::to_owned))
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), images.len(), "every image exactly once");
 }

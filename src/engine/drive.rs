@@ -27,8 +27,10 @@ const SETTLE_AFTER_FATAL: Duration = Duration::from_secs(2);
 pub(super) enum Ending {
     /// Every item of the plan has a result.
     Finished,
-    /// Stopped, aborted or unfinished: a resume asks the rest.
+    /// Stopped or unfinished: a resume asks the rest.
     Interrupted,
+    /// A fatal error ended the run and `Aborted` was sent: a resume asks the rest.
+    Aborted,
     /// `--until-ci` was reached: the estimate rests on `answered` items, with this half width.
     StoppedEarly { answered: u64, half_width: f64 },
 }
@@ -51,7 +53,7 @@ pub(super) async fn drive(
     plan: Arc<RunPlan>,
     pool: Arc<HostPool>,
     journal: JournalWriter,
-    faults: mpsc::UnboundedReceiver<ItemError>,
+    faults: &mut mpsc::UnboundedReceiver<ItemError>,
     tx: &mpsc::UnboundedSender<RunEvent>,
     paused: watch::Receiver<bool>,
     cancel: CancellationToken,
@@ -86,8 +88,9 @@ pub(super) async fn drive(
 struct Driver<'a> {
     plan: Arc<RunPlan>,
     journal: JournalWriter,
-    /// The journal writer's failed writes.
-    faults: mpsc::UnboundedReceiver<ItemError>,
+    /// The journal writer's failed writes (those of the last batch, written after the loop
+    /// ends, are the engine's to read).
+    faults: &'a mut mpsc::UnboundedReceiver<ItemError>,
     tx: &'a mpsc::UnboundedSender<RunEvent>,
     paused: watch::Receiver<bool>,
     cancel: CancellationToken,
@@ -346,7 +349,10 @@ impl Driver<'_> {
 
     /// How the run ended, given why the loop stopped and how many items were left.
     fn ending(&self, halt: Halt, unfinished: usize) -> Ending {
-        if halt == Halt::Fatal || self.cancel.is_cancelled() {
+        if halt == Halt::Fatal {
+            return Ending::Aborted;
+        }
+        if self.cancel.is_cancelled() {
             return Ending::Interrupted;
         }
         match (halt, &self.until) {

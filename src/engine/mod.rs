@@ -17,6 +17,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::domain::result::ItemError;
 use crate::session::{Journal, SessionStatus, record_end};
 
 use drive::{Ending, drive};
@@ -74,11 +75,12 @@ pub fn spawn(
         let pool = hosts::HostPool::new(servers);
         let several = pool.is_several();
         let (writer, written) = JournalWriter::spawn(journal, tx.clone(), Arc::clone(&pool));
+        let mut faults = written.faults;
         let ending = drive(
             Arc::clone(&plan),
             Arc::clone(&pool),
             writer,
-            written.faults,
+            &mut faults,
             &tx,
             paused_rx,
             cancel,
@@ -92,6 +94,7 @@ pub fn spawn(
         // Every task is over and the writer's last sender is gone: the journal comes back
         // once every result queued is written and reported.
         let journal = written.journal.await;
+        let ending = last_batch_written(ending, &mut faults, &tx);
         let status = session_status(&ending);
         record_end_of_run(session_dir, status, &tx).await;
         // The session's lock goes with the journal, before anyone hears the run is over.
@@ -108,11 +111,30 @@ async fn flush_cache(plan: &RunPlan) {
     }
 }
 
+/// The ending once the writer is done: a write of the last batch (after the loop ended) that
+/// failed aborts the run as a failed write during it does, unless the run was aborted already.
+fn last_batch_written(
+    ending: Ending,
+    faults: &mut mpsc::UnboundedReceiver<ItemError>,
+    tx: &mpsc::UnboundedSender<RunEvent>,
+) -> Ending {
+    if matches!(ending, Ending::Aborted) {
+        return ending;
+    }
+    match faults.try_recv() {
+        Ok(error) => {
+            let _ = tx.send(RunEvent::Aborted { error });
+            Ending::Aborted
+        }
+        Err(_) => ending,
+    }
+}
+
 /// What the session records for how the run ended.
 fn session_status(ending: &Ending) -> SessionStatus {
     match ending {
         Ending::Finished => SessionStatus::Finished,
-        Ending::Interrupted => SessionStatus::Interrupted,
+        Ending::Interrupted | Ending::Aborted => SessionStatus::Interrupted,
         Ending::StoppedEarly { .. } => SessionStatus::StoppedEarly,
     }
 }
