@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::SessionError;
 use store::{Store, key_bytes};
-use writer::Write;
+use writer::{Hurry, Write};
 
 pub use key::CacheKey;
 use store::DB_FILE;
@@ -59,6 +59,15 @@ struct Inner {
     path: PathBuf,
     reader: Mutex<Store>,
     writer: Sender<Write>,
+    /// Ends the writer's gathering window early (a flush, the last clone gone).
+    hurry: Arc<Hurry>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // What is left is committed at once, not at the end of the window.
+        self.hurry.now();
+    }
 }
 
 impl std::fmt::Debug for AnswerCache {
@@ -97,9 +106,11 @@ impl AnswerCache {
         let reader = Store::open(&path)?;
         let (tx, rx) = channel();
         let thread_path = path.clone();
+        let hurry = Arc::new(Hurry::default());
+        let writer_hurry = Arc::clone(&hurry);
         std::thread::Builder::new()
             .name("squint-cache".into())
-            .spawn(move || writer::run(write_store, &rx, &thread_path))
+            .spawn(move || writer::run(write_store, &rx, &writer_hurry, &thread_path))
             .map_err(|e| SessionError::io("start the cache writer for", &path, e))?;
         Ok((
             AnswerCache {
@@ -107,6 +118,7 @@ impl AnswerCache {
                     path,
                     reader: Mutex::new(reader),
                     writer: tx,
+                    hurry,
                 }),
             },
             note,
@@ -188,6 +200,7 @@ impl AnswerCache {
     pub fn flush(&self) {
         let (ack, done) = channel();
         if self.sender().send(Write::Flush(ack)).is_ok() {
+            self.inner.hurry.now();
             let _ = done.recv();
         }
     }

@@ -1,13 +1,14 @@
 //! The answer cache's one writer: a thread that owns a write connection and commits the
-//! answers it is sent in batches (everything queued, up to [`MAX_BATCH`], waiting at most
-//! [`WINDOW`] for more), so a run costs one commit per batch instead of a file and an fsync
+//! answers it is sent in batches (everything queued, up to [`MAX_BATCH`], gathering for at most
+//! [`WINDOW`] without being woken by each answer), so a run costs one commit per batch instead of a file and an fsync
 //! per answer. A commit that fails (another process holds the lock too long, a full disk) is
 //! retried once with the next batch, then dropped with a warning: the cache is only a copy,
 //! every result is in its session's journal. Never blocks the sender.
 
 use std::path::Path;
 use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 use super::CachedAnswer;
 use super::store::Store;
@@ -25,35 +26,72 @@ pub(super) enum Write {
     Flush(std::sync::mpsc::Sender<()>),
 }
 
-/// Runs until every sender is gone, committing what is left.
-pub(super) fn run(mut store: Store, rx: &Receiver<Write>, path: &Path) {
+/// Cuts the gathering window short: set by a flush and when the cache is dropped.
+#[derive(Debug, Default)]
+pub(super) struct Hurry {
+    urgent: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl Hurry {
+    /// Ends the writer's current window (or its next one) at once.
+    pub(super) fn now(&self) {
+        *self.urgent.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.wake.notify_all();
+    }
+
+    /// Waits out [`WINDOW`], or less when hurried.
+    fn wait(&self) {
+        let urgent = self.urgent.lock().unwrap_or_else(PoisonError::into_inner);
+        let (mut urgent, _) = self
+            .wake
+            .wait_timeout_while(urgent, WINDOW, |urgent| !*urgent)
+            .unwrap_or_else(PoisonError::into_inner);
+        *urgent = false;
+    }
+}
+
+/// Runs until every sender is gone, committing what is left. After the first answer of a
+/// batch it waits out the window on `hurry`, not on the channel, so the answers sent meanwhile
+/// never wake it; then it takes everything queued.
+pub(super) fn run(mut store: Store, rx: &Receiver<Write>, hurry: &Hurry, path: &Path) {
     let mut batch: Vec<([u8; 32], CachedAnswer, i64)> = Vec::new();
     let mut failures = 0u32;
-    loop {
-        let first = match rx.recv() {
-            Ok(write) => write,
-            Err(_) => break,
-        };
+    // The last batch was full: more is queued already, no need to wait for it.
+    let mut backlog = false;
+    while let Ok(first) = rx.recv() {
         let mut acks = Vec::new();
-        let deadline = Instant::now() + WINDOW;
-        let mut next = Some(first);
-        while let Some(write) = next.take() {
-            match write {
-                Write::Put(key, answer, at) => batch.push((key, *answer, at)),
-                Write::Flush(ack) => acks.push(ack),
-            }
-            if !acks.is_empty() || batch.len() >= MAX_BATCH {
-                break;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            next = rx.recv_timeout(left).ok();
+        let flushing = matches!(first, Write::Flush(_));
+        take(first, &mut batch, &mut acks);
+        if !flushing && !backlog {
+            hurry.wait();
         }
+        let mut queued = rx.try_iter();
+        while batch.len() < MAX_BATCH {
+            match queued.next() {
+                Some(write) => take(write, &mut batch, &mut acks),
+                None => break,
+            }
+        }
+        backlog = batch.len() >= MAX_BATCH;
         commit(&mut store, &mut batch, &mut failures, path);
         for ack in acks {
             let _ = ack.send(());
         }
     }
     commit(&mut store, &mut batch, &mut failures, path);
+}
+
+/// Adds a write to the batch (an answer) or to the acknowledgements due after its commit.
+fn take(
+    write: Write,
+    batch: &mut Vec<([u8; 32], CachedAnswer, i64)>,
+    acks: &mut Vec<std::sync::mpsc::Sender<()>>,
+) {
+    match write {
+        Write::Put(key, answer, at) => batch.push((key, *answer, at)),
+        Write::Flush(ack) => acks.push(ack),
+    }
 }
 
 fn commit(
