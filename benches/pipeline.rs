@@ -17,7 +17,9 @@
 //! - cached: one run over `SQUINT_BENCH_DATASET` with the answer cache in `$SQUINT_DATA_DIR`
 //!   (run it twice: the first fills the cache, the second is the cached re-run), printing CPU
 //!   per image, requests sent and the cache's size on disk (for figures too large for the
-//!   full run, and for profiling one run alone).
+//!   full run, and for profiling one run alone);
+//! - cpu: only the CPU comparison with the bare client (full size, or short with
+//!   `SQUINT_BENCH_SHORT`), for measuring a change to the engine.
 
 // A failed unwrap here is a failed test (or bench) with its message: allowed outside src/.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

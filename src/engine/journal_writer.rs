@@ -171,14 +171,9 @@ fn write_error(e: &SessionError) -> ItemError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::result::ItemResult;
 
     fn result(image: &str) -> ItemResult {
-        serde_json::from_value(serde_json::json!({
-            "image": image, "sha256": "", "truth": "1", "answer": "1", "label": "1",
-            "latency_ms": 1, "attempts": 1, "cached": false
-        }))
-        .unwrap()
+        ItemResult::blank(image, "1")
     }
 
     #[tokio::test]
