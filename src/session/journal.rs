@@ -1,8 +1,8 @@
 //! `results.jsonl`: the append-only journal of finished items, one `ItemResult` per line.
 //!
-//! Writing: whole lines (one result, or a batch of them) go out in a single `write_all`,
-//! straight to the `File` (no buffer kept between calls), so `kill -9` loses at most the items
-//! not yet written.
+//! Writing: whole lines (one result, or a batch of them) go out in one write (repeated only for
+//! what the OS did not take), straight to the `File` (no buffer kept between calls), so
+//! `kill -9` loses at most the items not yet written.
 //! Reading: a torn last line is ignored, garbage lines are skipped and reported, never fatal.
 //! Opening for appending cuts a torn last line (one without its final `\n`, left by `kill -9`
 //! or a full disk) off first, so it never ends up in the middle of the file, and reports how
