@@ -1,6 +1,7 @@
 //! The real `squint` binary's offline commands: `report` in every format on a session made by
 //! a run against the fake server (then stopped), on damaged and moved sessions; `import` of a
-//! results file in the original experiment's format; `sessions`.
+//! results file in the original experiment's format; `sessions`; and that the commands which
+//! only read leave the data dir as they found it (no log file unless something is logged).
 
 // A failed unwrap here is a failed test with its message: allowed outside src/.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -171,6 +172,71 @@ fn a_session_whose_images_moved_still_renders_and_counts_them() {
         html.contains("3 example image(s) could not be read"),
         "{html}"
     );
+}
+
+/// Every path under `dir`, sorted, with each file's length.
+fn tree(dir: &Path) -> Vec<(PathBuf, u64)> {
+    let mut paths = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).expect("read dir") {
+            let path = entry.expect("entry").path();
+            let meta = std::fs::metadata(&path).expect("metadata");
+            if meta.is_dir() {
+                pending.push(path.clone());
+            }
+            paths.push((path, if meta.is_dir() { 0 } else { meta.len() }));
+        }
+    }
+    paths.sort();
+    paths
+}
+
+#[test]
+fn the_read_only_commands_leave_the_data_dir_untouched_and_log_only_when_asked() {
+    let env = Lab::new();
+    let (made, dataset) = finished_session(&env);
+    let data = env.path("data");
+    let session = data.join("sessions").join("listed");
+    std::fs::create_dir_all(session.parent().expect("parent")).expect("mkdir");
+    std::fs::rename(&made, &session).expect("move the session into the data dir");
+    let _ = std::fs::remove_dir_all(data.join("logs"));
+    let before = tree(&data);
+    let dir = s(&session);
+
+    assert!(ok(&env.run(&["sessions"])).contains("20/20"));
+    ok(&env.run(&["sessions", "--json"]));
+    for format in ["md", "json", "csv", "html"] {
+        ok(&env.run(&["report", &dir, "--format", format]));
+    }
+    let manifest = env.path("labels.csv");
+    ok(&env.run(&["labels", &dir, "--format", "csv", "-o", &s(&manifest)]));
+    assert!(manifest.exists());
+    ok(&env.run(&["config", "path"]));
+    ok(&env.run(&["completions", "bash"]));
+    ok(&env.run(&["man"]));
+    assert_eq!(
+        tree(&data),
+        before,
+        "nothing created or changed in the data dir"
+    );
+    assert!(!data.join("logs").exists());
+
+    // Something to log (example images that cannot be decoded) with the filter open: the log
+    // file appears, holding the line.
+    for (path, _) in tree(&dataset) {
+        if path.extension().is_some_and(|e| e == "png") {
+            std::fs::write(&path, "not a png").expect("spoil an image");
+        }
+    }
+    let mut report = env.cmd(&["report", &dir, "--format", "html"]);
+    let o = report
+        .env("SQUINT_LOG", "debug")
+        .output()
+        .expect("run squint");
+    ok(&o);
+    let log = std::fs::read_to_string(data.join("logs").join("squint.log")).expect("the log");
+    assert!(log.contains("thumbnail of"), "{log}");
 }
 
 #[test]
