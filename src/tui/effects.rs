@@ -366,18 +366,22 @@ pub(crate) fn prepare(tx: UnboundedSender<Reply>, generation: u64, spec: RunSpec
                 generation,
                 msg: Msg::Prepared {
                     generation,
-                    result: Ok(PreparedInfo {
-                        journaled: spec
+                    result: Ok({
+                        let (journaled, model_digest) = spec
                             .resume
                             .as_deref()
                             .map(|dir| journaled(dir, &p))
-                            .unwrap_or_default(),
-                        corrections: spec
-                            .resume
-                            .as_deref()
-                            .map(session_corrections)
-                            .unwrap_or_default(),
-                        ..summarize(&p)
+                            .unwrap_or_default();
+                        PreparedInfo {
+                            journaled,
+                            model_digest,
+                            corrections: spec
+                                .resume
+                                .as_deref()
+                                .map(session_corrections)
+                                .unwrap_or_default(),
+                            ..summarize(&p)
+                        }
                     }),
                 },
                 prepared: Arc::new(p),
@@ -405,14 +409,16 @@ pub(crate) fn check_run(tx: UnboundedSender<Reply>, key: (String, String), mut s
 }
 
 /// The results a session to continue already holds, by plan index (results for images the
-/// plan does not select are left out). An unreadable journal shows nothing here; starting the
-/// run reports it.
-fn journaled(dir: &Path, p: &Prepared) -> Vec<(usize, ItemResult)> {
-    let results = match Session::open(dir).and_then(|s| s.read_results()) {
-        Ok(log) => log.results,
+/// plan does not select are left out), and the model digest it recorded. An unreadable
+/// journal shows nothing here; starting the run reports it.
+fn journaled(dir: &Path, p: &Prepared) -> (Vec<(usize, ItemResult)>, Option<String>) {
+    let read = Session::open(dir)
+        .and_then(|s| Ok((s.read_results()?, s.meta.backend.model_digest.clone())));
+    let (results, digest) = match read {
+        Ok((log, digest)) => (log.results, digest),
         Err(e) => {
             tracing::warn!("cannot read the results of {}: {e}", dir.display());
-            return Vec::new();
+            return (Vec::new(), None);
         }
     };
     let index: std::collections::HashMap<&str, usize> = p
@@ -421,10 +427,11 @@ fn journaled(dir: &Path, p: &Prepared) -> Vec<(usize, ItemResult)> {
         .enumerate()
         .map(|(i, item)| (&*item.rel, i))
         .collect();
-    results
+    let results = results
         .into_iter()
         .filter_map(|r| index.get(r.image.as_str()).map(|&i| (i, r)))
-        .collect()
+        .collect();
+    (results, digest)
 }
 
 /// The label corrections of a session to continue. An unreadable log shows none here (and
@@ -473,6 +480,7 @@ pub(crate) fn summarize(p: &Prepared) -> PreparedInfo {
         labels: p.labels.clone(),
         template: p.template.name.clone(),
         model: p.model.clone(),
+        model_digest: None,
         warnings: p.warnings.clone(),
         journaled: Vec::new(),
         corrections: Default::default(),

@@ -30,6 +30,9 @@ pub struct PreparedInfo {
     pub template: String,
     /// Model the run will use.
     pub model: String,
+    /// The model digest the session to continue recorded (`--resume`; none for a new run:
+    /// the server reports it when the run starts).
+    pub model_digest: Option<String>,
     /// Warnings raised while preparing (lint, skipped files...).
     pub warnings: Vec<String>,
     /// The template's text (TOML), for the prompt editor.

@@ -53,6 +53,7 @@ pub fn prepared(labels: &[String], per_class: usize) -> PreparedInfo {
         labels: labels.to_vec(),
         template: "digits".to_owned(),
         model: "llava".to_owned(),
+        model_digest: None,
         warnings: Vec::new(),
         template_text: "name = \"digits\"\nprompt = \"Which digit is shown?\"\n".to_owned(),
         template_version: None,

@@ -63,6 +63,7 @@ impl PriorKey {
     /// The key of a prepared run.
     pub fn of(prepared: &PreparedInfo) -> PriorKey {
         PriorKey::new(&prepared.model, &prepared.template_text, &prepared.labels)
+            .with_digest(prepared.model_digest.clone())
     }
 }
 

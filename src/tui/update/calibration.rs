@@ -445,4 +445,51 @@ mod tests {
         );
         assert!(m.run.calibrated.is_some());
     }
+
+    #[test]
+    fn a_view_chosen_before_the_server_named_the_weights_goes_off_when_it_does() {
+        let mut m = run(true);
+        let key = m.run.prompt_key.clone().expect("a key");
+        assert_eq!(key.digest, None, "no server has named the weights yet");
+        let by_name = SavedPrior {
+            model: key.model.clone(),
+            model_digest: None,
+            prompt_digest: key.prompt_digest.clone(),
+            prompt: "digits".into(),
+            content_free: PRIOR.iter().map(|(l, p)| ((*l).to_owned(), *p)).collect(),
+            time: "2026-11-30T03:00:00Z".into(),
+        };
+        k_with_saved(&mut m, Ok(Some(by_name)));
+        assert_eq!(m.run.tally.correct(), 4, "calibrated");
+        let started = |digest: Option<&str>| {
+            Msg::RunStarted(Ok(crate::tui::msg::StartedInfo {
+                session_dir: "/s".into(),
+                host: "h".into(),
+                model: "llava".into(),
+                model_digest: digest.map(str::to_owned),
+                corrections: None,
+            }))
+        };
+        // A server without digests: the same model, the view stays.
+        update(&mut m, started(None));
+        assert!(m.run.calibrated.is_some());
+        // One that names the weights: the estimate by name no longer applies.
+        update(&mut m, started(Some("sha256:fedcba9876543210")));
+        assert!(m.run.calibrated.is_none());
+        assert_eq!(m.run.tally.correct(), 3, "the model's own labels");
+        assert!(
+            last_notice(&m)
+                .starts_with("calibrated view off: the server named the model's weights"),
+            "{}",
+            last_notice(&m)
+        );
+        // A continued session's prepared run is keyed by the digest it recorded.
+        let labels: Vec<String> = ["0", "1", "2"].map(String::from).to_vec();
+        let mut info = fixtures::prepared(&labels, 2);
+        info.model_digest = Some("sha256:0123456789abcdef".into());
+        assert_eq!(
+            PriorKey::of(&info).digest.as_deref(),
+            Some("sha256:0123456789abcdef")
+        );
+    }
 }

@@ -192,12 +192,18 @@ pub(super) fn started(model: &mut Model, result: Result<StartedInfo, String>) ->
             model.run.session_dir = Some(info.session_dir);
             model.run.host = info.host;
             model.run.model = info.model;
-            // The server now named the weights: estimates are looked up by their digest.
-            model.run.prompt_key = model
-                .run
-                .prompt_key
-                .take()
-                .map(|k| k.with_digest(info.model_digest));
+            // The server now named the weights: estimates are looked up by their digest, and
+            // one chosen before (by name only, or for other weights) no longer applies.
+            let before = model.run.prompt_key.take();
+            model.run.prompt_key = before.clone().map(|k| k.with_digest(info.model_digest));
+            if model.run.prompt_key != before && model.run.calibrated.take().is_some() {
+                model.run.recount();
+                model.notify(
+                    Level::Info,
+                    "calibrated view off: the server named the model's weights; K calibrates \
+                     with an estimate of these weights",
+                );
+            }
             model.run.phase = RunPhase::Running;
             if let Some(corrections) = info.corrections {
                 model.run.corrections = corrections;
