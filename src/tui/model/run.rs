@@ -243,6 +243,9 @@ impl RunState {
     /// Clears results for a fresh start over `total` items with the given labels.
     pub fn reset(&mut self, total: usize, labels: &[String]) {
         self.total = total;
+        // The old slots go first: a million of them are 256 MB, and two at once would double
+        // the peak.
+        self.results = Vec::new();
         self.results = vec![None; total];
         self.tally = Tally::new(labels, total as u64);
         self.axis = Axis::new(labels);
