@@ -57,6 +57,7 @@ fn runs_share_one_database_and_stats_and_prune_manage_it() {
         "the cache is one database, not a file per answer: {files:?}"
     );
     let s = stats(&lab);
+    assert_eq!(s["path"], db.to_string_lossy().as_ref(), "{s}");
     assert_eq!(s["answers"], 6, "{s}");
     assert!(s["bytes"].as_u64().unwrap() > 0, "{s}");
     assert!(s["oldest"].is_string() && s["newest"].is_string(), "{s}");
@@ -97,13 +98,16 @@ fn runs_share_one_database_and_stats_and_prune_manage_it() {
     assert!(stderr(&o).contains("--older-than"), "{}", stderr(&o));
 }
 
-/// With no cache yet, `stats` and `prune` say so and create nothing: no database, no cache
-/// folder, no log; an empty cache folder left behind counts as no cache too.
+/// With no cache yet, `stats` and `prune` say so, naming the database file a run would create
+/// (`stats --json`'s `path` is that file, as with a cache), and create nothing: no database, no
+/// cache folder, no log; a cache folder holding neither the database nor an old per-file cache
+/// (empty, or only a stray file) counts as no cache too.
 #[test]
 fn without_a_cache_stats_and_prune_say_so_and_create_nothing() {
     let lab = Lab::new();
     let data = lab.path("data");
     let cache = data.join("cache");
+    let db = cache.join("answers.sqlite3");
     let entries = |dir: &std::path::Path| -> Vec<String> {
         match std::fs::read_dir(dir) {
             Ok(list) => list
@@ -116,9 +120,12 @@ fn without_a_cache_stats_and_prune_say_so_and_create_nothing() {
     let o = lab.run(&["cache", "stats"]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("no answer cache yet at "), "{text}");
-    assert!(text.contains(&cache.display().to_string()), "{text}");
+    assert!(
+        text.contains(&format!("no answer cache yet at {}", db.display())),
+        "{text}"
+    );
     let s = stats(&lab);
+    assert_eq!(s["path"], db.to_string_lossy().as_ref(), "{s}");
     assert_eq!(s["answers"], 0, "{s}");
     assert_eq!(s["bytes"], 0, "{s}");
     assert!(s["oldest"].is_null() && s["newest"].is_null(), "{s}");
@@ -147,6 +154,33 @@ fn without_a_cache_stats_and_prune_say_so_and_create_nothing() {
         "nothing besides the empty folder"
     );
     assert!(entries(&cache).is_empty(), "{:?}", entries(&cache));
+
+    std::fs::write(cache.join(".DS_Store"), "stray").unwrap();
+    std::fs::create_dir_all(cache.join("not-a-shard")).unwrap();
+    for args in [
+        &["cache", "stats"][..],
+        &["cache", "prune"][..],
+        &["cache", "prune", "--older-than", "30d"][..],
+    ] {
+        let o = lab.run(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?} stderr: {}", stderr(&o));
+        assert!(
+            stdout(&o).contains("no answer cache yet at "),
+            "{args:?}: {}",
+            stdout(&o)
+        );
+    }
+    let s = stats(&lab);
+    assert_eq!(s["answers"], 0, "{s}");
+    assert_eq!(s["path"], db.to_string_lossy().as_ref(), "{s}");
+    assert_eq!(entries(&data), ["cache"], "no log folder or file");
+    let mut left = entries(&cache);
+    left.sort();
+    assert_eq!(
+        left,
+        [".DS_Store", "not-a-shard"],
+        "no database, WAL or SHM"
+    );
 }
 
 #[test]
@@ -183,6 +217,35 @@ fn the_old_per_file_cache_is_converted_on_first_use() {
             .starts_with("answers.sqlite3")),
         "old files left: {left:?}"
     );
+}
+
+/// A folder holding only the old per-file cache is a cache: `stats` converts it and counts it.
+#[test]
+fn stats_converts_an_old_per_file_cache() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["8", "9"], 1);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        answers: correct_answers(&images),
+        ..FakeConfig::default()
+    });
+    let first = lab.path("first").to_string_lossy().into_owned();
+    let o = lab.run(&run_args(&server.url, &dataset, &first));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let cache = lab.path("data").join("cache");
+    assert_eq!(old_layout(&cache), 2);
+    assert!(!cache.join("answers.sqlite3").exists());
+
+    let o = lab.run(&["cache", "stats", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("converted the old per-file answer cache"),
+        "{}",
+        stderr(&o)
+    );
+    let s: Value = serde_json::from_str(&stdout(&o)).expect("stats json");
+    assert_eq!(s["answers"], 2, "{s}");
+    let db = cache.join("answers.sqlite3");
+    assert_eq!(s["path"], db.to_string_lossy().as_ref(), "{s}");
 }
 
 /// Rewrites the cache database in the old per-file layout (same keys, one JSON file each,

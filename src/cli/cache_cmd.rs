@@ -1,7 +1,8 @@
 //! `squint cache stats [--json]` and `squint cache prune [--older-than D]`: what the answer
 //! cache holds and how to shrink it. Opens the cache like a run does (an old per-file cache is
 //! converted first). Never touches sessions, and never creates a cache (or a log) where there
-//! is none yet: an absent or empty cache folder is said to be so.
+//! is none yet (no database and no old per-file cache in the folder, whatever else it holds):
+//! that is said, naming the database file a run would create.
 
 use std::path::Path;
 use std::time::Duration;
@@ -47,8 +48,8 @@ pub(super) fn run(command: CacheCommand) -> i32 {
             return EXIT_USAGE;
         }
     };
-    if !has_cache(&dir) {
-        return no_cache_yet(&command, &dir);
+    if !AnswerCache::exists_in(&dir) {
+        return no_cache_yet(&command, &AnswerCache::database_in(&dir));
     }
     let _log = crate::logging::init(crate::logging::CLI_LOG_FILE);
     let cache = match AnswerCache::open(&dir).map_err(|e| e.to_string()) {
@@ -103,21 +104,13 @@ pub(super) fn run(command: CacheCommand) -> i32 {
     }
 }
 
-/// False when the cache folder `dir` is absent or empty: no run has stored an answer yet (a
-/// folder that cannot be listed counts as a cache, so opening it says what is wrong).
-fn has_cache(dir: &Path) -> bool {
-    match std::fs::read_dir(dir) {
-        Ok(mut entries) => entries.next().is_some(),
-        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
-    }
-}
-
-/// What `command` says when there is no cache in `dir` yet: nothing held, nothing to prune.
-fn no_cache_yet(command: &CacheCommand, dir: &Path) -> i32 {
+/// What `command` says when there is no cache yet (`db`: the database file a run would
+/// create): nothing held, nothing to prune.
+fn no_cache_yet(command: &CacheCommand, db: &Path) -> i32 {
     let text = match command {
         CacheCommand::Stats { json: true } => {
             let empty = CacheStats {
-                path: dir.to_path_buf(),
+                path: db.to_path_buf(),
                 answers: 0,
                 bytes: 0,
                 oldest: None,
@@ -130,11 +123,11 @@ fn no_cache_yet(command: &CacheCommand, dir: &Path) -> i32 {
         }
         CacheCommand::Stats { json: false } => format!(
             "no answer cache yet at {}: a run stores its answers there\n",
-            dir.display()
+            db.display()
         ),
         CacheCommand::Prune(_) => format!(
             "no answer cache yet at {}: nothing to prune\n",
-            dir.display()
+            db.display()
         ),
     };
     out(&text);

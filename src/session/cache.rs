@@ -100,7 +100,7 @@ impl AnswerCache {
     pub fn open(dir: &Path) -> Result<(AnswerCache, Option<String>), SessionError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| SessionError::io("create cache folder", dir, e))?;
-        let path = dir.join(DB_FILE);
+        let path = Self::database_in(dir);
         let mut write_store = Store::open(&path)?;
         let note = legacy::convert(dir, &mut write_store);
         let reader = Store::open(&path)?;
@@ -123,6 +123,18 @@ impl AnswerCache {
             },
             note,
         ))
+    }
+
+    /// The database file of the cache in folder `dir`: where it is, or would be created.
+    pub fn database_in(dir: &Path) -> PathBuf {
+        dir.join(DB_FILE)
+    }
+
+    /// Whether folder `dir` holds a cache: the database, or an old per-file cache that
+    /// [`AnswerCache::open`] converts. A database whose presence cannot be checked (the folder
+    /// unreadable, or a file) counts as one, so opening it says what is wrong.
+    pub fn exists_in(dir: &Path) -> bool {
+        !matches!(Self::database_in(dir).try_exists(), Ok(false)) || legacy::present(dir)
     }
 
     /// The database file.

@@ -72,6 +72,11 @@ pub(super) fn convert(dir: &Path, store: &mut Store) -> Option<String> {
     Some(note)
 }
 
+/// Whether `dir` holds an old per-file cache (at least one shard folder) for [`convert`].
+pub(super) fn present(dir: &Path) -> bool {
+    !old_shards(dir).is_empty()
+}
+
 /// The old cache's shard folders: two lowercase hex characters each.
 fn old_shards(dir: &Path) -> Vec<PathBuf> {
     let Ok(listing) = fs::read_dir(dir) else {
