@@ -1159,6 +1159,88 @@ fn until_ci_stops_where_the_interval_first_gets_narrow_enough() {
 }
 
 #[test]
+fn until_ci_reports_as_many_answers_as_it_journaled_with_requests_in_flight() {
+    let env = Lab::new();
+    let (dataset, images) = digits_dataset(&env, 5);
+    // Every fourth image answered wrong; four requests finishing about together.
+    let wrong: Vec<(usize, &str)> = (0..images.len()).step_by(4).map(|i| (i, "x")).collect();
+    for (round, latency) in [1, 20, 60].into_iter().enumerate() {
+        let server = FakeServer::start_in_thread(FakeConfig {
+            answers: answers_for(&images, &wrong),
+            latency: Duration::from_millis(latency),
+            ..FakeConfig::default()
+        });
+        let out = env.path(&format!("until4-{round}"));
+        let out_s = out.to_string_lossy().into_owned();
+        let o = env.run(&digits_run(
+            &server,
+            &dataset,
+            &out_s,
+            &["--until-ci", "0.2", "--concurrency", "4", "--no-cache"],
+        ));
+        assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+        let journal = results(&out);
+        let n = journal.len();
+        assert!(n < 50, "stopped early: {n}");
+        let correct = journal
+            .iter()
+            .filter(|line| line["label"] == line["truth"])
+            .count();
+        // The interval the journal supports, as the message says it.
+        let half = wilson_half_width(correct, n);
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("±{half:.4} after {n} answers")),
+            "latency {latency} ms: the journal holds {n} answers, {correct} right: {err}"
+        );
+        assert!(
+            stdout(&o).contains(&format!("covers {n} of 50 images")),
+            "{}",
+            stdout(&o)
+        );
+    }
+}
+
+#[test]
+fn an_unreadable_image_keeps_the_asking_order_at_concurrency_one() {
+    let env = Lab::new();
+    let (dataset, _) = digits_dataset(&env, 1);
+    let server = FakeServer::start_in_thread(FakeConfig {
+        latency: Duration::from_millis(150),
+        ..FakeConfig::default()
+    });
+    let run = |out: &str| {
+        let o = env.run(&digits_run(
+            &server,
+            &dataset,
+            out,
+            &["--concurrency", "1", "--no-cache"],
+        ));
+        let images: Vec<String> = results(Path::new(out))
+            .iter()
+            .map(|line| line["image"].as_str().unwrap_or_default().to_string())
+            .collect();
+        (o, images)
+    };
+    let readable = env.path("readable").to_string_lossy().into_owned();
+    let (o, asked) = run(&readable);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(asked.len(), 10);
+    // The same plan with one image (not the first) emptied: it fails where it was asked.
+    let broken = asked[4].clone();
+    std::fs::write(Path::new(&dataset).join(&broken), b"").expect("empty the image");
+    let unreadable = env.path("unreadable").to_string_lossy().into_owned();
+    let (o, journaled) = run(&unreadable);
+    let failed: Vec<Value> = results(Path::new(&unreadable))
+        .into_iter()
+        .filter(|line| line["error"].is_string())
+        .collect();
+    assert_eq!(failed.len(), 1, "stderr: {}", stderr(&o));
+    assert_eq!(failed[0]["image"], broken.as_str());
+    assert_eq!(journaled, asked, "the journal is in asking order");
+}
+
+#[test]
 fn retry_failed_asks_again_only_the_items_whose_last_attempt_failed() {
     let env = Lab::new();
     let (dataset, images) = digits_dataset(&env, 1);

@@ -1,6 +1,6 @@
 //! The engine loop: replays what the journal already holds, then takes the items in plan
-//! order as they are read ahead: a failed image or a cached answer goes to the journal at
-//! once, any other item gets a request slot and a task that asks a server. Honours pause, stop
+//! order as they are read ahead, each once a request slot is free: a failed image or a cached
+//! answer goes to the journal at once, any other item gets a task that asks a server. Honours pause, stop
 //! and `--until-ci`, and says how the run ended. Never reports an item finished itself (the
 //! journal writer does, once it is on disk) and never waits on a file.
 
@@ -147,9 +147,9 @@ impl Driver<'_> {
         self.until.as_ref().and_then(UntilCi::reached)
     }
 
-    /// Takes the items read in plan order: an unreadable image is journaled as failed, a
-    /// cached answer is journaled at once (when a slot is free, so at `--concurrency 1` the
-    /// journal keeps the plan order), anything else is asked in a task of its own holding a
+    /// Takes the items read in plan order: an unreadable image is journaled as failed and a
+    /// cached answer is journaled at once, each when a slot is free (so at `--concurrency 1`
+    /// the journal keeps the plan order), anything else is asked in a task of its own holding a
     /// slot. Settles finished tasks meanwhile, until every item is done or something halts
     /// the run.
     async fn work_through(&mut self) -> Halt {
@@ -162,15 +162,9 @@ impl Driver<'_> {
             }
             self.ahead.fill();
             let wants_slot = match self.ahead.front() {
-                Some(ready) if ready.image.is_err() => {
-                    if let Some(halt) = self.take_next(None) {
-                        return halt;
-                    }
-                    continue;
-                }
                 Some(_) => match self.pool.acquire().now_or_never() {
                     Some(Some(permit)) => {
-                        if let Some(halt) = self.take_next(Some(permit)) {
+                        if let Some(halt) = self.take_next(permit) {
                             return halt;
                         }
                         continue;
@@ -188,7 +182,7 @@ impl Driver<'_> {
             match self.next_change(wants_slot).await {
                 Change::Nothing => {}
                 Change::Slot(permit) => {
-                    if let Some(halt) = self.take_next(Some(permit)) {
+                    if let Some(halt) = self.take_next(permit) {
                         return halt;
                     }
                 }
@@ -222,11 +216,12 @@ impl Driver<'_> {
         None
     }
 
-    /// Handles the next item read, with a request `permit` unless its image failed: journals
-    /// a failure or a cached answer, or starts the task that asks a server. A halt when the
-    /// run must end (`--until-ci` reached, the journal gone).
-    fn take_next(&mut self, permit: Option<HostPermit>) -> Option<Halt> {
-        if permit.is_some() && *self.paused.borrow() {
+    /// Handles the next item read, holding a request `permit`: journals a failed image or a
+    /// cached answer while the slot is held (so at `--concurrency 1` it waits for the request
+    /// before it, and the journal keeps the plan order), or starts the task that asks a
+    /// server. A halt when the run must end (`--until-ci` reached, the journal gone).
+    fn take_next(&mut self, permit: HostPermit) -> Option<Halt> {
+        if *self.paused.borrow() {
             // Paused between the slot and now: the item waits for the resume.
             return None;
         }
@@ -237,11 +232,13 @@ impl Driver<'_> {
         item::announce(self.tx, ready.index, item);
         let prepared = match ready.image {
             Ok(prepared) => prepared,
-            Err(error) => return self.journal_now(ready.index, item::fail(result, error, started)),
+            Err(error) => {
+                let halt = self.journal_now(ready.index, item::fail(result, error, started));
+                drop(permit);
+                return halt;
+            }
         };
         result.sha256 = prepared.sha256;
-        // Only a failed image comes without a slot, and it was journaled above.
-        let permit = permit?;
         if let Some(hit) = ready.hit {
             self.send(RunEvent::Token {
                 index: ready.index,
@@ -342,7 +339,13 @@ impl Driver<'_> {
             let _ = tokio::time::timeout(SETTLE_AFTER_FATAL, settled).await;
         }
         self.tasks.abort_all();
-        while self.tasks.join_next().await.is_some() {}
+        while let Some(joined) = self.tasks.join_next().await {
+            // A task that queued its result before the abort is in the journal: count it, so
+            // `--until-ci`'s figures match what the journal holds.
+            if let (Ok(Outcome::Done(verdict)), Some(until)) = (joined, self.until.as_mut()) {
+                until.record(verdict);
+            }
+        }
         // Checks of servers out of rotation end with the run.
         self.pool.close();
     }
@@ -356,9 +359,11 @@ impl Driver<'_> {
             return Ending::Interrupted;
         }
         match (halt, &self.until) {
-            (Halt::Narrow(half_width), Some(until)) => Ending::StoppedEarly {
+            (Halt::Narrow(reached), Some(until)) => Ending::StoppedEarly {
                 answered: until.answered(),
-                half_width,
+                // Over every answer journaled, those that finished with the one that
+                // reached the target included.
+                half_width: until.half_width().unwrap_or(reached),
             },
             _ if unfinished > 0 => Ending::Interrupted,
             _ => Ending::Finished,

@@ -44,8 +44,13 @@ impl UntilCi {
 
     /// The half width reached, once it is below the target.
     pub(super) fn reached(&self) -> Option<f64> {
-        let half = wilson_interval(self.correct, self.answered)?.half_width();
+        let half = self.half_width()?;
         (half < self.width).then_some(half)
+    }
+
+    /// The half width of the interval over the items counted; `None` before any answer.
+    pub(super) fn half_width(&self) -> Option<f64> {
+        Some(wilson_interval(self.correct, self.answered)?.half_width())
     }
 
     /// Answered items counted.
