@@ -851,23 +851,26 @@ fn k_calibrates_the_run_with_the_probes_prior_at_both_sizes() {
         } else {
             ("acc 90.0→100.0% +10.0", "mF1 0.867→1.000 +0.133")
         };
-        let on = tmux.wait_for(accuracy);
+        // A capture can catch a frame half written: wait for the whole calibrated screen (its
+        // scores, notice, status line and matrix), then say what is missing if it never comes.
+        let notice = "calibrated view on: calibrated 20 of 20";
+        let calibrated_row = "5 · · · · · 2 · · · · · 2";
+        let on = tmux.wait_until("the calibrated view, drawn whole", |s| {
+            s.contains(accuracy)
+                && s.contains(macro_f1)
+                && s.contains(notice)
+                && s.lines().last().is_some_and(|l| l.contains("calibrated"))
+                && matrix_row(s, "5") == calibrated_row
+        });
         assert!(on.contains(macro_f1), "{w}x{h}:\n{on}");
-        assert!(
-            on.contains("calibrated view on: calibrated 20 of 20"),
-            "{w}x{h}:\n{on}"
-        );
-        let status = on.lines().last().unwrap_or_default();
-        assert!(status.contains("calibrated"), "{w}x{h}: {status}");
         // The true-5 row of the matrix: both on 5 now.
-        assert_eq!(
-            matrix_row(&on, "5"),
-            "5 · · · · · 2 · · · · · 2",
-            "{w}x{h}:\n{on}"
-        );
+        assert_eq!(matrix_row(&on, "5"), calibrated_row, "{w}x{h}:\n{on}");
         tmux.keys(&["K"]);
-        let off = tmux.wait_for("calibrated view off");
-        assert_eq!(matrix_row(&off, "5"), "5 · · · 2 · · · · · · · 2", "{off}");
+        let raw_row = "5 · · · 2 · · · · · · · 2";
+        let off = tmux.wait_until("the raw view again", |s| {
+            s.contains("calibrated view off") && matrix_row(s, "5") == raw_row
+        });
+        assert_eq!(matrix_row(&off, "5"), raw_row, "{off}");
         quit_and_check_restored(&mut tmux, &env);
     }
 }
