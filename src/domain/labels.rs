@@ -184,23 +184,9 @@ mod tests {
 
     fn result(image: &str, truth: &str, label: Option<&str>) -> ItemResult {
         ItemResult {
-            image: image.into(),
-            sha256: String::new(),
-            truth: truth.into(),
-            answer: String::new(),
             label: label.map(Into::into),
             parse: Some(ParseStep::Exact),
-            confidence: None,
-            latency_ms: 1,
-            eval_count: None,
-            prompt_eval_count: None,
-            eval_duration_ns: None,
-            total_duration_ns: None,
-            attempts: 1,
-            cached: false,
-            error: None,
-            error_kind: None,
-            label_probs: None,
+            ..ItemResult::blank(image, truth)
         }
     }
 

@@ -336,23 +336,11 @@ mod tests {
         conf: Option<f64>,
     ) -> ItemResult {
         ItemResult {
-            image: image.into(),
-            sha256: String::new(),
-            truth: truth.into(),
             answer: label.unwrap_or("no idea").into(),
             label: label.map(Into::into),
-            parse: None,
             confidence: conf,
             latency_ms: 10,
-            eval_count: None,
-            prompt_eval_count: None,
-            eval_duration_ns: None,
-            total_duration_ns: None,
-            attempts: 1,
-            cached: false,
-            error: None,
-            error_kind: None,
-            label_probs: None,
+            ..ItemResult::blank(image, truth)
         }
     }
 
