@@ -138,7 +138,10 @@ pub fn prepare(
     let format = reader()?.format().ok_or_else(|| ImageError::Decode {
         reason: "unknown image format".to_string(),
     })?;
-    let (width, height) = reader()?.into_dimensions().map_err(|e| decode_error(&e))?;
+    let (width, height) = match structure::dimensions(format, &bytes) {
+        Some(dimensions) => dimensions,
+        None => reader()?.into_dimensions().map_err(|e| decode_error(&e))?,
+    };
     check_dimensions(width, height)?;
     let too_big = max_side.is_some_and(|side| width.max(height) > side);
     let passthrough = match format {
@@ -214,6 +217,46 @@ mod tests {
             assert_eq!(payload.mime, mime);
             assert_eq!(payload.bytes.as_ref(), bytes.as_slice());
         }
+    }
+
+    #[test]
+    fn header_dimensions_agree_with_the_image_crate() {
+        for format in [ImageFormat::Jpeg, ImageFormat::Png] {
+            for (width, height) in [(1, 1), (28, 28), (640, 3), (3, 480), (300, 257)] {
+                let img = image::DynamicImage::new_rgb8(width, height);
+                let mut bytes = Vec::new();
+                img.write_to(&mut Cursor::new(&mut bytes), format)
+                    .expect("encode test image");
+                let from_crate = ImageReader::new(Cursor::new(&bytes))
+                    .with_guessed_format()
+                    .and_then(|r| r.into_dimensions().map_err(std::io::Error::other))
+                    .expect("image crate reads it");
+                assert_eq!(
+                    structure::dimensions(format, &bytes),
+                    Some(from_crate),
+                    "{format:?} {width}x{height}"
+                );
+            }
+        }
+        // Application segments (EXIF, a comment) before the frame header are walked past.
+        let jpeg = encoded(ImageFormat::Jpeg, 9);
+        let mut with_segments = jpeg[..2].to_vec();
+        with_segments.extend_from_slice(&[0xFF, 0xE1, 0x00, 0x06, b'E', b'x', b'i', b'f']);
+        with_segments.extend_from_slice(&[0xFF, 0xFE, 0x00, 0x04, b'h', b'i']);
+        with_segments.extend_from_slice(&jpeg[2..]);
+        assert_eq!(
+            structure::dimensions(ImageFormat::Jpeg, &with_segments),
+            Some((9, 9))
+        );
+        // A header that does not say leaves it to the image crate.
+        assert_eq!(
+            structure::dimensions(ImageFormat::Jpeg, b"\xFF\xD8\xFF"),
+            None
+        );
+        assert_eq!(
+            structure::dimensions(ImageFormat::Png, b"\x89PNG\r\n\x1a\n"),
+            None
+        );
     }
 
     #[test]

@@ -21,36 +21,13 @@ pub(super) fn check(format: ImageFormat, bytes: &[u8]) -> Result<(), String> {
 /// `FF D9`, so this finds truncation; data appended after the image, such as a motion
 /// photo's video, is allowed).
 fn jpeg(bytes: &[u8]) -> Result<(), String> {
-    if !bytes.starts_with(&[0xFF, 0xD8]) {
-        return Err("not a JPEG (no start-of-image marker)".into());
-    }
-    let mut at = 2;
+    let mut segments = JpegSegments::new(bytes)?;
     let scan = loop {
-        // Fill bytes (extra 0xFF) may precede a marker.
-        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
-            at += 1;
-        }
-        let (Some(&0xFF), Some(&marker)) = (bytes.get(at), bytes.get(at + 1)) else {
-            return Err(format!(
-                "truncated JPEG (broken header segment at byte {at})"
-            ));
-        };
-        match marker {
-            0xD9 => return Err("JPEG ends before its image data (no scan)".into()),
-            0x01 | 0xD0..=0xD7 => at += 2,
-            _ => {
-                let len = be16(bytes, at + 2)
-                    .ok_or_else(|| format!("truncated JPEG (header cut at byte {at})"))?;
-                if len < 2 || at + 2 + len > bytes.len() {
-                    return Err(format!(
-                        "truncated JPEG (header segment at byte {at} runs past the end)"
-                    ));
-                }
-                if marker == 0xDA {
-                    break at + 2 + len;
-                }
-                at += 2 + len;
-            }
+        match segments.next() {
+            Some(Ok(segment)) if segment.marker == 0xDA => break segment.end,
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(e),
+            None => return Err("JPEG ends before its image data (no scan)".into()),
         }
     };
     let tail = &bytes[scan..];
@@ -58,6 +35,113 @@ fn jpeg(bytes: &[u8]) -> Result<(), String> {
         Ok(())
     } else {
         Err("truncated JPEG (no end-of-image marker after the image data)".into())
+    }
+}
+
+/// Width and height as the file's header states them (a JPEG's frame header, a PNG's IHDR),
+/// read without decoding; `None` for other formats or when the header does not say (the
+/// image crate's reader is asked then).
+pub(super) fn dimensions(format: ImageFormat, bytes: &[u8]) -> Option<(u32, u32)> {
+    match format {
+        ImageFormat::Jpeg => {
+            let frame = JpegSegments::new(bytes)
+                .ok()?
+                .map_while(Result::ok)
+                .take_while(|segment| segment.marker != 0xDA)
+                .find(|segment| segment.is_frame_header())?;
+            // Precision (1 byte), then height and width (2 bytes each).
+            let height = be16(bytes, frame.at + 5)?;
+            let width = be16(bytes, frame.at + 7)?;
+            Some((u32::try_from(width).ok()?, u32::try_from(height).ok()?))
+        }
+        ImageFormat::Png if bytes.starts_with(PNG_SIGNATURE) => {
+            // The signature, then IHDR's length and type, then width and height.
+            (bytes.get(12..16) == Some(b"IHDR".as_slice())).then_some(())?;
+            let width = be32(bytes, 16)?;
+            let height = be32(bytes, 20)?;
+            Some((u32::try_from(width).ok()?, u32::try_from(height).ok()?))
+        }
+        _ => None,
+    }
+}
+
+/// One JPEG marker segment: its marker byte, where its `FF` starts and where it ends.
+struct JpegSegment {
+    marker: u8,
+    at: usize,
+    end: usize,
+}
+
+impl JpegSegment {
+    /// A start-of-frame segment (SOF0 to SOF15; C4, C8 and CC are other tables).
+    fn is_frame_header(&self) -> bool {
+        matches!(self.marker, 0xC0..=0xCF) && !matches!(self.marker, 0xC4 | 0xC8 | 0xCC)
+    }
+}
+
+/// A JPEG's marker segments after its start-of-image marker, walked by their lengths; an
+/// `Err` (then nothing more) when the framing is broken, `None` at an end-of-image marker.
+struct JpegSegments<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    done: bool,
+}
+
+impl<'a> JpegSegments<'a> {
+    fn new(bytes: &'a [u8]) -> Result<Self, String> {
+        if !bytes.starts_with(&[0xFF, 0xD8]) {
+            return Err("not a JPEG (no start-of-image marker)".into());
+        }
+        Ok(JpegSegments {
+            bytes,
+            at: 2,
+            done: false,
+        })
+    }
+
+    fn fail(&mut self, reason: String) -> Option<Result<JpegSegment, String>> {
+        self.done = true;
+        Some(Err(reason))
+    }
+}
+
+impl Iterator for JpegSegments<'_> {
+    type Item = Result<JpegSegment, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let (bytes, mut at) = (self.bytes, self.at);
+        // Fill bytes (extra 0xFF) may precede a marker.
+        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        let (Some(&0xFF), Some(&marker)) = (bytes.get(at), bytes.get(at + 1)) else {
+            return self.fail(format!(
+                "truncated JPEG (broken header segment at byte {at})"
+            ));
+        };
+        let end = match marker {
+            0xD9 => {
+                self.done = true;
+                return None;
+            }
+            0x01 | 0xD0..=0xD7 => at + 2,
+            _ => {
+                let Some(len) = be16(bytes, at + 2) else {
+                    return self.fail(format!("truncated JPEG (header cut at byte {at})"));
+                };
+                if len < 2 || at + 2 + len > bytes.len() {
+                    return self.fail(format!(
+                        "truncated JPEG (header segment at byte {at} runs past the end)"
+                    ));
+                }
+                at + 2 + len
+            }
+        };
+        self.at = end;
+        Some(Ok(JpegSegment { marker, at, end }))
     }
 }
 
