@@ -16,7 +16,7 @@ use super::RunPlan;
 use crate::domain::result::{ErrorKind, ItemError};
 use crate::domain::template::OutputMode;
 use crate::imaging::{self, ImagePayload};
-use crate::session::{CacheKey, CachedAnswer};
+use crate::session::{CacheKey, CachedAnswer, ImageKeys};
 
 /// Most items read by one blocking task.
 const MAX_BATCH: usize = 64;
@@ -62,6 +62,8 @@ type Batch = Pin<Box<dyn Future<Output = Vec<Ready>> + Send>>;
 /// The items still to read, the batches being read and the items read, in plan order.
 pub(super) struct ReadAhead {
     plan: Arc<RunPlan>,
+    /// The run's cache keys but for the image (`None` without a cache).
+    keys: Option<Arc<ImageKeys>>,
     queue: std::vec::IntoIter<usize>,
     reading: FuturesOrdered<Batch>,
     reading_items: usize,
@@ -76,6 +78,7 @@ impl ReadAhead {
     /// Reads `pending` (plan indices, in asking order) for a run with `slots` request slots.
     pub(super) fn new(plan: Arc<RunPlan>, pending: Vec<usize>, slots: usize) -> ReadAhead {
         ReadAhead {
+            keys: plan.cache.as_ref().map(|_| Arc::new(image_keys(&plan))),
             plan,
             queue: pending.into_iter(),
             reading: FuturesOrdered::new(),
@@ -105,8 +108,11 @@ impl ReadAhead {
             };
             let indices: Vec<usize> = self.queue.by_ref().take(size).collect();
             self.reading_items += indices.len();
-            self.reading
-                .push_back(Box::pin(read(Arc::clone(&self.plan), indices)));
+            self.reading.push_back(Box::pin(read(
+                Arc::clone(&self.plan),
+                self.keys.clone(),
+                indices,
+            )));
         }
     }
 
@@ -147,9 +153,9 @@ impl ReadAhead {
 }
 
 /// Reads the items at `indices` on the blocking pool.
-async fn read(plan: Arc<RunPlan>, indices: Vec<usize>) -> Vec<Ready> {
+async fn read(plan: Arc<RunPlan>, keys: Option<Arc<ImageKeys>>, indices: Vec<usize>) -> Vec<Ready> {
     let wanted = indices.clone();
-    match tokio::task::spawn_blocking(move || read_batch(&plan, &indices)).await {
+    match tokio::task::spawn_blocking(move || read_batch(&plan, keys.as_deref(), &indices)).await {
         Ok(batch) => batch,
         Err(e) => {
             let message = format!("image task failed: {e}");
@@ -166,12 +172,9 @@ async fn read(plan: Arc<RunPlan>, indices: Vec<usize>) -> Vec<Ready> {
     }
 }
 
-/// Reads, digests and checks each image, then looks the readable ones up in the cache at once.
-fn read_batch(plan: &RunPlan, indices: &[usize]) -> Vec<Ready> {
-    let options_json = plan
-        .cache
-        .as_ref()
-        .map(|_| serde_json::to_string(&plan.options).unwrap_or_default());
+/// Reads, digests and checks each image, then looks the readable ones up in the cache at once
+/// (`keys`: the run's cache keys, without a cache `None`).
+fn read_batch(plan: &RunPlan, keys: Option<&ImageKeys>, indices: &[usize]) -> Vec<Ready> {
     let mut batch: Vec<Ready> = indices
         .iter()
         .map(|&index| {
@@ -182,8 +185,8 @@ fn read_batch(plan: &RunPlan, indices: &[usize]) -> Vec<Ready> {
                     format!("no item {index} in the plan"),
                 )),
             };
-            let cache_key = match (&image, &options_json) {
-                (Ok(prepared), Some(options)) => Some(cache_key(plan, options, &prepared.sha256)),
+            let cache_key = match (&image, keys) {
+                (Ok(prepared), Some(keys)) => Some(keys.digest(&prepared.sha256)),
                 _ => None,
             };
             Ready {
@@ -218,23 +221,22 @@ fn prepare(plan: &RunPlan, path: &std::path::Path) -> Result<Prepared, ItemError
     prepared.map_err(|e| ItemError::new(ErrorKind::Image, e.to_string()))
 }
 
-/// The cache key of the image with digest `sha256` in this run (`options_json`: the run's
-/// generation options as JSON).
-fn cache_key(plan: &RunPlan, options_json: &str, sha256: &str) -> String {
+/// The run's cache keys with the image left open: its model, prompt, options and output.
+fn image_keys(plan: &RunPlan) -> ImageKeys {
     CacheKey {
         backend: plan.backend_kind,
         model: plan.model_key.clone(),
         system: plan.system.clone(),
         prompt: plan.prompt.clone(),
-        options_json: options_json.to_owned(),
+        options_json: serde_json::to_string(&plan.options).unwrap_or_default(),
         output: plan.output,
         constrained_labels: if plan.output == OutputMode::Constrained {
             plan.labels.clone()
         } else {
             Vec::new()
         },
-        image_sha256: sha256.to_string(),
+        image_sha256: String::new(),
         max_side: plan.max_side,
     }
-    .digest()
+    .for_images()
 }

@@ -26,7 +26,7 @@ use super::SessionError;
 use store::{Store, key_bytes};
 use writer::{Hurry, Write};
 
-pub use key::CacheKey;
+pub use key::{CacheKey, ImageKeys};
 use store::DB_FILE;
 
 /// A cached model answer.

@@ -39,7 +39,7 @@ mod priors;
 mod prompts;
 mod version_runs;
 
-pub use cache::{AnswerCache, CacheKey, CacheStats, CachedAnswer};
+pub use cache::{AnswerCache, CacheKey, CacheStats, CachedAnswer, ImageKeys};
 pub use clock::{UtcTime, now_rfc3339, unix_from_rfc3339};
 pub use compare::{CompareError, SessionComparison, compare_sessions};
 pub use corrections::{CORRECTIONS_FILE, CorrectionsLog, append_correction, read_corrections};

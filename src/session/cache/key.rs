@@ -34,34 +34,63 @@ impl CacheKey {
     /// Lowercase hex SHA-256 over a length-prefixed encoding of every field, so no two
     /// different keys can encode to the same bytes.
     pub fn digest(&self) -> String {
+        self.for_images().digest(&self.image_sha256)
+    }
+
+    /// The digest of every field but the image, made once for a run whose requests differ
+    /// only in their image; [`ImageKeys::digest`] then gives each image's key as
+    /// [`CacheKey::digest`] would (`image_sha256` here is not read).
+    pub fn for_images(&self) -> ImageKeys {
         let mut h = Sha256::new();
         h.update(b"squint-answer-cache-v1");
-        let mut put = |s: &str| {
-            h.update((s.len() as u64).to_le_bytes());
-            h.update(s.as_bytes());
-        };
-        put(backend_spelling(self.backend));
-        put(&self.model);
+        put(&mut h, backend_spelling(self.backend));
+        put(&mut h, &self.model);
         match &self.system {
-            None => put("\0none"),
+            None => put(&mut h, "\0none"),
             Some(s) => {
-                put("\0some");
-                put(s);
+                put(&mut h, "\0some");
+                put(&mut h, s);
             }
         }
-        put(&self.prompt);
-        put(&self.options_json);
-        put(output_spelling(self.output));
-        put(&self.constrained_labels.len().to_string());
+        put(&mut h, &self.prompt);
+        put(&mut h, &self.options_json);
+        put(&mut h, output_spelling(self.output));
+        put(&mut h, &self.constrained_labels.len().to_string());
         for label in &self.constrained_labels {
-            put(label);
+            put(&mut h, label);
         }
-        put(&self.image_sha256);
-        put(&self
-            .max_side
-            .map_or_else(|| "\0none".to_string(), |m| m.to_string()));
+        ImageKeys {
+            before_image: h,
+            max_side: self
+                .max_side
+                .map_or_else(|| "\0none".to_string(), |m| m.to_string()),
+        }
+    }
+}
+
+/// A run's cache keys with only the image left to add (see [`CacheKey::for_images`]).
+#[derive(Debug, Clone)]
+pub struct ImageKeys {
+    /// The hash of every field before the image.
+    before_image: Sha256,
+    /// The field after the image, spelled.
+    max_side: String,
+}
+
+impl ImageKeys {
+    /// The key of the image with hex digest `image_sha256`.
+    pub fn digest(&self, image_sha256: &str) -> String {
+        let mut h = self.before_image.clone();
+        put(&mut h, image_sha256);
+        put(&mut h, &self.max_side);
         hex::encode(h.finalize())
     }
+}
+
+/// Adds `s` length-prefixed.
+fn put(h: &mut Sha256, s: &str) {
+    h.update((s.len() as u64).to_le_bytes());
+    h.update(s.as_bytes());
 }
 
 /// How a protocol is spelled inside the digest. Fixed here, apart from any serde or Debug
@@ -139,6 +168,16 @@ mod tests {
     /// The digest is a contract with every cache on disk: these values were computed by the
     /// version-1 encoding and must never change (a change would turn every cached answer into
     /// a miss without a word). Renaming an enum variant must not move them either.
+    #[test]
+    fn keys_made_once_per_run_equal_the_whole_digest() {
+        let run = key().for_images();
+        for image in ["ff".repeat(32), "00".repeat(32), String::new()] {
+            let mut k = key();
+            k.image_sha256 = image.clone();
+            assert_eq!(run.digest(&image), k.digest());
+        }
+    }
+
     #[test]
     fn digest_is_pinned_to_golden_values() {
         assert_eq!(
