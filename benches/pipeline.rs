@@ -317,6 +317,8 @@ fn pipeline_over(
         concurrency,
         no_cache: !cache,
         out: Some(out),
+        // As `squint run` drives it.
+        headless: true,
         backend: squint::backend::BackendConfig {
             host: Some(host.to_string()),
             ..RunSpec::default().backend

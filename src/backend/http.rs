@@ -3,7 +3,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
@@ -13,6 +13,7 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 
 use super::BackendKind;
+use super::body::BodyMemo;
 use super::endpoint::Secrets;
 use super::error::{BackendError, parse_error_body};
 
@@ -66,8 +67,11 @@ pub(crate) struct Shared {
     pub logprobs: bool,
     /// Longest answer text accepted (`--max-answer-bytes`); reading stops there.
     pub max_answer: usize,
-    /// Ollama server version learnt in preflight.
-    pub server_version: Mutex<Option<String>>,
+    /// Set in preflight when the Ollama server's version predates logprobs (asked for
+    /// otherwise, as a server of unknown version may have them).
+    pub predates_logprobs: AtomicBool,
+    /// The JSON around the image of the last request shape sent.
+    pub bodies: BodyMemo,
 }
 
 impl Shared {

@@ -45,71 +45,124 @@ impl From<WireLogprob> for TokenLogprob {
 }
 
 /// Confidence (probability in 0..=1) that the model meant `label`, read from the token that
-/// carries the answer:
-/// * constrained output (`{"label":"..."}`): the first token that starts at the label value;
-/// * free output: the first token that is not whitespace.
-///
-/// Returns `None` unless that token (trimmed, quotes stripped, case-insensitive) is the whole
-/// label, or when another label of `labels` starts with the same text (the token alone would
-/// not tell the two apart).
+/// carries the answer (see [`LabelTokens::confidence`]).
 pub fn label_confidence(logprobs: &[TokenLogprob], label: &str, labels: &[String]) -> Option<f64> {
-    let token = answer_token(logprobs)?;
-    let text = normalize(&token.token);
-    let wanted = normalize(label);
-    if text.is_empty() || text != wanted {
-        return None;
-    }
-    let ambiguous = labels
-        .iter()
-        .map(|l| normalize(l))
-        .any(|l| l != wanted && l.starts_with(wanted.as_ref()));
-    if ambiguous || !token.logprob.is_finite() {
-        return None;
-    }
-    Some(token.logprob.exp().clamp(0.0, 1.0))
+    LabelTokens::new(labels).confidence(logprobs, label)
 }
 
-/// Probability of each of `labels` (in order) at the token carrying the answer, read from that
-/// token and its top alternatives; 0 for a label not among them. `None` when the answer token
-/// cannot be found, no label is among the candidates, or a label is a prefix of another (one
-/// token would not tell them apart). Used for the probe's content-free prior.
+/// Probability of each of `labels` (in order) at the token carrying the answer (see
+/// [`LabelTokens::distribution`]). Used for the probe's content-free prior.
 pub fn label_distribution(logprobs: &[TokenLogprob], labels: &[String]) -> Option<Vec<f64>> {
-    let token = answer_token(logprobs)?;
-    let wanted: Vec<Cow<'_, str>> = labels.iter().map(|l| normalize(l)).collect();
-    let ambiguous = wanted.iter().enumerate().any(|(i, a)| {
-        wanted
+    LabelTokens::new(labels).distribution(logprobs)
+}
+
+/// A run's labels as the answer token is compared with them (trimmed, quotes stripped,
+/// lowercase), with which of them a single token could not tell apart: made once per run, as
+/// every answer is read against the same labels.
+#[derive(Debug, Clone)]
+pub struct LabelTokens {
+    labels: Vec<String>,
+    normalized: Vec<String>,
+    /// Per label: another label starts with it.
+    prefix_of_another: Vec<bool>,
+    /// Some label starts with another (or two are the same).
+    any_prefix: bool,
+}
+
+impl LabelTokens {
+    /// `labels` in report order.
+    pub fn new(labels: &[String]) -> LabelTokens {
+        let normalized: Vec<String> = labels.iter().map(|l| normalize(l).into_owned()).collect();
+        let prefix_of_another = normalized
             .iter()
-            .enumerate()
-            .any(|(j, b)| i != j && b.starts_with(a.as_ref()))
-    });
-    if ambiguous {
-        return None;
-    }
-    let candidates = std::iter::once((token.token.as_str(), token.logprob))
-        .chain(token.top.iter().map(|(t, lp)| (t.as_str(), *lp)));
-    let mut probs = vec![0.0; labels.len()];
-    let mut seen = vec![false; labels.len()];
-    for (text, logprob) in candidates {
-        let text = normalize(text);
-        let Some(i) = wanted.iter().position(|w| *w == text) else {
-            continue;
-        };
-        // The same token may be listed twice (chosen and among the alternatives).
-        if !seen[i] && logprob.is_finite() {
-            probs[i] = logprob.exp().clamp(0.0, 1.0);
-            seen[i] = true;
+            .map(|a| {
+                normalized
+                    .iter()
+                    .any(|b| b != a && b.starts_with(a.as_str()))
+            })
+            .collect();
+        let any_prefix = normalized.iter().enumerate().any(|(i, a)| {
+            normalized
+                .iter()
+                .enumerate()
+                .any(|(j, b)| i != j && b.starts_with(a.as_str()))
+        });
+        LabelTokens {
+            labels: labels.to_vec(),
+            normalized,
+            prefix_of_another,
+            any_prefix,
         }
     }
-    seen.iter().any(|s| *s).then_some(probs)
+
+    /// Confidence (probability in 0..=1) that the model meant `label`, read from the token
+    /// that carries the answer:
+    /// * constrained output (`{"label":"..."}`): the first token that starts at the label value;
+    /// * free output: the first token that is not whitespace.
+    ///
+    /// Returns `None` unless that token (trimmed, quotes stripped, case-insensitive) is the
+    /// whole label, or when another label starts with the same text (the token alone would
+    /// not tell the two apart).
+    pub fn confidence(&self, logprobs: &[TokenLogprob], label: &str) -> Option<f64> {
+        let token = answer_token(logprobs)?;
+        let text = normalize(&token.token);
+        let wanted = normalize(label);
+        if text.is_empty() || text != wanted {
+            return None;
+        }
+        let ambiguous = match self.normalized.iter().position(|l| *l == wanted) {
+            Some(i) => self.prefix_of_another[i],
+            None => self
+                .normalized
+                .iter()
+                .any(|l| *l != wanted && l.starts_with(wanted.as_ref())),
+        };
+        if ambiguous || !token.logprob.is_finite() {
+            return None;
+        }
+        Some(token.logprob.exp().clamp(0.0, 1.0))
+    }
+
+    /// Probability of each label (in order) at the token carrying the answer, read from that
+    /// token and its top alternatives; 0 for a label not among them. `None` when the answer
+    /// token cannot be found, no label is among the candidates, or a label is a prefix of
+    /// another (one token would not tell them apart).
+    pub fn distribution(&self, logprobs: &[TokenLogprob]) -> Option<Vec<f64>> {
+        let token = answer_token(logprobs)?;
+        if self.any_prefix {
+            return None;
+        }
+        let candidates = std::iter::once((token.token.as_str(), token.logprob))
+            .chain(token.top.iter().map(|(t, lp)| (t.as_str(), *lp)));
+        let mut probs = vec![0.0; self.normalized.len()];
+        let mut seen = vec![false; self.normalized.len()];
+        for (text, logprob) in candidates {
+            let text = normalize(text);
+            let Some(i) = self.normalized.iter().position(|w| *w == text) else {
+                continue;
+            };
+            // The same token may be listed twice (chosen and among the alternatives).
+            if !seen[i] && logprob.is_finite() {
+                probs[i] = logprob.exp().clamp(0.0, 1.0);
+                seen[i] = true;
+            }
+        }
+        seen.iter().any(|s| *s).then_some(probs)
+    }
+
+    /// [`LabelTokens::distribution`] as `{label: probability}`, leaving out the labels at 0.
+    pub fn probabilities(&self, logprobs: &[TokenLogprob]) -> Option<LabelProbs> {
+        let probs = self.distribution(logprobs)?;
+        // Only the labels listed are copied (most are 0).
+        let listed = self.labels.iter().zip(probs).filter(|(_, p)| *p > 0.0);
+        Some(LabelProbs::new(listed.map(|(l, p)| (l.clone(), p))))
+    }
 }
 
 /// [`label_distribution`] as `{label: probability}`, leaving out the labels at 0 (not among
 /// the server's alternatives), so a results line stays short.
 pub fn label_probabilities(logprobs: &[TokenLogprob], labels: &[String]) -> Option<LabelProbs> {
-    let probs = label_distribution(logprobs, labels)?;
-    // Only the labels listed are copied (most are 0).
-    let listed = labels.iter().zip(probs).filter(|(_, p)| *p > 0.0);
-    Some(LabelProbs::new(listed.map(|(l, p)| (l.clone(), p))))
+    LabelTokens::new(labels).probabilities(logprobs)
 }
 
 /// The tokens up to and including the one carrying the answer: all that

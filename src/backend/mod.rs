@@ -16,7 +16,8 @@ mod openai_models;
 mod retry;
 mod types;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -24,7 +25,9 @@ use serde::{Deserialize, Serialize};
 pub use endpoint::{mask_url, redact_url};
 pub use error::{BackendError, parse_error_body};
 pub use host::{resolve_ollama_host, resolve_openai_base};
-pub use logprobs::{answer_logprobs, label_confidence, label_distribution, label_probabilities};
+pub use logprobs::{
+    LabelTokens, answer_logprobs, label_confidence, label_distribution, label_probabilities,
+};
 pub use retry::{MAX_RETRY_AFTER, RetryPolicy, backoff, jittered, parse_retry_after};
 pub use types::{
     Attempted, ClassifyRequest, Completion, ModelEntry, ModelInfo, TokenEvent, TokenLogprob,
@@ -180,7 +183,8 @@ impl Backend {
             timeout: cfg.timeout,
             retries: cfg.retries,
             logprobs: cfg.logprobs,
-            server_version: Mutex::new(None),
+            predates_logprobs: AtomicBool::new(false),
+            bodies: body::BodyMemo::default(),
         };
         Ok(Backend {
             shared: Arc::new(shared),

@@ -3,6 +3,8 @@
 //! logs image data.
 
 use futures_util::StreamExt;
+use std::sync::atomic::Ordering;
+
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
@@ -12,7 +14,6 @@ use super::body;
 use super::error::{BackendError, message_from_value};
 use super::http::{Shared, excerpt, retry_after};
 use super::logprobs::WireLogprob;
-use super::ollama_models::supports_logprobs;
 use super::types::{ClassifyRequest, Completion, label_schema};
 use crate::domain::template::GenOptions;
 
@@ -109,16 +110,10 @@ pub(crate) async fn classify(
     req: &ClassifyRequest,
     on_token: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Completion, BackendError> {
-    let version = shared
-        .server_version
-        .lock()
-        .map(|v| v.clone())
-        .unwrap_or_default();
-    let logprobs = req.logprobs && version.as_deref().is_none_or(supports_logprobs);
-    let body = body::with_image(
-        &chat_body_with(req, logprobs, body::IMAGE_SLOT),
-        req.image.bytes.clone(),
-    );
+    let logprobs = req.logprobs && !shared.predates_logprobs.load(Ordering::Relaxed);
+    let body = shared.bodies.body(req, logprobs, || {
+        chat_body_with(req, logprobs, body::IMAGE_SLOT)
+    });
     tracing::debug!(host = %shared.base, model = %req.model, logprobs, "POST /api/chat");
     let resp = shared
         .send(body.attach(shared.client.post(shared.url("/api/chat"))))

@@ -1,6 +1,8 @@
 //! Ollama model facts: `/api/version`, `/api/show` (vision check) and `/api/tags` (listing,
 //! digests). Decides whether the server is new enough for logprobs. Never pulls models.
 
+use std::sync::atomic::Ordering;
+
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -84,9 +86,9 @@ fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
 /// Checks server, model and vision support; remembers the server version.
 pub(crate) async fn preflight(shared: &Shared, model: &str) -> Result<ModelInfo, BackendError> {
     let version = fetch_version(shared).await?;
-    if let Ok(mut slot) = shared.server_version.lock() {
-        *slot = Some(version.clone());
-    }
+    shared
+        .predates_logprobs
+        .store(!supports_logprobs(&version), Ordering::Relaxed);
     let mut info = ModelInfo {
         name: model.to_owned(),
         logprobs: supports_logprobs(&version),

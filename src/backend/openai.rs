@@ -118,10 +118,9 @@ pub(crate) async fn classify(
     on_token: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Completion, BackendError> {
     tracing::debug!(host = %shared.base, model = %req.model, logprobs = req.logprobs, "POST /chat/completions");
-    let body = body::with_image(
-        &chat_body_with(req, body::IMAGE_SLOT),
-        req.image.bytes.clone(),
-    );
+    let body = shared
+        .bodies
+        .body(req, req.logprobs, || chat_body_with(req, body::IMAGE_SLOT));
     let resp = shared
         .send(body.attach(shared.client.post(shared.url("/chat/completions"))))
         .await?;

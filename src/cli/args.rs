@@ -409,6 +409,7 @@ impl RunArgs {
             only: self.only,
             until_ci: self.until_ci,
             retry_failed: self.retry_failed,
+            headless: base.headless,
         })
     }
 }

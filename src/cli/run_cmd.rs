@@ -17,12 +17,15 @@ use crate::domain::report::{
 use crate::domain::result::ErrorKind;
 use crate::domain::sanitize::sanitize;
 use crate::engine::RunEvent;
-use crate::setup::{self, SetupError};
+use crate::setup::{self, RunSpec, SetupError};
 
 /// Runs the command and returns the exit code.
 pub(super) async fn run(args: RunArgs, output: RunOnlyArgs) -> i32 {
     let spec = match args.into_spec() {
-        Ok(spec) => spec,
+        Ok(spec) => RunSpec {
+            headless: true,
+            ..spec
+        },
         Err(message) => return fail_usage(&message),
     };
     let prepare_spec = spec.clone();

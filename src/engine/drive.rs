@@ -240,10 +240,12 @@ impl Driver<'_> {
         };
         result.sha256 = prepared.sha256;
         if let Some(hit) = ready.hit {
-            self.send(RunEvent::Token {
-                index: ready.index,
-                text: hit.answer.clone(),
-            });
+            if self.plan.tokens {
+                self.send(RunEvent::Token {
+                    index: ready.index,
+                    text: hit.answer.clone(),
+                });
+            }
             let result = item::answer_from_cache(&self.plan, result, hit, started);
             let halt = self.journal_now(ready.index, result);
             drop(permit);

@@ -123,7 +123,7 @@ async fn ask_server(ctx: &mut ItemContext, mut result: ItemResult, asked: Asked)
         ..
     } = asked;
     loop {
-        let mut on_token = forward_tokens(ctx.tx.clone(), ctx.index);
+        let mut on_token = forward_tokens(ctx.tx.clone(), ctx.index, ctx.plan.tokens);
         let asking = permit
             .backend()
             .classify_with_retry(&request, &mut on_token);
@@ -255,10 +255,16 @@ fn classify_request(plan: &RunPlan, image: ImagePayload) -> ClassifyRequest {
     }
 }
 
-/// Turns the backend's streamed tokens and retry notices into run events for item `index`.
-fn forward_tokens(tx: mpsc::UnboundedSender<RunEvent>, index: usize) -> impl FnMut(TokenEvent<'_>) {
+/// Turns the backend's streamed tokens (when `tokens`) and retry notices into run events for
+/// item `index`.
+fn forward_tokens(
+    tx: mpsc::UnboundedSender<RunEvent>,
+    index: usize,
+    tokens: bool,
+) -> impl FnMut(TokenEvent<'_>) {
     move |event: TokenEvent<'_>| {
         let _ = match event {
+            TokenEvent::Token(_) if !tokens => Ok(()),
             TokenEvent::Token(text) => tx.send(RunEvent::Token {
                 index,
                 text: text.to_string(),
@@ -321,10 +327,10 @@ fn answered(
         plan.output == OutputMode::Constrained,
     );
     if let (Some(label), Some(completion)) = (parsed.label.as_deref(), completion) {
-        result.confidence = backend::label_confidence(&completion.logprobs, label, &plan.labels);
+        result.confidence = plan.label_tokens.confidence(&completion.logprobs, label);
     }
     if let Some(completion) = completion {
-        result.label_probs = backend::label_probabilities(&completion.logprobs, &plan.labels);
+        result.label_probs = plan.label_tokens.probabilities(&completion.logprobs);
     }
     result.answer = answer;
     result.label = parsed.label;
@@ -385,5 +391,46 @@ fn kept_logprobs(completion: &Completion) -> Option<serde_json::Value> {
 /// a shape written before squint stored the answer's tokens).
 fn cached_label_probs(plan: &RunPlan, logprobs: Option<serde_json::Value>) -> Option<LabelProbs> {
     let tokens: Vec<TokenLogprob> = serde_json::from_value(logprobs?).ok()?;
-    backend::label_probabilities(&tokens, &plan.labels)
+    plan.label_tokens.probabilities(&tokens)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headless_runs_get_retry_notices_but_no_token_events() {
+        let error = BackendError::Timeout {
+            host: "http://h".into(),
+            secs: 1.0,
+        };
+        for tokens in [true, false] {
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let mut forward = forward_tokens(tx, 3, tokens);
+            forward(TokenEvent::Token("7"));
+            forward(TokenEvent::Retrying {
+                attempt: 2,
+                error: &error,
+                wait: std::time::Duration::from_millis(500),
+            });
+            let mut events = Vec::new();
+            while let Ok(event) = rx.try_recv() {
+                events.push(event);
+            }
+            let token = events
+                .iter()
+                .any(|e| matches!(e, RunEvent::Token { index: 3, text } if text == "7"));
+            let retry = events.iter().any(|e| {
+                matches!(
+                    e,
+                    RunEvent::Retrying {
+                        index: 3,
+                        attempt: 2,
+                        ..
+                    }
+                )
+            });
+            assert_eq!((token, retry), (tokens, true), "tokens: {tokens}");
+        }
+    }
 }

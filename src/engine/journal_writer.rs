@@ -1,6 +1,7 @@
 //! The one writer of a run's results journal, and the one reporter of finished items: a
 //! blocking thread fed by a channel, so no tokio worker ever waits on a file. It gathers what
-//! is queued within [`WINDOW`] (or until the run's last result is queued), appends it in one
+//! is queued within the run's window (`RunPlan::journal_window`, or until the run's last
+//! result is queued), appends it in one
 //! write, and only then reports each of those items finished, in the order they were queued
 //! ("finished" always means "on disk"). A write that fails is handed to the engine, which
 //! stops the run; of its items, only those written whole before it failed are reported.
@@ -16,11 +17,6 @@ use super::RunEvent;
 use super::hosts::HostPool;
 use crate::domain::result::{ErrorKind, ItemError, ItemResult};
 use crate::session::{Journal, SessionError};
-
-/// How long the writer gathers results after the first one before writing them: one write
-/// and one wake-up of the run's consumer per batch instead of per result, while a result
-/// still shows well within a frame of the workbench. The last batch of a run does not wait.
-const WINDOW: Duration = Duration::from_millis(10);
 
 type Queued = (usize, ItemResult);
 
@@ -39,10 +35,14 @@ struct Sending {
 }
 
 /// Set when nothing more will be queued: the writer stops gathering and writes what it has.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Closing {
     closed: Mutex<bool>,
     wake: Condvar,
+    /// How long the writer gathers results after the first one before writing them: one
+    /// write and one wake-up of the run's consumer per batch instead of per result. The last
+    /// batch of a run does not wait.
+    window: Duration,
 }
 
 impl Drop for Sending {
@@ -62,7 +62,7 @@ impl Closing {
         let closed = self.closed.lock().unwrap_or_else(PoisonError::into_inner);
         let _ = self
             .wake
-            .wait_timeout_while(closed, WINDOW, |closed| !*closed);
+            .wait_timeout_while(closed, self.window, |closed| !*closed);
     }
 }
 
@@ -75,16 +75,22 @@ pub(super) struct Written {
 }
 
 impl JournalWriter {
-    /// Starts the writer thread on `journal`, reporting to `events` (and each server's share
-    /// after each batch when `pool` has several).
+    /// Starts the writer thread on `journal`, gathering results for `window` before each
+    /// write, reporting to `events` (and each server's share after each batch when `pool` has
+    /// several).
     pub(super) fn spawn(
         journal: Journal,
+        window: Duration,
         events: mpsc::UnboundedSender<RunEvent>,
         pool: Arc<HostPool>,
     ) -> (JournalWriter, Written) {
         let (tx, rx) = channel::<Queued>();
         let (fault_tx, faults) = mpsc::unbounded_channel();
-        let closing = Arc::new(Closing::default());
+        let closing = Arc::new(Closing {
+            closed: Mutex::new(false),
+            wake: Condvar::new(),
+            window,
+        });
         let sending = Arc::new(Sending {
             tx,
             closing: Arc::clone(&closing),
@@ -183,6 +189,7 @@ mod tests {
         let (events, mut rx) = mpsc::unbounded_channel();
         let (writer, written) = JournalWriter::spawn(
             Journal::open(&path).unwrap(),
+            Duration::from_millis(10),
             events,
             HostPool::new(Vec::new()),
         );

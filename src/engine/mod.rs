@@ -25,7 +25,7 @@ use journal_writer::JournalWriter;
 
 pub use events::{HostShare, RunEvent};
 pub use hosts::Server;
-pub use plan::RunPlan;
+pub use plan::{HEADLESS_JOURNAL_WINDOW, RunPlan, WATCHED_JOURNAL_WINDOW};
 
 /// Controls a running engine from another task: pause, resume, stop.
 #[derive(Debug, Clone)]
@@ -74,7 +74,8 @@ pub fn spawn(
         let plan = Arc::new(plan);
         let pool = hosts::HostPool::new(servers);
         let several = pool.is_several();
-        let (writer, written) = JournalWriter::spawn(journal, tx.clone(), Arc::clone(&pool));
+        let (writer, written) =
+            JournalWriter::spawn(journal, plan.journal_window, tx.clone(), Arc::clone(&pool));
         let mut faults = written.faults;
         let ending = drive(
             Arc::clone(&plan),

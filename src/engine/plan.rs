@@ -2,8 +2,9 @@
 //! options, and the answers already journaled. Built by `setup`; read-only during a run.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
-use crate::backend::BackendKind;
+use crate::backend::{BackendKind, LabelTokens};
 use crate::dataset::{DatasetItem, RunItems};
 use crate::domain::parse::LabelSet;
 use crate::domain::result::ItemResult;
@@ -38,6 +39,8 @@ pub struct RunPlan {
     pub labels: Vec<String>,
     /// Labels with aliases, for parsing.
     pub label_set: LabelSet,
+    /// The labels as answer tokens are compared with them (confidence, label probabilities).
+    pub label_tokens: LabelTokens,
     /// Ask the server for logprobs.
     pub logprobs: bool,
     /// Downscale images whose longer side exceeds this.
@@ -48,7 +51,19 @@ pub struct RunPlan {
     pub until_ci: Option<f64>,
     /// The answer cache, when enabled and the options are deterministic.
     pub cache: Option<AnswerCache>,
+    /// Send each streamed piece of an answer as a `Token` event (a screen shows them; a
+    /// headless run does not need them).
+    pub tokens: bool,
+    /// How long the journal writer gathers results before writing them in one go, and only
+    /// then reporting them finished: a frame for a screen, longer headless (fewer writes and
+    /// wake-ups; a crash loses at most this much of answers, which a resume asks again).
+    pub journal_window: Duration,
 }
+
+/// The journal window of a run someone watches: results show within a frame.
+pub const WATCHED_JOURNAL_WINDOW: Duration = Duration::from_millis(10);
+/// The journal window of a headless run.
+pub const HEADLESS_JOURNAL_WINDOW: Duration = Duration::from_millis(100);
 
 impl RunPlan {
     /// The item at `index`.

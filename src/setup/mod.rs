@@ -88,6 +88,9 @@ pub struct RunSpec {
     /// new session's `corrections.jsonl` at start (`--from S --with-corrections`,
     /// `--corrections-from S`, or the workbench's offer accepted).
     pub corrections_from: Option<PathBuf>,
+    /// Nobody watches the answers arrive (`squint run`): no per-token events, and results are
+    /// written in longer batches ([`crate::engine::RunPlan::journal_window`]).
+    pub headless: bool,
 }
 
 impl Default for RunSpec {
@@ -115,6 +118,7 @@ impl Default for RunSpec {
             until_ci: None,
             retry_failed: false,
             corrections_from: None,
+            headless: false,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{Inheritance, Prepared, RunSpec, SetupError};
-use crate::backend::{BackendKind, ModelInfo};
+use crate::backend::{self, BackendKind, ModelInfo};
 use crate::domain::result::ItemResult;
 use crate::engine::{self, RunEvent, RunHandle, RunPlan, Server};
 use crate::paths;
@@ -118,11 +118,18 @@ pub fn start(
         output: prepared.template.output,
         labels: prepared.labels.clone(),
         label_set: prepared.template.label_set(&prepared.labels),
+        label_tokens: backend::LabelTokens::new(&prepared.labels),
         logprobs: info.logprobs,
         max_side: spec.max_side,
         allow_webp: backend.kind() == BackendKind::Ollama,
         until_ci: spec.until_ci,
         cache,
+        tokens: !spec.headless,
+        journal_window: if spec.headless {
+            engine::HEADLESS_JOURNAL_WINDOW
+        } else {
+            engine::WATCHED_JOURNAL_WINDOW
+        },
     };
     let (handle, events) = engine::spawn(plan, servers, journal, session.dir.clone());
     Ok(Started {
