@@ -68,7 +68,7 @@ struct Sizes {
 
 const FULL: Sizes = Sizes {
     cpu_images: 5000,
-    repeats: 3,
+    repeats: 5,
     slot_counts: &[1, 4, 16, 64, 256],
     rounds: 8,
     min_latency_ms: 50,

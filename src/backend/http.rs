@@ -4,6 +4,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
@@ -72,12 +73,35 @@ pub(crate) struct Shared {
     pub predates_logprobs: AtomicBool,
     /// The JSON around the image of the last request shape sent.
     pub bodies: BodyMemo,
+    /// Endpoint URLs asked once per image, parsed once (see [`Shared::post`]).
+    pub endpoints: Mutex<Vec<(&'static str, reqwest::Url)>>,
 }
 
 impl Shared {
     /// Full URL of an endpoint path such as `/api/chat`, with the configured query string.
     pub(super) fn url(&self, path: &str) -> String {
         self.secrets.with_query(format!("{}{}", self.base, path))
+    }
+
+    /// A POST to the endpoint at `path` (see [`Shared::url`]), its URL parsed once per run
+    /// instead of once per request.
+    pub(super) fn post(&self, path: &'static str) -> RequestBuilder {
+        let mut parsed = self
+            .endpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, url)) = parsed.iter().find(|(known, _)| *known == path) {
+            return self.client.post(url.clone());
+        }
+        let text = self.url(path);
+        match reqwest::Url::parse(&text) {
+            Ok(url) => {
+                parsed.push((path, url.clone()));
+                self.client.post(url)
+            }
+            // reqwest names the bad URL when the request is sent, as it always did.
+            Err(_) => self.client.post(text),
+        }
     }
 
     /// Full URL of a path at the server's root (the base URL without a trailing `/v1`), for

@@ -185,6 +185,7 @@ impl Backend {
             logprobs: cfg.logprobs,
             predates_logprobs: AtomicBool::new(false),
             bodies: body::BodyMemo::default(),
+            endpoints: std::sync::Mutex::new(Vec::new()),
         };
         Ok(Backend {
             shared: Arc::new(shared),

@@ -115,9 +115,7 @@ pub(crate) async fn classify(
         chat_body_with(req, logprobs, body::IMAGE_SLOT)
     });
     tracing::debug!(host = %shared.base, model = %req.model, logprobs, "POST /api/chat");
-    let resp = shared
-        .send(body.attach(shared.client.post(shared.url("/api/chat"))))
-        .await?;
+    let resp = shared.send(body.attach(shared.post("/api/chat"))).await?;
     if !resp.status().is_success() {
         let wait = retry_after(&resp);
         let (status, message) = shared.error_message(resp).await;

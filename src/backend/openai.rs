@@ -122,7 +122,7 @@ pub(crate) async fn classify(
         .bodies
         .body(req, req.logprobs, || chat_body_with(req, body::IMAGE_SLOT));
     let resp = shared
-        .send(body.attach(shared.client.post(shared.url("/chat/completions"))))
+        .send(body.attach(shared.post("/chat/completions")))
         .await?;
     if !resp.status().is_success() {
         let wait = retry_after(&resp);
