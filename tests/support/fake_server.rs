@@ -344,6 +344,8 @@ fn router(state: Arc<FakeState>) -> Router {
             state.clone(),
             gatekeeper,
         ))
+        // Ollama takes photos of many megabytes (axum's default refuses bodies over 2 MB).
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024))
         .with_state(state)
 }
 
