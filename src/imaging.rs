@@ -219,42 +219,107 @@ mod tests {
         }
     }
 
+    /// The frame header of the first 8-bit JPEG frame: where it starts in `jpeg`.
+    fn frame_at(jpeg: &[u8]) -> usize {
+        (0..jpeg.len() - 1)
+            .find(|&i| jpeg[i] == 0xFF && matches!(jpeg[i + 1], 0xC0..=0xC2))
+            .expect("a frame header")
+    }
+
+    fn jpeg_of(width: u32, height: u32, colour: bool) -> Vec<u8> {
+        let img = if colour {
+            image::DynamicImage::new_rgb8(width, height)
+        } else {
+            image::DynamicImage::new_luma8(width, height)
+        };
+        let mut bytes = Vec::new();
+        img.write_to(&mut Cursor::new(&mut bytes), ImageFormat::Jpeg)
+            .expect("encode test image");
+        bytes
+    }
+
     #[test]
-    fn header_dimensions_agree_with_the_image_crate() {
-        for format in [ImageFormat::Jpeg, ImageFormat::Png] {
+    fn jpeg_header_dimensions_agree_with_the_image_crate() {
+        for colour in [true, false] {
             for (width, height) in [(1, 1), (28, 28), (640, 3), (3, 480), (300, 257)] {
-                let img = image::DynamicImage::new_rgb8(width, height);
-                let mut bytes = Vec::new();
-                img.write_to(&mut Cursor::new(&mut bytes), format)
-                    .expect("encode test image");
+                let bytes = jpeg_of(width, height, colour);
                 let from_crate = ImageReader::new(Cursor::new(&bytes))
                     .with_guessed_format()
                     .and_then(|r| r.into_dimensions().map_err(std::io::Error::other))
                     .expect("image crate reads it");
                 assert_eq!(
-                    structure::dimensions(format, &bytes),
+                    structure::dimensions(ImageFormat::Jpeg, &bytes),
                     Some(from_crate),
-                    "{format:?} {width}x{height}"
+                    "{width}x{height}"
                 );
             }
         }
         // Application segments (EXIF, a comment) before the frame header are walked past.
-        let jpeg = encoded(ImageFormat::Jpeg, 9);
+        let jpeg = jpeg_of(9, 7, true);
         let mut with_segments = jpeg[..2].to_vec();
         with_segments.extend_from_slice(&[0xFF, 0xE1, 0x00, 0x06, b'E', b'x', b'i', b'f']);
         with_segments.extend_from_slice(&[0xFF, 0xFE, 0x00, 0x04, b'h', b'i']);
         with_segments.extend_from_slice(&jpeg[2..]);
         assert_eq!(
             structure::dimensions(ImageFormat::Jpeg, &with_segments),
-            Some((9, 9))
+            Some((9, 7))
+        );
+        // PNGs are left to the image crate.
+        assert_eq!(
+            structure::dimensions(ImageFormat::Png, &encoded(ImageFormat::Png, 4)),
+            None
+        );
+    }
+
+    #[test]
+    fn unusual_or_broken_jpeg_frames_are_left_to_the_decoder_which_refuses_them() {
+        let jpeg = jpeg_of(28, 28, true);
+        let at = frame_at(&jpeg);
+        let edits: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>)> = vec![
+            ("12-bit samples", Box::new(move |b| b[at + 4] = 12)),
+            (
+                "arithmetic coding (SOF9)",
+                Box::new(move |b| b[at + 1] = 0xC9),
+            ),
+            ("lossless (SOF3)", Box::new(move |b| b[at + 1] = 0xC3)),
+            (
+                "zero width",
+                Box::new(move |b| (b[at + 7], b[at + 8]) = (0, 0)),
+            ),
+            (
+                "zero height",
+                Box::new(move |b| (b[at + 5], b[at + 6]) = (0, 0)),
+            ),
+            (
+                "a component count the header does not hold",
+                Box::new(move |b| b[at + 9] = 4),
+            ),
+        ];
+        for (what, edit) in edits {
+            let mut bytes = jpeg.clone();
+            edit(&mut bytes);
+            assert_eq!(
+                structure::dimensions(ImageFormat::Jpeg, &bytes),
+                None,
+                "{what}"
+            );
+            assert!(
+                prepare(bytes, None, false).is_err(),
+                "{what} must fail as an image"
+            );
+        }
+        // A frame header too short to hold a size.
+        let mut short = jpeg[..at].to_vec();
+        short.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x04, 0x08, 0x00]);
+        short.extend_from_slice(&jpeg[at..]);
+        assert_eq!(
+            structure::dimensions(ImageFormat::Jpeg, &short),
+            None,
+            "short frame"
         );
         // A header that does not say leaves it to the image crate.
         assert_eq!(
             structure::dimensions(ImageFormat::Jpeg, b"\xFF\xD8\xFF"),
-            None
-        );
-        assert_eq!(
-            structure::dimensions(ImageFormat::Png, b"\x89PNG\r\n\x1a\n"),
             None
         );
     }

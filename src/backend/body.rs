@@ -91,9 +91,29 @@ impl Shape {
             && self.system == req.system
             && self.prompt == req.prompt
             && self.mime == req.image.mime
-            && self.options == req.options
+            && same_options(&self.options, &req.options)
             && self.constrained_labels == req.constrained_labels
     }
+}
+
+/// The same options to the bit (`==` takes -0.0 for 0.0, which serialize differently). Every
+/// field is named, so a new option cannot be left out of the comparison.
+fn same_options(a: &GenOptions, b: &GenOptions) -> bool {
+    let GenOptions {
+        temperature,
+        seed,
+        num_predict,
+        top_k,
+        top_p,
+        num_ctx,
+    } = a;
+    let bits = |f: &Option<f64>| f.map(f64::to_bits);
+    bits(temperature) == bits(&b.temperature)
+        && *seed == b.seed
+        && *num_predict == b.num_predict
+        && *top_k == b.top_k
+        && bits(top_p) == bits(&b.top_p)
+        && *num_ctx == b.num_ctx
 }
 
 impl BodyMemo {
@@ -297,6 +317,12 @@ mod tests {
         assert_eq!(body(&other, false), expected(&other));
         let _ = body(&other, true);
         assert_eq!(built.get(), 3, "a new prompt or logprobs builds it again");
+        let mut warm = request("b", b"two");
+        warm.options.temperature = Some(0.0);
+        let _ = body(&warm, true);
+        warm.options.temperature = Some(-0.0);
+        let _ = body(&warm, true);
+        assert_eq!(built.get(), 5, "-0.0 is not 0.0 on the wire");
     }
 
     #[test]

@@ -38,31 +38,33 @@ fn jpeg(bytes: &[u8]) -> Result<(), String> {
     }
 }
 
-/// Width and height as the file's header states them (a JPEG's frame header, a PNG's IHDR),
-/// read without decoding; `None` for other formats or when the header does not say (the
-/// image crate's reader is asked then).
+/// Width and height of a JPEG as its frame header states them, read without decoding, for
+/// the common kinds only: one baseline, extended or progressive Huffman frame (SOF0-SOF2) of
+/// 8-bit samples, whose header is whole and states a size. `None` for any other format or
+/// frame (lossless, arithmetic-coded, 12-bit, two frames, a short or empty header): the image
+/// crate's decoder reads those headers, and refuses what it cannot decode, as before.
 pub(super) fn dimensions(format: ImageFormat, bytes: &[u8]) -> Option<(u32, u32)> {
-    match format {
-        ImageFormat::Jpeg => {
-            let frame = JpegSegments::new(bytes)
-                .ok()?
-                .map_while(Result::ok)
-                .take_while(|segment| segment.marker != 0xDA)
-                .find(|segment| segment.is_frame_header())?;
-            // Precision (1 byte), then height and width (2 bytes each).
-            let height = be16(bytes, frame.at + 5)?;
-            let width = be16(bytes, frame.at + 7)?;
-            Some((u32::try_from(width).ok()?, u32::try_from(height).ok()?))
-        }
-        ImageFormat::Png if bytes.starts_with(PNG_SIGNATURE) => {
-            // The signature, then IHDR's length and type, then width and height.
-            (bytes.get(12..16) == Some(b"IHDR".as_slice())).then_some(())?;
-            let width = be32(bytes, 16)?;
-            let height = be32(bytes, 20)?;
-            Some((u32::try_from(width).ok()?, u32::try_from(height).ok()?))
-        }
-        _ => None,
+    if format != ImageFormat::Jpeg {
+        return None;
     }
+    let mut frames = JpegSegments::new(bytes)
+        .ok()?
+        .map_while(Result::ok)
+        .take_while(|segment| segment.marker != 0xDA)
+        .filter(JpegSegment::is_frame_header);
+    let frame = frames.next()?;
+    if frames.next().is_some() || !matches!(frame.marker, 0xC0..=0xC2) {
+        return None;
+    }
+    // After the marker and length: precision (1 byte), height and width (2 bytes each), the
+    // number of components, then 3 bytes per component.
+    let header = bytes.get(frame.at + 4..frame.end)?;
+    let (&precision, &components) = (header.first()?, header.get(5)?);
+    let height = u32::from(u16::from_be_bytes([*header.get(1)?, *header.get(2)?]));
+    let width = u32::from(u16::from_be_bytes([*header.get(3)?, *header.get(4)?]));
+    let whole = header.len() == 6 + 3 * usize::from(components);
+    (precision == 8 && components > 0 && whole && width > 0 && height > 0)
+        .then_some((width, height))
 }
 
 /// One JPEG marker segment: its marker byte, where its `FF` starts and where it ends.

@@ -103,7 +103,7 @@ impl AnswerCache {
         let path = Self::database_in(dir);
         let mut write_store = Store::open(&path)?;
         let note = legacy::convert(dir, &mut write_store);
-        let reader = Store::open(&path)?;
+        let reader = Store::open(&path)?.for_lookups();
         let (tx, rx) = channel();
         let thread_path = path.clone();
         let hurry = Arc::new(Hurry::default());

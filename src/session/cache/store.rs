@@ -18,10 +18,10 @@ pub(super) const DB_FILE: &str = "answers.sqlite3";
 /// How long a statement waits for another process's write lock before giving up.
 const BUSY_WAIT: Duration = Duration::from_millis(250);
 
-/// Most memory one connection's page cache may take, in KiB (SQLite's default is 2 MiB): a
-/// cached re-run looks up answers all over the file, and with the default each lookup of a
-/// large cache read its pages from the file again. Grows only as pages are read.
-const PAGE_CACHE_KIB: i64 = 32 * 1024;
+/// Most memory the lookup connection's page cache may take, in KiB (SQLite's default is
+/// 2 MiB): a cached re-run looks up answers all over the file, and with the default each
+/// lookup in a large cache read its pages from the file again. Grows only as pages are read.
+const LOOKUP_PAGE_CACHE_KIB: i64 = 32 * 1024;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS answers (
@@ -91,12 +91,23 @@ impl Store {
                 tracing::warn!("answer cache: journal mode is {mode}, not wal");
             }
             conn.pragma_update(None, "synchronous", "NORMAL")?;
-            // A negative size is in KiB.
-            conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
             conn.execute_batch(SCHEMA)
         };
         setup().map_err(|e| db_error(path, e))?;
         Ok(Store { conn })
+    }
+
+    /// Lets this connection keep up to 32 MiB of pages (for the one that looks answers up);
+    /// a refusal only costs speed.
+    pub(super) fn for_lookups(self) -> Store {
+        // A negative size is in KiB.
+        if let Err(e) = self
+            .conn
+            .pragma_update(None, "cache_size", -LOOKUP_PAGE_CACHE_KIB)
+        {
+            tracing::warn!("answer cache: page cache size not set: {e}");
+        }
+        self
     }
 
     /// The answer stored under `key`, if any.
