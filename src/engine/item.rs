@@ -53,9 +53,9 @@ pub(super) async fn ask(mut ctx: ItemContext, result: ItemResult, asked: Asked) 
 /// The result record of `item` before anything is known about its answer.
 pub(super) fn blank_result(item: &DatasetItem) -> ItemResult {
     ItemResult {
-        image: item.rel.to_string(),
+        image: String::from(&*item.rel),
         sha256: String::new(),
-        truth: item.truth.to_string(),
+        truth: String::from(&*item.truth),
         answer: String::new(),
         label: None,
         parse: None,
@@ -309,8 +309,8 @@ fn completed(
 pub(super) fn announce(tx: &mpsc::UnboundedSender<RunEvent>, index: usize, item: &DatasetItem) {
     let _ = tx.send(RunEvent::ItemStarted {
         index,
-        image: item.rel.to_string(),
-        truth: item.truth.to_string(),
+        image: String::from(&*item.rel),
+        truth: String::from(&*item.truth),
     });
 }
 
