@@ -1,7 +1,8 @@
 //! One run over several model servers (`--host` repeated, `URL#N`): items spread in
 //! proportion to the servers' slots, a failing server taken out of rotation while the others
-//! finish the run, a run that stops when every server is gone (and continues later), and the
-//! refusal to mix servers holding different versions of the model. The real binary against
+//! finish the run, a server down at start left out until it answers, a run that stops when
+//! every server is gone (and continues later), and the refusal to mix servers holding
+//! different versions of the model. The real binary against
 //! two and three of the project's fake servers.
 
 // A failed unwrap here is a failed test with its message: allowed outside src/.
@@ -449,6 +450,84 @@ fn a_server_that_answers_again_rejoins_the_rotation() {
         "B answered again after it rejoined: {}",
         b.chat_count()
     );
+    let report = json_of(&output);
+    assert_eq!(host_entry(&report, &b.url)["in_rotation"], true, "{report}");
+}
+
+/// A URL where nothing listens (a port bound, then freed).
+fn closed_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn a_server_down_at_start_leaves_the_run_to_the_others() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["0", "1", "2"], 3);
+    let a = server(&images, 2, 0);
+    let down = closed_port();
+    let out = lab.path("s");
+    let output = run_over(&lab, &[a.url.clone(), down.clone()], &dataset, &out, &[]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!("{down} does not answer")) && err.contains("joins once it answers"),
+        "says which server is left out and why: {err}"
+    );
+    assert_complete_and_correct(&out, &images);
+    let report = json_of(&output);
+    let entry = host_entry(&report, &down);
+    assert_eq!(entry["answered"], 0, "{report}");
+    assert_eq!(entry["in_rotation"], false, "{report}");
+    assert_eq!(
+        host_entry(&report, &a.url)["answered"],
+        images.len(),
+        "{report}"
+    );
+    // Every server down: the run does not start, and says why.
+    let output = run_over(
+        &lab,
+        &[closed_port(), closed_port()],
+        &dataset,
+        &lab.path("t"),
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot reach"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_server_failing_at_start_joins_the_rotation_once_it_answers() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], 14);
+    // B fails from its first request (the check at start) for 1 s; A alone would take
+    // 140 x 60 ms = 8.4 s, so the first check of B (5 s after the start) brings it in.
+    let a = server(&images, 1, 60);
+    let b = FakeServer::start_in_thread(FakeConfig {
+        answers: correct_answers(&images),
+        slots: 1,
+        latency: Duration::from_millis(60),
+        down_after_chats: Some(0),
+        recover_after: Some(Duration::from_secs(1)),
+        ..FakeConfig::default()
+    });
+    let out = lab.path("s");
+    let output = run_over(&lab, &[a.url.clone(), b.url.clone()], &dataset, &out, &[]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains(&format!("{} does not answer", b.url)), "{err}");
+    assert!(
+        err.contains(&format!("{} answers again: back in rotation", b.url)),
+        "{err}"
+    );
+    assert_complete_and_correct(&out, &images);
+    assert!(b.chat_count() > 0, "B answered once it joined");
     let report = json_of(&output);
     assert_eq!(host_entry(&report, &b.url)["in_rotation"], true, "{report}");
 }

@@ -172,7 +172,9 @@ async fn fetch_version(shared: &Shared) -> Result<String, BackendError> {
         .await?;
     if !resp.status().is_success() {
         let (status, message) = shared.error_message(resp).await;
-        if matches!(status.as_u16(), 401 | 403) {
+        // Refused, or a server that is there but failing (a 5xx): said as such, not as a
+        // server of another kind.
+        if matches!(status.as_u16(), 401 | 403) || status.is_server_error() {
             return Err(status_error(shared, status.as_u16(), message, ""));
         }
         return Err(shared.bad_response(format!(

@@ -26,6 +26,9 @@ pub struct Server {
     pub backend: Backend,
     /// Requests in flight at once on it.
     pub slots: usize,
+    /// It answered when the run started; one that did not starts out of rotation and is
+    /// checked again until it answers.
+    pub up: bool,
 }
 
 /// What taking a server out of rotation did.
@@ -98,9 +101,9 @@ impl HostPool {
     pub(super) fn new(servers: Vec<Server>) -> Arc<HostPool> {
         let state = servers
             .iter()
-            .map(|_| HostState {
+            .map(|server| HostState {
                 busy: 0,
-                up: true,
+                up: server.up,
                 answered: 0,
                 errors: 0,
                 out: CancellationToken::new(),
@@ -124,6 +127,16 @@ impl HostPool {
     fn lock(&self) -> MutexGuard<'_, Vec<HostState>> {
         // The counters stay meaningful even if a holder panicked.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The servers out of rotation.
+    pub(super) fn out_of_rotation(&self) -> Vec<usize> {
+        self.lock()
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| !h.up)
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// True when the run has more than one server (failover and shares apply).

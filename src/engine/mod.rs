@@ -73,6 +73,15 @@ pub fn spawn(
     tokio::spawn(async move {
         let plan = Arc::new(plan);
         let pool = hosts::HostPool::new(servers);
+        // A server that did not answer at start joins once it does.
+        for host in pool.out_of_rotation() {
+            pool.recheck_later(
+                host,
+                plan.model.clone(),
+                plan.model_digest.clone(),
+                tx.clone(),
+            );
+        }
         let several = pool.is_several();
         let (writer, written) =
             JournalWriter::spawn(journal, plan.journal_window, tx.clone(), Arc::clone(&pool));

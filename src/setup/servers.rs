@@ -1,7 +1,10 @@
 //! The model servers of a run: `--host URL` once (the classic single server) or several times,
 //! each `URL#N` for its own slot count. Connects to every one, checks the model on each and
 //! refuses servers that report different model digests: the answer cache and the results must
-//! not depend on which server answered. Never prints, never stores a URL's credentials.
+//! not depend on which server answered. Of several servers, one that does not answer at start
+//! (down, timing out, a 5xx) does not stop the run: it starts out of rotation and joins once it
+//! answers; a server that answers wrongly (no such model, no images, refused) still does.
+//! Never prints, never stores a URL's credentials.
 
 use futures_util::future::join_all;
 
@@ -88,7 +91,14 @@ pub async fn connect(
         let backend = Backend::new(spec.backend.clone())?;
         let info = backend.preflight(&prepared.model).await?;
         let slots = spec.concurrency.max(1);
-        return Ok((vec![Server { backend, slots }], info));
+        return Ok((
+            vec![Server {
+                backend,
+                slots,
+                up: true,
+            }],
+            info,
+        ));
     }
     let mut backends = Vec::new();
     for host in &spec.hosts {
@@ -102,32 +112,50 @@ pub async fn connect(
     let checks = backends
         .iter()
         .map(|(backend, _)| backend.preflight(&prepared.model));
-    let infos = join_all(checks)
-        .await
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
-    same_model(&prepared.model, &backends, &infos)?;
-    let first = infos.into_iter().next();
+    let mut answered = Vec::new();
+    let mut down = Vec::new();
+    for (i, checked) in join_all(checks).await.into_iter().enumerate() {
+        match checked {
+            Ok(info) => answered.push((i, info)),
+            Err(e) if e.is_server_failure() => down.push((i, e)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if answered.is_empty() && !down.is_empty() {
+        // Every server is down: the first one's error, as with a single server.
+        return Err(down.swap_remove(0).1.into());
+    }
+    let up: Vec<(&(Backend, usize), &ModelInfo)> = answered
+        .iter()
+        .map(|(i, info)| (&backends[*i], info))
+        .collect();
+    same_model(&prepared.model, &up)?;
+    let Some((_, mut info)) = answered.first().cloned() else {
+        return Err(SetupError::Servers("no server given".to_owned()));
+    };
+    for (i, e) in &down {
+        info.warnings.push(format!(
+            "{} does not answer ({e}); the run starts on the other servers, and it joins once it answers",
+            backends[*i].0.host()
+        ));
+    }
     let servers = backends
         .into_iter()
-        .map(|(backend, slots)| Server { backend, slots })
+        .enumerate()
+        .map(|(i, (backend, slots))| Server {
+            backend,
+            slots,
+            up: answered.iter().any(|(a, _)| *a == i),
+        })
         .collect();
-    match first {
-        Some(info) => Ok((servers, info)),
-        None => Err(SetupError::Servers("no server given".to_owned())),
-    }
+    Ok((servers, info))
 }
 
 /// Refuses servers whose model digests differ (Ollama lists one per model; OpenAI-compatible
 /// servers list ids only, which `preflight` already found on each).
-fn same_model(
-    model: &str,
-    backends: &[(Backend, usize)],
-    infos: &[ModelInfo],
-) -> Result<(), SetupError> {
-    let digests: Vec<(&str, &str)> = backends
+fn same_model(model: &str, servers: &[(&(Backend, usize), &ModelInfo)]) -> Result<(), SetupError> {
+    let digests: Vec<(&str, &str)> = servers
         .iter()
-        .zip(infos)
         .filter_map(|((backend, _), info)| Some((backend.host(), info.digest.as_deref()?)))
         .collect();
     let Some((_, first)) = digests.first() else {
