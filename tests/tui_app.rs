@@ -762,3 +762,34 @@ async fn the_review_queue_orders_proposals_and_records_decisions() {
     );
     assert_eq!(app.quit().await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_down_at_start_is_named_and_the_run_goes_on_without_it() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (dataset, images) = digits_dataset(scratch.path(), 1);
+    let server = FakeServer::start(FakeConfig {
+        answers: answers(&images),
+        ..FakeConfig::default()
+    })
+    .await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let down = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    drop(listener);
+    let mut spec = spec(&server, Some(&dataset), 1);
+    spec.hosts = [server.url.clone(), down.clone()]
+        .into_iter()
+        .map(|url| squint::setup::HostSlots { url, slots: None })
+        .collect();
+    let app = App::start(spec, 160, 40).await;
+    app.wait_for("ready").await;
+    app.press("r");
+    let warned = app.wait_for("does not answer").await;
+    assert!(
+        warned.contains(&down),
+        "names the server left out: {warned}"
+    );
+    let done = app.wait_for_status("· finished").await;
+    assert!(done.contains("10/10"), "{done}");
+    assert_eq!(journal_lines(&app.sessions()[0]), 10);
+    assert_eq!(app.quit().await, 0);
+}

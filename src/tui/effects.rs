@@ -12,7 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::backend::Backend;
 use crate::domain::export::ExportFormat;
 use crate::domain::result::ItemResult;
-use crate::engine::RunHandle;
+use crate::engine::{RunEvent, RunHandle};
 use crate::reports::{self, ReportOptions};
 use crate::session::{Session, SessionStatus, list_sessions};
 use crate::setup::{self, Prepared, RunSpec};
@@ -511,6 +511,9 @@ pub(crate) fn start_run(
             info.name.clone()
         };
         let model_digest = info.digest.clone();
+        // What the server checks found (a server left out at start, say) is shown like the
+        // run's own warnings.
+        let server_warnings = info.warnings.clone();
         let mut started = match setup::start(&spec, &prepared, servers, info) {
             Ok(s) => s,
             Err(e) => return send(&tx, Msg::RunStarted(Err(e.to_string()))),
@@ -526,6 +529,9 @@ pub(crate) fn start_run(
                 corrections: started.corrections.as_ref().map(|c| c.corrections()),
             })),
         });
+        for warning in server_warnings.iter().chain(&started.warnings) {
+            send(&tx, Msg::Run(RunEvent::Warning(warning.clone())));
+        }
         // The engine records the session's end itself, before its last event.
         while let Some(event) = started.events.recv().await {
             send(&tx, Msg::Run(event));
