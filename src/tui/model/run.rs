@@ -208,7 +208,8 @@ pub struct RunState {
     pub pairs_stale: bool,
     /// The most confused (truth, predicted, count) pairs, largest first.
     pub pairs: Vec<(usize, usize, u64)>,
-    /// Start the run as soon as preparing finishes (Ctrl-R on the start screen).
+    /// Start the run as soon as preparing finishes (Ctrl-R on the start screen, or `r` while
+    /// the dataset was still being scanned).
     pub auto_start: bool,
     /// The settings of the run prepared or the session viewed: what `r` starts, continues or
     /// re-runs (a past session's own settings, not the start form's).

@@ -88,9 +88,13 @@ pub(super) fn start(model: &mut Model) -> Vec<Effect> {
             }
         }
         RunPhase::NotReady => prepare(model),
-        RunPhase::Preparing | RunPhase::Connecting | RunPhase::Running | RunPhase::Paused => {
+        RunPhase::Preparing => {
+            // Typed before the scan ended (even before the first frame): the run starts once
+            // it is prepared, as after Ctrl-R on the start screen.
+            model.run.auto_start = true;
             Vec::new()
         }
+        RunPhase::Connecting | RunPhase::Running | RunPhase::Paused => Vec::new(),
         RunPhase::Ready | RunPhase::Finished { .. } => prepare(model),
     }
 }

@@ -65,6 +65,28 @@ fn dataset_and_template_open_the_run_screen_ready() {
 }
 
 #[test]
+fn r_typed_while_the_dataset_is_scanned_starts_the_run_once_it_is_prepared() {
+    let mut m = fixtures::model(120, 40);
+    m.spec.dataset = Some(PathBuf::from("/data"));
+    m.spec.template = Some("digits".into());
+    let _ = init(&mut m);
+    assert_eq!(m.run.phase, RunPhase::Preparing);
+    assert!(update(&mut m, key('r')).is_empty(), "nothing to start yet");
+    let effects = update(
+        &mut m,
+        Msg::Prepared {
+            generation: 1,
+            result: Ok(fixtures::prepared(&fixtures::labels(3), 2)),
+        },
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::StartRun { generation: 1, .. }]),
+        "{effects:?}"
+    );
+    assert_eq!(m.run.phase, RunPhase::Connecting);
+}
+
+#[test]
 fn stale_preparations_are_ignored() {
     let mut m = ready_model();
     let effects = update(
