@@ -531,3 +531,63 @@ fn a_server_failing_at_start_joins_the_rotation_once_it_answers() {
     let report = json_of(&output);
     assert_eq!(host_entry(&report, &b.url)["in_rotation"], true, "{report}");
 }
+
+#[test]
+fn an_openai_compatible_server_failing_at_start_leaves_the_run_to_the_others() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["0", "1"], 2);
+    let a = server(&images, 1, 0);
+    // Every request fails with HTTP 500 (the model listing and the test image alike).
+    let b = FakeServer::start_in_thread(FakeConfig {
+        answers: correct_answers(&images),
+        down_after_chats: Some(0),
+        ..FakeConfig::default()
+    });
+    let out = lab.path("s");
+    let hosts = [a.openai_url(), b.openai_url()];
+    let output = run_over(&lab, &hosts, &dataset, &out, &["--backend", "openai"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!("{} does not answer", b.openai_url())),
+        "{err}"
+    );
+    assert_complete_and_correct(&out, &images);
+}
+
+#[test]
+fn a_server_back_with_another_version_of_the_model_stays_out_and_says_so() {
+    let lab = Lab::new();
+    let (dataset, images) = lab.digits(&["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], 14);
+    // B fails its check at start, then answers from 1 s on, with another digest; A alone
+    // takes 140 x 60 ms = 8.4 s, so B is checked again (5 s after the start) meanwhile.
+    let a = server(&images, 1, 60);
+    let mut other = FakeModel::new(MODEL, true);
+    other.digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into();
+    let b = FakeServer::start_in_thread(FakeConfig {
+        models: vec![other],
+        answers: correct_answers(&images),
+        down_after_chats: Some(0),
+        recover_after: Some(Duration::from_secs(1)),
+        ..FakeConfig::default()
+    });
+    let out = lab.path("s");
+    let output = run_over(&lab, &[a.url.clone(), b.url.clone()], &dataset, &out, &[]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{} answers, but holds another version of the model",
+            b.url
+        )),
+        "{err}"
+    );
+    assert_eq!(b.chat_count(), 0, "nothing asked of the other version");
+    assert_complete_and_correct(&out, &images);
+    let report = json_of(&output);
+    assert_eq!(
+        host_entry(&report, &b.url)["in_rotation"],
+        false,
+        "{report}"
+    );
+}

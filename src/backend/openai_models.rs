@@ -144,7 +144,9 @@ fn probe_failure(
             model: model.to_owned(),
             detail: format!("a test image was refused with HTTP {status}: {message}"),
         },
-        (e, _) if e.is_fatal() => e,
+        // A server that is down or failing (a 5xx, the network, the time-out) says so as it
+        // is, so a run over several servers can start without it.
+        (e, _) if e.is_fatal() || e.is_server_failure() => e,
         (e, _) => BackendError::BadResponse {
             host: shared.base.clone(),
             detail: format!("a test request before the run failed ({e})"),

@@ -263,6 +263,8 @@ impl HostPool {
         let pool = Arc::clone(self);
         tokio::spawn(async move {
             let mut wait = RECHECK_FIRST;
+            // The user hears once that it answers but cannot rejoin.
+            let mut told = false;
             let backend = pool.servers[host].backend.clone();
             loop {
                 tokio::select! {
@@ -284,10 +286,28 @@ impl HostPool {
                         let _ = tx.send(RunEvent::Hosts(pool.shares()));
                         return;
                     }
-                    Ok(_) => tracing::warn!(
-                        host = backend.host(),
-                        "model server answers with another model digest: stays out"
-                    ),
+                    Ok(_) => {
+                        tracing::warn!(
+                            host = backend.host(),
+                            "model server answers with another model digest: stays out"
+                        );
+                        if !told {
+                            told = true;
+                            let _ = tx.send(RunEvent::Warning(format!(
+                                "{} answers, but holds another version of the model: it stays out of this run",
+                                backend.host()
+                            )));
+                        }
+                    }
+                    Err(e) if !e.is_server_failure() && !told => {
+                        // It answers, but not as the run needs (the model gone, say).
+                        told = true;
+                        tracing::warn!(host = backend.host(), "model server answers wrongly: {e}");
+                        let _ = tx.send(RunEvent::Warning(format!(
+                            "{} answers, but cannot take this run's requests ({e}); it stays out and is checked again",
+                            backend.host()
+                        )));
+                    }
                     Err(e) => {
                         tracing::warn!(host = backend.host(), "model server still failing: {e}")
                     }

@@ -133,6 +133,9 @@ pub async fn connect(
     let Some((_, mut info)) = answered.first().cloned() else {
         return Err(SetupError::Servers("no server given".to_owned()));
     };
+    // The run's digest, which a server rejoining later must hold: the first one reported
+    // (the first server's listing may have failed).
+    info.digest = answered.iter().find_map(|(_, i)| i.digest.clone());
     for (i, e) in &down {
         info.warnings.push(format!(
             "{} does not answer ({e}); the run starts on the other servers, and it joins once it answers",

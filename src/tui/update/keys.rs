@@ -233,6 +233,8 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         (Screen::Run, Action::ToggleCalibration) => calibration::toggle(model),
         // Back to the start screen to pick another dataset, template or model (not mid-run).
         (Screen::Run, Action::Back) if !model.run.phase.is_active() => {
+            // Leaving the run screen drops a start asked for while it was being prepared.
+            model.run.auto_start = false;
             model.screen = Screen::Start;
             start::list_models(model)
         }

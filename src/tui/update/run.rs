@@ -338,6 +338,12 @@ pub(super) fn session_loaded(
         }
     };
     let run = &mut model.run;
+    // A preparation still under way is for what was on screen before: it neither replaces
+    // this session nor starts anything.
+    if run.phase == RunPhase::Preparing {
+        run.generation += 1;
+    }
+    run.auto_start = false;
     run.reset(session.total.max(session.results.len()), &session.labels);
     for (i, r) in session.results.into_iter().enumerate() {
         run.record(i, r, true);

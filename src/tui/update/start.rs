@@ -265,6 +265,8 @@ pub(super) fn list_models(model: &mut Model) -> Vec<Effect> {
 
 /// Enter on the form: open the selected session, or prepare the dataset and browse it.
 pub(super) fn submit(model: &mut Model) -> Vec<Effect> {
+    // Enter prepares and browses; only Ctrl-R starts.
+    model.run.auto_start = false;
     let form = &model.start;
     if form.field() == Field::Session {
         return match form.sessions.get(form.session_selected) {

@@ -84,6 +84,26 @@ fn r_typed_while_the_dataset_is_scanned_starts_the_run_once_it_is_prepared() {
         "{effects:?}"
     );
     assert_eq!(m.run.phase, RunPhase::Connecting);
+    // Left for the start screen before the scan ended: nothing starts.
+    let mut m = fixtures::model(120, 40);
+    m.spec.dataset = Some(PathBuf::from("/data"));
+    m.spec.template = Some("digits".into());
+    let _ = init(&mut m);
+    let _ = update(&mut m, key('r'));
+    let _ = update(&mut m, code(KeyCode::Esc));
+    assert_eq!(m.screen, Screen::Start);
+    let effects = update(
+        &mut m,
+        Msg::Prepared {
+            generation: 1,
+            result: Ok(fixtures::prepared(&fixtures::labels(3), 2)),
+        },
+    );
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::StartRun { .. })),
+        "{effects:?}"
+    );
+    assert_eq!(m.run.phase, RunPhase::Ready);
 }
 
 #[test]
