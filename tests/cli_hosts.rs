@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::fake_server::{FakeConfig, FakeModel, FakeServer};
+use support::fake_server::{FakeConfig, FakeModel, FakeServer, dead_url};
 use support::lab::{Lab, MODEL, correct_answers, results, stderr, stdout};
 
 /// A fake server that answers every digit right, `slots` at a time, each after `latency`.
@@ -24,6 +24,34 @@ fn server(images: &[(PathBuf, String)], slots: usize, latency_ms: u64) -> FakeSe
         slots,
         latency: Duration::from_millis(latency_ms),
         ..FakeConfig::default()
+    })
+}
+
+/// All ten digits: with 14 of each and one slot at 60 ms, a server alone takes 8.4 s, long
+/// enough for a server out of rotation to be checked again (5 s after it left).
+const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+/// A server like [`server`] (1 slot, 60 ms) that fails (HTTP 500) from its request number
+/// `broken_after` (0: its check at start) and works again 1 s later, holding `models` (the
+/// default model when empty).
+fn breaking_server(
+    images: &[(PathBuf, String)],
+    broken_after: usize,
+    models: Vec<FakeModel>,
+) -> FakeServer {
+    let defaults = FakeConfig::default();
+    FakeServer::start_in_thread(FakeConfig {
+        models: if models.is_empty() {
+            defaults.models.clone()
+        } else {
+            models
+        },
+        answers: correct_answers(images),
+        slots: 1,
+        latency: Duration::from_millis(60),
+        down_after_chats: Some(broken_after),
+        recover_after: Some(Duration::from_secs(1)),
+        ..defaults
     })
 }
 
@@ -420,18 +448,11 @@ fn hosts_in_the_config_file_spread_the_run() {
 #[test]
 fn a_server_that_answers_again_rejoins_the_rotation() {
     let lab = Lab::new();
-    let (dataset, images) = lab.digits(&["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], 14);
-    // A alone would take 140 x 60 ms = 8.4 s; B breaks after 2 answers and works again 1 s
-    // later, so the first check (5 s after it left) brings it back for the rest of the run.
+    let (dataset, images) = lab.digits(&DIGITS, 14);
+    // B breaks after 2 answers and works again 1 s later, so the first check (5 s after it
+    // left) brings it back for the rest of the run.
     let a = server(&images, 1, 60);
-    let b = FakeServer::start_in_thread(FakeConfig {
-        answers: correct_answers(&images),
-        slots: 1,
-        latency: Duration::from_millis(60),
-        down_after_chats: Some(2),
-        recover_after: Some(Duration::from_secs(1)),
-        ..FakeConfig::default()
-    });
+    let b = breaking_server(&images, 2, Vec::new());
     let out = lab.path("s");
     let output = run_over(&lab, &[a.url.clone(), b.url.clone()], &dataset, &out, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -454,20 +475,12 @@ fn a_server_that_answers_again_rejoins_the_rotation() {
     assert_eq!(host_entry(&report, &b.url)["in_rotation"], true, "{report}");
 }
 
-/// A URL where nothing listens (a port bound, then freed).
-fn closed_port() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}")
-}
-
 #[test]
 fn a_server_down_at_start_leaves_the_run_to_the_others() {
     let lab = Lab::new();
     let (dataset, images) = lab.digits(&["0", "1", "2"], 3);
     let a = server(&images, 2, 0);
-    let down = closed_port();
+    let down = dead_url();
     let out = lab.path("s");
     let output = run_over(&lab, &[a.url.clone(), down.clone()], &dataset, &out, &[]);
     let err = stderr(&output);
@@ -489,7 +502,7 @@ fn a_server_down_at_start_leaves_the_run_to_the_others() {
     // Every server down: the run does not start, and says why.
     let output = run_over(
         &lab,
-        &[closed_port(), closed_port()],
+        &[dead_url(), dead_url()],
         &dataset,
         &lab.path("t"),
         &[],
@@ -505,18 +518,11 @@ fn a_server_down_at_start_leaves_the_run_to_the_others() {
 #[test]
 fn a_server_failing_at_start_joins_the_rotation_once_it_answers() {
     let lab = Lab::new();
-    let (dataset, images) = lab.digits(&["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], 14);
-    // B fails from its first request (the check at start) for 1 s; A alone would take
-    // 140 x 60 ms = 8.4 s, so the first check of B (5 s after the start) brings it in.
+    let (dataset, images) = lab.digits(&DIGITS, 14);
+    // B fails from its first request (the check at start) for 1 s, so its first check (5 s
+    // after the start) brings it in.
     let a = server(&images, 1, 60);
-    let b = FakeServer::start_in_thread(FakeConfig {
-        answers: correct_answers(&images),
-        slots: 1,
-        latency: Duration::from_millis(60),
-        down_after_chats: Some(0),
-        recover_after: Some(Duration::from_secs(1)),
-        ..FakeConfig::default()
-    });
+    let b = breaking_server(&images, 0, Vec::new());
     let out = lab.path("s");
     let output = run_over(&lab, &[a.url.clone(), b.url.clone()], &dataset, &out, &[]);
     let err = stderr(&output);
@@ -558,19 +564,13 @@ fn an_openai_compatible_server_failing_at_start_leaves_the_run_to_the_others() {
 #[test]
 fn a_server_back_with_another_version_of_the_model_stays_out_and_says_so() {
     let lab = Lab::new();
-    let (dataset, images) = lab.digits(&["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], 14);
-    // B fails its check at start, then answers from 1 s on, with another digest; A alone
-    // takes 140 x 60 ms = 8.4 s, so B is checked again (5 s after the start) meanwhile.
+    let (dataset, images) = lab.digits(&DIGITS, 14);
+    // B fails its check at start, then answers from 1 s on, with another digest; it is
+    // checked again (5 s after the start) while A is still at work.
     let a = server(&images, 1, 60);
     let mut other = FakeModel::new(MODEL, true);
     other.digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into();
-    let b = FakeServer::start_in_thread(FakeConfig {
-        models: vec![other],
-        answers: correct_answers(&images),
-        down_after_chats: Some(0),
-        recover_after: Some(Duration::from_secs(1)),
-        ..FakeConfig::default()
-    });
+    let b = breaking_server(&images, 0, vec![other]);
     let out = lab.path("s");
     let output = run_over(&lab, &[a.url.clone(), b.url.clone()], &dataset, &out, &[]);
     let err = stderr(&output);

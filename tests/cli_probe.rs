@@ -10,7 +10,7 @@ mod support;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-use support::fake_server::{FakeConfig, FakeServer};
+use support::fake_server::{FakeConfig, FakeServer, dead_url};
 
 /// `squint probe --host URL` plus `args`, with the bundled digits template and llava:7b
 /// unless `args` name others.
@@ -152,14 +152,6 @@ fn probe_refuses_a_model_without_vision_like_a_run() {
         "{}",
         text(&o.stderr)
     );
-}
-
-/// An address where nothing listens (a port bound, then let go).
-fn dead_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}")
 }
 
 /// `squint probe` with the servers `hosts` given as `--host` flags, or (`in_config`) as the

@@ -772,9 +772,7 @@ async fn a_server_down_at_start_is_named_and_the_run_goes_on_without_it() {
         ..FakeConfig::default()
     })
     .await;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let down = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    drop(listener);
+    let down = support::fake_server::dead_url();
     let mut spec = spec(&server, Some(&dataset), 1);
     spec.hosts = [server.url.clone(), down.clone()]
         .into_iter()

@@ -309,6 +309,14 @@ fn no_delay(
     })
 }
 
+/// An address where no server listens (a port bound, then let go): a server that is down.
+pub fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
 /// Hex SHA-256, the key of `FakeConfig::answers`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

@@ -21,7 +21,8 @@ fn code(code: KeyCode) -> Msg {
     Msg::KeyPressed(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn ready_model() -> Model {
+/// A model opened on a dataset and template, its dataset being scanned (generation 1).
+fn preparing_model() -> Model {
     let mut m = fixtures::model(120, 40);
     m.spec.dataset = Some(PathBuf::from("/data"));
     m.spec.template = Some("digits".into());
@@ -33,14 +34,20 @@ fn ready_model() -> Model {
             Effect::PrepareRun { generation: 1, .. }
         ]
     ));
-    let info = fixtures::prepared(&fixtures::labels(3), 2);
-    update(
-        &mut m,
-        Msg::Prepared {
-            generation: 1,
-            result: Ok(info),
-        },
-    );
+    m
+}
+
+/// The scan of generation 1 finished: 3 labels, 2 images each.
+fn prepared() -> Msg {
+    Msg::Prepared {
+        generation: 1,
+        result: Ok(fixtures::prepared(&fixtures::labels(3), 2)),
+    }
+}
+
+fn ready_model() -> Model {
+    let mut m = preparing_model();
+    update(&mut m, prepared());
     m
 }
 
@@ -66,39 +73,21 @@ fn dataset_and_template_open_the_run_screen_ready() {
 
 #[test]
 fn r_typed_while_the_dataset_is_scanned_starts_the_run_once_it_is_prepared() {
-    let mut m = fixtures::model(120, 40);
-    m.spec.dataset = Some(PathBuf::from("/data"));
-    m.spec.template = Some("digits".into());
-    let _ = init(&mut m);
+    let mut m = preparing_model();
     assert_eq!(m.run.phase, RunPhase::Preparing);
     assert!(update(&mut m, key('r')).is_empty(), "nothing to start yet");
-    let effects = update(
-        &mut m,
-        Msg::Prepared {
-            generation: 1,
-            result: Ok(fixtures::prepared(&fixtures::labels(3), 2)),
-        },
-    );
+    let effects = update(&mut m, prepared());
     assert!(
         matches!(effects.as_slice(), [Effect::StartRun { generation: 1, .. }]),
         "{effects:?}"
     );
     assert_eq!(m.run.phase, RunPhase::Connecting);
     // Left for the start screen before the scan ended: nothing starts.
-    let mut m = fixtures::model(120, 40);
-    m.spec.dataset = Some(PathBuf::from("/data"));
-    m.spec.template = Some("digits".into());
-    let _ = init(&mut m);
+    let mut m = preparing_model();
     let _ = update(&mut m, key('r'));
     let _ = update(&mut m, code(KeyCode::Esc));
     assert_eq!(m.screen, Screen::Start);
-    let effects = update(
-        &mut m,
-        Msg::Prepared {
-            generation: 1,
-            result: Ok(fixtures::prepared(&fixtures::labels(3), 2)),
-        },
-    );
+    let effects = update(&mut m, prepared());
     assert!(
         !effects.iter().any(|e| matches!(e, Effect::StartRun { .. })),
         "{effects:?}"
