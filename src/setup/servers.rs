@@ -138,7 +138,7 @@ pub async fn connect(
     info.digest = answered.iter().find_map(|(_, i)| i.digest.clone());
     for (i, e) in &down {
         info.warnings.push(format!(
-            "{} does not answer ({e}); the run starts on the other servers, and it joins once it answers",
+            "{} does not answer; the run starts on the other servers, and it joins once it answers ({e})",
             backends[*i].0.host()
         ));
     }
